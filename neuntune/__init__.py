@@ -1,0 +1,77 @@
+"""neuntune: interactive synapse tuning for small circuits of model neurons.
+
+Quick start::
+
+    import neuntune as nt
+    c = nt.Circuit()
+    c.add("a", nt.HH(v0=-75.0))
+    c.add("b", nt.HH(v0=-65.0))
+    c.connect("a", "b", nt.GapJunction(g=0.002), name="gj")
+    c.stimulate("a", nt.Constant(amplitude=0.1))
+    res = nt.simulate(c, t_stop=100.0, dt=0.001, method="rk4")
+"""
+
+from .circuit import Circuit
+from .errors import PresetError, SimulationError
+from .models import (
+    HH,
+    RTM,
+    AsymmetricGapJunction,
+    Constant,
+    ContinuousSynapse,
+    GapJunction,
+    Model,
+    Neuron,
+    Option,
+    Parameter,
+    Passive,
+    Plasticity,
+    PulseTrain,
+    Ramp,
+    RectifyingGapJunction,
+    Sine,
+    SpikeSource,
+    State,
+    Step,
+    Stimulus,
+    Synapse,
+    model_class,
+    register,
+    registered,
+)
+from .simulate import CancelledError, Result, simulate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "HH",
+    "RTM",
+    "AsymmetricGapJunction",
+    "CancelledError",
+    "Circuit",
+    "Constant",
+    "ContinuousSynapse",
+    "GapJunction",
+    "Model",
+    "Neuron",
+    "Option",
+    "Parameter",
+    "Passive",
+    "Plasticity",
+    "PresetError",
+    "PulseTrain",
+    "Ramp",
+    "RectifyingGapJunction",
+    "Result",
+    "SimulationError",
+    "Sine",
+    "SpikeSource",
+    "State",
+    "Step",
+    "Stimulus",
+    "Synapse",
+    "model_class",
+    "register",
+    "registered",
+    "simulate",
+]

@@ -1,0 +1,934 @@
+"""Generate the numba source of a circuit's kernels from its model definitions.
+
+One module per (structure, method, precision).  It holds:
+
+``derive(P, D)``   parameter-only intermediates, computed once per run;
+``init(X, P, D)``  initial states (explicit values, or the model's expressions);
+``rhs(X, P, D, t, OUT)``  the coupled right-hand side (tests, rest finding);
+``kernel(...)``    the time loop.
+
+Every integrator stage evaluates all stimuli, synapses and cells from that
+stage's state, so the coupled system is one ODE system.  Circuits without
+events get a loop over the batch that LLVM vectorises; circuits with events
+(event-driven synapses, resets, spike sources) get a scalar loop that splits
+steps at event times.  Constants are typed by precision so float32 kernels
+really compute in float32.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..models.equations import CONSTANTS, Statement, closure, derivative, linearity, names
+from .layout import Layout, Slot
+from .methods import EXPEULER, TABLEAUX, Tableau
+
+#: Kernel exit codes (the kernel returns (steps_done, status)): finished; a state
+#: became NaN/inf; spike or event-log buffers need emptying; an event queue needs
+#: to grow; more events within one step than a buffer's headroom (an error).
+OK, NONFINITE, FLUSH, GROW, CROWDED = 0, 1, 2, 3, 4
+#: Spike, queue and event-log buffer capacity per (batch member, source).
+SPIKE_CAP = 256
+LOG_CAP = 256
+#: Free slots a step may need; a kernel returns FLUSH before a step with fewer.
+HEADROOM = 8
+
+FASTMATH = "{'contract', 'arcp', 'nsz'}"
+
+_HELPERS = {
+    "float64": dict(
+        lo=-708.0,
+        hi=709.0,
+        magic=6755399441055744.0,  # 1.5 * 2**52: adding it rounds to an integer in the low bits
+        bias=1023,
+        mant=52,
+        cast="float64_bits",
+        uncast="bits_float64",
+        degree=13,
+        small=1e-3,
+    ),
+    "float32": dict(
+        lo=-87.0,
+        hi=88.0,
+        magic=12582912.0,  # 1.5 * 2**23
+        bias=127,
+        mant=23,
+        cast="float32_bits",
+        uncast="bits_float32",
+        degree=7,
+        small=1e-2,
+    ),
+}
+
+
+def _bits(value: float, precision: str) -> int:
+    """The IEEE-754 bit pattern of ``value`` in ``precision``, as a Python int."""
+    if precision == "float32":
+        return struct.unpack("<i", struct.pack("<f", value))[0]
+    return struct.unpack("<q", struct.pack("<d", value))[0]
+
+
+class Renderer:
+    """Render parsed expressions to numba source with precision-typed constants."""
+
+    def __init__(self, precision: str) -> None:
+        self.precision = precision
+        self.constants: dict[float, str] = {}
+
+    def const(self, value: float | Fraction) -> str:
+        value = float(value)
+        if value not in self.constants:
+            self.constants[value] = f"K{len(self.constants)}"
+        return self.constants[value]
+
+    def constant_lines(self) -> list[str]:
+        return [
+            f"{name} = F({value!r})".replace("inf", "np.inf")
+            for value, name in self.constants.items()
+        ]
+
+    def expr(self, node: ast.expr, name_of: Callable[[str], str]) -> str:
+        r = lambda n: self.expr(n, name_of)  # noqa: E731
+        if isinstance(node, ast.Name):
+            if node.id in CONSTANTS:
+                return self.const(CONSTANTS[node.id])
+            return name_of(node.id)
+        if isinstance(node, ast.Constant):
+            return self.const(node.value)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                return f"(-{r(node.operand)})"
+            if isinstance(node.op, ast.Not):
+                return f"(not {r(node.operand)})"
+            return r(node.operand)
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Pow):
+                return self._power(node, r)
+            op = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(node.op)]
+            return f"({r(node.left)} {op} {r(node.right)})"
+        if isinstance(node, ast.Compare):
+            symbols = {
+                ast.Lt: "<",
+                ast.LtE: "<=",
+                ast.Gt: ">",
+                ast.GtE: ">=",
+                ast.Eq: "==",
+                ast.NotEq: "!=",
+            }
+            parts, left = [], node.left
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                parts.append(f"({r(left)} {symbols[type(op)]} {r(right)})")
+                left = right
+            return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
+        if isinstance(node, ast.BoolOp):
+            joiner = " & " if isinstance(node.op, ast.And) else " | "
+            return "(" + joiner.join(r(v) for v in node.values) + ")"
+        if isinstance(node, ast.IfExp):
+            return f"({r(node.body)} if {r(node.test)} else {r(node.orelse)})"
+        if isinstance(node, ast.Call):
+            fn, args = node.func.id, [r(a) for a in node.args]
+            if fn == "where":
+                return f"({args[1]} if {args[0]} else {args[2]})"
+            mapped = {
+                "exp": "fexp",
+                "tanh": "ftanh",
+                "vtrap": "vtrap",
+                "log": "math.log",
+                "sqrt": "math.sqrt",
+                "sin": "math.sin",
+                "cos": "math.cos",
+                "abs": "abs",
+                "floor": "np.floor",
+                "min": "min",
+                "max": "max",
+            }[fn]
+            return f"{mapped}({', '.join(args)})"
+        raise TypeError(f"cannot render {ast.dump(node)}")
+
+    def _power(self, node: ast.BinOp, r: Callable[[ast.expr], str]) -> str:
+        exponent = node.right
+        if (
+            isinstance(exponent, ast.Constant)
+            and float(exponent.value).is_integer()
+            and 1 <= abs(exponent.value) <= 8
+        ):
+            n = int(abs(exponent.value))
+            base = f"ipow{n}({r(node.left)})" if n > 1 else r(node.left)
+            return base if exponent.value > 0 else f"({self.const(1.0)} / {base})"
+        return f"({r(node.left)} ** {r(exponent)})"
+
+
+@dataclass
+class Watcher:
+    """Something that turns a crossing (or a listed time) into an event."""
+
+    index: int
+    neuron: int  # cell whose voltage is watched, or the spike source
+    threshold: str  # rendered threshold ("" for spike sources)
+    delay: str  # rendered delay ("" for none)
+    record: bool = False  # count as the cell's spike
+    connection: int = -1  # event-driven connection fed by this watcher
+    reset: bool = False  # apply the cell's on_spike statements
+    source: int = -1  # >= 0: this watcher reads a spike source's list (its own stream)
+
+
+@dataclass
+class Plan:
+    """Everything ``compile`` needs besides the source: sizes and event wiring."""
+
+    layout: Layout
+    method: str
+    precision: str
+    events: bool
+    watchers: list[Watcher] = field(default_factory=list)
+    event_connections: list[int] = field(default_factory=list)
+    logged: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
+    sources: list[int] = field(default_factory=list)  # spike-source cells
+    streams: list[int] = field(default_factory=list)  # spike-source cell read by each stream
+
+
+class Generator:
+    """Builds the module source for one layout, method and precision."""
+
+    def __init__(self, layout: Layout, method: str, precision: str) -> None:
+        self.layout = layout
+        self.method = method
+        self.precision = precision
+        self.render = Renderer(precision)
+        self.plan = Plan(layout, method, precision, events=False)
+        self._plan_events()
+
+    # ------------------------------------------------------------------ naming
+    def _namer(
+        self, slot: Slot, stage: str, state: Callable[[int], str], t: str
+    ) -> Callable[[str], str]:
+        """Map a symbol of ``slot``'s equations to a local name in ``stage``."""
+        layout = self.layout
+        d = slot.definition
+
+        def name_of(symbol: str) -> str:
+            if symbol in slot.params:
+                return f"p{slot.params[symbol]}"
+            if symbol in slot.derived:
+                return f"d{slot.derived[symbol]}"
+            if symbol in slot.states:
+                return state(slot.states[symbol])
+            if symbol in d.equations.assignments:
+                return f"{stage}_{self._tag(slot)}_{symbol}"
+            if symbol == "t":
+                return t
+            if symbol == "I_in":
+                return f"{stage}_I{layout.neurons.index(slot)}"
+            if symbol in ("v_pre", "v", "v_post"):
+                cell = layout.neurons[slot.post if symbol == "v_post" else slot.pre]
+                return state(cell.states[cell.definition.voltage])
+            raise KeyError(f"{slot.name}: cannot resolve {symbol!r}")
+
+        return name_of
+
+    def _tag(self, slot: Slot) -> str:
+        layout = self.layout
+        if slot in layout.neurons:
+            return f"n{layout.neurons.index(slot)}"
+        if slot in layout.connections:
+            return f"c{layout.connections.index(slot)}"
+        return f"s{layout.stimuli.index(slot)}"
+
+    # ----------------------------------------------------------------- pieces
+    def _intermediates(
+        self, slot: Slot, wanted: set[str], name_of: Callable[[str], str]
+    ) -> list[str]:
+        d = slot.definition
+        needed = closure(wanted, d.equations.assignments)
+        lines = []
+        for name, expr in d.equations.assignments.items():
+            if name in needed and name not in slot.derived:
+                lines.append(f"{name_of(name)} = {self.render.expr(expr, name_of)}")
+        return lines
+
+    def stage(
+        self,
+        stage: str,
+        state: Callable[[int], str],
+        t: str,
+        derivatives: bool = True,
+        linear: bool = False,
+    ) -> list[str]:
+        """Evaluate every output and (optionally) derivative at one stage.
+
+        Derivatives go to ``{stage}_k{row}``; with ``linear`` also the decay
+        rates ``{stage}_b{row}`` (= -df/dx) of states linear in themselves.
+        """
+        layout, lines = self.layout, []
+        inputs: dict[int, list[str]] = {i: [] for i in range(len(layout.neurons))}
+        for slot in layout.stimuli:
+            name_of = self._namer(slot, stage, state, t)
+            lines += self._intermediates(slot, {"I"}, name_of)
+            current = f"{stage}_{self._tag(slot)}_I"
+            lines.append(f"{current} = {current} * p{slot.gain}")
+            inputs[slot.pre].append(current)
+        for slot in layout.connections:
+            name_of = self._namer(slot, stage, state, t)
+            outputs = {"I_post"} | ({"I_pre"} & set(slot.definition.equations.assignments))
+            wanted = outputs | (self._derivative_names(slot) if derivatives else set())
+            lines += self._intermediates(slot, wanted, name_of)
+            inputs[slot.post].append(name_of("I_post"))
+            if "I_pre" in outputs:
+                inputs[slot.pre].append(name_of("I_pre"))
+        if not derivatives:
+            return lines
+        for i, slot in enumerate(layout.neurons):
+            if not slot.states:
+                continue
+            terms = " + ".join(inputs[i]) or self.render.const(0.0)
+            lines.append(f"{stage}_I{i} = {terms}")
+            name_of = self._namer(slot, stage, state, t)
+            lines += self._intermediates(slot, self._derivative_names(slot), name_of)
+        for slot in layout.neurons + layout.connections:
+            name_of = self._namer(slot, stage, state, t)
+            eqs = slot.definition.equations
+            for var, expr in eqs.derivatives.items():
+                row = slot.states[var]
+                lines.append(f"{stage}_k{row} = {self.render.expr(expr, name_of)}")
+                if linear and linearity(expr, var, eqs.assignments) <= 1:
+                    slope = derivative(expr, var, eqs.assignments)
+                    lines.append(f"{stage}_b{row} = -({self.render.expr(slope, name_of)})")
+        return lines
+
+    @staticmethod
+    def _derivative_names(slot: Slot) -> set[str]:
+        used: set[str] = set()
+        for expr in slot.definition.equations.derivatives.values():
+            used |= names(expr)
+        return used
+
+    def evolving(self) -> list[int]:
+        """State rows that have a derivative (others change only at events)."""
+        rows = []
+        for slot in self.layout.slots():
+            rows += [slot.states[v] for v in slot.definition.equations.derivatives]
+        return rows
+
+    def linear_rows(self) -> set[int]:
+        rows = set()
+        for slot in self.layout.slots():
+            eqs = slot.definition.equations
+            for var, expr in eqs.derivatives.items():
+                if linearity(expr, var, eqs.assignments) <= 1:
+                    rows.add(slot.states[var])
+        return rows
+
+    def _used(self, lines: list[str]) -> list[str]:
+        """The parameter and derived locals (p12, d3) that ``lines`` read, in row order."""
+        text = "\n".join(lines)
+        params = sorted({int(m) for m in re.findall(r"\bp(\d+)\b", text)})
+        derived = sorted({int(m) for m in re.findall(r"\bd(\d+)\b", text)})
+        return [f"p{r}" for r in params] + [f"d{r}" for r in derived]
+
+    def _function(self, name: str, body: list[str], results: list[str]) -> tuple[str, list[str]]:
+        """A force-inlined function ``name(t, x0.., used params..) -> results``.
+
+        Type inference runs once per function instead of once per call site, which
+        keeps compiling fast; LLVM still inlines it, so the loop over the batch
+        vectorises as if the body were written out.
+        """
+        states = [f"x{r}" for r in range(self.layout.n_states)]
+        args = ["t", *states, *self._used(body)]
+        lines = ["@njit(forceinline=True, **OPTS)", f"def {name}({', '.join(args)}):"]
+        lines += ["    " + line for line in body]
+        lines.append(f"    return ({', '.join(results)},)")
+        return "\n\n" + "\n".join(lines) + "\n", args
+
+    def _deriv_source(self) -> str:
+        """``deriv``: every derivative (and, for exponential Euler, decay rate) at one stage."""
+        linear = self.method == EXPEULER
+        body = self.stage("s", lambda r: f"x{r}", "t", linear=linear)
+        results = [f"s_k{r}" for r in self.evolving()]
+        if linear:
+            results += [f"s_b{r}" for r in sorted(self.linear_rows())]
+        source, self._deriv_args = self._function(
+            "deriv", body, results or [self.render.const(0.0)]
+        )
+        return source
+
+    def _outs_source(self) -> str:
+        """``outs``: every recordable (states, then output currents) at one time."""
+        body = self.stage("o", lambda r: f"x{r}", "t", derivatives=False)
+        results = []
+        for rec in self.layout.recordables:
+            if rec.state_row >= 0:
+                results.append(f"x{rec.state_row}")
+            else:
+                results.append(f"o_{self._tag(self.layout.slot(rec.element))}_{rec.output}")
+        source, self._outs_args = self._function("outs", body, results or [self.render.const(0.0)])
+        return source
+
+    def _call(
+        self,
+        function: str,
+        args: list[str],
+        targets: list[str],
+        state: Callable[[int], str],
+        t: str,
+    ) -> str:
+        values = [t if a == "t" else state(int(a[1:])) if a.startswith("x") else a for a in args]
+        return f"{', '.join(targets)}, = {function}({', '.join(values)})"
+
+    def _call_deriv(self, prefix: str, state: Callable[[int], str], t: str) -> str:
+        targets = [f"{prefix}_k{r}" for r in self.evolving()]
+        if self.method == EXPEULER:
+            targets += [f"{prefix}_b{r}" for r in sorted(self.linear_rows())]
+        return self._call("deriv", self._deriv_args, targets or ["_"], state, t)
+
+    def step(self, h: str, t: str) -> list[str]:
+        """One step of length ``h`` from states ``x{row}`` at ``t`` to ``n{row}``."""
+        rows = self.evolving()
+        every = [r for s in self.layout.slots() for r in s.states.values()]
+        lines: list[str] = []
+        if self.method == EXPEULER:
+            lines.append(self._call_deriv("s0", lambda r: f"x{r}", t))
+            linear = self.linear_rows()
+            for r in rows:
+                if r in linear:
+                    lines.append(f"n{r} = eeuler(x{r}, s0_k{r}, s0_b{r}, {h})")
+                else:
+                    lines.append(f"n{r} = x{r} + {h} * s0_k{r}")
+        else:
+            tab: Tableau = TABLEAUX[self.method]
+            c = self.render.const
+            for s in range(tab.stages):
+                if s == 0:
+                    state = lambda r: f"x{r}"  # noqa: E731
+                    ts = t
+                else:
+                    for r in rows:
+                        terms = [f"{c(a)} * s{j}_k{r}" for j, a in enumerate(tab.a[s]) if a != 0]
+                        lines.append(f"y{s}_{r} = x{r} + {h} * ({' + '.join(terms)})")
+                    state = (lambda s_: lambda r: f"y{s_}_{r}" if r in rows else f"x{r}")(s)
+                    ts = f"t{s}"
+                    lines.append(f"t{s} = {t} + {c(tab.c[s])} * {h}")
+                lines.append(self._call_deriv(f"s{s}", state, ts))
+            for r in rows:
+                terms = [f"{c(b)} * s{j}_k{r}" for j, b in enumerate(tab.b) if b != 0]
+                lines.append(f"n{r} = x{r} + {h} * ({' + '.join(terms)})")
+        lines += [f"n{r} = x{r}" for r in every if r not in rows]
+        return lines
+
+    # ------------------------------------------------------------------ events
+    def _plan_events(self) -> None:
+        layout, plan = self.layout, self.plan
+        for i, slot in enumerate(layout.neurons):
+            d = slot.definition
+            if not slot.states:  # a spike source: its listed times are its spikes
+                plan.sources.append(i)
+                plan.streams.append(i)
+                plan.watchers.append(
+                    Watcher(
+                        len(plan.watchers), i, "", "", record=True, source=len(plan.streams) - 1
+                    )
+                )
+                continue
+            if d.reset_threshold is not None:
+                name_of = self._namer(slot, "ev", lambda r: f"x{r}", "tc")
+                thr = self.render.expr(d.reset_threshold, name_of)
+                plan.watchers.append(
+                    Watcher(len(plan.watchers), i, thr, "", record=True, reset=True)
+                )
+            else:
+                thr = self.render.const(d.spike_threshold)
+                plan.watchers.append(Watcher(len(plan.watchers), i, thr, "", record=True))
+        for k, slot in enumerate(layout.connections):
+            d = slot.definition
+            if not d.on_pre:
+                continue
+            plan.event_connections.append(k)
+            if d.logged:
+                plan.logged.append((k, d.logged))
+            pre = layout.neurons[slot.pre]
+            delay = f"p{slot.params['delay']}"
+            if not pre.states:
+                plan.streams.append(slot.pre)
+                stream = len(plan.streams) - 1
+                watcher = Watcher(
+                    len(plan.watchers), slot.pre, "", delay, connection=k, source=stream
+                )
+            else:
+                thr = f"p{slot.params['threshold']}"
+                watcher = Watcher(len(plan.watchers), slot.pre, thr, delay, connection=k)
+            plan.watchers.append(watcher)
+        plan.events = bool(plan.sources or plan.event_connections) or any(
+            w.reset for w in plan.watchers
+        )
+
+    def _statements(self, slot: Slot, statements: list[Statement], tag: str) -> list[str]:
+        """Event statements applied to the committed states ``x{row}``."""
+        local: dict[str, str] = {}
+        base = self._namer(slot, "ev", lambda r: f"x{r}", "tc")
+
+        def name_of(symbol: str) -> str:
+            return local[symbol] if symbol in local else base(symbol)
+
+        lines = []
+        if "release" not in {s.target for s in statements}:
+            local["release"] = self.render.const(1.0)
+        for stmt in statements:
+            value = self.render.expr(stmt.expr, name_of)
+            if stmt.target in slot.states:
+                target = f"x{slot.states[stmt.target]}"
+                if stmt.op == "=":
+                    lines.append(f"{target} = {value}")
+                else:
+                    lines.append(f"{target} = {target} {stmt.op} {value}")
+            else:
+                local[stmt.target] = f"{tag}_{stmt.target}"
+                lines.append(f"{local[stmt.target]} = {value}")
+        self._locals = local
+        return lines
+
+    def _deliver(self, k: int) -> list[str]:
+        """Apply connection k's on_pre at time ``tc`` (and log what it asks to log)."""
+        slot = self.layout.connections[k]
+        lines = self._statements(slot, slot.definition.on_pre, f"e{k}")
+        for j, (kk, logged) in enumerate(self.plan.logged):
+            if kk == k:
+                lines.append(f"ln = LOG_N[b, {j}]")
+                lines.append("if ln == LOG_T.shape[2]:")
+                lines.append(f"    return it, {CROWDED}")
+                lines.append(f"LOG_T[b, {j}, ln] = tc")
+                for m, name in enumerate(logged):
+                    lines.append(f"LOG_V[b, {j}, ln, {m}] = {self._locals[name]}")
+                lines.append(f"LOG_N[b, {j}] = ln + 1")
+        return lines
+
+    # ----------------------------------------------------------------- module
+    def source(self) -> str:
+        helpers = _HELPERS[self.precision]
+        body = [
+            '"""Generated by neuntune.engine.codegen: do not edit (regenerated on demand)."""',
+            "import math",
+            "import numpy as np",
+            "from numba import njit",
+            f"from neuntune.engine.intrinsics import {helpers['cast']}, {helpers['uncast']}",
+            "",
+            f"F = np.{self.precision}",
+            f"OPTS = dict(cache=True, nogil=True, error_model='numpy', fastmath={FASTMATH})",
+            "",
+        ]
+        functions = [
+            self._helpers_source(),
+            self._deriv_source(),
+            self._outs_source(),
+            self._rhs_source(),
+            self._setup_source(),
+            self._rearm_source(),
+            self._event_kernel_source() if self.plan.events else self._fast_kernel_source(),
+        ]
+        return "\n".join(body + self.render.constant_lines() + [""] + functions) + "\n"
+
+    def _helpers_source(self) -> str:
+        h = _HELPERS[self.precision]
+        c = self.render.const
+        coefficients = [1.0]
+        for k in range(1, h["degree"] + 1):
+            coefficients.append(coefficients[-1] / k)
+        polynomial = self._estrin(coefficients)
+        magic_bits = _bits(h["magic"], self.precision)
+        return f"""
+
+@njit(forceinline=True, **OPTS)
+def fexp(x):
+    x = min(max(x, {c(h["lo"])}), {c(h["hi"])})
+    shifted = x * {c(1.4426950408889634)} + {c(h["magic"])}
+    n = shifted - {c(h["magic"])}
+    r = (x - n * {c(0.6931471803691238)}) - n * {c(1.9082149292705877e-10)}
+    scale = {h["uncast"]}(({h["cast"]}(shifted) - {magic_bits} + {h["bias"]}) << {h["mant"]})
+{polynomial}
+    return p * scale
+
+
+@njit(forceinline=True, **OPTS)
+def ftanh(x):
+    return {c(1.0)} - {c(2.0)} / (fexp({c(2.0)} * x) + {c(1.0)})
+
+
+@njit(forceinline=True, **OPTS)
+def vtrap(x, k):
+    # x / (1 - exp(-x/k)), with its removable singularity at x = 0 replaced by the
+    # Taylor series k (1 + y/2 + y^2/12), y = x/k, whose remainder y^4/720 is
+    # below rounding for |y| < small.
+    y = x / k
+    series = k * ({c(1.0)} + y * ({c(0.5)} + y * {c(1 / 12)}))
+    direct = x / ({c(1.0)} - fexp(-y))
+    return series if abs(y) < {c(h["small"])} else direct
+
+
+@njit(forceinline=True, **OPTS)
+def crossing(v0, f0, v1, threshold, h):
+    # time in [0, h] where v reaches threshold, from v(0) = v0, v'(0) = f0 and
+    # v(h) = v1: the root of the quadratic through them (error O(h^3)), or the
+    # linear interpolation when the quadratic has no root inside the step
+    c = (v1 - v0 - f0 * h) / (h * h)
+    gap = threshold - v0
+    disc = f0 * f0 + {c(4.0)} * c * gap
+    linear = h * gap / (v1 - v0)
+    if disc < {c(0.0)} or f0 < {c(0.0)}:
+        return linear
+    tau = {c(2.0)} * gap / (f0 + math.sqrt(disc))
+    return tau if tau >= {c(0.0)} and tau <= h else linear
+
+
+@njit(forceinline=True, **OPTS)
+def eeuler(x, f, rate, h):
+    # exact step of dx/dt = f + rate*(x0 - x) with f, rate frozen:
+    # x + h f (1 - exp(-z))/z, z = rate h (Euler as z -> 0)
+    z = rate * h
+    phi_series = {c(1.0)} - z * ({c(0.5)} - z * {c(1 / 6)})
+    phi = phi_series if abs(z) < {c(h["small"])} else ({c(1.0)} - fexp(-z)) / z
+    return x + h * f * phi
+""" + "".join(
+            f"""
+
+@njit(forceinline=True, **OPTS)
+def ipow{n}(x):
+    return {" * ".join(["x"] * n)}
+"""
+            for n in range(2, 9)
+        )
+
+    def _estrin(self, coefficients: list[float]) -> str:
+        """Lines computing ``p`` = sum c_k r^k by Estrin's scheme.
+
+        Pairing terms (c0 + c1 r) + r^2 (c2 + c3 r) + ... keeps the dependency
+        chain at log2(degree) multiply-adds instead of Horner's degree, which is
+        what bounds a step's latency here.
+        """
+        c = self.render.const
+        lines, level, power = [], [], "r"
+        for k in range(0, len(coefficients), 2):
+            pair = coefficients[k : k + 2]
+            term = c(pair[0]) if len(pair) == 1 else f"{c(pair[0])} + r * {c(pair[1])}"
+            level.append(term)
+        depth = 0
+        while len(level) > 1:
+            square = f"r{2 ** (depth + 1)}"
+            lines.append(f"{square} = {power} * {power}")
+            names = []
+            for k in range(0, len(level), 2):
+                name = f"e{depth}_{k // 2}"
+                if k + 1 < len(level):
+                    lines.append(f"{name} = ({level[k]}) + {square} * ({level[k + 1]})")
+                else:
+                    lines.append(f"{name} = {level[k]}")
+                names.append(name)
+            level, power, depth = names, square, depth + 1
+        lines.append(f"p = {level[0]}")
+        return "\n".join("    " + line for line in lines)
+
+    def _loads(self, indent: str, sources: str = "rows") -> list[str]:
+        """Load every parameter and derived value for batch member ``b``."""
+        layout = self.layout
+        if sources == "rows":
+            lines = [f"p{r} = P{r}[b]" for r in range(layout.n_params)]
+            lines += [f"d{r} = D{r}[b]" for r in range(layout.n_derived)]
+        else:
+            lines = [f"p{r} = P[{r}, b]" for r in range(layout.n_params)]
+            lines += [f"d{r} = D[{r}, b]" for r in range(layout.n_derived)]
+        return [indent + line for line in lines]
+
+    def _row_views(self, indent: str = "    ") -> list[str]:
+        layout = self.layout
+        lines = [f"P{r} = P[{r}]" for r in range(layout.n_params)]
+        lines += [f"D{r} = D[{r}]" for r in range(layout.n_derived)]
+        lines += [f"X{r} = X[{r}]" for r in range(layout.n_states)]
+        return [indent + line for line in lines]
+
+    def _setup_source(self) -> str:
+        """``setup(X, P, D, ARMED)``: values derived from parameters, initial states, and
+        which crossing watchers start armed (their voltage below threshold)."""
+        lines = ["@njit(**OPTS)", "def setup(X, P, D, ARMED):", "    for b in range(P.shape[1]):"]
+        lines += [f"        p{r} = P[{r}, b]" for r in range(self.layout.n_params)]
+        for slot in self.layout.slots():
+            name_of = self._namer(slot, "h", lambda r: "", "")
+            for name, row in slot.derived.items():
+                expr = slot.definition.equations.assignments[name]
+                lines.append(f"        d{row} = {self.render.expr(expr, name_of)}")
+                lines.append(f"        D[{row}, b] = d{row}")
+        for slot in self.layout.slots():
+            d = slot.definition
+            order = sorted(d.states, key=lambda s: s in d.initial)  # explicit values first
+            name_of = self._namer(slot, "i", lambda r: f"x{r}", "F(0.0)")
+            for state in order:
+                row, param = slot.states[state], slot.params[f"{state}0"]
+                lines.append(f"        x{row} = p{param}")
+                if state in d.initial:
+                    expr = d.initial[state]
+                    body = self._intermediates(slot, names(expr), name_of)
+                    body.append(f"x{row} = {self.render.expr(expr, name_of)}")
+                    lines.append(f"        if np.isnan(x{row}):")
+                    lines += ["            " + line for line in body]
+                lines.append(f"        X[{row}, b] = x{row}")
+        lines.append("    rearm(X, P, D, ARMED)")
+        lines.append("    return 0")
+        return "\n\n" + "\n".join(lines) + "\n"
+
+    def _rearm_source(self) -> str:
+        """``rearm(X, P, D, ARMED)``: a crossing watcher may fire once its voltage is below
+        threshold (called at the start and after states are set from outside)."""
+        lines = ["@njit(**OPTS)", "def rearm(X, P, D, ARMED):", "    for b in range(X.shape[1]):"]
+        lines += self._loads("        ", sources="arrays")
+        for w in self.plan.watchers:
+            if w.source >= 0:
+                continue
+            cell = self.layout.neurons[w.neuron]
+            row = cell.states[cell.definition.voltage]
+            lines.append(f"        ARMED[b, {w.index}] = X[{row}, b] < {w.threshold}")
+        lines.append("    return 0")
+        return "\n\n" + "\n".join(lines) + "\n"
+
+    def _rhs_source(self) -> str:
+        layout = self.layout
+        lines = ["@njit(**OPTS)", "def rhs(X, P, D, t, OUT):", "    for b in range(X.shape[1]):"]
+        lines += self._loads("        ", sources="arrays")
+        lines += [f"        x{r} = X[{r}, b]" for r in range(layout.n_states)]
+        lines.append("        " + self._call_deriv("s0", lambda r: f"x{r}", "t"))
+        evolving = set(self.evolving())
+        for r in range(layout.n_states):
+            value = f"s0_k{r}" if r in evolving else self.render.const(0.0)
+            lines.append(f"        OUT[{r}, b] = {value}")
+        lines.append("    return 0")
+        return "\n\n" + "\n".join(lines) + "\n"
+
+    def _outputs_block(self, indent: str) -> list[str]:
+        """Fill ``tmp`` with every recordable at time ``tn`` from states ``x{row}``."""
+        n = max(len(self.layout.recordables), 1)
+        targets = [f"o{i}" for i in range(n)]
+        lines = [self._call("outs", self._outs_args, targets, lambda r: f"x{r}", "tn")]
+        lines += [f"tmp[{i}] = o{i}" for i in range(n)]
+        return [indent + line for line in lines]
+
+    _SIGNATURE = (
+        "def kernel(X, P, D, t0, dt, n_steps, step0, rec_every, REC, rec_pos, rec_idx,\n"
+        "           SPK_T, SPK_N, ARMED, QT, QH, QN, SRC_T, SRC_PTR, SRC_END,\n"
+        "           LOG_T, LOG_V, LOG_N):"
+    )
+
+    def _record_block(self, indent: str, first: bool = False) -> list[str]:
+        """Record all batch members: the initial sample (``first``), else every
+        ``rec_every`` steps, counted down in ``rec_pos[1]`` (no division per step)."""
+        layout = self.layout
+        if first:
+            lines = [
+                "if step0 == 0:",
+                "    r = rec_pos[0]",
+                "    tn = t0",
+                "    for b in range(B):",
+            ]
+        else:
+            lines = [
+                "countdown -= 1",
+                "if countdown == 0:",
+                "    countdown = rec_every",
+                "    r = rec_pos[0]",
+                "    tn = t0 + F(it + 1) * dt",
+                "    for b in range(B):",
+            ]
+        lines += self._loads("        ", sources="rows")
+        lines += [f"        x{r} = X{r}[b]" for r in range(layout.n_states)]
+        lines += self._outputs_block("        ")
+        lines += [
+            "        for j in range(rec_idx.shape[0]):",
+            "            REC[j, r, b] = tmp[rec_idx[j]]",
+            "    rec_pos[0] = r + 1",
+        ]
+        return [indent + line for line in lines]
+
+    def _capacity_check(self, indent: str) -> list[str]:
+        lines = [
+            "for b in range(B):",
+            "    for j in range(SPK_N.shape[1]):",
+            f"        if SPK_N[b, j] > SPK_T.shape[2] - {HEADROOM}:",
+            "            rec_pos[1] = countdown",
+            f"            return it, {FLUSH}",
+            "    for j in range(LOG_N.shape[1]):",
+            f"        if LOG_N[b, j] > LOG_T.shape[2] - {HEADROOM}:",
+            "            rec_pos[1] = countdown",
+            f"            return it, {FLUSH}",
+            "    for j in range(QN.shape[1]):",
+            f"        if QN[b, j] > QT.shape[2] - {HEADROOM}:",
+            "            rec_pos[1] = countdown",
+            f"            return it, {GROW}",
+        ]
+        return [indent + line for line in lines]
+
+    def _fast_kernel_source(self) -> str:
+        """No events: vectorisable loop over the batch; spikes counted afterwards."""
+        layout = self.layout
+        voltage_rows = [
+            slot.states[slot.definition.voltage] for slot in layout.neurons if slot.states
+        ]
+        lines = ["@njit(**OPTS)", self._SIGNATURE, "    B = X.shape[1]"]
+        lines += self._row_views()
+        lines.append(f"    tmp = np.empty({max(len(layout.recordables), 1)}, F)")
+        lines.append(f"    VP = np.empty(({max(len(voltage_rows), 1)}, B), F)")
+        lines.append(f"    KP = np.empty(({max(len(voltage_rows), 1)}, B), F)")
+        lines += self._record_block("    ", first=True)
+        lines.append("    countdown = rec_pos[1]")
+        lines.append("    for it in range(n_steps):")
+        lines += self._capacity_check("        ")
+        lines.append("        t = t0 + F(it) * dt")
+        lines.append(f"        acc = {self.render.const(0.0)}")
+        lines.append("        for b in range(B):")
+        lines += self._loads("            ")
+        lines += [f"            x{r} = X{r}[b]" for r in range(layout.n_states)]
+        lines += ["            " + line for line in self.step("dt", "t")]
+        lines += [f"            VP[{i}, b] = x{r}" for i, r in enumerate(voltage_rows)]
+        lines += [f"            KP[{i}, b] = s0_k{r}" for i, r in enumerate(voltage_rows)]
+        lines += [f"            X{r}[b] = n{r}" for r in range(layout.n_states)]
+        if layout.n_states:
+            total = " + ".join(f"n{r}" for r in range(layout.n_states))
+            lines.append(f"            acc += {total}")
+        lines.append("        if not math.isfinite(acc):")
+        lines.append(f"            return it + 1, {NONFINITE}")
+        lines.append("        tn = t0 + F(it + 1) * dt")
+        for w in self.plan.watchers:
+            slot = layout.neurons[w.neuron]
+            row = slot.states[slot.definition.voltage]
+            i = voltage_rows.index(row)
+            lines += [
+                "        for b in range(B):",
+                f"            vo = VP[{i}, b]",
+                f"            vn = X{row}[b]",
+                f"            if vo < {w.threshold} and vn >= {w.threshold}:",
+                f"                s = SPK_N[b, {w.neuron}]",
+                f"                SPK_T[b, {w.neuron}, s] = "
+                f"t + crossing(vo, KP[{i}, b], vn, {w.threshold}, dt)",
+                f"                SPK_N[b, {w.neuron}] = s + 1",
+            ]
+        lines += self._record_block("        ")
+        lines.append("    rec_pos[1] = countdown")
+        lines.append(f"    return n_steps, {OK}")
+        return "\n\n" + "\n".join(lines) + "\n"
+
+    def _event_kernel_source(self) -> str:
+        """Events: per batch member, steps split at event times (see module docs)."""
+        layout, plan = self.layout, self.plan
+        n = layout.n_states
+        watchers = plan.watchers
+        c = self.render.const
+        lines = ["@njit(**OPTS)", self._SIGNATURE, "    B = X.shape[1]"]
+        lines += self._row_views()
+        lines.append(f"    tmp = np.empty({max(len(layout.recordables), 1)}, F)")
+        lines.append(f"    inf = {c(float('inf'))}")
+        lines += self._record_block("    ", first=True)
+        lines.append("    countdown = rec_pos[1]")
+        lines.append("    for it in range(n_steps):")
+        lines += self._capacity_check("        ")
+        lines.append("        t = t0 + F(it) * dt")
+        lines.append("        t_end = t0 + F(it + 1) * dt")
+        lines.append(f"        tol = dt * {c(1e-9)}")
+        lines.append("        for b in range(B):")
+        lines += self._loads("            ")
+        lines += [f"            x{r} = X{r}[b]" for r in range(n)]
+        lines.append("            tc = t")
+        lines.append("            while True:")
+        body: list[str] = []
+        # 1. deliver events due now
+        for q, k in enumerate(plan.event_connections):
+            body += [
+                f"while QN[b, {q}] > 0 and QT[b, {q}, QH[b, {q}]] <= tc + tol:",
+                f"    QH[b, {q}] = (QH[b, {q}] + 1) % QT.shape[2]",
+                f"    QN[b, {q}] -= 1",
+            ]
+            body += ["    " + line for line in self._deliver(k)]
+        body += ["if tc >= t_end - tol:", "    break", "h = t_end - tc"]
+        # 2. stop at the next queued event
+        for q in range(len(plan.event_connections)):
+            body += [
+                f"if QN[b, {q}] > 0 and QT[b, {q}, QH[b, {q}]] < tc + h:",
+                f"    h = QT[b, {q}, QH[b, {q}]] - tc",
+            ]
+        # 3. step, detect crossings, and shorten the step once if an immediate
+        #    event (reset, zero delay) falls inside it
+        body += [f"tx{w.index} = inf" for w in watchers]
+        body += ["for attempt in range(2):"]
+        inner = self.step("h", "tc")
+        inner += ["if attempt == 1:", "    break", "first = tc + h"]
+        for w in watchers:
+            delay = w.delay or c(0.0)
+            if w.source >= 0:
+                inner += [
+                    f"ptr = SRC_PTR[b, {w.source}]",
+                    f"if ptr < SRC_END[{w.source}] and SRC_T[ptr] <= tc + h:",
+                    f"    tx{w.index} = max(SRC_T[ptr], tc)",
+                ]
+            else:
+                cell = layout.neurons[w.neuron]
+                row = cell.states[cell.definition.voltage]
+                inner += [
+                    f"if ARMED[b, {w.index}] and x{row} < {w.threshold} "
+                    f"and n{row} >= {w.threshold}:",
+                    f"    tx{w.index} = tc + crossing(x{row}, s0_k{row}, n{row}, {w.threshold}, h)",
+                ]
+            if w.reset or w.connection >= 0:  # counting a spike never shortens a step
+                inner += [f"    first = min(first, tx{w.index} + {delay})"]
+        inner += ["if first >= tc + h - tol:", "    break", "h = first - tc"]
+        body += ["    " + line for line in inner]
+        body += ["tn = tc + h"]
+        body += [f"x{r} = n{r}" for r in range(n)]
+        # 4. emit the crossings that happened by tn
+        for w in watchers:
+            emit = [f"if tx{w.index} <= tn + tol:"]
+            if w.record:
+                emit += [
+                    f"    s = SPK_N[b, {w.neuron}]",
+                    "    if s == SPK_T.shape[2]:",
+                    f"        return it, {CROWDED}",
+                    f"    SPK_T[b, {w.neuron}, s] = tx{w.index}",
+                    f"    SPK_N[b, {w.neuron}] = s + 1",
+                ]
+            if w.source >= 0:
+                emit += [f"    SRC_PTR[b, {w.source}] += 1"]
+            else:
+                emit += [f"    ARMED[b, {w.index}] = False"]
+            if w.reset:
+                cell = layout.neurons[w.neuron]
+                emit += [
+                    "    " + line
+                    for line in self._statements(cell, cell.definition.on_spike, f"r{w.neuron}")
+                ]
+            if w.connection >= 0:
+                q = plan.event_connections.index(w.connection)
+                emit += [
+                    f"    te = tx{w.index} + {w.delay}",
+                    f"    if QN[b, {q}] == QT.shape[2]:",
+                    f"        return it, {CROWDED}",
+                    f"    QT[b, {q}, (QH[b, {q}] + QN[b, {q}]) % QT.shape[2]] = te",
+                    f"    QN[b, {q}] += 1",
+                ]
+            if w.source < 0:
+                cell = layout.neurons[w.neuron]
+                row = cell.states[cell.definition.voltage]
+                emit += [f"elif x{row} < {w.threshold}:", f"    ARMED[b, {w.index}] = True"]
+            body += emit
+        body += ["tc = tn"]
+        lines += ["                " + line for line in body]
+        lines += [f"            X{r}[b] = x{r}" for r in range(n)]
+        if n:
+            total = " + ".join(f"x{r}" for r in range(n))
+            lines.append(f"            if not math.isfinite({total}):")
+            lines.append(f"                return it + 1, {NONFINITE}")
+        lines += self._record_block("        ")
+        lines.append("    rec_pos[1] = countdown")
+        lines.append(f"    return n_steps, {OK}")
+        return "\n\n" + "\n".join(lines) + "\n"
+
+
+def generate(layout: Layout, method: str, precision: str) -> tuple[str, Plan]:
+    """Module source and event plan for ``layout`` integrated by ``method`` in ``precision``."""
+    generator = Generator(layout, method, precision)
+    return generator.source(), generator.plan

@@ -1,0 +1,166 @@
+"""Turn generated source into compiled kernels, cached in memory and on disk.
+
+numba cannot cache closures or ``exec``'d code to disk, so each generated
+module is written as a real file named by the hash of its source, imported,
+and its functions are compiled with ``cache=True``: a second process finds
+both the file and numba's machine code and starts without compiling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numba
+import numpy as np
+
+from ..circuit import Circuit
+from .codegen import SPIKE_CAP, Plan, generate
+from .layout import Layout
+from .methods import check_method
+
+PRECISIONS = ("float64", "float32")
+#: Bump when generated code changes meaning without its text changing.
+_ENGINE_VERSION = "1"
+
+
+def cache_dir() -> Path:
+    """Where generated kernels live: $NEUNTUNE_CACHE_DIR, else ~/.cache/neuntune/kernels."""
+    env = os.environ.get("NEUNTUNE_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "neuntune" / "kernels"
+
+
+@dataclass
+class Compiled:
+    """A circuit structure's compiled functions plus its layout and event plan."""
+
+    layout: Layout
+    plan: Plan
+    module: ModuleType
+    path: Path
+
+    @property
+    def dtype(self) -> type[np.floating]:
+        return np.float32 if self.plan.precision == "float32" else np.float64
+
+
+_MEMORY: dict[tuple, Compiled] = {}
+_LOCK = threading.Lock()
+
+
+def check_precision(precision: str) -> str:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision: {precision!r} is not one of {', '.join(PRECISIONS)}")
+    return precision
+
+
+def compile_circuit(circuit: Circuit, method: str = "rk4", precision: str = "float64") -> Compiled:
+    """Compiled kernels for ``circuit``'s structure (values are not baked in)."""
+    check_method(method)
+    check_precision(precision)
+    if not circuit.neurons:
+        raise ValueError("the circuit has no cells: add one with Circuit.add(name, model)")
+    key = (circuit.structure(), method, precision)
+    with _LOCK:
+        compiled = _MEMORY.get(key)
+        if compiled is None:
+            layout = Layout(circuit)
+            source, plan = generate(layout, method, precision)
+            module, path = _load(source)
+            compiled = Compiled(layout, plan, module, path)
+            _warm_up(compiled)
+            _MEMORY[key] = compiled
+    return compiled
+
+
+def _load(source: str) -> tuple[ModuleType, Path]:
+    digest = hashlib.sha256(
+        (source + numba.__version__ + np.__version__ + _ENGINE_VERSION).encode()
+    ).hexdigest()[:24]
+    name = f"k_{digest}"
+    directory = cache_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.py"
+    if not path.exists() or path.read_text() != source:
+        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(source)
+        os.replace(tmp, path)
+    # numba's cache records this name and imports it when loading, so it must be
+    # the same in every process: it depends on the source only.
+    module_name = f"neuntune_kernels.{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name], path
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module, path
+
+
+@contextlib.contextmanager
+def _slp_vectorize() -> Iterator[None]:
+    """Let LLVM pack independent scalar work (two cells) into SIMD lanes while compiling.
+
+    numba leaves the SLP vectoriser off by default; it is read when a module is
+    optimised, so switching it on around our own compilations affects nothing else.
+    """
+    previous = numba.config.SLP_VECTORIZE
+    numba.config.SLP_VECTORIZE = True
+    try:
+        yield
+    finally:
+        numba.config.SLP_VECTORIZE = previous
+
+
+def buffers(
+    compiled: Compiled, batch: int, n_records: int, n_rec: int, queue_capacity: int
+) -> dict:
+    """Arrays the kernel reads and writes, sized for ``batch`` members."""
+    layout, plan, F = compiled.layout, compiled.plan, compiled.dtype
+    n_cells = len(layout.neurons)
+    n_logged = max((len(names) for _, names in plan.logged), default=0)
+    return dict(
+        REC=np.zeros((n_rec, n_records, batch), F),
+        rec_pos=np.zeros(2, np.int64),
+        SPK_T=np.zeros((batch, n_cells, SPIKE_CAP), F),
+        SPK_N=np.zeros((batch, n_cells), np.int64),
+        ARMED=np.ones((batch, len(plan.watchers)), np.bool_),
+        QT=np.zeros((batch, len(plan.event_connections), queue_capacity), F),
+        QH=np.zeros((batch, len(plan.event_connections)), np.int64),
+        QN=np.zeros((batch, len(plan.event_connections)), np.int64),
+        LOG_T=np.zeros((batch, len(plan.logged), SPIKE_CAP), F),
+        LOG_V=np.zeros((batch, len(plan.logged), SPIKE_CAP, max(n_logged, 1)), F),
+        LOG_N=np.zeros((batch, len(plan.logged)), np.int64),
+    )
+
+
+def _warm_up(compiled: Compiled) -> None:
+    """Compile (or load from numba's disk cache) the set-up and the kernel for the
+    types used at run time; ``rhs`` compiles on first use."""
+    layout, F, m = compiled.layout, compiled.dtype, compiled.module
+    P = np.zeros((layout.n_params, 1), F)
+    D = np.zeros((layout.n_derived, 1), F)
+    X = np.zeros((layout.n_states, 1), F)
+    n_streams = len(compiled.plan.streams)
+    with _slp_vectorize():
+        buf = buffers(compiled, 1, 1, 1, 4)
+        m.setup(X, P, D, buf["ARMED"])
+        m.kernel(
+            X, P, D, F(0.0), F(0.01), 0, 1, 1, buf["REC"], buf["rec_pos"],
+            np.zeros(1, np.int64), buf["SPK_T"], buf["SPK_N"], buf["ARMED"], buf["QT"],
+            buf["QH"], buf["QN"], np.zeros(1, F), np.zeros((1, n_streams), np.int64),
+            np.zeros(n_streams, np.int64), buf["LOG_T"], buf["LOG_V"], buf["LOG_N"],
+        )  # fmt: skip

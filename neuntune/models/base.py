@@ -1,0 +1,480 @@
+"""Declarations every model is made of: parameters, states, options and equations.
+
+A model is a class that declares, once, what it has and how it evolves::
+
+    @register
+    class Passive(Neuron):
+        '''Leak-only membrane.'''
+        parameters = {
+            "cm": Parameter(1.0, "uF/cm2", "capacitance", minimum=0, exclusive_minimum=True),
+            ...
+        }
+        states = {"v": State(-65.0, "mV", "membrane potential")}
+        equations = "dv/dt = (I_in/area - gl*(v - el))/cm"
+
+Everything else (compiled kernels, validation, widgets, preset schema, docs tables)
+is derived from that declaration, so adding a model touches no other file.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import itertools
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, ClassVar
+
+from .equations import (
+    EquationError,
+    Equations,
+    Statement,
+    closure,
+    names,
+    parse_equations,
+    parse_expression,
+    parse_statements,
+)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A numeric parameter: default, unit, one-line doc and the allowed range.
+
+    ``minimum``/``maximum`` bound the value (``exclusive_minimum`` excludes the
+    minimum itself).  ``scale`` and ``ui_range`` are hints for sliders.  A
+    ``nullable`` parameter accepts ``None`` (used for "initial value at steady state").
+    """
+
+    default: float | None
+    unit: str
+    doc: str
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    scale: str = "linear"
+    ui_range: tuple[float, float] | None = None
+    nullable: bool = False
+
+    def describe_range(self) -> str:
+        """The allowed range in words, e.g. '> 0' or 'between 0 and 1'."""
+        low = None
+        if self.minimum is not None:
+            low = f"{'>' if self.exclusive_minimum else '≥'} {self.minimum:g}"
+        high = None if self.maximum is None else f"≤ {self.maximum:g}"
+        text = " and ".join(part for part in (low, high) if part) or "any finite number"
+        return text + (" (or None)" if self.nullable else "")
+
+    def validate(self, path: str, value: Any) -> float | None:
+        """Return ``value`` as a float, or raise a TypeError/ValueError naming ``path``."""
+        if value is None:
+            if self.nullable:
+                return None
+            raise TypeError(f"{path}: a number is required ({self.unit}), got None")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"{path}: expected a number in {self.unit}, got {type(value).__name__} {value!r}"
+            )
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(
+                f"{path}: value {number} is not finite; allowed: {self.describe_range()}"
+            )
+        too_low = self.minimum is not None and (
+            number < self.minimum or (self.exclusive_minimum and number == self.minimum)
+        )
+        too_high = self.maximum is not None and number > self.maximum
+        if too_low or too_high:
+            raise ValueError(
+                f"{path}: value {number:g} {self.unit} is out of range; "
+                f"allowed: {self.describe_range()} {self.unit}"
+            )
+        return number
+
+
+@dataclass(frozen=True)
+class State:
+    """A state variable: its initial value (a number, or an expression such as a
+    gate's steady state ``"am/(am + bm)"``), unit and doc."""
+
+    initial: float | str
+    unit: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class Option:
+    """A structural choice (it selects equations, so changing it recompiles)."""
+
+    choices: tuple[str, ...]
+    default: str
+    doc: str
+
+
+#: Symbols each kind of model may read besides its own names.
+INPUTS: dict[str, frozenset[str]] = {
+    "neuron": frozenset({"t", "I_in"}),
+    "synapse": frozenset({"t", "v_pre", "v_post"}),
+    "stimulus": frozenset({"t", "v"}),
+    "plasticity": frozenset({"t"}),
+}
+#: Intermediates a kind of model must (first set) or may (second) define.
+OUTPUTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "neuron": (frozenset(), frozenset()),
+    "synapse": (frozenset({"I_post"}), frozenset({"I_pre"})),
+    "stimulus": (frozenset({"I"}), frozenset()),
+    "plasticity": (frozenset(), frozenset()),
+}
+
+
+@dataclass
+class Definition:
+    """A model's declaration resolved for one choice of options, ready to compile."""
+
+    kind: str
+    name: str
+    parameters: dict[str, Parameter]
+    states: dict[str, State]
+    equations: Equations
+    on_pre: list[Statement] = field(default_factory=list)
+    on_spike: list[Statement] = field(default_factory=list)
+    voltage: str | None = None
+    spike_threshold: float = 0.0
+    reset_threshold: ast.expr | None = None
+    logged: tuple[str, ...] = ()
+    initial: dict[str, ast.expr] = field(default_factory=dict)
+
+    @cached_property
+    def key(self) -> str:
+        """A digest of everything that shapes compiled code (not of values)."""
+        text = repr(
+            (
+                self.kind,
+                list(self.parameters),
+                list(self.states),
+                self.equations.source,
+                [(s.target, s.op, ast.dump(s.expr)) for s in self.on_pre + self.on_spike],
+                self.voltage,
+                self.spike_threshold,
+                None if self.reset_threshold is None else ast.dump(self.reset_threshold),
+                self.logged,
+                {k: ast.dump(v) for k, v in self.initial.items()},
+            )
+        )
+        return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def initial_parameter(state: str) -> str:
+    """Name of the parameter holding a state's initial value (``v`` -> ``v0``)."""
+    return f"{state}0"
+
+
+class Model:
+    """Base class of neurons, synapses, stimuli and plasticity rules.
+
+    Instances hold parameter values (validated on every change) and structural
+    options; the class holds the declaration.
+    """
+
+    kind: ClassVar[str] = ""
+    parameters: ClassVar[dict[str, Parameter]] = {}
+    states: ClassVar[dict[str, State]] = {}
+    options: ClassVar[dict[str, Option]] = {}
+    equations: ClassVar[str] = ""
+    on_pre: ClassVar[str] = ""
+    on_spike: ClassVar[str] = ""
+    logged: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("abstract", False) or not cls.kind:
+            return
+        # Check every option combination now, so a bad declaration fails at import.
+        choices = [opt.choices for opt in cls.options.values()]
+        for combo in itertools.product(*choices):
+            cls.definition(dict(zip(cls.options, combo, strict=True)))
+
+    def __init__(self, **values: Any) -> None:
+        name = type(self).__name__
+        self._options = {key: opt.default for key, opt in self.options.items()}
+        for key in list(values):
+            if key in self.options:
+                choice = values.pop(key)
+                allowed = self.options[key].choices
+                if choice not in allowed:
+                    raise ValueError(f"{name}.{key}: {choice!r} is not one of {allowed}")
+                self._options[key] = choice
+        self._values = {key: p.default for key, p in self.parameter_table().items()}
+        for key, value in values.items():
+            self.set(key, value, path=f"{name}.{key}")
+
+    # ----------------------------------------------------------------- declaration
+    @classmethod
+    def equations_for(cls, options: Mapping[str, str]) -> str:
+        """The equation text for a choice of options (override to let options select it)."""
+        return cls.equations
+
+    @classmethod
+    def parameter_table(cls) -> dict[str, Parameter]:
+        """Declared parameters plus one initial-value parameter per state."""
+        table = dict(cls.parameters)
+        for state, decl in cls.states.items():
+            numeric = not isinstance(decl.initial, str)
+            table[initial_parameter(state)] = Parameter(
+                float(decl.initial) if numeric else None,
+                decl.unit,
+                f"initial {state}" + ("" if numeric else f" (None: {decl.initial})"),
+                nullable=not numeric,
+            )
+        return table
+
+    @classmethod
+    def definition(cls, options: Mapping[str, str] | None = None) -> Definition:
+        """Parse and check the declaration for ``options`` (cached per class and options)."""
+        opts = {key: opt.default for key, opt in cls.options.items()}
+        opts.update(options or {})
+        cache = cls.__dict__.get("_definitions")
+        if cache is None:
+            cache = {}
+            cls._definitions = cache
+        frozen = tuple(sorted(opts.items()))
+        if frozen not in cache:
+            cache[frozen] = cls._build_definition(opts)
+        return cache[frozen]
+
+    @classmethod
+    def _build_definition(cls, opts: Mapping[str, str]) -> Definition:
+        where = cls.__name__ + ("" if not opts else f"({opts})")
+        eqs = parse_equations(cls.equations_for(opts), where)
+        table = cls.parameter_table()
+        initial = {
+            state: parse_expression(decl.initial, f"{where}: initial {state}")
+            for state, decl in cls.states.items()
+            if isinstance(decl.initial, str)
+        }
+        definition = Definition(
+            kind=cls.kind,
+            name=cls.__name__,
+            parameters=table,
+            states=dict(cls.states),
+            equations=eqs,
+            on_pre=parse_statements(cls.on_pre, f"{where}.on_pre"),
+            on_spike=parse_statements(cls.on_spike, f"{where}.on_spike"),
+            logged=tuple(cls.logged),
+            initial=initial,
+        )
+        cls._customise(definition, opts)
+        _check_definition(definition, where)
+        return definition
+
+    @classmethod
+    def _customise(cls, definition: Definition, options: Mapping[str, str]) -> None:
+        """Hook for kinds that add fields (voltage, thresholds) to the definition."""
+
+    # ---------------------------------------------------------------------- values
+    def get(self, name: str) -> float | None:
+        """Value of parameter ``name`` in its declared unit."""
+        if name not in self._values:
+            raise KeyError(self._unknown(name))
+        return self._values[name]
+
+    def set(self, name: str, value: Any, path: str | None = None) -> None:
+        """Validate and set parameter ``name``."""
+        table = self.parameter_table()
+        path = path or f"{type(self).__name__}.{name}"
+        if name not in table:
+            raise KeyError(self._unknown(name, path))
+        self._values[name] = table[name].validate(path, value)
+
+    def _unknown(self, name: str, path: str | None = None) -> str:
+        known = ", ".join(self.parameter_table())
+        return (
+            f"{path or name}: unknown parameter {name!r} of {type(self).__name__} (known: {known})"
+        )
+
+    @property
+    def values(self) -> dict[str, float | None]:
+        """A copy of all parameter values."""
+        return dict(self._values)
+
+    @property
+    def option_values(self) -> dict[str, str]:
+        """The structural options this instance was built with."""
+        return dict(self._options)
+
+    def resolved(self) -> Definition:
+        """The definition for this instance's options."""
+        return self.definition(self._options)
+
+    def copy(self) -> Model:
+        """An independent copy with the same options and values."""
+        clone = type(self).__new__(type(self))
+        clone._options = dict(self._options)
+        clone._values = dict(self._values)
+        return clone
+
+    def __repr__(self) -> str:
+        table = self.parameter_table()
+        changed = [f"{k}={v!r}" for k, v in self._options.items() if v != self.options[k].default]
+        changed += [f"{k}={v!r}" for k, v in self._values.items() if v != table[k].default]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self)
+            and other._options == self._options  # type: ignore[attr-defined]
+            and other._values == self._values  # type: ignore[attr-defined]
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Neuron(Model):
+    """A single-compartment cell.
+
+    ``voltage`` names the state synapses read and inject into; ``spike_threshold``
+    is where spikes are counted (upward crossings); ``reset`` (an expression,
+    usually a parameter name) and ``on_spike`` declare a reset applied exactly at
+    the crossing (Izhikevich).  Input current ``I_in`` is the sum of synaptic and
+    stimulus currents into the cell, in µA for biophysical models.
+    """
+
+    kind = "neuron"
+    abstract = True
+    voltage: ClassVar[str | None] = "v"
+    spike_threshold: ClassVar[float] = 0.0
+    reset: ClassVar[str] = ""
+
+    @classmethod
+    def _customise(cls, definition: Definition, options: Mapping[str, str]) -> None:
+        definition.voltage = cls.voltage
+        definition.spike_threshold = float(cls.spike_threshold)
+        if cls.reset:
+            definition.reset_threshold = parse_expression(cls.reset, f"{cls.__name__}.reset")
+
+
+class Synapse(Model):
+    """A connection from a ``pre`` to a ``post`` cell.
+
+    Continuous synapses read ``v_pre``; event-driven ones declare ``on_pre``
+    statements run when a presynaptic spike arrives (after ``delay``).  Every
+    synapse defines ``I_post``, the current into the post cell (µA, positive
+    depolarises); a gap junction also defines ``I_pre``.
+    """
+
+    kind = "synapse"
+    abstract = True
+
+    @property
+    def event_driven(self) -> bool:
+        """Whether presynaptic spikes (rather than v_pre) drive this synapse."""
+        return bool(self.resolved().on_pre)
+
+
+class Stimulus(Model):
+    """A current injected into one cell: ``I`` in µA (may read the cell's ``v``)."""
+
+    kind = "stimulus"
+    abstract = True
+
+
+class Plasticity(Model):
+    """Short-term plasticity attached to an event-driven synapse.
+
+    Its ``on_pre`` statements run before the synapse's and set ``release``,
+    which the synapse's own ``on_pre`` scales its increment by.
+    """
+
+    kind = "plasticity"
+    abstract = True
+
+
+def _check_definition(d: Definition, where: str) -> None:
+    """Every name must resolve; states need an equation or an event that sets them."""
+    inputs = INPUTS[d.kind]
+    required, allowed_outputs = OUTPUTS[d.kind]
+    own = set(d.parameters) | set(d.states)
+    clash = own & (inputs | set(d.equations.assignments))
+    if clash:
+        raise EquationError(f"{where}: names used twice: {sorted(clash)}")
+    known = own | inputs
+    for name, expr in d.equations.assignments.items():
+        unknown = names(expr) - known
+        if unknown:
+            raise EquationError(f"{where}: {name} uses unknown names {sorted(unknown)}")
+        known.add(name)
+    missing = required - set(d.equations.assignments)
+    if missing:
+        raise EquationError(f"{where}: a {d.kind} must define {sorted(missing)}")
+    outputs = required | allowed_outputs
+    for state, expr in d.equations.derivatives.items():
+        if state not in d.states:
+            raise EquationError(f"{where}: d{state}/dt given but {state} is not a declared state")
+        unknown = names(expr) - known
+        if unknown:
+            raise EquationError(f"{where}: d{state}/dt uses unknown names {sorted(unknown)}")
+    event_targets = {s.target for s in d.on_pre + d.on_spike}
+    for state in d.states:
+        if state not in d.equations.derivatives and state not in event_targets:
+            raise EquationError(f"{where}: state {state} has no dynamics and no event sets it")
+    local = set()
+    for stmt in d.on_pre + d.on_spike:
+        unknown = names(stmt.expr) - known - local - {"release"}
+        if unknown:
+            raise EquationError(f"{where}: event statement uses unknown names {sorted(unknown)}")
+        if stmt.target not in d.states:
+            if stmt.op != "=":
+                raise EquationError(f"{where}: {stmt.target} {stmt.op}= needs a state")
+            local.add(stmt.target)
+    for state, expr in d.initial.items():
+        needed = closure(names(expr), d.equations.assignments)
+        bad = needed & (set(d.states) - {d.voltage}) | (needed & {"I_in", "v_pre", "v_post"})
+        if bad:
+            raise EquationError(
+                f"{where}: initial {state} may depend on parameters and the "
+                f"voltage only, not {sorted(bad)}"
+            )
+    if d.kind == "neuron" and d.voltage not in d.states and (d.voltage or d.states):
+        raise EquationError(f"{where}: voltage {d.voltage!r} is not a state")
+    stray = (set(d.equations.assignments) & {"I_post", "I_pre", "I"}) - outputs
+    if stray:
+        raise EquationError(f"{where}: a {d.kind} cannot define {sorted(stray)}")
+
+
+_REGISTRY: dict[str, type[Model]] = {}
+
+
+def register(cls: type[Model]) -> type[Model]:
+    """Make a model class known by name (for presets, the CLI and the dashboard).
+
+    Use it as a class decorator on your own models; re-registering the same name
+    with a different class is an error.
+    """
+    if not isinstance(cls, type) or not issubclass(cls, Model) or not cls.kind:
+        raise TypeError(
+            f"register() takes a Neuron, Synapse, Stimulus or Plasticity class, got {cls!r}"
+        )
+    existing = _REGISTRY.get(cls.__name__)
+    if existing is not None and existing is not cls:
+        raise ValueError(
+            f"a model named {cls.__name__!r} is already registered ({existing.__module__})"
+        )
+    _REGISTRY[cls.__name__] = cls
+    return cls
+
+
+def model_class(name: str, kind: str | None = None) -> type[Model]:
+    """The registered model called ``name`` (optionally of one kind)."""
+    cls = _REGISTRY.get(name)
+    if cls is None or (kind is not None and cls.kind != kind):
+        known = ", ".join(registered(kind))
+        raise KeyError(f"unknown {kind or 'model'} {name!r} (known: {known})")
+    return cls
+
+
+def registered(kind: str | None = None) -> list[str]:
+    """Names of registered models, optionally of one kind, sorted."""
+    return sorted(n for n, c in _REGISTRY.items() if kind is None or c.kind == kind)

@@ -1,0 +1,65 @@
+"""Reduced Traub–Miles neuron, as in Brian2's continuous_interaction example."""
+
+from ..base import Neuron, Parameter, State, register
+
+
+@register
+class RTM(Neuron):
+    """Reduced Traub–Miles model (Börgers, *An Introduction to Modeling Neuronal
+    Dynamics*, ch. 5 and 20; Brian2 example ``synapses/continuous_interaction``).
+
+    dv/dt = (I_in/area + gna·m³h(ena − v) + gk·n⁴(ek − v) + gl(el − v))/cm, densities
+    per cm², I_in in µA; with the default area of 1 cm², C = 1 µF and conductances in
+    mS exactly as in the example.  Rates (ms⁻¹): αm = 0.32(v+54)/(1−e^(−(v+54)/4)),
+    βm = 0.28(v+27)/(e^((v+27)/5)−1), αh = 0.128e^(−(v+50)/18), βh = 4/(1+e^(−(v+27)/5)),
+    αn = 0.032(v+52)/(1−e^(−(v+52)/5)), βn = 0.5e^(−(v+57)/40); the removable
+    singularities at −54, −27 and −52 mV are handled by ``vtrap``.
+    """
+
+    parameters = {
+        "cm": Parameter(
+            1.0,
+            "uF/cm2",
+            "membrane capacitance",
+            minimum=0,
+            exclusive_minimum=True,
+            ui_range=(0.1, 5.0),
+        ),
+        "gna": Parameter(
+            100.0, "mS/cm2", "maximal sodium conductance", minimum=0, ui_range=(0.0, 300.0)
+        ),
+        "gk": Parameter(
+            80.0, "mS/cm2", "maximal potassium conductance", minimum=0, ui_range=(0.0, 200.0)
+        ),
+        "gl": Parameter(0.1, "mS/cm2", "leak conductance", minimum=0, ui_range=(0.0, 1.0)),
+        "ena": Parameter(50.0, "mV", "sodium reversal potential", ui_range=(0.0, 100.0)),
+        "ek": Parameter(-100.0, "mV", "potassium reversal potential", ui_range=(-130.0, -60.0)),
+        "el": Parameter(-67.0, "mV", "leak reversal potential", ui_range=(-90.0, -40.0)),
+        "area": Parameter(
+            1.0,
+            "cm2",
+            "membrane area",
+            minimum=0,
+            exclusive_minimum=True,
+            scale="log",
+            ui_range=(1e-6, 10.0),
+        ),
+    }
+    states = {
+        "v": State(-65.0, "mV", "membrane potential"),
+        "m": State("am/(am + bm)", "1", "sodium activation"),
+        "h": State("ah/(ah + bh)", "1", "sodium inactivation"),
+        "n": State("an/(an + bn)", "1", "potassium activation"),
+    }
+    equations = """
+        am = 0.32*vtrap(v + 54, 4)
+        bm = 0.28*vtrap(-(v + 27), 5)
+        ah = 0.128*exp(-(v + 50)/18)
+        bh = 4/(1 + exp(-(v + 27)/5))
+        an = 0.032*vtrap(v + 52, 5)
+        bn = 0.5*exp(-(v + 57)/40)
+        dm/dt = am*(1 - m) - bm*m
+        dh/dt = ah*(1 - h) - bh*h
+        dn/dt = an*(1 - n) - bn*n
+        dv/dt = (I_in/area + gna*m**3*h*(ena - v) + gk*n**4*(ek - v) + gl*(el - v))/cm
+    """

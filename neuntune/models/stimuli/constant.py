@@ -1,0 +1,12 @@
+"""Constant current."""
+
+from ..base import Stimulus, register
+from .params import amplitude
+
+
+@register
+class Constant(Stimulus):
+    """A constant current, I = amplitude (µA), for the whole run."""
+
+    parameters = {"amplitude": amplitude()}
+    equations = "I = amplitude"

@@ -1,0 +1,453 @@
+"""Run a circuit: ``simulate(circuit, t_stop, dt, method) -> Result``."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .circuit import Circuit
+from .engine.codegen import CROWDED, GROW, HEADROOM, NONFINITE, OK
+from .engine.compiler import Compiled, buffers, compile_circuit
+from .errors import SimulationError
+
+#: Largest recording ``simulate`` allocates unless told otherwise (bytes).
+MAX_RECORD_BYTES = 2 * 1024**3
+
+#: How long ``init="rest"`` may integrate without stimuli before giving up (ms).
+REST_T_MAX = 5000.0
+
+
+@dataclass
+class Result:
+    """Traces of one run.
+
+    ``t`` (ms) starts at 0; ``v[cell]`` (mV), ``state[element][var]``,
+    ``current[connection]`` (µA into the post cell; for a stimulus, µA injected),
+    ``spikes[cell]`` (ms, interpolated upward threshold crossings, found at every
+    step even when recording is decimated) and ``events[connection]`` (delivery
+    times and logged values such as short-term-plasticity release).
+    """
+
+    t: np.ndarray
+    v: dict[str, np.ndarray]
+    state: dict[str, dict[str, np.ndarray]]
+    current: dict[str, np.ndarray]
+    spikes: dict[str, np.ndarray]
+    events: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    dt: float = 0.0
+    method: str = ""
+    precision: str = ""
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every recorded trace as ``{"t": ..., "a.v": ..., "gj.I": ...}``."""
+        out = {"t": self.t}
+        for element, variables in self.state.items():
+            for var, trace in variables.items():
+                out[f"{element}.{var}"] = trace
+        for element, trace in self.current.items():
+            out[f"{element}.I"] = trace
+        return out
+
+    def __repr__(self) -> str:
+        n = {k: len(s) for k, s in self.spikes.items()}
+        return (
+            f"Result({len(self.t)} samples to t={self.t[-1]:g} ms, dt={self.dt:g}, "
+            f"{self.method}/{self.precision}, spikes={n})"
+        )
+
+
+def check_run(t_stop: Any, dt: Any, record_every: Any = 1) -> tuple[float, float, int, int]:
+    """Validate run settings; return (t_stop, dt, record_every, n_steps)."""
+    for name, value in (("t_stop", t_stop), ("dt", dt)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name}: expected a number of ms, got {value!r}")
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{name}: {value!r} ms is not allowed; it must be a finite number > 0")
+    if dt > t_stop:
+        raise ValueError(f"dt: {dt:g} ms is longer than t_stop = {t_stop:g} ms")
+    if isinstance(record_every, bool) or not isinstance(record_every, numbers.Integral):
+        raise TypeError(f"record_every: expected a whole number of steps, got {record_every!r}")
+    if record_every < 1:
+        raise ValueError(f"record_every: {record_every} is not allowed; it must be ≥ 1")
+    n_steps = max(1, math.ceil(t_stop / dt - 1e-9))
+    return float(t_stop), float(dt), int(record_every), n_steps
+
+
+def _record_rows(compiled: Compiled, record: Iterable[str] | str | None) -> np.ndarray:
+    layout = compiled.layout
+    if record is None:
+        return np.arange(len(layout.recordables), dtype=np.int64)
+    if isinstance(record, str):
+        record = [record]
+    wanted: list[int] = []
+    elements = {r.element for r in layout.recordables}
+    for item in record:
+        if item == "v":
+            matches = [
+                i
+                for i, r in enumerate(layout.recordables)
+                if r.state_row >= 0
+                and any(
+                    s.name == r.element and s.definition.voltage == r.variable
+                    for s in layout.neurons
+                )
+            ]
+        elif item in elements:
+            matches = [i for i, r in enumerate(layout.recordables) if r.element == item]
+        else:
+            element, _, var = item.rpartition(".")
+            matches = [
+                i
+                for i, r in enumerate(layout.recordables)
+                if r.element == element and r.variable == var
+            ]
+        if not matches:
+            known = ", ".join(f"{r.element}.{r.variable}" for r in layout.recordables)
+            raise ValueError(
+                f"record: nothing called {item!r} can be recorded (choices: 'v', {known})"
+            )
+        wanted += [i for i in matches if i not in wanted]
+    return np.array(wanted, dtype=np.int64)
+
+
+@dataclass
+class Raw:
+    """What a kernel run produced, for every batch member."""
+
+    rec: np.ndarray  # (n_rec, n_records, batch)
+    rec_rows: np.ndarray
+    spikes: list[list[np.ndarray]]  # [member][cell]
+    events: list[list[tuple[np.ndarray, np.ndarray]]]  # [member][logged connection]
+    X: np.ndarray  # final states
+
+
+@dataclass
+class Arrays:
+    """A batch's parameters ``P``, derived values ``D``, states ``X`` and which
+    threshold watchers are ``armed`` (rows × batch members)."""
+
+    P: np.ndarray
+    D: np.ndarray
+    X: np.ndarray
+    armed: np.ndarray
+
+    def rearm(self, compiled: Compiled) -> None:
+        """Re-arm the threshold watchers after states were set from outside."""
+        compiled.module.rearm(self.X, self.P, self.D, self.armed)
+
+
+def prepare(compiled: Compiled, P: np.ndarray) -> Arrays:
+    """Derived values and initial states for parameters ``P`` (n_params × batch)."""
+    layout, F = compiled.layout, compiled.dtype
+    batch = P.shape[1]
+    arrays = Arrays(
+        P,
+        np.empty((layout.n_derived, batch), F),
+        np.empty((layout.n_states, batch), F),
+        np.ones((batch, len(compiled.plan.watchers)), np.bool_),
+    )
+    compiled.module.setup(arrays.X, arrays.P, arrays.D, arrays.armed)
+    return arrays
+
+
+def parameters(compiled: Compiled, circuit: Circuit, batch: int = 1) -> np.ndarray:
+    """The circuit's current values as a ``P`` array repeated over ``batch`` members."""
+    P = np.empty((compiled.layout.n_params, batch), compiled.dtype)
+    compiled.layout.fill_parameters(circuit, P)
+    return P
+
+
+def run_kernel(
+    compiled: Compiled,
+    arrays: Arrays,
+    dt: float,
+    n_steps: int,
+    record_every: int,
+    rec_rows: np.ndarray,
+    sources: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    progress: Callable[[float], bool | None] | None = None,
+    max_bytes: int | None = None,
+) -> Raw:
+    """Integrate ``n_steps`` from ``arrays.X`` (changed in place) and collect the output.
+
+    ``progress(fraction)`` is called between chunks of steps; returning True
+    stops the run with :class:`CancelledError`.
+    """
+    layout, plan, F = compiled.layout, compiled.plan, compiled.dtype
+    X, P, D = arrays.X, arrays.P, arrays.D
+    batch = X.shape[1]
+    n_records = n_steps // record_every + 1
+    limit = MAX_RECORD_BYTES if max_bytes is None else max_bytes
+    need = len(rec_rows) * n_records * batch * np.dtype(F).itemsize
+    if need > limit:
+        per_sample = max(len(rec_rows) * batch * np.dtype(F).itemsize, 1)
+        every = math.ceil(n_steps / max(limit // per_sample - 1, 1))
+        raise ValueError(
+            f"recording {len(rec_rows)} variables × {n_records} samples × {batch} runs needs "
+            f"{need / 1e9:.2f} GB, over the limit of {limit / 1e9:.2f} GB: record fewer variables "
+            f"(record=[...]), use record_every ≥ {every}, or shorten t_stop"
+        )
+    delays = [P[layout.connections[k].params["delay"]] for k in plan.event_connections]
+    longest = max((float(np.max(d)) for d in delays), default=0.0)
+    buf = buffers(compiled, batch, n_records, len(rec_rows), int(longest / dt) + 2 * HEADROOM + 8)
+    buf["rec_pos"][1] = record_every
+    if sources is None:  # no spikes from the spike sources (e.g. while finding rest)
+        n_streams = len(plan.streams)
+        sources = (np.zeros(1, F), np.zeros(n_streams, np.int64), np.zeros(n_streams, np.int64))
+    src_t, src_start, src_end = sources
+    src_ptr = np.repeat(src_start[None, :], batch, axis=0).copy()
+    spikes: list[list[list[np.ndarray]]] = [[[] for _ in layout.neurons] for _ in range(batch)]
+    events: list[list[list[np.ndarray]]] = [[[] for _ in plan.logged] for _ in range(batch)]
+    done = 0
+    chunk = n_steps if progress is None else max(1, min(n_steps, 2000))
+    while done < n_steps:
+        todo = min(chunk, n_steps - done)
+        steps, status = compiled.module.kernel(
+            X, P, D, F(done * dt), F(dt), todo, done, record_every, buf["REC"], buf["rec_pos"],
+            rec_rows, buf["SPK_T"], buf["SPK_N"], arrays.armed, buf["QT"], buf["QH"], buf["QN"],
+            src_t, src_ptr, src_end, buf["LOG_T"], buf["LOG_V"], buf["LOG_N"],
+        )  # fmt: skip
+        done += steps
+        if status == NONFINITE:
+            raise _blow_up(compiled, X, done * dt, dt)
+        if status == CROWDED:
+            raise SimulationError(
+                f"more than {HEADROOM} events within one step near t = {done * dt:g} ms; "
+                f"reduce dt (try {dt / 4:g} ms)",
+                done * dt,
+                "events",
+                dt / 4,
+            )
+        _drain(buf, spikes, events)
+        if status == GROW:
+            _grow_queues(buf)
+        if progress is not None and status == OK and progress(done / n_steps):
+            raise CancelledError(f"cancelled at t = {done * dt:g} ms")
+    return Raw(
+        rec=buf["REC"],
+        rec_rows=rec_rows,
+        spikes=[[_cat(s, F) for s in member] for member in spikes],
+        events=[[_cat(e, F) for e in member] for member in events],
+        X=X,
+    )
+
+
+class CancelledError(RuntimeError):
+    """A long run stopped because its progress callback asked to cancel."""
+
+
+def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
+
+def _drain(buf: dict, spikes: list, events: list) -> None:
+    """Move spikes and logged events out of the kernel's fixed-size buffers."""
+    counts, times = buf["SPK_N"], buf["SPK_T"]
+    for b, member in enumerate(spikes):
+        for j, out in enumerate(member):
+            if counts[b, j]:
+                out.append(times[b, j, : counts[b, j]].copy())
+    counts[:] = 0
+    log_n, log_t, log_v = buf["LOG_N"], buf["LOG_T"], buf["LOG_V"]
+    for b, member in enumerate(events):
+        for j, out in enumerate(member):
+            n = log_n[b, j]
+            if n:
+                out.append(np.column_stack([log_t[b, j, :n], log_v[b, j, :n, :]]))
+    log_n[:] = 0
+
+
+def _grow_queues(buf: dict) -> None:
+    """Double the event-queue capacity, keeping each ring buffer's order."""
+    qt, qh, qn = buf["QT"], buf["QH"], buf["QN"]
+    cap = qt.shape[2]
+    grown = np.zeros((qt.shape[0], qt.shape[1], 2 * cap), qt.dtype)
+    for b in range(qt.shape[0]):
+        for j in range(qt.shape[1]):
+            order = (qh[b, j] + np.arange(qn[b, j])) % cap
+            grown[b, j, : qn[b, j]] = qt[b, j, order]
+    qh[:] = 0
+    buf["QT"] = grown
+
+
+def _blow_up(compiled: Compiled, X: np.ndarray, t: float, dt: float) -> SimulationError:
+    bad = np.argwhere(~np.isfinite(X))
+    row, member = (int(bad[0][0]), int(bad[0][1])) if len(bad) else (0, 0)
+    variable = compiled.layout.state_name(row)
+    where = f" (batch member {member})" if X.shape[1] > 1 else ""
+    suggested = dt / 4
+    return SimulationError(
+        f"the simulation blew up: {variable} became {X[row, member]} at t ≈ {t:g} ms{where}. "
+        f"The step dt = {dt:g} ms may be too large for these parameters; try dt = {suggested:g} ms "
+        f"(or check for extreme parameter values)",
+        t,
+        variable,
+        suggested,
+    )
+
+
+def find_rest(compiled: Compiled, arrays: Arrays, dt: float) -> None:
+    """Replace the states by the resting state: stimuli off, integrate until nothing moves."""
+    from scipy.optimize import root
+
+    layout, F = compiled.layout, compiled.dtype
+    X, P, D = arrays.X, arrays.P, arrays.D
+    saved = P.copy()
+    for slot in layout.stimuli:
+        P[slot.gain] = 0.0
+    try:
+        rows = np.zeros(0, np.int64)
+        step = 50.0
+        n = max(1, round(step / dt))
+        settled = False
+        for _ in range(int(REST_T_MAX / step)):
+            before = X.copy()
+            run_kernel(compiled, arrays, dt, n, n, rows)
+            if np.max(np.abs(X - before)) < 1e-6:
+                settled = True
+                break
+        if not settled:
+            raise SimulationError(
+                f"init='rest': the circuit keeps changing after {REST_T_MAX:g} ms without stimuli "
+                "(it oscillates or fires on its own); give explicit initial values instead",
+                REST_T_MAX,
+                "rest",
+                dt,
+            )
+        out = np.empty((layout.n_states, 1), F)
+
+        def residual(x: np.ndarray, b: int) -> np.ndarray:
+            col = x.reshape(-1, 1).astype(F)
+            compiled.module.rhs(col, P[:, b : b + 1].copy(), D[:, b : b + 1].copy(), F(0.0), out)
+            return out[:, 0].astype(np.float64)
+
+        for b in range(X.shape[1]):
+            polished = root(residual, X[:, b].astype(np.float64), args=(b,), tol=1e-12)
+            if polished.success and np.max(np.abs(polished.x - X[:, b])) < 1e-2:
+                X[:, b] = polished.x
+    finally:
+        P[:] = saved
+    arrays.rearm(compiled)
+
+
+def simulate(
+    circuit: Circuit,
+    t_stop: float,
+    dt: float = 0.01,
+    method: str = "rk4",
+    precision: str = "float64",
+    record: Iterable[str] | str | None = None,
+    record_every: int = 1,
+    init: str | Mapping[str, float] = "default",
+    max_bytes: int | None = None,
+    progress: Callable[[float], bool | None] | None = None,
+) -> Result:
+    """Integrate ``circuit`` from 0 to ``t_stop`` ms with step ``dt`` ms.
+
+    ``method``: "euler", "rk4", "rk6" (a genuine sixth-order method) or
+    "expeuler" (exponential Euler).  ``precision``: "float64" or "float32".
+    ``record``: None (everything), or names such as "v", "a", "a.m", "gj.I".
+    ``record_every``: keep one sample in this many steps.  ``init``: "default"
+    (the models' initial values), "rest" (the state the circuit settles to with
+    its stimuli off) or a mapping of state paths to values ({"a.v": -70}).
+    A NaN or infinite value raises :class:`SimulationError`.
+    """
+    t_stop, dt, record_every, n_steps = check_run(t_stop, dt, record_every)
+    compiled = compile_circuit(circuit, method, precision)
+    rec_rows = _record_rows(compiled, record)
+    arrays = prepare(compiled, parameters(compiled, circuit))
+    if init == "rest":
+        find_rest(compiled, arrays, dt)
+    elif isinstance(init, Mapping):
+        _set_states(compiled, arrays.X, init)
+        arrays.rearm(compiled)
+    elif init != "default":
+        raise ValueError(f"init: {init!r} is not 'default', 'rest' or a mapping of state values")
+    raw = run_kernel(
+        compiled, arrays, dt, n_steps, record_every, rec_rows, _sources(compiled, circuit),
+        progress, max_bytes,
+    )  # fmt: skip
+    return make_result(compiled, raw, 0, dt, record_every, method, precision)
+
+
+def _set_states(compiled: Compiled, X: np.ndarray, values: Mapping[str, float]) -> None:
+    layout = compiled.layout
+    for path, value in values.items():
+        element, _, state = str(path).rpartition(".")
+        try:
+            row = layout.slot(element).states[state]
+        except KeyError:
+            raise ValueError(f"init: {path!r} is not a state (states look like 'a.v')") from None
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Real)
+            or not math.isfinite(value)
+        ):
+            raise ValueError(f"init: {path} = {value!r} is not a finite number")
+        X[row] = value
+
+
+def _sources(
+    compiled: Compiled, circuit: Circuit
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Spike-source times concatenated, and each stream's start and end index in them."""
+    plan = compiled.plan
+    if not plan.sources:
+        return None
+    cells = list(circuit.neurons.values())
+    lists = [cells[i].times for i in plan.sources]
+    ends = np.cumsum([len(t) for t in lists]).astype(np.int64)
+    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+    flat = np.concatenate([*lists, np.zeros(1)]).astype(compiled.dtype)
+    which = [plan.sources.index(cell) for cell in plan.streams]
+    return flat, starts[which], ends[which]
+
+
+def make_result(
+    compiled: Compiled,
+    raw: Raw,
+    member: int,
+    dt: float,
+    record_every: int,
+    method: str,
+    precision: str,
+) -> Result:
+    """The :class:`Result` of batch member ``member``."""
+    layout = compiled.layout
+    n_records = raw.rec.shape[1]
+    t = np.arange(n_records, dtype=np.float64) * (dt * record_every)
+    v: dict[str, np.ndarray] = {}
+    state: dict[str, dict[str, np.ndarray]] = {}
+    current: dict[str, np.ndarray] = {}
+    units: dict[str, str] = {}
+    voltages = {(s.name, s.definition.voltage) for s in layout.neurons}
+    for j, idx in enumerate(raw.rec_rows):
+        rec = layout.recordables[idx]
+        trace = raw.rec[j, :, member]
+        units[f"{rec.element}.{rec.variable}"] = rec.unit
+        if rec.state_row >= 0:
+            state.setdefault(rec.element, {})[rec.variable] = trace
+            if (rec.element, rec.variable) in voltages:
+                v[rec.element] = trace
+        elif rec.output in ("I_post", "I"):
+            current[rec.element] = trace
+        else:
+            state.setdefault(rec.element, {})[rec.variable] = trace
+    spikes = {
+        slot.name: raw.spikes[member][i].astype(np.float64) for i, slot in enumerate(layout.neurons)
+    }
+    events = {}
+    for j, (k, logged) in enumerate(compiled.plan.logged):
+        table = raw.events[member][j]
+        table = table.reshape(-1, 1 + max(len(logged), 1))
+        entry = {"t": table[:, 0].astype(np.float64)}
+        for m, name in enumerate(logged):
+            entry[name] = table[:, 1 + m].astype(np.float64)
+        events[layout.connections[k].name] = entry
+    return Result(t, v, state, current, spikes, events, units, dt, method, precision)

@@ -1,0 +1,52 @@
+"""Compiled kernels are reused: values never recompile, a second process loads from disk."""
+
+import subprocess
+import sys
+import textwrap
+
+import neuntune as nt
+from neuntune.engine import compiler
+
+
+def test_changing_values_never_recompiles(hh_pair):
+    nt.simulate(hh_pair, 1.0, 0.01)
+    compiled = compiler.compile_circuit(hh_pair)
+    kernel = compiled.module.kernel
+    before = (len(compiler._MEMORY), len(kernel.signatures))
+    for g in (0.0, 0.001, 0.01):
+        hh_pair.set("gj.g", g)
+        hh_pair.set("a.v0", -70.0 + g)
+        hh_pair.set("a.stim0.amplitude", g)
+        nt.simulate(hh_pair, 1.0, 0.01)
+    assert compiler.compile_circuit(hh_pair) is compiled
+    assert (len(compiler._MEMORY), len(kernel.signatures)) == before
+
+
+def test_a_second_process_loads_kernels_from_disk(tmp_path):
+    script = textwrap.dedent(
+        """
+        import time, neuntune as nt
+        from neuntune.engine.compiler import compile_circuit
+        c = nt.Circuit()
+        c.add("a", nt.Passive()); c.add("b", nt.Passive())
+        c.connect("a", "b", nt.RectifyingGapJunction(), name="gj")
+        c.stimulate("a", nt.Ramp())
+        start = time.perf_counter()
+        compiled = compile_circuit(c, "rk4", "float64")
+        nt.simulate(c, 5.0, 0.01)
+        k = compiled.module.kernel
+        sig = k.signatures[0]
+        print(k.stats.cache_hits.get(sig, 0), k.stats.cache_misses.get(sig, 0))
+        """
+    )
+    env = {"NEUNTUNE_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        for _ in range(2)
+    ]
+    first, second = (tuple(map(int, r.stdout.split())) for r in runs)
+    assert first == (0, 1)  # compiled
+    assert second == (1, 0)  # loaded from numba's cache, nothing compiled
+    assert len(list(tmp_path.glob("k_*.py"))) == 1

@@ -1,0 +1,122 @@
+"""Model declarations: validation at declaration time, values, registry, user models."""
+
+import numpy as np
+import pytest
+
+import neuntune as nt
+from neuntune.models.equations import EquationError
+
+
+def test_defaults_are_neuns_standard_set():
+    hh = nt.HH()
+    assert (hh.get("cm"), hh.get("gna"), hh.get("gk"), hh.get("gl")) == (1.0, 120.0, 36.0, 0.3)
+    assert (hh.get("ena"), hh.get("ek"), hh.get("el"), hh.get("area")) == (
+        50.0,
+        -77.0,
+        -54.387,
+        7.854e-3,
+    )
+    assert hh.get("v0") == -65.0 and hh.get("m0") is None  # gates: steady state at v0
+
+
+def test_rtm_defaults_are_the_brian2_example():
+    rtm = nt.RTM()
+    values = {k: rtm.get(k) for k in ("cm", "gna", "gk", "gl", "ena", "ek", "el", "area")}
+    assert values == dict(
+        cm=1.0, gna=100.0, gk=80.0, gl=0.1, ena=50.0, ek=-100.0, el=-67.0, area=1.0
+    )
+    syn = nt.ContinuousSynapse()
+    assert [syn.get(k) for k in ("g", "weight", "tau_r", "tau_d", "E")] == [
+        1.0,
+        0.25,
+        0.2,
+        2.0,
+        0.0,
+    ]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, text",
+    [
+        ({"cm": -1.0}, ValueError, r"HH.cm: value -1 uF/cm2 is out of range; allowed: > 0"),
+        ({"cm": 0.0}, ValueError, "> 0"),
+        ({"gna": float("nan")}, ValueError, "not finite"),
+        ({"gna": "120"}, TypeError, "expected a number in mS/cm2, got str"),
+        ({"gna": True}, TypeError, "got bool"),
+        ({"v0": None}, TypeError, "a number is required"),
+        ({"bogus": 1.0}, KeyError, "unknown parameter 'bogus'"),
+    ],
+)
+def test_bad_values_name_the_parameter_the_value_and_the_range(kwargs, error, text):
+    with pytest.raises(error, match=text):
+        nt.HH(**kwargs)
+
+
+def test_gap_junction_refuses_negative_conductance():
+    with pytest.raises(ValueError, match="≥ 0"):
+        nt.GapJunction(g=-0.002)
+
+
+def test_registry_lists_models_by_kind():
+    assert {"HH", "RTM", "Passive", "SpikeSource"} <= set(nt.registered("neuron"))
+    assert {"GapJunction", "ContinuousSynapse"} <= set(nt.registered("synapse"))
+    assert nt.model_class("Step") is nt.Step
+    with pytest.raises(KeyError, match="unknown neuron 'Step'"):
+        nt.model_class("Step", "neuron")
+
+
+def test_a_bad_declaration_fails_when_the_class_is_defined():
+    with pytest.raises(EquationError, match="unknown names"):
+
+        class Broken(nt.Neuron):
+            parameters = {"a": nt.Parameter(1.0, "1", "a")}
+            states = {"v": nt.State(0.0, "mV", "v")}
+            equations = "dv/dt = a*undefined"
+
+    with pytest.raises(EquationError, match="must define"):
+
+        class NoCurrent(nt.Synapse):
+            equations = "x = 1"
+
+    with pytest.raises(EquationError, match="no dynamics"):
+
+        class Stuck(nt.Neuron):
+            states = {"v": nt.State(0.0, "mV", "v"), "w": nt.State(0.0, "1", "w")}
+            equations = "dv/dt = -v"
+
+
+def test_register_refuses_a_second_class_with_the_same_name():
+    class HH(nt.Neuron):
+        states = {"v": nt.State(0.0, "mV", "v")}
+        equations = "dv/dt = -v"
+
+    with pytest.raises(ValueError, match="already registered"):
+        nt.register(HH)
+
+
+def test_user_model_runs_like_a_built_in():
+    class Leaky(nt.Neuron):
+        """dv/dt = (I_in/C - v/tau): a user's own model."""
+
+        parameters = {
+            "tau": nt.Parameter(10.0, "ms", "time constant", minimum=0, exclusive_minimum=True),
+            "C": nt.Parameter(1.0, "uF", "capacitance", minimum=0, exclusive_minimum=True),
+        }
+        states = {"v": nt.State(0.0, "mV", "voltage")}
+        equations = "dv/dt = I_in/C - v/tau"
+
+    c = nt.Circuit()
+    c.add("x", Leaky(tau=5.0))
+    c.stimulate("x", nt.Constant(amplitude=2.0))
+    res = nt.simulate(c, 20.0, 0.01)
+    expected = 2.0 * 5.0 * (1 - np.exp(-res.t / 5.0))  # I*tau/C (1 - e^(-t/tau))
+    assert np.max(np.abs(res.v["x"] - expected)) < 1e-9
+
+
+def test_copy_and_equality():
+    a = nt.HH(gna=100.0)
+    b = a.copy()
+    assert a == b
+    b.set("gna", 90.0)
+    assert a != b and a.get("gna") == 100.0
+    assert "gna=100.0" in repr(a)
