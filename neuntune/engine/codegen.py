@@ -51,6 +51,8 @@ _HELPERS = {
         uncast="bits_float64",
         degree=13,
         small=1e-3,
+        rng_shift=11,  # keep 53 random bits: a float64's mantissa
+        rng_scale=2.0**-53,
     ),
     "float32": dict(
         lo=-87.0,
@@ -62,6 +64,8 @@ _HELPERS = {
         uncast="bits_float32",
         degree=7,
         small=1e-2,
+        rng_shift=40,  # keep 24 random bits: a float32's mantissa
+        rng_scale=2.0**-24,
     ),
 }
 
@@ -79,6 +83,8 @@ class Renderer:
     def __init__(self, precision: str) -> None:
         self.precision = precision
         self.constants: dict[float, str] = {}
+        self.random: tuple[str, int] | None = None  # (seed, stream) while rendering on_step
+        self._draws = 0
 
     def const(self, value: float | Fraction) -> str:
         value = float(value)
@@ -132,6 +138,10 @@ class Renderer:
             return f"({r(node.body)} if {r(node.test)} else {r(node.orelse)})"
         if isinstance(node, ast.Call):
             fn, args = node.func.id, [r(a) for a in node.args]
+            if fn == "randn":
+                seed, stream = self.random
+                self._draws += 1
+                return f"gauss({seed}, {stream}, step0 + it, {self._draws})"
             if fn == "where":
                 return f"({args[1]} if {args[0]} else {args[2]})"
             mapped = {
@@ -251,6 +261,23 @@ class Generator:
                 lines.append(f"{name_of(name)} = {self.render.expr(expr, name_of)}")
         return lines
 
+    def clamps(self) -> dict[int, Slot]:
+        """Ideal voltage clamps by the voltage row they hold (one per cell)."""
+        out: dict[int, Slot] = {}
+        for slot in self.layout.stimuli:
+            if "V_command" in slot.definition.equations.assignments:
+                cell = self.layout.neurons[slot.pre]
+                row = cell.states[cell.definition.voltage]
+                if row in out:
+                    raise ValueError(f"cell {cell.name!r} has two voltage clamps")
+                out[row] = slot
+        return out
+
+    def command(self, slot: Slot, prefix: str, t: str) -> list[str]:
+        """A clamp's command voltage at time ``t`` into ``{prefix}_{tag}_V_command``."""
+        name_of = self._namer(slot, prefix, lambda r: "", t)
+        return self._intermediates(slot, {"V_command"}, name_of)
+
     def stage(
         self,
         stage: str,
@@ -263,10 +290,23 @@ class Generator:
 
         Derivatives go to ``{stage}_k{row}``; with ``linear`` also the decay
         rates ``{stage}_b{row}`` (= -df/dx) of states linear in themselves.
+        A clamped cell sees its command voltage, its dv/dt is 0, and the clamp
+        current is the current that would otherwise have charged it,
+        I = -C dv/dt with C = 1/(d(dv/dt)/dI_in) (positive depolarises, as
+        NEURON's SEClamp reports it).
         """
         layout, lines = self.layout, []
+        clamps = self.clamps()
+        for row, slot in clamps.items():
+            lines += self.command(slot, stage, t)
+            command = f"{stage}_{self._tag(slot)}_V_command"
+            lines.append(f"{stage}_vc{row} = {command} if p{slot.gain} > 0 else {state(row)}")
+        free = state
+        state = lambda r: f"{stage}_vc{r}" if r in clamps else free(r)  # noqa: E731
         inputs: dict[int, list[str]] = {i: [] for i in range(len(layout.neurons))}
         for slot in layout.stimuli:
+            if slot in clamps.values():
+                continue
             name_of = self._namer(slot, stage, state, t)
             lines += self._intermediates(slot, {"I"}, name_of)
             current = f"{stage}_{self._tag(slot)}_I"
@@ -280,10 +320,9 @@ class Generator:
             inputs[slot.post].append(name_of("I_post"))
             if "I_pre" in outputs:
                 inputs[slot.pre].append(name_of("I_pre"))
-        if not derivatives:
-            return lines
+        clamped_cells = {clamp.pre for clamp in clamps.values()}
         for i, slot in enumerate(layout.neurons):
-            if not slot.states:
+            if not slot.states or not (derivatives or i in clamped_cells):
                 continue
             terms = " + ".join(inputs[i]) or self.render.const(0.0)
             lines.append(f"{stage}_I{i} = {terms}")
@@ -294,10 +333,24 @@ class Generator:
             eqs = slot.definition.equations
             for var, expr in eqs.derivatives.items():
                 row = slot.states[var]
+                if not derivatives and row not in clamps:
+                    continue
                 lines.append(f"{stage}_k{row} = {self.render.expr(expr, name_of)}")
-                if linear and linearity(expr, var, eqs.assignments) <= 1:
+                if derivatives and linear and linearity(expr, var, eqs.assignments) <= 1:
                     slope = derivative(expr, var, eqs.assignments)
                     lines.append(f"{stage}_b{row} = -({self.render.expr(slope, name_of)})")
+                if row in clamps:
+                    clamp = clamps[row]
+                    gain = derivative(expr, "I_in", eqs.assignments)
+                    current = f"{stage}_{self._tag(clamp)}_I"
+                    lines.append(
+                        f"{current} = -{stage}_k{row} / ({self.render.expr(gain, name_of)}) "
+                        f"if p{clamp.gain} > 0 else {self.render.const(0.0)}"
+                    )
+                    lines.append(
+                        f"{stage}_k{row} = {self.render.const(0.0)} "
+                        f"if p{clamp.gain} > 0 else {stage}_k{row}"
+                    )
         return lines
 
     @staticmethod
@@ -417,6 +470,10 @@ class Generator:
                 terms = [f"{c(b)} * s{j}_k{r}" for j, b in enumerate(tab.b) if b != 0]
                 lines.append(f"n{r} = x{r} + {h} * ({' + '.join(terms)})")
         lines += [f"n{r} = x{r}" for r in every if r not in rows]
+        for row, slot in self.clamps().items():
+            lines += self.command(slot, "e", f"({t} + {h})")
+            command = f"e_{self._tag(slot)}_V_command"
+            lines.append(f"n{row} = {command} if p{slot.gain} > 0 else n{row}")
         return lines
 
     # ------------------------------------------------------------------ events
@@ -465,10 +522,12 @@ class Generator:
             w.reset for w in plan.watchers
         )
 
-    def _statements(self, slot: Slot, statements: list[Statement], tag: str) -> list[str]:
-        """Event statements applied to the committed states ``x{row}``."""
-        local: dict[str, str] = {}
-        base = self._namer(slot, "ev", lambda r: f"x{r}", "tc")
+    def _statements(
+        self, slot: Slot, statements: list[Statement], tag: str, t: str = "tc"
+    ) -> list[str]:
+        """Statements applied to the committed states ``x{row}`` at time ``t``."""
+        local: dict[str, str] = {"dt": "dt"}
+        base = self._namer(slot, "ev", lambda r: f"x{r}", t)
 
         def name_of(symbol: str) -> str:
             return local[symbol] if symbol in local else base(symbol)
@@ -488,6 +547,24 @@ class Generator:
                 local[stmt.target] = f"{tag}_{stmt.target}"
                 lines.append(f"{local[stmt.target]} = {value}")
         self._locals = local
+        return lines
+
+    def _per_step(self) -> list[str]:
+        """Every model's on_step statements, after a completed step ending at ``tn``.
+
+        ``randn()`` draws from a counter-based generator keyed by (seed parameter,
+        the statement's stream, global step, draw), so a run's noise does not
+        depend on chunking or batching, and every batch member sees the same noise.
+        """
+        lines: list[str] = []
+        for slot in self.layout.slots():
+            if not slot.definition.on_step:
+                continue
+            stream = self.layout.slots().index(slot)
+            seed = f"p{slot.params['seed']}" if "seed" in slot.params else self.render.const(0.0)
+            self.render.random = (seed, stream)
+            lines += self._statements(slot, slot.definition.on_step, f"u{stream}", t="tn")
+            self.render.random = None
         return lines
 
     def _deliver(self, k: int) -> list[str]:
@@ -583,6 +660,28 @@ def crossing(v0, f0, v1, threshold, h):
 
 
 @njit(forceinline=True, **OPTS)
+def mix(z):
+    # splitmix64's finaliser: a bijection of uint64 that scrambles every bit
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(forceinline=True, **OPTS)
+def gauss(seed, stream, step, draw):
+    # a standard normal number from a counter-based generator (Box-Muller on two
+    # uniforms hashed from seed, stream, step and draw): reproducible whatever the
+    # chunking, batching or thread of the run
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    key = mix(np.uint64(seed) * golden + np.uint64(stream))
+    key = mix(key ^ (np.uint64(step) * golden + np.uint64(draw)))
+    other = mix(key + golden)
+    u1 = (F(key >> np.uint64({h["rng_shift"]})) + {c(0.5)}) * {c(h["rng_scale"])}
+    u2 = F(other >> np.uint64({h["rng_shift"]})) * {c(h["rng_scale"])}
+    return math.sqrt({c(-2.0)} * math.log(u1)) * math.cos({c(6.283185307179586)} * u2)
+
+
+@njit(forceinline=True, **OPTS)
 def eeuler(x, f, rate, h):
     # exact step of dx/dt = f + rate*(x0 - x) with f, rate frozen:
     # x + h f (1 - exp(-z))/z, z = rate h (Euler as z -> 0)
@@ -672,6 +771,11 @@ def ipow{n}(x):
                     lines.append(f"        if np.isnan(x{row}):")
                     lines += ["            " + line for line in body]
                 lines.append(f"        X[{row}, b] = x{row}")
+        for row, slot in self.clamps().items():  # a clamped cell starts at its command
+            lines += ["        " + line for line in self.command(slot, "e", "F(0.0)")]
+            command = f"e_{self._tag(slot)}_V_command"
+            lines.append(f"        if p{slot.gain} > 0:")
+            lines.append(f"            X[{row}, b] = {command}")
         lines.append("    rearm(X, P, D, ARMED)")
         lines.append("    return 0")
         return "\n\n" + "\n".join(lines) + "\n"
@@ -781,6 +885,7 @@ def ipow{n}(x):
         lines.append("    for it in range(n_steps):")
         lines += self._capacity_check("        ")
         lines.append("        t = t0 + F(it) * dt")
+        lines.append("        tn = t0 + F(it + 1) * dt")
         lines.append(f"        acc = {self.render.const(0.0)}")
         lines.append("        for b in range(B):")
         lines += self._loads("            ")
@@ -788,13 +893,14 @@ def ipow{n}(x):
         lines += ["            " + line for line in self.step("dt", "t")]
         lines += [f"            VP[{i}, b] = x{r}" for i, r in enumerate(voltage_rows)]
         lines += [f"            KP[{i}, b] = s0_k{r}" for i, r in enumerate(voltage_rows)]
-        lines += [f"            X{r}[b] = n{r}" for r in range(layout.n_states)]
+        lines += [f"            x{r} = n{r}" for r in range(layout.n_states)]
+        lines += ["            " + line for line in self._per_step()]
+        lines += [f"            X{r}[b] = x{r}" for r in range(layout.n_states)]
         if layout.n_states:
-            total = " + ".join(f"n{r}" for r in range(layout.n_states))
+            total = " + ".join(f"x{r}" for r in range(layout.n_states))
             lines.append(f"            acc += {total}")
         lines.append("        if not math.isfinite(acc):")
         lines.append(f"            return it + 1, {NONFINITE}")
-        lines.append("        tn = t0 + F(it + 1) * dt")
         for w in self.plan.watchers:
             slot = layout.neurons[w.neuron]
             row = slot.states[slot.definition.voltage]
@@ -917,6 +1023,8 @@ def ipow{n}(x):
             body += emit
         body += ["tc = tn"]
         lines += ["                " + line for line in body]
+        lines.append("            tn = t_end")
+        lines += ["            " + line for line in self._per_step()]
         lines += [f"            X{r}[b] = x{r}" for r in range(n)]
         if n:
             total = " + ".join(f"x{r}" for r in range(n))

@@ -14,7 +14,7 @@ from .base import (
     registered,
 )
 from .neurons import HH, RTM, Passive, SpikeSource
-from .stimuli import Constant, PulseTrain, Ramp, Sine, Step
+from .stimuli import Constant, Noise, PulseTrain, Ramp, Sine, Step, VoltageClamp
 from .synapses import AsymmetricGapJunction, ContinuousSynapse, GapJunction, RectifyingGapJunction
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "GapJunction",
     "Model",
     "Neuron",
+    "Noise",
     "Option",
     "Parameter",
     "Passive",
@@ -39,6 +40,7 @@ __all__ = [
     "Step",
     "Stimulus",
     "Synapse",
+    "VoltageClamp",
     "model_class",
     "register",
     "registered",

@@ -19,6 +19,7 @@ is derived from that declaration, so adding a model touches no other file.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import itertools
 import math
@@ -125,7 +126,8 @@ INPUTS: dict[str, frozenset[str]] = {
 OUTPUTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "neuron": (frozenset(), frozenset()),
     "synapse": (frozenset({"I_post"}), frozenset({"I_pre"})),
-    "stimulus": (frozenset({"I"}), frozenset()),
+    # a current stimulus defines I; an ideal voltage clamp defines V_command instead
+    "stimulus": (frozenset(), frozenset({"I", "V_command"})),
     "plasticity": (frozenset(), frozenset()),
 }
 
@@ -141,6 +143,7 @@ class Definition:
     equations: Equations
     on_pre: list[Statement] = field(default_factory=list)
     on_spike: list[Statement] = field(default_factory=list)
+    on_step: list[Statement] = field(default_factory=list)
     voltage: str | None = None
     spike_threshold: float = 0.0
     reset_threshold: ast.expr | None = None
@@ -156,7 +159,10 @@ class Definition:
                 list(self.parameters),
                 list(self.states),
                 self.equations.source,
-                [(s.target, s.op, ast.dump(s.expr)) for s in self.on_pre + self.on_spike],
+                [
+                    (s.target, s.op, ast.dump(s.expr))
+                    for s in self.on_pre + self.on_spike + self.on_step
+                ],
                 self.voltage,
                 self.spike_threshold,
                 None if self.reset_threshold is None else ast.dump(self.reset_threshold),
@@ -186,6 +192,7 @@ class Model:
     equations: ClassVar[str] = ""
     on_pre: ClassVar[str] = ""
     on_spike: ClassVar[str] = ""
+    on_step: ClassVar[str] = ""
     logged: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -263,6 +270,7 @@ class Model:
             equations=eqs,
             on_pre=parse_statements(cls.on_pre, f"{where}.on_pre"),
             on_spike=parse_statements(cls.on_spike, f"{where}.on_spike"),
+            on_step=parse_statements(cls.on_step, f"{where}.on_step", allow_random=True),
             logged=tuple(cls.logged),
             initial=initial,
         )
@@ -297,7 +305,13 @@ class Model:
 
     @property
     def values(self) -> dict[str, float | None]:
-        """A copy of all parameter values."""
+        """A copy of all parameter values, by the names :meth:`get` takes."""
+        return dict(self._values)
+
+    @property
+    def own_values(self) -> dict[str, float | None]:
+        """Values of this model's own declaration only, without attached parts
+        (a synapse's plasticity): what its constructor takes."""
         return dict(self._values)
 
     @property
@@ -409,6 +423,11 @@ def _check_definition(d: Definition, where: str) -> None:
     missing = required - set(d.equations.assignments)
     if missing:
         raise EquationError(f"{where}: a {d.kind} must define {sorted(missing)}")
+    if d.kind == "stimulus" and len({"I", "V_command"} & set(d.equations.assignments)) != 1:
+        raise EquationError(
+            f"{where}: a stimulus defines exactly one of I (a current) or "
+            "V_command (an ideal voltage clamp)"
+        )
     outputs = required | allowed_outputs
     for state, expr in d.equations.derivatives.items():
         if state not in d.states:
@@ -416,19 +435,26 @@ def _check_definition(d: Definition, where: str) -> None:
         unknown = names(expr) - known
         if unknown:
             raise EquationError(f"{where}: d{state}/dt uses unknown names {sorted(unknown)}")
-    event_targets = {s.target for s in d.on_pre + d.on_spike}
+    event_targets = {s.target for s in d.on_pre + d.on_spike + d.on_step}
     for state in d.states:
         if state not in d.equations.derivatives and state not in event_targets:
             raise EquationError(f"{where}: state {state} has no dynamics and no event sets it")
-    local = set()
-    for stmt in d.on_pre + d.on_spike:
-        unknown = names(stmt.expr) - known - local - {"release"}
-        if unknown:
-            raise EquationError(f"{where}: event statement uses unknown names {sorted(unknown)}")
-        if stmt.target not in d.states:
-            if stmt.op != "=":
-                raise EquationError(f"{where}: {stmt.target} {stmt.op}= needs a state")
-            local.add(stmt.target)
+    # statements run outside the integrator: they see parameters, states and the time
+    # (plus the step dt for on_step), not intermediates
+    for statements, extra in ((d.on_pre + d.on_spike, {"release"}), (d.on_step, {"dt"})):
+        local: set[str] = set()
+        for stmt in statements:
+            unknown = names(stmt.expr) - own - {"t"} - extra - local
+            if unknown:
+                raise EquationError(
+                    f"{where}: statement {stmt.target} {stmt.op}= ... uses "
+                    f"unknown names {sorted(unknown)} (statements see parameters,"
+                    " states and t)"
+                )
+            if stmt.target not in d.states:
+                if stmt.op != "=":
+                    raise EquationError(f"{where}: {stmt.target} {stmt.op}= needs a state")
+                local.add(stmt.target)
     for state, expr in d.initial.items():
         needed = closure(names(expr), d.equations.assignments)
         bad = needed & (set(d.states) - {d.voltage}) | (needed & {"I_in", "v_pre", "v_post"})

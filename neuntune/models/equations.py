@@ -32,6 +32,7 @@ FUNCTIONS: dict[str, int] = {
     "max": 2,
     "where": 3,
     "vtrap": 2,
+    "randn": 0,  # a standard normal number; only in per-step statements (on_step)
 }
 
 #: Named constants an expression may use.
@@ -90,23 +91,32 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 
 def parse_expression(
-    text: str, where: str = "expression", booleans: frozenset[str] | set[str] = frozenset()
+    text: str,
+    where: str = "expression",
+    booleans: frozenset[str] | set[str] = frozenset(),
+    allow_random: bool = False,
 ) -> ast.expr:
     """Parse one numeric expression and check it uses only the allowed syntax.
 
-    ``booleans`` names intermediates known to be conditions.
+    ``booleans`` names intermediates known to be conditions; ``randn()`` is only
+    allowed where ``allow_random`` (statements run once per step, never inside an
+    integrator stage, where a random draw would make the equations meaningless).
     """
-    node = _parse(text, where)
+    node = _parse(text, where, allow_random)
     check_kind(node, "num", where, booleans)
     return node
 
 
-def _parse(text: str, where: str) -> ast.expr:
+def _parse(text: str, where: str, allow_random: bool = False) -> ast.expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise EquationError(f"{where}: cannot parse {text.strip()!r}: {exc.msg}") from None
     _check_syntax(tree.body, where)
+    if not allow_random and any(
+        isinstance(n, ast.Call) and n.func.id == "randn" for n in ast.walk(tree.body)
+    ):
+        raise EquationError(f"{where}: randn() is only allowed in on_step statements")
     return tree.body
 
 
@@ -138,7 +148,9 @@ def parse_equations(text: str, where: str = "equations") -> Equations:
     return eqs
 
 
-def parse_statements(text: str, where: str = "event") -> list[Statement]:
+def parse_statements(
+    text: str, where: str = "event", allow_random: bool = False
+) -> list[Statement]:
     """Parse event statements, one per line: ``x = e``, ``x += e``, ``x -= e``, ``x *= e``."""
     statements = []
     for number, line in _logical_lines(text):
@@ -147,7 +159,8 @@ def parse_statements(text: str, where: str = "event") -> list[Statement]:
         if not match or match.group(3).startswith("="):
             raise EquationError(f"{here}: expected 'name = expr' or 'name += expr', got {line!r}")
         target, op, rhs = match.groups()
-        statements.append(Statement(target, op or "=", parse_expression(rhs, here)))
+        expr = parse_expression(rhs, here, allow_random=allow_random)
+        statements.append(Statement(target, op or "=", expr))
     return statements
 
 
