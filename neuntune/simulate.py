@@ -12,7 +12,7 @@ import numpy as np
 
 from .circuit import Circuit
 from .engine.codegen import CROWDED, GROW, HEADROOM, NONFINITE, OK
-from .engine.compiler import Compiled, buffers, compile_circuit
+from .engine.compiler import Compiled, buffers, compile_circuit, pack, unpack_states
 from .errors import SimulationError
 
 #: Largest recording ``simulate`` allocates unless told otherwise (bytes).
@@ -206,14 +206,16 @@ def run_kernel(
     events: list[list[list[np.ndarray]]] = [[[] for _ in plan.logged] for _ in range(batch)]
     done = 0
     chunk = n_steps if progress is None else max(1, min(n_steps, 2000))
+    S = pack(compiled, X, P, D)
     while done < n_steps:
         todo = min(chunk, n_steps - done)
         steps, status = compiled.module.kernel(
-            X, P, D, F(done * dt), F(dt), todo, done, record_every, buf["REC"], buf["rec_pos"],
-            rec_rows, buf["SPK_T"], buf["SPK_N"], arrays.armed, buf["QT"], buf["QH"], buf["QN"],
-            src_t, src_ptr, src_end, buf["LOG_T"], buf["LOG_V"], buf["LOG_N"],
+            X, P, D, S, F(done * dt), F(dt), todo, done, record_every, buf["REC"],
+            buf["rec_pos"], rec_rows, buf["SPK_T"], buf["SPK_N"], arrays.armed, buf["QT"],
+            buf["QH"], buf["QN"], src_t, src_ptr, src_end, buf["LOG_T"], buf["LOG_V"], buf["LOG_N"],
         )  # fmt: skip
         done += steps
+        unpack_states(compiled, S, X)
         if status == NONFINITE:
             raise _blow_up(compiled, X, done * dt, dt)
         if status == CROWDED:

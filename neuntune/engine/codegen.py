@@ -37,6 +37,11 @@ SPIKE_CAP = 256
 LOG_CAP = 256
 #: Free slots a step may need; a kernel returns FLUSH before a step with fewer.
 HEADROOM = 8
+#: Where a stage at the end of a step evaluates time-dependent inputs (just before it).
+END_OF_STEP = 1.0 - 2.0**-20
+#: Batch members per block of the fast kernel's packed layout (a multiple of every
+#: SIMD width in use: 4 or 8 float64, 8 or 16 float32).
+LANES = 8
 
 FASTMATH = "{'contract', 'arcp', 'nsz'}"
 
@@ -85,6 +90,9 @@ class Renderer:
         self.constants: dict[float, str] = {}
         self.random: tuple[str, int] | None = None  # (seed, stream) while rendering on_step
         self._draws = 0
+        # time locals to replace inside comparisons and floor() (left limits), see step()
+        self.condition_time: dict[str, str] = {}
+        self._in_condition = False
 
     def const(self, value: float | Fraction) -> str:
         value = float(value)
@@ -100,10 +108,20 @@ class Renderer:
 
     def expr(self, node: ast.expr, name_of: Callable[[str], str]) -> str:
         r = lambda n: self.expr(n, name_of)  # noqa: E731
+        discontinuous = isinstance(node, ast.Compare) or (
+            isinstance(node, ast.Call) and node.func.id == "floor"
+        )
+        if discontinuous and not self._in_condition:
+            self._in_condition = True
+            try:
+                return self.expr(node, name_of)
+            finally:
+                self._in_condition = False
         if isinstance(node, ast.Name):
             if node.id in CONSTANTS:
                 return self.const(CONSTANTS[node.id])
-            return name_of(node.id)
+            name = name_of(node.id)
+            return self.condition_time.get(name, name) if self._in_condition else name
         if isinstance(node, ast.Constant):
             return self.const(node.value)
         if isinstance(node, ast.UnaryOp):
@@ -200,6 +218,7 @@ class Plan:
     logged: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     sources: list[int] = field(default_factory=list)  # spike-source cells
     streams: list[int] = field(default_factory=list)  # spike-source cell read by each stream
+    packed: dict[str, int] = field(default_factory=dict)  # fast kernel's row offsets
 
 
 class Generator:
@@ -386,9 +405,10 @@ class Generator:
     def _function(self, name: str, body: list[str], results: list[str]) -> tuple[str, list[str]]:
         """A force-inlined function ``name(t, x0.., used params..) -> results``.
 
-        Type inference runs once per function instead of once per call site, which
-        keeps compiling fast; LLVM still inlines it, so the loop over the batch
-        vectorises as if the body were written out.
+        Type inference runs once for it instead of once per call site, which keeps
+        compiling fast.  (The integrator stages are written out in the kernels
+        instead: LLVM's loop vectoriser gives up on loops that contain calls, even
+        ones it inlines later.)
         """
         states = [f"x{r}" for r in range(self.layout.n_states)]
         args = ["t", *states, *self._used(body)]
@@ -396,18 +416,6 @@ class Generator:
         lines += ["    " + line for line in body]
         lines.append(f"    return ({', '.join(results)},)")
         return "\n\n" + "\n".join(lines) + "\n", args
-
-    def _deriv_source(self) -> str:
-        """``deriv``: every derivative (and, for exponential Euler, decay rate) at one stage."""
-        linear = self.method == EXPEULER
-        body = self.stage("s", lambda r: f"x{r}", "t", linear=linear)
-        results = [f"s_k{r}" for r in self.evolving()]
-        if linear:
-            results += [f"s_b{r}" for r in sorted(self.linear_rows())]
-        source, self._deriv_args = self._function(
-            "deriv", body, results or [self.render.const(0.0)]
-        )
-        return source
 
     def _outs_source(self) -> str:
         """``outs``: every recordable (states, then output currents) at one time."""
@@ -432,19 +440,13 @@ class Generator:
         values = [t if a == "t" else state(int(a[1:])) if a.startswith("x") else a for a in args]
         return f"{', '.join(targets)}, = {function}({', '.join(values)})"
 
-    def _call_deriv(self, prefix: str, state: Callable[[int], str], t: str) -> str:
-        targets = [f"{prefix}_k{r}" for r in self.evolving()]
-        if self.method == EXPEULER:
-            targets += [f"{prefix}_b{r}" for r in sorted(self.linear_rows())]
-        return self._call("deriv", self._deriv_args, targets or ["_"], state, t)
-
     def step(self, h: str, t: str) -> list[str]:
         """One step of length ``h`` from states ``x{row}`` at ``t`` to ``n{row}``."""
         rows = self.evolving()
         every = [r for s in self.layout.slots() for r in s.states.values()]
         lines: list[str] = []
         if self.method == EXPEULER:
-            lines.append(self._call_deriv("s0", lambda r: f"x{r}", t))
+            lines += self.stage("s0", lambda r: f"x{r}", t, linear=True)
             linear = self.linear_rows()
             for r in rows:
                 if r in linear:
@@ -465,7 +467,15 @@ class Generator:
                     state = (lambda s_: lambda r: f"y{s_}_{r}" if r in rows else f"x{r}")(s)
                     ts = f"t{s}"
                     lines.append(f"t{s} = {t} + {c(tab.c[s])} * {h}")
-                lines.append(self._call_deriv(f"s{s}", state, ts))
+                if tab.c[s] == 1:
+                    # A stage at the very end of the step takes the left limit of
+                    # anything discontinuous in time (comparisons, floor): a stimulus
+                    # switching exactly at a grid time belongs to the step that starts
+                    # there.  Smooth terms still see the exact time, keeping the order.
+                    lines.append(f"t{s}c = {t} + {c(END_OF_STEP)} * {h}")
+                    self.render.condition_time = {ts: f"t{s}c"}
+                lines += self.stage(f"s{s}", state, ts)
+                self.render.condition_time = {}
             for r in rows:
                 terms = [f"{c(b)} * s{j}_k{r}" for j, b in enumerate(tab.b) if b != 0]
                 lines.append(f"n{r} = x{r} + {h} * ({' + '.join(terms)})")
@@ -598,7 +608,6 @@ class Generator:
         ]
         functions = [
             self._helpers_source(),
-            self._deriv_source(),
             self._outs_source(),
             self._rhs_source(),
             self._setup_source(),
@@ -728,15 +737,11 @@ def ipow{n}(x):
         lines.append(f"p = {level[0]}")
         return "\n".join("    " + line for line in lines)
 
-    def _loads(self, indent: str, sources: str = "rows") -> list[str]:
-        """Load every parameter and derived value for batch member ``b``."""
+    def _loads(self, indent: str) -> list[str]:
+        """Load every parameter and derived value of batch member ``b`` from P and D."""
         layout = self.layout
-        if sources == "rows":
-            lines = [f"p{r} = P{r}[b]" for r in range(layout.n_params)]
-            lines += [f"d{r} = D{r}[b]" for r in range(layout.n_derived)]
-        else:
-            lines = [f"p{r} = P[{r}, b]" for r in range(layout.n_params)]
-            lines += [f"d{r} = D[{r}, b]" for r in range(layout.n_derived)]
+        lines = [f"p{r} = P[{r}, b]" for r in range(layout.n_params)]
+        lines += [f"d{r} = D[{r}, b]" for r in range(layout.n_derived)]
         return [indent + line for line in lines]
 
     def _row_views(self, indent: str = "    ") -> list[str]:
@@ -784,7 +789,7 @@ def ipow{n}(x):
         """``rearm(X, P, D, ARMED)``: a crossing watcher may fire once its voltage is below
         threshold (called at the start and after states are set from outside)."""
         lines = ["@njit(**OPTS)", "def rearm(X, P, D, ARMED):", "    for b in range(X.shape[1]):"]
-        lines += self._loads("        ", sources="arrays")
+        lines += self._loads("        ")
         for w in self.plan.watchers:
             if w.source >= 0:
                 continue
@@ -797,9 +802,9 @@ def ipow{n}(x):
     def _rhs_source(self) -> str:
         layout = self.layout
         lines = ["@njit(**OPTS)", "def rhs(X, P, D, t, OUT):", "    for b in range(X.shape[1]):"]
-        lines += self._loads("        ", sources="arrays")
+        lines += self._loads("        ")
         lines += [f"        x{r} = X[{r}, b]" for r in range(layout.n_states)]
-        lines.append("        " + self._call_deriv("s0", lambda r: f"x{r}", "t"))
+        lines += ["        " + line for line in self.stage("s0", lambda r: f"x{r}", "t")]
         evolving = set(self.evolving())
         for r in range(layout.n_states):
             value = f"s0_k{r}" if r in evolving else self.render.const(0.0)
@@ -816,7 +821,7 @@ def ipow{n}(x):
         return [indent + line for line in lines]
 
     _SIGNATURE = (
-        "def kernel(X, P, D, t0, dt, n_steps, step0, rec_every, REC, rec_pos, rec_idx,\n"
+        "def kernel(X, P, D, S, t0, dt, n_steps, step0, rec_every, REC, rec_pos, rec_idx,\n"
         "           SPK_T, SPK_N, ARMED, QT, QH, QN, SRC_T, SRC_PTR, SRC_END,\n"
         "           LOG_T, LOG_V, LOG_N):"
     )
@@ -825,6 +830,7 @@ def ipow{n}(x):
         """Record all batch members: the initial sample (``first``), else every
         ``rec_every`` steps, counted down in ``rec_pos[1]`` (no division per step)."""
         layout = self.layout
+        packed = not self.plan.events
         if first:
             lines = [
                 "if step0 == 0:",
@@ -841,8 +847,12 @@ def ipow{n}(x):
                 "    tn = t0 + F(it + 1) * dt",
                 "    for b in range(B):",
             ]
-        lines += self._loads("        ", sources="rows")
-        lines += [f"        x{r} = X{r}[b]" for r in range(layout.n_states)]
+        needed = self._used(self._outputs_block(""))
+        if packed:
+            lines += self._member("        ", needed)
+        else:
+            lines += [f"        {name} = {name.upper()}[b]" for name in needed]
+            lines += [f"        x{r} = X{r}[b]" for r in range(layout.n_states)]
         lines += self._outputs_block("        ")
         lines += [
             "        for j in range(rec_idx.shape[0]):",
@@ -869,50 +879,93 @@ def ipow{n}(x):
         ]
         return [indent + line for line in lines]
 
-    def _fast_kernel_source(self) -> str:
-        """No events: vectorisable loop over the batch; spikes counted afterwards."""
+    # The fast kernel keeps every per-member number in one flat array S, laid out as
+    # [block][row][lane] with LANES members per block (rows: states, parameters,
+    # derived values, then the previous voltage and its slope per cell).  One base
+    # pointer and compile-time row offsets let LLVM prove that the rows do not overlap,
+    # so the loop over a block's lanes vectorises; separate arrays per row, or a
+    # runtime row stride, each made it give up.
+
+    def packed_rows(self) -> dict[str, int]:
+        """Row offsets of the packed layout: states, params, derived, scratch, total."""
         layout = self.layout
-        voltage_rows = [
-            slot.states[slot.definition.voltage] for slot in layout.neurons if slot.states
-        ]
+        params = layout.n_states
+        derived = params + layout.n_params
+        scratch = derived + layout.n_derived
+        return dict(
+            params=params,
+            derived=derived,
+            scratch=scratch,
+            total=scratch + 2 * len(self._voltage_rows()),
+        )
+
+    def _voltage_rows(self) -> list[int]:
+        return [s.states[s.definition.voltage] for s in self.layout.neurons if s.states]
+
+    def _load_packed(self, name: str) -> str:
+        """``p12 = S[...]``: one parameter or derived value of lane j in block offset o."""
+        rows = self.packed_rows()
+        start = rows["params"] if name[0] == "p" else rows["derived"]
+        return f"{name} = S[o + {(start + int(name[1:])) * LANES} + j]"
+
+    def _member(self, indent: str, needed: list[str]) -> list[str]:
+        """Load member ``b``'s states and the ``needed`` parameters from S."""
+        rows, layout = self.packed_rows(), self.layout
+        lines = [f"o = (b // {LANES}) * {rows['total'] * LANES}", f"j = b % {LANES}"]
+        lines += [f"x{r} = S[o + {r * LANES} + j]" for r in range(layout.n_states)]
+        lines += [self._load_packed(name) for name in needed]
+        return [indent + line for line in lines]
+
+    def _fast_kernel_source(self) -> str:
+        """No events: every member in lockstep, the lanes of a block vectorised;
+        spikes are located afterwards from each cell's previous voltage and slope."""
+        layout = self.layout
+        rows = self.packed_rows()
+        voltage_rows = self._voltage_rows()
+        block = rows["total"] * LANES
         lines = ["@njit(**OPTS)", self._SIGNATURE, "    B = X.shape[1]"]
-        lines += self._row_views()
+        lines.append(f"    nblk = (B + {LANES - 1}) // {LANES}")
         lines.append(f"    tmp = np.empty({max(len(layout.recordables), 1)}, F)")
-        lines.append(f"    VP = np.empty(({max(len(voltage_rows), 1)}, B), F)")
-        lines.append(f"    KP = np.empty(({max(len(voltage_rows), 1)}, B), F)")
         lines += self._record_block("    ", first=True)
         lines.append("    countdown = rec_pos[1]")
         lines.append("    for it in range(n_steps):")
         lines += self._capacity_check("        ")
         lines.append("        t = t0 + F(it) * dt")
         lines.append("        tn = t0 + F(it + 1) * dt")
-        lines.append(f"        acc = {self.render.const(0.0)}")
+        lines.append("        for blk in range(nblk):")
+        lines.append(f"            o = blk * {block}")
+        lines.append(f"            for j in range(min({LANES}, B - blk * {LANES})):")
+        work = [f"v{r} = x{r}" for r in voltage_rows]
+        work += self.step("dt", "t")
+        work += [f"x{r} = n{r}" for r in range(layout.n_states)]
+        work += self._per_step()
+        body = [f"x{r} = S[o + {r * LANES} + j]" for r in range(layout.n_states)]
+        body += [self._load_packed(name) for name in self._used(work)]
+        body += work
+        for i, r in enumerate(voltage_rows):
+            body.append(f"S[o + {(rows['scratch'] + 2 * i) * LANES} + j] = v{r}")
+            body.append(f"S[o + {(rows['scratch'] + 2 * i + 1) * LANES} + j] = s0_k{r}")
+        body += [f"S[o + {r * LANES} + j] = x{r}" for r in range(layout.n_states)]
+        lines += ["                " + line for line in body]
         lines.append("        for b in range(B):")
-        lines += self._loads("            ")
-        lines += [f"            x{r} = X{r}[b]" for r in range(layout.n_states)]
-        lines += ["            " + line for line in self.step("dt", "t")]
-        lines += [f"            VP[{i}, b] = x{r}" for i, r in enumerate(voltage_rows)]
-        lines += [f"            KP[{i}, b] = s0_k{r}" for i, r in enumerate(voltage_rows)]
-        lines += [f"            x{r} = n{r}" for r in range(layout.n_states)]
-        lines += ["            " + line for line in self._per_step()]
-        lines += [f"            X{r}[b] = x{r}" for r in range(layout.n_states)]
+        lines.append(f"            o = (b // {LANES}) * {block}")
+        lines.append(f"            j = b % {LANES}")
         if layout.n_states:
-            total = " + ".join(f"x{r}" for r in range(layout.n_states))
-            lines.append(f"            acc += {total}")
-        lines.append("        if not math.isfinite(acc):")
-        lines.append(f"            return it + 1, {NONFINITE}")
+            total = " + ".join(f"S[o + {r * LANES} + j]" for r in range(layout.n_states))
+            lines.append(f"            if not math.isfinite({total}):")
+            lines.append(f"                return it + 1, {NONFINITE}")
         for w in self.plan.watchers:
             slot = layout.neurons[w.neuron]
             row = slot.states[slot.definition.voltage]
             i = voltage_rows.index(row)
             lines += [
-                "        for b in range(B):",
-                f"            vo = VP[{i}, b]",
-                f"            vn = X{row}[b]",
+                f"            vo = S[o + {(rows['scratch'] + 2 * i) * LANES} + j]",
+                f"            vn = S[o + {row * LANES} + j]",
                 f"            if vo < {w.threshold} and vn >= {w.threshold}:",
+                f"                slope = S[o + {(rows['scratch'] + 2 * i + 1) * LANES} + j]",
                 f"                s = SPK_N[b, {w.neuron}]",
                 f"                SPK_T[b, {w.neuron}, s] = "
-                f"t + crossing(vo, KP[{i}, b], vn, {w.threshold}, dt)",
+                f"t + crossing(vo, slope, vn, {w.threshold}, dt)",
                 f"                SPK_N[b, {w.neuron}] = s + 1",
             ]
         lines += self._record_block("        ")
@@ -938,7 +991,7 @@ def ipow{n}(x):
         lines.append("        t_end = t0 + F(it + 1) * dt")
         lines.append(f"        tol = dt * {c(1e-9)}")
         lines.append("        for b in range(B):")
-        lines += self._loads("            ")
+        loads_at = len(lines)  # filled in below, once we know which values the body reads
         lines += [f"            x{r} = X{r}[b]" for r in range(n)]
         lines.append("            tc = t")
         lines.append("            while True:")
@@ -1025,6 +1078,9 @@ def ipow{n}(x):
         lines += ["                " + line for line in body]
         lines.append("            tn = t_end")
         lines += ["            " + line for line in self._per_step()]
+        lines[loads_at:loads_at] = [
+            f"            {name} = {name.upper()}[b]" for name in self._used(lines[loads_at:])
+        ]
         lines += [f"            X{r}[b] = x{r}" for r in range(n)]
         if n:
             total = " + ".join(f"x{r}" for r in range(n))
@@ -1039,4 +1095,7 @@ def ipow{n}(x):
 def generate(layout: Layout, method: str, precision: str) -> tuple[str, Plan]:
     """Module source and event plan for ``layout`` integrated by ``method`` in ``precision``."""
     generator = Generator(layout, method, precision)
-    return generator.source(), generator.plan
+    source = generator.source()
+    if not generator.plan.events:
+        generator.plan.packed = generator.packed_rows()
+    return source, generator.plan

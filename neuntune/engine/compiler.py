@@ -24,7 +24,7 @@ import numba
 import numpy as np
 
 from ..circuit import Circuit
-from .codegen import SPIKE_CAP, Plan, generate
+from .codegen import LANES, SPIKE_CAP, Plan, generate
 from .layout import Layout
 from .methods import check_method
 
@@ -147,6 +147,34 @@ def buffers(
     )
 
 
+def pack(compiled: Compiled, X: np.ndarray, P: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """The fast kernel's flat [block][row][lane] array holding X, P and D (see codegen)."""
+    rows = compiled.plan.packed
+    if not rows:
+        return np.zeros(1, compiled.dtype)
+    batch = X.shape[1]
+    blocks = -(-batch // LANES)
+    packed = np.zeros((blocks, rows["total"], LANES), compiled.dtype)
+    for start, part in ((0, X), (rows["params"], P), (rows["derived"], D)):
+        padded = np.zeros((part.shape[0], blocks * LANES), compiled.dtype)
+        padded[:, :batch] = part
+        packed[:, start : start + part.shape[0], :] = padded.reshape(
+            part.shape[0], blocks, LANES
+        ).transpose(1, 0, 2)
+    return packed.ravel()
+
+
+def unpack_states(compiled: Compiled, S: np.ndarray, X: np.ndarray) -> None:
+    """Copy the states back from a packed array into ``X`` (rows × batch)."""
+    rows = compiled.plan.packed
+    if not rows:
+        return
+    n, batch = X.shape
+    blocks = -(-batch // LANES)
+    states = S.reshape(blocks, rows["total"], LANES)[:, :n, :]
+    X[:] = states.transpose(1, 0, 2).reshape(n, blocks * LANES)[:, :batch]
+
+
 def _warm_up(compiled: Compiled) -> None:
     """Compile (or load from numba's disk cache) the set-up and the kernel for the
     types used at run time; ``rhs`` compiles on first use."""
@@ -159,7 +187,7 @@ def _warm_up(compiled: Compiled) -> None:
         buf = buffers(compiled, 1, 1, 1, 4)
         m.setup(X, P, D, buf["ARMED"])
         m.kernel(
-            X, P, D, F(0.0), F(0.01), 0, 1, 1, buf["REC"], buf["rec_pos"],
+            X, P, D, pack(compiled, X, P, D), F(0.0), F(0.01), 0, 1, 1, buf["REC"], buf["rec_pos"],
             np.zeros(1, np.int64), buf["SPK_T"], buf["SPK_N"], buf["ARMED"], buf["QT"],
             buf["QH"], buf["QN"], np.zeros(1, F), np.zeros((1, n_streams), np.int64),
             np.zeros(n_streams, np.int64), buf["LOG_T"], buf["LOG_V"], buf["LOG_N"],
