@@ -1,0 +1,60 @@
+"""Metrics on traces: spikes and bursts, synchrony, coupling coefficients, cell
+characterisation, single-event PSP/PSC shape and train plasticity.
+
+Functions take plain numpy arrays (times in ms, voltages in mV, currents in µA)
+and return plain numbers or small dataclasses whose docstrings give the units;
+a few take a :class:`~neuntune.Result` (coupling) or run simulations of a
+:class:`~neuntune.Circuit` (rheobase, f–I curve).
+"""
+
+from .cell import FICurve, fi_curve, input_resistance, membrane_time_constant, rheobase
+from .coupling import coupling_coefficient, coupling_coefficients
+from .psp import EventMetrics, event_metrics
+from .spikes import Bursts, burst_threshold, bursts, cv, firing_rate, isi, spike_times
+from .synchrony import (
+    PhaseLocking,
+    coincidence_factor,
+    mean_abs_difference,
+    pearson,
+    phase_locking,
+)
+from .traces import crossings, deflection, window_mean
+from .train import (
+    FrequencyResponse,
+    TrainMetrics,
+    frequency_response,
+    train_amplitudes,
+    train_metrics,
+)
+
+__all__ = [
+    "Bursts",
+    "EventMetrics",
+    "FICurve",
+    "FrequencyResponse",
+    "PhaseLocking",
+    "TrainMetrics",
+    "burst_threshold",
+    "bursts",
+    "coincidence_factor",
+    "coupling_coefficient",
+    "coupling_coefficients",
+    "crossings",
+    "cv",
+    "deflection",
+    "event_metrics",
+    "fi_curve",
+    "firing_rate",
+    "frequency_response",
+    "input_resistance",
+    "isi",
+    "mean_abs_difference",
+    "membrane_time_constant",
+    "pearson",
+    "phase_locking",
+    "rheobase",
+    "spike_times",
+    "train_amplitudes",
+    "train_metrics",
+    "window_mean",
+]

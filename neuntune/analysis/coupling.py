@@ -1,0 +1,66 @@
+"""Coupling coefficient of two cells from current-injection protocol runs.
+
+CC = ΔV_target/ΔV_source, each Δ the mean over a steady-state window minus the mean
+over a baseline window (not two single samples, which pick up noise and any
+residual drift).  For two passive cells with leak g_L (of the target) and a gap
+junction g_c, CC = g_c/(g_L + g_c).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..simulate import Result
+from .traces import Window, deflection
+
+
+def coupling_coefficient(
+    t: ArrayLike, v_source: ArrayLike, v_target: ArrayLike, baseline: Window, steady: Window
+) -> float:
+    """ΔV_target/ΔV_source (dimensionless) for current injected into the source cell.
+
+    ``t`` in ms, voltages in mV, ``baseline`` and ``steady`` windows ``(start, stop)``
+    in ms: the baseline before the injection starts, the steady window late in it.
+    """
+    dv_source = deflection(t, v_source, baseline, steady)
+    if dv_source == 0:
+        raise ValueError(
+            "v_source: does not change between the baseline and steady windows, so the "
+            "coupling coefficient is undefined; check that current was injected into it"
+        )
+    return deflection(t, v_target, baseline, steady) / dv_source
+
+
+def coupling_coefficients(
+    run_a: Result, run_b: Result, a: str, b: str, baseline: Window, steady: Window
+) -> tuple[float, float]:
+    """``(cc_ab, cc_ba)`` from two protocol runs: ``run_a`` injects into cell ``a``
+    (giving CC a→b = ΔV_b/ΔV_a), ``run_b`` into cell ``b`` (CC b→a = ΔV_a/ΔV_b).
+
+    Windows ``(start, stop)`` in ms, shared by both runs.  A cell that spikes between
+    the start of the baseline and the end of the steady window makes the CC
+    meaningless and raises ValueError.
+    """
+    return (
+        _from_run(run_a, "run_a", a, b, baseline, steady),
+        _from_run(run_b, "run_b", b, a, baseline, steady),
+    )
+
+
+def _from_run(
+    run: Result, name: str, source: str, target: str, baseline: Window, steady: Window
+) -> float:
+    for cell in (source, target):
+        if cell not in run.v:
+            raise ValueError(
+                f"{name}: no voltage recorded for cell {cell!r} (recorded: {', '.join(run.v)})"
+            )
+        spikes = np.asarray(run.spikes.get(cell, ()))
+        during = spikes[(spikes >= baseline[0]) & (spikes <= steady[1])]
+        if len(during):
+            raise ValueError(
+                f"{name}: cell {cell!r} spikes at {during[0]:g} ms during the coupling protocol; "
+                "use a smaller injected current (the coupling coefficient assumes no spikes)"
+            )
+    return coupling_coefficient(run.t, run.v[source], run.v[target], baseline, steady)
