@@ -11,15 +11,28 @@ Quick start::
     res = nt.simulate(c, t_stop=100.0, dt=0.001, method="rk4")
 """
 
+from . import analysis
 from .circuit import Circuit
 from .errors import PresetError, SimulationError
 from .models import (
+    AMPA,
+    AMPA_NMDA_STP,
+    GABA_A_STP,
+    GABAA,
     HH,
+    HR,
+    NMDA,
     RTM,
+    AlphaSynapse,
     AsymmetricGapJunction,
     Constant,
     ContinuousSynapse,
+    DiffusionSynapse,
+    EventSynapse,
+    Exp2Synapse,
+    ExpSynapse,
     GapJunction,
+    Izhikevich,
     Model,
     Neuron,
     Noise,
@@ -36,6 +49,7 @@ from .models import (
     Step,
     Stimulus,
     Synapse,
+    TsodyksMarkram,
     VoltageClamp,
     model_class,
     register,
@@ -46,14 +60,26 @@ from .simulate import CancelledError, Result, simulate
 __version__ = "0.1.0"
 
 __all__ = [
+    "AMPA",
+    "AMPA_NMDA_STP",
+    "GABAA",
+    "GABA_A_STP",
     "HH",
+    "HR",
+    "NMDA",
     "RTM",
+    "AlphaSynapse",
     "AsymmetricGapJunction",
     "CancelledError",
     "Circuit",
     "Constant",
     "ContinuousSynapse",
+    "DiffusionSynapse",
+    "EventSynapse",
+    "Exp2Synapse",
+    "ExpSynapse",
     "GapJunction",
+    "Izhikevich",
     "Model",
     "Neuron",
     "Noise",
@@ -73,7 +99,9 @@ __all__ = [
     "Step",
     "Stimulus",
     "Synapse",
+    "TsodyksMarkram",
     "VoltageClamp",
+    "analysis",
     "model_class",
     "register",
     "registered",

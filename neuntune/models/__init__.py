@@ -1,4 +1,4 @@
-"""Model declarations: cells, synapses and stimuli (one model per file)."""
+"""Model declarations: cells, synapses, stimuli and plasticity rules (one model per file)."""
 
 from .base import (
     Model,
@@ -13,17 +13,45 @@ from .base import (
     register,
     registered,
 )
-from .neurons import HH, RTM, Passive, SpikeSource
+from .neurons import HH, HR, RTM, Izhikevich, Passive, SpikeSource
+from .plasticity import TsodyksMarkram
 from .stimuli import Constant, Noise, PulseTrain, Ramp, Sine, Step, VoltageClamp
-from .synapses import AsymmetricGapJunction, ContinuousSynapse, GapJunction, RectifyingGapJunction
+from .synapses import (
+    AMPA,
+    AMPA_NMDA_STP,
+    GABA_A_STP,
+    GABAA,
+    NMDA,
+    AlphaSynapse,
+    AsymmetricGapJunction,
+    ContinuousSynapse,
+    DiffusionSynapse,
+    EventSynapse,
+    Exp2Synapse,
+    ExpSynapse,
+    GapJunction,
+    RectifyingGapJunction,
+)
 
 __all__ = [
+    "AMPA",
+    "AMPA_NMDA_STP",
+    "GABAA",
+    "GABA_A_STP",
     "HH",
+    "HR",
+    "NMDA",
     "RTM",
+    "AlphaSynapse",
     "AsymmetricGapJunction",
     "Constant",
     "ContinuousSynapse",
+    "DiffusionSynapse",
+    "EventSynapse",
+    "Exp2Synapse",
+    "ExpSynapse",
     "GapJunction",
+    "Izhikevich",
     "Model",
     "Neuron",
     "Noise",
@@ -40,6 +68,7 @@ __all__ = [
     "Step",
     "Stimulus",
     "Synapse",
+    "TsodyksMarkram",
     "VoltageClamp",
     "model_class",
     "register",

@@ -89,9 +89,10 @@ class Parameter:
         )
         too_high = self.maximum is not None and number > self.maximum
         if too_low or too_high:
+            unit = "" if self.unit == "1" else f" {self.unit}"  # dimensionless: no unit
             raise ValueError(
-                f"{path}: value {number:g} {self.unit} is out of range; "
-                f"allowed: {self.describe_range()} {self.unit}"
+                f"{path}: value {number:g}{unit} is out of range; "
+                f"allowed: {self.describe_range()}{unit}"
             )
         return number
 
@@ -194,6 +195,8 @@ class Model:
     on_spike: ClassVar[str] = ""
     on_step: ClassVar[str] = ""
     logged: ClassVar[tuple[str, ...]] = ()
+    #: Published parameter sets by name (values only), for :meth:`named`.
+    parameter_sets: ClassVar[dict[str, dict[str, float]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -203,6 +206,19 @@ class Model:
         choices = [opt.choices for opt in cls.options.values()]
         for combo in itertools.product(*choices):
             cls.definition(dict(zip(cls.options, combo, strict=True)))
+        for name, values in cls.parameter_sets.items():
+            if set(values) & set(cls.options):
+                raise TypeError(f"{cls.__name__}.parameter_sets[{name!r}]: values only")
+            cls(**values)  # every named set must be valid values of this model
+
+    @classmethod
+    def named(cls, name: str, **values: Any) -> Model:
+        """An instance with the published parameter set ``name`` (see
+        ``parameter_sets``), then ``values`` (and options) applied on top."""
+        if name not in cls.parameter_sets:
+            known = ", ".join(cls.parameter_sets) or "none"
+            raise KeyError(f"{cls.__name__} has no parameter set {name!r} (known: {known})")
+        return cls(**{**cls.parameter_sets[name], **values})
 
     def __init__(self, **values: Any) -> None:
         name = type(self).__name__
@@ -370,6 +386,18 @@ class Neuron(Model):
             definition.reset_threshold = parse_expression(cls.reset, f"{cls.__name__}.reset")
 
 
+class _class_or_instance:
+    """Like ``classmethod``, but also passes the instance when called on one
+    (``func(cls, instance_or_None, ...)``)."""
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+        functools.update_wrapper(self, func)  # type: ignore[arg-type]
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        return functools.partial(self.func, owner, instance)
+
+
 class Synapse(Model):
     """A connection from a ``pre`` to a ``post`` cell.
 
@@ -377,15 +405,152 @@ class Synapse(Model):
     statements run when a presynaptic spike arrives (after ``delay``).  Every
     synapse defines ``I_post``, the current into the post cell (µA, positive
     depolarises); a gap junction also defines ``I_pre``.
+
+    An event-driven synapse may carry a :class:`Plasticity` rule
+    (``ExpSynapse(plasticity=TsodyksMarkram(Use=0.5))``).  Its parameters are
+    then the synapse's own (flat names: ``"syn.Use"``), and the synapse resolves
+    to one definition holding both, whose ``on_pre`` runs the rule first: that is
+    all the engine sees.  ``own_values`` and ``plasticity`` are the two parts.
     """
 
     kind = "synapse"
     abstract = True
 
+    def __init__(self, plasticity: Plasticity | None = None, **values: Any) -> None:
+        self._plasticity: Plasticity | None = None
+        super().__init__(**values)
+        self.plasticity = plasticity
+
+    @property
+    def plasticity(self) -> Plasticity | None:
+        """The attached short-term plasticity rule (the object itself, not a copy)."""
+        return self._plasticity
+
+    @plasticity.setter
+    def plasticity(self, rule: Plasticity | None) -> None:
+        if rule is not None:
+            if not isinstance(rule, Plasticity):
+                raise TypeError(
+                    f"{type(self).__name__}.plasticity: expected a Plasticity model "
+                    f"such as TsodyksMarkram(), got {rule!r}"
+                )
+            _with_plasticity(type(self), self._options, type(rule), rule.option_values)
+        self._plasticity = rule
+
+    @_class_or_instance
+    def parameter_table(cls, self: Synapse | None = None) -> dict[str, Parameter]:
+        """Declared parameters plus initial values; on an instance, also its plasticity's."""
+        table = super().parameter_table()
+        if self is not None and self._plasticity is not None:
+            table.update(self._plasticity.parameter_table())
+        return table
+
+    def _owner(self, name: str) -> Model:
+        """The part (this synapse or its plasticity) that declares parameter ``name``."""
+        rule = self._plasticity
+        return rule if rule is not None and name in rule.parameter_table() else self
+
+    def get(self, name: str) -> float | None:
+        owner = self._owner(name)
+        return super().get(name) if owner is self else owner.get(name)
+
+    def set(self, name: str, value: Any, path: str | None = None) -> None:
+        owner = self._owner(name)
+        path = path or f"{type(self).__name__}.{name}"
+        if owner is self:
+            super().set(name, value, path)
+        else:
+            owner.set(name, value, path)
+
+    @property
+    def values(self) -> dict[str, float | None]:
+        rule = self._plasticity
+        return {**self._values, **(rule.values if rule is not None else {})}
+
+    def resolved(self) -> Definition:
+        rule = self._plasticity
+        if rule is None:
+            return super().resolved()
+        return _with_plasticity(type(self), self._options, type(rule), rule.option_values)
+
+    def copy(self) -> Synapse:
+        clone = super().copy()
+        clone._plasticity = None if self._plasticity is None else self._plasticity.copy()
+        return clone  # type: ignore[return-value]
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and self._plasticity == other._plasticity  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        text = super().__repr__()
+        if self._plasticity is None:
+            return text
+        sep = "" if text.endswith("()") else ", "
+        return f"{text[:-1]}{sep}plasticity={self._plasticity!r})"
+
     @property
     def event_driven(self) -> bool:
         """Whether presynaptic spikes (rather than v_pre) drive this synapse."""
         return bool(self.resolved().on_pre)
+
+
+_ATTACHED: dict[tuple, Definition] = {}
+
+
+def _with_plasticity(
+    synapse: type[Model],
+    options: Mapping[str, str],
+    rule: type[Model],
+    rule_options: Mapping[str, str],
+) -> Definition:
+    """One definition for a synapse with a plasticity rule attached (cached per classes
+    and options): the union of both declarations, the rule's ``on_pre`` first, so it
+    sets ``release`` before the synapse's statements read it."""
+    key = (synapse, tuple(sorted(options.items())), rule, tuple(sorted(rule_options.items())))
+    if key in _ATTACHED:
+        return _ATTACHED[key]
+    syn, plas = synapse.definition(options), rule.definition(rule_options)
+    where = f"{syn.name} with {plas.name}"
+    if not syn.on_pre:
+        raise ValueError(f"{where}: plasticity needs an event-driven synapse (one with on_pre)")
+    if "release" in _event_locals(syn):
+        raise ValueError(f"{where}: {syn.name} sets release itself (it has its own plasticity)")
+    if "release" not in _event_locals(plas):
+        raise ValueError(f"{where}: {plas.name}'s on_pre must set release")
+
+    def declared(d: Definition) -> set[str]:
+        return set(d.parameters) | set(d.states) | set(d.equations.assignments) | _event_locals(d)
+
+    clash = declared(syn) & declared(plas)
+    if clash:
+        raise ValueError(f"{where}: both declare {sorted(clash)}")
+    a, b = syn.equations, plas.equations
+    combined = Definition(
+        kind=syn.kind,
+        name=f"{syn.name}+{plas.name}",
+        parameters={**syn.parameters, **plas.parameters},
+        states={**syn.states, **plas.states},
+        equations=Equations(
+            assignments={**a.assignments, **b.assignments},
+            derivatives={**a.derivatives, **b.derivatives},
+            booleans=a.booleans | b.booleans,
+            source=f"{a.source}\n{b.source}",
+        ),
+        on_pre=plas.on_pre + syn.on_pre,
+        on_step=syn.on_step + plas.on_step,
+        logged=syn.logged + plas.logged,
+        initial={**syn.initial, **plas.initial},
+    )
+    _check_definition(combined, where)
+    _ATTACHED[key] = combined
+    return combined
+
+
+def _event_locals(d: Definition) -> set[str]:
+    """Names event statements assign that are not states (temporaries such as ``release``)."""
+    return {s.target for s in d.on_pre + d.on_spike if s.target not in d.states}
 
 
 class Stimulus(Model):
@@ -396,10 +561,13 @@ class Stimulus(Model):
 
 
 class Plasticity(Model):
-    """Short-term plasticity attached to an event-driven synapse.
+    """Short-term plasticity attached to an event-driven synapse
+    (``ExpSynapse(plasticity=TsodyksMarkram())``).
 
     Its ``on_pre`` statements run before the synapse's and set ``release``,
-    which the synapse's own ``on_pre`` scales its increment by.
+    which the synapse's own ``on_pre`` scales its increment by; ``logged``
+    temporaries (``release``) are recorded per event.  Its names must not clash
+    with the synapse's, since both end up in one definition (see :class:`Synapse`).
     """
 
     kind = "plasticity"
@@ -455,6 +623,9 @@ def _check_definition(d: Definition, where: str) -> None:
                 if stmt.op != "=":
                     raise EquationError(f"{where}: {stmt.target} {stmt.op}= needs a state")
                 local.add(stmt.target)
+    unlogged = set(d.logged) - _event_locals(d)
+    if unlogged:
+        raise EquationError(f"{where}: logged {sorted(unlogged)} are not set by an event")
     for state, expr in d.initial.items():
         needed = closure(names(expr), d.equations.assignments)
         bad = needed & (set(d.states) - {d.voltage}) | (needed & {"I_in", "v_pre", "v_post"})
