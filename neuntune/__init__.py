@@ -14,6 +14,13 @@ Quick start::
 from . import analysis
 from .circuit import Circuit
 from .errors import PresetError, SimulationError
+from .fit import (
+    CouplingSpectrum,
+    GapJunctionFit,
+    coupling_coefficient,
+    coupling_spectrum,
+    fit_gap_junction,
+)
 from .models import (
     AMPA,
     AMPA_NMDA_STP,
@@ -55,7 +62,8 @@ from .models import (
     register,
     registered,
 )
-from .simulate import CancelledError, Result, simulate
+from .simulate import CancelledError, Result, simulate, simulate_batch
+from .sweep import ScanResult, scan
 
 __version__ = "0.1.0"
 
@@ -74,11 +82,13 @@ __all__ = [
     "Circuit",
     "Constant",
     "ContinuousSynapse",
+    "CouplingSpectrum",
     "DiffusionSynapse",
     "EventSynapse",
     "Exp2Synapse",
     "ExpSynapse",
     "GapJunction",
+    "GapJunctionFit",
     "Izhikevich",
     "Model",
     "Neuron",
@@ -92,6 +102,7 @@ __all__ = [
     "Ramp",
     "RectifyingGapJunction",
     "Result",
+    "ScanResult",
     "SimulationError",
     "Sine",
     "SpikeSource",
@@ -102,8 +113,13 @@ __all__ = [
     "TsodyksMarkram",
     "VoltageClamp",
     "analysis",
+    "coupling_coefficient",
+    "coupling_spectrum",
+    "fit_gap_junction",
     "model_class",
     "register",
     "registered",
+    "scan",
     "simulate",
+    "simulate_batch",
 ]

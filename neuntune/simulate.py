@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
+import os
+import threading
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .circuit import Circuit
-from .engine.codegen import CROWDED, GROW, HEADROOM, NONFINITE, OK
+from .engine.codegen import CROWDED, GROW, HEADROOM, LANES, NONFINITE, OK
 from .engine.compiler import Compiled, buffers, compile_circuit, pack, unpack_states
 from .errors import SimulationError
 
@@ -363,19 +367,136 @@ def simulate(
     t_stop, dt, record_every, n_steps = check_run(t_stop, dt, record_every)
     compiled = compile_circuit(circuit, method, precision)
     rec_rows = _record_rows(compiled, record)
-    arrays = prepare(compiled, parameters(compiled, circuit))
-    if init == "rest":
-        find_rest(compiled, arrays, dt)
-    elif isinstance(init, Mapping):
-        _set_states(compiled, arrays.X, init)
-        arrays.rearm(compiled)
-    elif init != "default":
-        raise ValueError(f"init: {init!r} is not 'default', 'rest' or a mapping of state values")
+    arrays = _initial(compiled, parameters(compiled, circuit), init, dt)
     raw = run_kernel(
         compiled, arrays, dt, n_steps, record_every, rec_rows, _sources(compiled, circuit),
         progress, max_bytes,
     )  # fmt: skip
     return make_result(compiled, raw, 0, dt, record_every, method, precision)
+
+
+def _initial(
+    compiled: Compiled, P: np.ndarray, init: str | Mapping[str, float], dt: float
+) -> Arrays:
+    """Arrays set up for parameters ``P`` and started as ``init`` asks."""
+    arrays = prepare(compiled, P)
+    if isinstance(init, str) and init == "rest":
+        find_rest(compiled, arrays, dt)
+    elif isinstance(init, Mapping):
+        _set_states(compiled, arrays.X, init)
+        arrays.rearm(compiled)
+    elif not (isinstance(init, str) and init == "default"):
+        raise ValueError(f"init: {init!r} is not 'default', 'rest' or a mapping of state values")
+    return arrays
+
+
+def batch_parameters(compiled: Compiled, circuit: Circuit, values: Mapping[str, Any]) -> np.ndarray:
+    """The circuit's values repeated over a batch, with ``values`` ({path: 1-D array},
+    all of one length) varying across it; every value is validated."""
+    if not values:
+        raise ValueError("values: give at least one parameter path and its values")
+    columns = {}
+    for path, column in values.items():
+        element, model, param = circuit.resolve(path)
+        columns[path] = model.parameter_table()[param].validate_array(path, column)
+    sizes = {len(column) for column in columns.values()}
+    if len(sizes) != 1 or 0 in sizes:
+        lengths = {path: len(column) for path, column in columns.items()}
+        raise ValueError(
+            f"values: every path needs the same non-zero number of values, got {lengths}"
+        )
+    P = parameters(compiled, circuit, sizes.pop())
+    for path, column in columns.items():
+        element, _, param = circuit.resolve(path)
+        P[compiled.layout.slot(element).params[param]] = column
+    return P
+
+
+def simulate_batch(
+    circuit: Circuit,
+    values: Mapping[str, Any],
+    t_stop: float,
+    dt: float = 0.01,
+    method: str = "rk4",
+    precision: str = "float64",
+    record: Iterable[str] | str | None = "v",
+    record_every: int = 1,
+    init: str | Mapping[str, float] = "default",
+    workers: int | None = None,
+    max_bytes: int | None = None,
+    progress: Callable[[float], bool | None] | None = None,
+) -> list[Result]:
+    """Simulate ``circuit`` once per parameter set, all in one compiled kernel.
+
+    ``values`` maps parameter paths to 1-D arrays of one length N: member i runs
+    with the i-th value of each (other values as in the circuit).  Members are
+    integrated side by side — the kernel vectorises across them — and split over
+    ``workers`` threads (default: every core).  Returns N :class:`Result` objects
+    (recording only voltages unless ``record`` says otherwise).  Each member's
+    numbers equal a separate ``simulate`` run's to rounding.
+    """
+    t_stop, dt, record_every, n_steps = check_run(t_stop, dt, record_every)
+    compiled = compile_circuit(circuit, method, precision)
+    rec_rows = _record_rows(compiled, record)
+    P = batch_parameters(compiled, circuit, values)
+    parts = run_batch(
+        compiled, P, dt, n_steps, record_every, rec_rows, init, _sources(compiled, circuit),
+        workers, progress, max_bytes,
+    )  # fmt: skip
+    return [
+        make_result(compiled, raw, member, dt, record_every, method, precision)
+        for raw in parts
+        for member in range(raw.X.shape[1])
+    ]
+
+
+def run_batch(
+    compiled: Compiled,
+    P: np.ndarray,
+    dt: float,
+    n_steps: int,
+    record_every: int,
+    rec_rows: np.ndarray,
+    init: str | Mapping[str, float] = "default",
+    sources: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    workers: int | None = None,
+    progress: Callable[[float], bool | None] | None = None,
+    max_bytes: int | None = None,
+) -> list[Raw]:
+    """Run the members (columns of ``P``) in contiguous chunks, one thread each.
+
+    Chunks are whole blocks of the fast kernel's lanes, so each thread's loop
+    vectorises; the kernel releases the GIL.  Returns one :class:`Raw` per chunk,
+    in member order.
+    """
+    batch = P.shape[1]
+    workers = workers or os.cpu_count() or 1
+    blocks = -(-batch // LANES)
+    n_chunks = max(1, min(workers, blocks))
+    edges = [0, *(min(batch, round(blocks * k / n_chunks) * LANES) for k in range(1, n_chunks))]
+    chunks = [(lo, hi) for lo, hi in itertools.pairwise([*edges, batch]) if hi > lo]
+    done = np.zeros(len(chunks))
+    cancel = threading.Event()
+    limit = None if max_bytes is None else max_bytes // len(chunks)
+
+    def run(index: int, lo: int, hi: int) -> Raw:
+        def report(fraction: float) -> bool:
+            done[index] = fraction
+            if progress is not None and progress(float(done.mean())):
+                cancel.set()
+            return cancel.is_set()
+
+        arrays = _initial(compiled, np.ascontiguousarray(P[:, lo:hi]), init, dt)
+        track = report if progress is not None or len(chunks) > 1 else None
+        return run_kernel(
+            compiled, arrays, dt, n_steps, record_every, rec_rows, sources, track, limit
+        )
+
+    if len(chunks) == 1:
+        return [run(0, *chunks[0])]
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        futures = [pool.submit(run, i, lo, hi) for i, (lo, hi) in enumerate(chunks)]
+        return [f.result() for f in futures]
 
 
 def _set_states(compiled: Compiled, X: np.ndarray, values: Mapping[str, float]) -> None:

@@ -72,7 +72,9 @@ def compile_circuit(circuit: Circuit, method: str = "rk4", precision: str = "flo
     check_precision(precision)
     if not circuit.neurons:
         raise ValueError("the circuit has no cells: add one with Circuit.add(name, model)")
-    key = (circuit.structure(), method, precision)
+    # names are part of the layout (not of the generated code, which is shared by
+    # every circuit of this structure through the module cache)
+    key = (circuit.structure(), tuple(circuit), method, precision)
     with _LOCK:
         compiled = _MEMORY.get(key)
         if compiled is None:

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
 
+import numpy as np
+
 from .equations import (
     EquationError,
     Equations,
@@ -95,6 +97,23 @@ class Parameter:
                 f"allowed: {self.describe_range()}{unit}"
             )
         return number
+
+    def validate_array(self, path: str, values: Any) -> np.ndarray:
+        """Validate many values at once (a batch); returns a float64 array."""
+        try:
+            array = np.asarray(values, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise TypeError(f"{path}: expected numbers in {self.unit}, got {values!r}") from None
+        bad = ~np.isfinite(array)
+        if self.minimum is not None:
+            bad |= array < self.minimum
+            if self.exclusive_minimum:
+                bad |= array == self.minimum
+        if self.maximum is not None:
+            bad |= array > self.maximum
+        if bad.any():
+            self.validate(path, float(array[np.argmax(bad)]))  # raises with the message
+        return array
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,291 @@
+"""Parameter scans: ``scan(circuit, {"gj.g": values, "a.gna": values2}, metric=...)``.
+
+Every grid point is a member of one batched run (vectorised across members and
+split over threads), or, given a dask.distributed ``Client`` (or a scheduler
+address), chunks of the grid are spread over the cluster's workers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import analysis
+from .circuit import Circuit
+from .fit.protocols import coupling_protocol, measure_coupling
+from .simulate import Result, simulate_batch
+
+Metric = Callable[[Result], float]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A named metric: how to measure a :class:`Result`, and whether it needs the
+    coupling protocol (``protocol`` = (source, target)) instead of the circuit as is."""
+
+    name: str
+    measure: Metric
+    record: tuple[str, ...] = ("v",)
+    protocol: tuple[str, str] | None = None
+
+
+def _cells(circuit: Circuit, text: str, count: int, metric: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()] if text else list(circuit.neurons)
+    names = names[:count] if not text else names
+    if len(names) != count or any(n not in circuit.neurons for n in names):
+        raise ValueError(
+            f"metric {metric!r}: needs {count} cell name(s) from {', '.join(circuit.neurons)}"
+        )
+    return names
+
+
+def metric_spec(circuit: Circuit, metric: str | Metric) -> MetricSpec:
+    """Resolve a metric name into a :class:`MetricSpec`.
+
+    Names: ``"synchrony[:a,b]"`` (Pearson correlation of two voltages, the Neun
+    docs' measure; default the first two cells), ``"mean_abs_diff[:a,b]"`` (mean
+    |v_a − v_b|, mV), ``"rate:a"`` (Hz), ``"spikes:a"`` (count), ``"cc:a->b"``
+    (coupling coefficient from the standard protocol, see
+    :func:`neuntune.coupling_coefficient`).  A callable taking a Result is used as is.
+    """
+    if callable(metric):
+        return MetricSpec(getattr(metric, "__name__", "metric"), metric, record=())
+    if not isinstance(metric, str):
+        raise TypeError(f"metric: expected a name or a callable, got {metric!r}")
+    kind, _, arg = metric.partition(":")
+    if kind in ("synchrony", "mean_abs_diff"):
+        a, b = _cells(circuit, arg, 2, metric)
+        fn = analysis.pearson if kind == "synchrony" else analysis.mean_abs_difference
+        return MetricSpec(metric, lambda r: fn(r.v[a], r.v[b]))
+    if kind in ("rate", "spikes"):
+        (a,) = _cells(circuit, arg, 1, metric)
+        if kind == "spikes":
+            return MetricSpec(metric, lambda r: float(len(r.spikes[a])))
+        return MetricSpec(metric, lambda r: 1000.0 * len(r.spikes[a]) / r.t[-1])
+    if kind == "cc":
+        match = re.fullmatch(r"\s*(\w+)\s*->\s*(\w+)\s*", arg)
+        if not match or any(c not in circuit.neurons for c in match.groups()):
+            raise ValueError(f"metric {metric!r}: write cc:source->target with two cell names")
+        source, target = match.groups()
+        return MetricSpec(metric, lambda r: r, protocol=(source, target))
+    raise ValueError(
+        f"metric {metric!r}: unknown; use synchrony[:a,b], mean_abs_diff[:a,b], rate:a, "
+        "spikes:a, cc:a->b or a callable"
+    )
+
+
+def parse_axis(text: str) -> np.ndarray:
+    """Grid values from ``"start:stop:count"`` (linear) or ``"log:start:stop:count"``."""
+    parts = text.split(":")
+    log = parts[0] == "log"
+    numbers = parts[1:] if log else parts
+    try:
+        start, stop, count = float(numbers[0]), float(numbers[1]), int(numbers[2])
+        if len(numbers) != 3:
+            raise ValueError
+    except (ValueError, IndexError):
+        raise ValueError(
+            f"grid {text!r}: expected start:stop:count or log:start:stop:count"
+        ) from None
+    if count < 1:
+        raise ValueError(f"grid {text!r}: count must be ≥ 1")
+    if log:
+        if start <= 0 or stop <= 0:
+            raise ValueError(f"grid {text!r}: a log grid needs positive start and stop")
+        return np.geomspace(start, stop, count)
+    return np.linspace(start, stop, count)
+
+
+@dataclass
+class ScanResult:
+    """A scan's grid and metric.
+
+    ``axes`` holds each parameter's 1-D values in grid order; ``values`` is the
+    metric with one axis per parameter; ``params[path]`` is that parameter broadcast
+    to the grid's shape.  ``results`` keeps the traces when asked for.
+    """
+
+    axes: dict[str, np.ndarray]
+    values: np.ndarray
+    metric: str
+    results: list[Result] | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        grids = np.meshgrid(*self.axes.values(), indexing="ij")
+        return dict(zip(self.axes, grids, strict=True))
+
+    def to_dataframe(self) -> Any:
+        """One row per grid point (needs pandas)."""
+        import pandas as pd
+
+        columns = {path: grid.ravel() for path, grid in self.params.items()}
+        columns[self.metric] = self.values.ravel()
+        return pd.DataFrame(columns)
+
+    def table(self) -> list[dict[str, float]]:
+        """One dict per grid point: parameters and metric."""
+        flat = {path: grid.ravel() for path, grid in self.params.items()}
+        return [
+            {**{p: float(v[i]) for p, v in flat.items()}, self.metric: float(self.values.flat[i])}
+            for i in range(self.values.size)
+        ]
+
+    def plot(self, ax: Any = None) -> Any:
+        """A line plot (one parameter) or a heat map (two); needs matplotlib."""
+        import matplotlib.pyplot as plt
+
+        ax = ax or plt.figure().add_subplot()
+        paths = list(self.axes)
+        if len(paths) == 1:
+            ax.plot(self.axes[paths[0]], self.values, "o-")
+            ax.set(xlabel=paths[0], ylabel=self.metric)
+        else:
+            mesh = ax.pcolormesh(
+                self.axes[paths[1]], self.axes[paths[0]], self.values, shading="nearest"
+            )
+            ax.figure.colorbar(mesh, ax=ax, label=self.metric)
+            ax.set(xlabel=paths[1], ylabel=paths[0])
+        return ax
+
+
+def _grid(grid: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    if not isinstance(grid, Mapping) or not 1 <= len(grid) <= 2:
+        raise ValueError("grid: give one or two parameter paths with their values")
+    axes = {}
+    for path, values in grid.items():
+        axis = parse_axis(values) if isinstance(values, str) else np.asarray(values, float).ravel()
+        if axis.size == 0:
+            raise ValueError(f"grid[{path!r}]: no values")
+        axes[path] = axis
+    return axes
+
+
+def _evaluate(
+    circuit: Circuit,
+    spec: MetricSpec,
+    values: Mapping[str, np.ndarray],
+    settings: Mapping[str, Any],
+    progress: Callable[[float], bool | None] | None = None,
+    keep: bool = False,
+) -> tuple[np.ndarray, list[Result] | None]:
+    """The metric at every member of ``values`` (one batched run)."""
+    if spec.protocol is not None:
+        source, target = spec.protocol
+        protocol = coupling_protocol(circuit, source, **settings.get("protocol", {}))
+        results = simulate_batch(
+            protocol.circuit, values, protocol.t_stop, settings["dt"], settings["method"],
+            settings["precision"], record="v", init="rest", progress=progress,
+        )  # fmt: skip
+        metric = [measure_coupling(r, protocol, source, target) for r in results]
+    else:
+        results = simulate_batch(
+            circuit, values, settings["t_stop"], settings["dt"], settings["method"],
+            settings["precision"], record=list(spec.record) or None,
+            record_every=settings["record_every"], init=settings["init"], progress=progress,
+        )  # fmt: skip
+        metric = [spec.measure(r) for r in results]
+    return np.asarray(metric, dtype=float), (results if keep else None)
+
+
+def scan(
+    circuit: Circuit,
+    grid: Mapping[str, Sequence[float] | np.ndarray | str],
+    metric: str | Metric = "synchrony",
+    t_stop: float = 100.0,
+    dt: float = 0.01,
+    method: str = "rk4",
+    precision: str = "float64",
+    record_every: int = 1,
+    init: str = "default",
+    keep_traces: bool = False,
+    client: Any = None,
+    chunk: int | None = None,
+    progress: Callable[[float], bool | None] | None = None,
+    protocol: Mapping[str, float] | None = None,
+) -> ScanResult:
+    """Evaluate ``metric`` over a 1-D or 2-D grid of parameter values.
+
+    ``grid`` maps one or two dotted paths to values (arrays, or "start:stop:count",
+    "log:start:stop:count").  ``metric`` is a name (see :func:`metric_spec`) or a
+    callable on a :class:`Result`.  The whole grid runs as one batch on this
+    machine, or, with ``client`` (a dask.distributed ``Client`` or a scheduler
+    address such as "tcp://10.0.0.5:8786"), in chunks of ``chunk`` points on the
+    cluster's workers.  ``progress(fraction)`` may return True to cancel.
+    ``protocol`` passes options (amplitude, settle, duration) to the CC protocol.
+    The circuit is not changed.
+    """
+    axes = _grid(grid)
+    for path in axes:
+        circuit.resolve(path)
+    spec = metric_spec(circuit, metric)
+    points = list(itertools.product(*axes.values()))
+    values = {path: np.array([p[i] for p in points]) for i, path in enumerate(axes)}
+    settings = dict(
+        t_stop=t_stop, dt=dt, method=method, precision=precision, record_every=record_every,
+        init=init, protocol=dict(protocol or {}),
+    )  # fmt: skip
+    shape = tuple(len(a) for a in axes.values())
+    if client is None:
+        flat, results = _evaluate(circuit, spec, values, settings, progress, keep_traces)
+    else:
+        if keep_traces:
+            raise ValueError("keep_traces: traces stay on the workers; use it without client")
+        flat = _distributed(client, circuit, metric, values, settings, chunk, progress)
+        results = None
+    name = metric if isinstance(metric, str) else spec.name
+    return ScanResult(axes, flat.reshape(shape), name, results, settings)
+
+
+def _chunk_metric(
+    circuit: Circuit, metric: str | Metric, values: Mapping[str, np.ndarray], settings: Mapping
+) -> np.ndarray:
+    """What each dask worker runs: one batched chunk of the grid."""
+    return _evaluate(circuit, metric_spec(circuit, metric), values, settings)[0]
+
+
+def _distributed(
+    client: Any,
+    circuit: Circuit,
+    metric: str | Metric,
+    values: Mapping[str, np.ndarray],
+    settings: Mapping[str, Any],
+    chunk: int | None,
+    progress: Callable[[float], bool | None] | None,
+) -> np.ndarray:
+    from dask.distributed import Client, as_completed
+
+    if isinstance(client, str):
+        client = Client(client)
+    n = len(next(iter(values.values())))
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    size = chunk or max(1, math.ceil(n / (2 * workers)))
+    bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)]
+    remote = client.scatter(circuit, broadcast=True)
+    futures = {
+        client.submit(
+            _chunk_metric, remote, metric, {p: v[lo:hi] for p, v in values.items()}, settings,
+            pure=False,
+        ): (lo, hi)
+        for lo, hi in bounds
+    }  # fmt: skip
+    out = np.empty(n)
+    finished = 0
+    for future in as_completed(futures):
+        lo, hi = futures[future]
+        out[lo:hi] = future.result()
+        finished += hi - lo
+        if progress is not None and progress(finished / n):
+            for other in futures:
+                other.cancel()
+            from .simulate import CancelledError
+
+            raise CancelledError(f"scan cancelled after {finished} of {n} points")
+    return out

@@ -1,0 +1,86 @@
+"""Coupling coefficient, its spectrum, and fitting a gap junction to a target CC."""
+
+import time
+
+import numpy as np
+import pytest
+
+import neuntune as nt
+from neuntune.library import hh_gap_pair
+
+GL = 0.1 * 7.854e-3  # mS: a default Passive cell's leak conductance
+
+
+@pytest.fixture
+def passive():
+    c = nt.Circuit()
+    c.add("a", nt.Passive())
+    c.add("b", nt.Passive())
+    c.connect("a", "b", nt.GapJunction(g=1e-4), name="gj")
+    c.stimulate("a", nt.Constant(amplitude=0.5))  # removed by the protocol
+    return c
+
+
+def test_coupling_coefficient_of_a_passive_pair_is_g_over_gl_plus_g(passive):
+    assert nt.coupling_coefficient(passive, "a", "b") == pytest.approx(1e-4 / (GL + 1e-4), abs=1e-6)
+    assert passive.stimuli["a.stim0"].stimulus.get("amplitude") == 0.5  # unchanged
+
+
+@pytest.mark.parametrize("target", [0.01, 0.1, 0.5, 0.9])
+def test_passive_fit_matches_the_closed_form(passive, target):
+    fit = nt.fit_gap_junction(passive, "gj", target)
+    assert fit.g == pytest.approx(target * GL / (1 - target), rel=1e-6)
+    assert abs(fit.cc_ab - target) <= 1e-4 and fit.resistance == pytest.approx(1e-3 / fit.g)
+    assert passive.get("gj.g") == 1e-4  # not applied
+
+
+@pytest.mark.parametrize("target", [0.01, 0.3, 0.9])
+def test_hh_pair_fit_reaches_the_target_in_well_under_a_second(target):
+    circuit = hh_gap_pair()
+    nt.fit_gap_junction(circuit, "gj", 0.2)  # compile and warm up
+    start = time.perf_counter()
+    fit = nt.fit_gap_junction(circuit, "gj", target, direction="both", apply=True)
+    elapsed = time.perf_counter() - start
+    assert abs(fit.achieved - target) <= 1e-4
+    assert abs((fit.cc_ab + fit.cc_ba) / 2 - target) <= 1e-4
+    assert circuit.get("gj.g") == fit.g  # applied
+    assert elapsed < 1.0 and fit.n_sims <= 20
+    # an independent measurement at the fitted g agrees
+    assert nt.coupling_coefficient(circuit, "a", "b") == pytest.approx(fit.cc_ab, abs=1e-9)
+
+
+def test_directions_differ_when_the_cells_differ(passive):
+    passive.set("b.area", 2 * 7.854e-3)  # b leaks twice as much
+    fit = nt.fit_gap_junction(passive, "gj", 0.2, direction="b->a")
+    g = fit.g
+    assert fit.cc_ba == pytest.approx(g / (GL + g), abs=1e-4)
+    assert fit.cc_ab == pytest.approx(g / (2 * GL + g), abs=1e-4)
+    assert fit.cc_ab < fit.cc_ba
+
+
+def test_a_target_out_of_reach_names_the_reachable_range(passive):
+    with pytest.raises(
+        ValueError, match=r"out of reach: g between 0 and 0.0001 mS gives CC from 0 to 0.11"
+    ):
+        nt.fit_gap_junction(passive, "gj", 0.5, bounds=(0.0, 1e-4))
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        nt.fit_gap_junction(passive, "gj", 1.2)
+    with pytest.raises(ValueError, match="direction"):
+        nt.fit_gap_junction(passive, "gj", 0.2, direction="sideways")
+
+
+def test_a_cell_that_fires_during_the_protocol_is_an_error():
+    circuit = hh_gap_pair()
+    with pytest.raises(ValueError, match="fired during the coupling protocol"):
+        nt.coupling_coefficient(circuit, "a", "b", amplitude=0.2)  # a depolarising probe
+
+
+def test_coupling_spectrum_low_pass_filters_like_the_analytic_pair(passive):
+    freqs = np.array([1.0, 10.0, 100.0])
+    spec = nt.coupling_spectrum(passive, "a", "b", freqs)
+    # Two identical RC cells joined by g: the target is a low-pass of the source,
+    # CC(ω) = g/(g_L + g + jωC) with C = cm·area
+    w = 2 * np.pi * freqs / 1000.0
+    expected = 1e-4 / (GL + 1e-4 + 1j * w * 7.854e-3)
+    np.testing.assert_allclose(spec.ratio, np.abs(expected), rtol=2e-3)
+    np.testing.assert_allclose(spec.phase, np.degrees(np.angle(expected)), atol=0.5)

@@ -1,0 +1,73 @@
+"""Fitting chemical-synapse parameters: recovery of known values, identifiability."""
+
+import numpy as np
+import pytest
+
+import neuntune as nt
+from neuntune.fit.synapse import SynapseEvaluator, SynapseProtocol, fit_synapse
+
+TRUE = dict(tau_r=0.5, tau_d=6.0, g=2e-6, Use=0.3, Dep=150.0, Fac=40.0)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    c = nt.Circuit()
+    c.add("pre", nt.SpikeSource([10.0]))
+    c.add("post", nt.Passive(area=2e-5))  # a small cell: nS synapses give pA and mV
+    stp = nt.TsodyksMarkram(Use=0.3, Dep=150.0, Fac=40.0)
+    c.connect("pre", "post", nt.Exp2Synapse(tau_r=0.5, tau_d=6.0, g=2e-6, plasticity=stp),
+              name="syn")  # fmt: skip
+    protocol = SynapseProtocol(frequencies=(20.0, 50.0))
+    wanted = [("peak", 20.0), ("rise", 20.0), ("decay", 20.0)] + [
+        (m, f) for f in (20.0, 50.0) for m in ("paired_pulse_ratio", "induction", "recovery")
+    ]
+    values = {f"syn.{k}": np.array([v]) for k, v in TRUE.items()}
+    measured = SynapseEvaluator(c, "syn", protocol).metrics(values, wanted)[0]
+    targets = {f"{m}@{f:g}": v for (m, f), v in zip(wanted, measured, strict=True)}
+    return c, protocol, targets
+
+
+def test_recovers_known_parameters_from_a_synthetic_target(setup):
+    """Use < 1 and trains at two frequencies make the STP parameters identifiable."""
+    circuit, protocol, targets = setup
+    bounds = {"tau_r": (0.1, 2.0), "tau_d": (1.0, 20.0), "Use": (0.05, 0.9), "Fac": (5.0, 200.0)}
+    fit = fit_synapse(circuit, "syn", targets, bounds, protocol=protocol, maxiter=12, popsize=8)
+    for name, value in fit.params.items():
+        assert value == pytest.approx(TRUE[name], rel=0.02), (name, fit.params)
+    assert fit.unconstrained == []
+    for metric, (goal, achieved) in fit.table.items():
+        assert achieved == pytest.approx(goal, rel=1e-3, abs=1e-9), metric
+    assert fit.loss < 1e-6 and fit.n_sims > 0
+    assert circuit.get("syn.tau_d") == 6.0  # not applied
+
+
+def test_reports_parameters_the_targets_do_not_constrain(setup):
+    """From the first response's shape alone, facilitation cannot be seen."""
+    circuit, protocol, targets = setup
+    shape = {k: v for k, v in targets.items() if k.split("@")[0] in ("peak", "rise", "decay")}
+    bounds = {"tau_d": (1.0, 20.0), "Fac": (5.0, 200.0)}
+    fit = fit_synapse(circuit, "syn", shape, bounds, protocol=protocol, maxiter=5, popsize=6)
+    assert fit.params["tau_d"] == pytest.approx(6.0, rel=0.02)
+    assert fit.unconstrained == ["Fac"]
+
+
+def test_is_reproducible_with_a_seed(setup):
+    circuit, protocol, targets = setup
+    bounds = {"tau_d": (1.0, 20.0)}
+    one = fit_synapse(circuit, "syn", {"decay@20": targets["decay@20"]}, bounds,
+                      protocol=protocol, maxiter=3, popsize=5, seed=3)  # fmt: skip
+    two = fit_synapse(circuit, "syn", {"decay@20": targets["decay@20"]}, bounds,
+                      protocol=protocol, maxiter=3, popsize=5, seed=3)  # fmt: skip
+    assert one.params == two.params and one.n_sims == two.n_sims
+
+
+def test_bad_requests(setup):
+    circuit, protocol, _ = setup
+    with pytest.raises(ValueError, match="unknown metric 'amplitude'"):
+        fit_synapse(circuit, "syn", {"amplitude": 1.0}, {"g": (1e-7, 1e-5)}, protocol=protocol)
+    with pytest.raises(ValueError, match="asks for 10 Hz"):
+        fit_synapse(circuit, "syn", {"ppr@10": 1.0}, {"g": (1e-7, 1e-5)}, protocol=protocol)
+    with pytest.raises(ValueError, match="no parameter 'gmax'"):
+        fit_synapse(circuit, "syn", {"peak": 1.0}, {"gmax": (1e-7, 1e-5)}, protocol=protocol)
+    with pytest.raises(ValueError, match="0 < low < high"):
+        fit_synapse(circuit, "syn", {"peak": 1.0}, {"g": (1e-5, 1e-7)}, protocol=protocol)

@@ -1,0 +1,111 @@
+"""Scans: batched equals one-by-one, 2-D grids, metrics, progress and dask."""
+
+import numpy as np
+import pytest
+
+import neuntune as nt
+from neuntune.library import hh_gap_pair
+from neuntune.sweep import parse_axis
+
+
+def test_batched_scan_equals_one_by_one_runs():
+    circuit = hh_gap_pair()
+    gs = np.linspace(1e-4, 1e-2, 20)
+    result = nt.scan(circuit, {"gj.g": gs}, "synchrony", t_stop=100.0, dt=0.001)
+    singles = []
+    for g in gs[:5]:
+        circuit.set("gj.g", g)
+        res = nt.simulate(circuit, 100.0, 0.001, record="v")
+        singles.append(nt.analysis.pearson(res.v["a"], res.v["b"]))
+    np.testing.assert_allclose(result.values[:5], singles, rtol=1e-12)
+    # the Neun docs' claim: coupled cells synchronise more as g grows
+    assert result.values[0] < 0.5 < 0.95 < result.values[-1]
+    assert np.all(np.diff(result.values) > -1e-3)
+
+
+def test_batched_traces_agree_with_single_runs():
+    """The vectorised lanes and the scalar path contract multiply-adds differently
+    (both valid roundings); the difference stays at rounding level here."""
+    circuit = hh_gap_pair()
+    batch = nt.simulate_batch(circuit, {"gj.g": [0.001, 0.004, 0.002]}, 30.0, 0.01)
+    circuit.set("gj.g", 0.004)
+    single = nt.simulate(circuit, 30.0, 0.01, record="v")
+    np.testing.assert_allclose(batch[1].v["a"], single.v["a"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(batch[1].spikes["a"], single.spikes["a"], atol=1e-10)
+
+
+def test_two_dimensional_scan_and_table():
+    circuit = hh_gap_pair()
+    result = nt.scan(
+        circuit, {"gj.g": "0.0001:0.01:3", "a.stim0.amplitude": [0.0, 0.1]}, "rate:a", t_stop=60.0
+    )
+    assert result.values.shape == (3, 2)
+    # without its own input a fires at most a rebound spike (it starts at -75 mV) and
+    # what b drives through the junction; with 0.1 µA it fires repetitively
+    assert np.all(result.values[:, 0] < 40.0) and np.all(result.values[:, 1] > 60.0)
+    assert result.params["gj.g"].shape == (3, 2)
+    rows = result.table()
+    assert len(rows) == 6 and set(rows[0]) == {"gj.g", "a.stim0.amplitude", "rate:a"}
+    frame = result.to_dataframe()
+    assert list(frame.columns) == ["gj.g", "a.stim0.amplitude", "rate:a"] and len(frame) == 6
+
+
+def test_cc_metric_runs_the_coupling_protocol():
+    c = nt.Circuit()
+    c.add("a", nt.Passive())
+    c.add("b", nt.Passive())
+    c.connect("a", "b", nt.GapJunction(), name="gj")
+    gs = np.array([1e-5, 1e-4, 1e-3])
+    result = nt.scan(c, {"gj.g": gs}, "cc:a->b", dt=0.025)
+    gl = 0.1 * 7.854e-3
+    np.testing.assert_allclose(result.values, gs / (gl + gs), atol=1e-5)
+
+
+def test_callable_metric_and_progress_and_cancel():
+    circuit = hh_gap_pair()
+    seen = []
+    result = nt.scan(circuit, {"a.gna": [100.0, 120.0]}, lambda r: r.v["a"].max(), t_stop=20.0,
+                     progress=lambda f: seen.append(f))  # fmt: skip
+    assert result.values.shape == (2,) and seen and seen[-1] == pytest.approx(1.0)
+    with pytest.raises(nt.CancelledError):
+        nt.scan(circuit, {"a.gna": [100.0, 120.0]}, "synchrony", t_stop=200.0, dt=0.001,
+                progress=lambda f: f > 0.2)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("0:1:3", [0.0, 0.5, 1.0]), ("log:1:100:3", [1.0, 10.0, 100.0])],
+)
+def test_grid_strings(text, expected):
+    np.testing.assert_allclose(parse_axis(text), expected)
+
+
+@pytest.mark.parametrize("text", ["1:2", "log:0:1:3", "a:b:c", "0:1:0"])
+def test_bad_grid_strings(text):
+    with pytest.raises(ValueError, match="grid"):
+        parse_axis(text)
+
+
+def test_bad_metric_and_path():
+    circuit = hh_gap_pair()
+    with pytest.raises(ValueError, match="unknown"):
+        nt.scan(circuit, {"gj.g": [0.001]}, "happiness")
+    with pytest.raises(KeyError, match="no parameter 'q'"):
+        nt.scan(circuit, {"gj.q": [0.001]}, "synchrony")
+    with pytest.raises(ValueError, match=r"gj\.g: value -1"):
+        nt.scan(circuit, {"gj.g": [-1.0]}, "synchrony")
+
+
+def test_scan_spreads_chunks_over_a_dask_cluster():
+    distributed = pytest.importorskip("dask.distributed")
+    circuit = hh_gap_pair()
+    gs = np.linspace(1e-4, 1e-2, 6)
+    local = nt.scan(circuit, {"gj.g": gs}, "synchrony", t_stop=50.0)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:  # fmt: skip
+        with distributed.Client(cluster) as client:
+            remote = nt.scan(circuit, {"gj.g": gs}, "synchrony", t_stop=50.0, client=client,
+                             chunk=2)  # fmt: skip
+            workers = client.run(lambda: __import__("os").getpid())
+    assert len(set(workers.values())) == 2
+    np.testing.assert_allclose(remote.values, local.values, rtol=1e-12)
