@@ -11,7 +11,7 @@ Quick start::
     res = nt.simulate(c, t_stop=100.0, dt=0.001, method="rk4")
 """
 
-from . import analysis
+from . import analysis, presets
 from .circuit import Circuit
 from .errors import PresetError, SimulationError
 from .fit import (
@@ -62,6 +62,9 @@ from .models import (
     register,
     registered,
 )
+from .presets import Preset
+from .presets import load as load_preset
+from .presets import save as save_preset
 from .simulate import CancelledError, Result, simulate, simulate_batch
 from .sweep import ScanResult, scan
 
@@ -97,6 +100,7 @@ __all__ = [
     "Parameter",
     "Passive",
     "Plasticity",
+    "Preset",
     "PresetError",
     "PulseTrain",
     "Ramp",
@@ -116,9 +120,12 @@ __all__ = [
     "coupling_coefficient",
     "coupling_spectrum",
     "fit_gap_junction",
+    "load_preset",
     "model_class",
+    "presets",
     "register",
     "registered",
+    "save_preset",
     "scan",
     "simulate",
     "simulate_batch",

@@ -1,40 +1,160 @@
-"""The command line: summaries, and bad input as exit code 2 without a traceback."""
+"""The command line: summaries, preset commands, bad input as exit code 2 without a traceback.
 
+Two tests run the real process; the rest call ``main`` in this process (faster, and
+an escaping exception would fail the test just as a traceback would).
+"""
+
+import json
 import subprocess
 import sys
+from types import SimpleNamespace
+
+import jsonschema
+import numpy as np
+import pytest
+
+from neuntune.cli import main
+from neuntune.presets import load, names, save
 
 
-def run(*args):
+def process(*args):
     return subprocess.run(
         [sys.executable, "-m", "neuntune.cli", *args], capture_output=True, text=True
     )
 
 
+@pytest.fixture
+def run(capsys):
+    """``run(*args)`` -> an object with returncode, stdout and stderr, like subprocess.run."""
+
+    def call(*args):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse's own errors
+            code = exc.code
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+
+    return call
+
+
+def rows(stdout):
+    return {line.split()[0]: line.split() for line in stdout.splitlines()[2:]}
+
+
 def test_run_prints_a_summary():
-    out = run("run", "hh_gap_pair", "--t-stop", "50")
+    out = process("run", "hh_gap_pair", "--t-stop", "50")
     assert out.returncode == 0, out.stderr
     assert "hh_gap_pair: 50 ms" in out.stdout
-    rows = {line.split()[0]: line.split() for line in out.stdout.splitlines()[2:]}
-    assert int(rows["a"][1]) >= 3 and int(rows["b"][1]) >= 3  # both cells fire
+    cells = rows(out.stdout)
+    assert int(cells["a"][1]) >= 3 and int(cells["b"][1]) >= 3  # both fire
 
 
-def test_set_changes_a_value():
+def test_the_default_preset_runs_with_its_own_settings(run):
+    out = run("run")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("hh_gap_pair: 100 ms at dt 0.001 ms (rk4)")
+
+
+def test_set_changes_a_value(run):
     # without input, and starting at rest (−75 mV would give a rebound spike), nothing fires
     silenced = ["a.stim0.amplitude=0", "b.stim0.amplitude=0", "a.v0=-65"]
     quiet = run("run", "hh_gap_pair", "--t-stop", "50", *[f"--set={s}" for s in silenced])
     assert quiet.returncode == 0
-    rows = {line.split()[0]: line.split() for line in quiet.stdout.splitlines()[2:]}
-    assert rows["a"][1] == "0" and rows["b"][1] == "0"
+    cells = rows(quiet.stdout)
+    assert cells["a"][1] == "0" and cells["b"][1] == "0"
 
 
-def test_bad_input_exits_2_with_a_message():
+def test_set_takes_units_and_the_cc_protocol_prints_its_coupling(run):
+    """1 nS against the cells' 2 nS leak: CC = 1/(2 + 1) in both directions."""
+    out = run("run", "bmtool_gap_cc", "--set", "gj.g=1nS")
+    assert out.returncode == 0, out.stderr
+    assert "CC a->b: 0.3333" in out.stdout and "CC b->a: 0.3333" in out.stdout
+
+
+def test_run_writes_traces_in_three_formats(run, tmp_path):
+    for suffix in ("csv", "npz", "json"):
+        path = tmp_path / f"traces.{suffix}"
+        out = run("run", "hh_gap_pair", "--t-stop", "2", "--out", str(path))
+        assert out.returncode == 0, out.stderr
+        assert f"traces written to {path}" in out.stdout
+    table = np.loadtxt(tmp_path / "traces.csv", delimiter=",", skiprows=1)
+    header = (tmp_path / "traces.csv").read_text().splitlines()[0].split(",")
+    assert header[:2] == ["t (ms)", "a.v (mV)"] and table.shape == (2001, len(header))
+    npz = np.load(tmp_path / "traces.npz")
+    doc = json.loads((tmp_path / "traces.json").read_text())
+    assert np.array_equal(npz["a.v"], table[:, 1]) and np.array_equal(doc["a.v"], table[:, 1])
+    assert doc["units"]["gj.I"] == "uA" and doc["units"]["t"] == "ms"
+
+
+def test_presets_lists_every_bundled_preset_with_its_description(run):
+    out = run("presets")
+    assert out.returncode == 0
+    listed = {line.split()[0]: line for line in out.stdout.splitlines()}
+    assert sorted(listed) == names()
+    assert "Hodgkin–Huxley" in listed["hh_gap_pair"]
+
+
+def test_validate_reports_ok_or_the_first_problem(run, tmp_path):
+    good = save(load("hh_gap_pair"), tmp_path / "good.json")
+    bad = tmp_path / "bad.json"
+    doc = json.loads(good.read_text())
+    doc["connections"][0]["post"] = "c"
+    bad.write_text(json.dumps(doc))
+    out = run("validate", str(good))
+    assert out.returncode == 0 and "good.json: ok (hh_gap_pair: 2 cells" in out.stdout
+    out = run("validate", str(good), str(bad))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "bad.json: $.connections[0].post: no neuron named 'c'" in out.stderr
+
+
+def test_schema_prints_the_json_schema(run):
+    out = run("schema")
+    assert out.returncode == 0
+    schema = json.loads(out.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert "model.HH" in schema["$defs"]
+
+
+def test_export_writes_bmtk_files_and_brian2_scripts(run, tmp_path):
+    out = run("export", "rtm_continuous", "--format", "bmtk", "--out", str(tmp_path / "bmtk"))
+    assert out.returncode == 0, out.stderr
+    syn = json.loads((tmp_path / "bmtk" / "syn.json").read_text())
+    assert syn["level_of_detail"] == "ContinuousSynapse" and syn["tau_d"] == 2.0
+    whole = json.loads((tmp_path / "bmtk" / "bmtk_export.json").read_text())
+    assert whole["edges"]["syn"]["dynamics_params"] == "syn.json"
+    out = run("export", "hh_gap_pair", "--format", "bmtk")
+    assert json.loads(out.stdout)["gap_junctions"]["gj"]["resistance"]["g"]["value"] == 0.5
+    script = tmp_path / "pair.py"
+    out = run("export", "hh_gap_pair", "--format", "brian2", "--out", str(script))
+    assert out.returncode == 0, out.stderr
+    compile(script.read_text(), str(script), "exec")
+
+
+def test_bad_input_exits_2_from_the_real_process():
+    out = process("run", "--set", "gj.g=-1")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "gj.g: value -1 mS is out of range" in out.stderr
+
+
+def test_bad_input_exits_2_with_a_message(run):
     for args, text in (
         (("run", "--set", "gj.g=-1"), "gj.g: value -1 mS is out of range"),
         (("run", "--set", "gj.q=1"), "GapJunction has no parameter 'q'"),
+        (("run", "--set", "gj.g=2mV"), "'mV' is a voltage, but a conductance"),
         (("run", "--dt", "0"), "dt: 0.0 ms is not allowed"),
         (("run", "--set", "gj.g"), "expected path=value"),
-        (("run", "nope"), "invalid choice"),
+        (("run", "--set", "gj.g=abc"), "'abc' is not a number"),
+        (("run", "nope"), "nope: cannot read it"),
+        (("run", "--out", "traces.txt"), "use a .csv, .npz, .json file"),
+        (("validate", "missing.json"), "missing.json: cannot read it"),
+        (("export", "hh_gap_pair", "--format", "neuron"), "invalid choice"),
     ):
         out = run(*args)
         assert out.returncode == 2, (args, out)
-        assert text in out.stderr and "Traceback" not in out.stderr
+        assert text in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
+
+
+def test_a_run_that_blows_up_exits_1(run, tmp_path):
+    out = run("run", "hh_gap_pair", "--t-stop", "5", "--dt", "0.5")
+    assert out.returncode == 1 and "blew up" in out.stderr and "Traceback" not in out.stderr

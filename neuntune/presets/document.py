@@ -1,0 +1,284 @@
+"""What a preset holds (:class:`Preset`) and how it is written as a JSON document.
+
+A preset document (schema 1) looks like this; every number carries its unit::
+
+    {
+      "schema": 1,
+      "metadata": {"name": "hh_gap_pair", "description": "...", "source": "..."},
+      "neurons": [
+        {"name": "a", "model": "HH",
+         "parameters": {"gna": {"value": 120.0, "unit": "mS/cm2"}, ...}},
+        {"name": "src", "model": "SpikeSource", "times": {"value": [10.0, 30.0], "unit": "ms"}}
+      ],
+      "connections": [
+        {"name": "gj", "model": "GapJunction", "pre": "a", "post": "b",
+         "parameters": {"g": {"value": 0.002, "unit": "mS"}}, "options": {},
+         "plasticity": {"model": "TsodyksMarkram", "parameters": {...}}}     (optional)
+      ],
+      "stimuli": [
+        {"name": "a.stim0", "model": "Constant", "target": "a",
+         "parameters": {"amplitude": {"value": 0.1, "unit": "uA"}}}
+      ],
+      "run": {"t_stop": {"value": 100.0, "unit": "ms"}, "dt": {"value": 0.01, "unit": "ms"},
+              "method": "rk4", "precision": "float64", "record": null, "record_every": 1,
+              "init": "default"},
+      "hints": {"sliders": [{"path": "gj.g", "unit": "nS", "range": [10.0, 10000.0],
+                             "scale": "log"}]},
+      "measurements": [{"kind": "coupling", "stimulus": "a.cc", "target": "b",
+                        "window": {"value": 100.0, "unit": "ms"}}]
+    }
+
+Reading (with validation) is :mod:`.reader`; this module writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ..analysis import coupling_coefficient
+from ..circuit import Circuit
+from ..errors import PresetError
+from ..models.base import Model, Synapse, model_class
+from ..models.neurons import SpikeSource
+from ..simulate import Result, simulate
+from .migrate import SCHEMA_VERSION
+
+#: Longest coupling-measurement window when the preset does not give one (ms).
+DEFAULT_WINDOW = 100.0
+
+
+@dataclass
+class RunSettings:
+    """How a preset is simulated: the arguments of :func:`neuntune.simulate`.
+
+    ``t_stop`` and ``dt`` in ms; ``record`` None records everything.
+    """
+
+    t_stop: float = 100.0
+    dt: float = 0.01
+    method: str = "rk4"
+    precision: str = "float64"
+    record: tuple[str, ...] | None = None
+    record_every: int = 1
+    init: str = "default"
+
+    def arguments(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`neuntune.simulate`."""
+        return {
+            "t_stop": self.t_stop,
+            "dt": self.dt,
+            "method": self.method,
+            "precision": self.precision,
+            "record": None if self.record is None else list(self.record),
+            "record_every": self.record_every,
+            "init": self.init,
+        }
+
+
+@dataclass
+class Slider:
+    """A dashboard hint: a slider for the value at ``path``.
+
+    ``low``/``high`` are in ``unit`` (which may differ from the parameter's declared
+    unit, e.g. nS for a conductance declared in mS); ``scale`` is "linear" or "log".
+    """
+
+    path: str
+    unit: str
+    low: float
+    high: float
+    scale: str = "linear"
+
+
+@dataclass
+class Coupling:
+    """A coupling-coefficient measurement on a preset's own run.
+
+    ``stimulus`` names a current step (a stimulus with ``start`` and ``stop``)
+    into the source cell; CC = ΔV_target/ΔV_source, each Δ the mean over the last
+    ``window`` ms of the step minus the mean over the ``window`` ms before it.
+    ``window`` None: min(100 ms, start, half the step).
+    """
+
+    stimulus: str
+    target: str
+    window: float | None = None
+
+    def windows(self, circuit: Circuit) -> tuple[tuple[float, float], tuple[float, float]]:
+        """(baseline, steady) windows in ms for the circuit's current step times."""
+        start, stop = circuit.get(f"{self.stimulus}.start"), circuit.get(f"{self.stimulus}.stop")
+        width = self.window
+        if width is None:
+            width = min(DEFAULT_WINDOW, start, (stop - start) / 2)
+        if not (0 < width <= start and width <= stop - start):
+            raise ValueError(
+                f"coupling window {width:g} ms does not fit: the step {self.stimulus} runs "
+                f"from {start:g} to {stop:g} ms; the window must be > 0, ≤ its start and ≤ "
+                "its length"
+            )
+        return (start - width, start), (stop - width, stop)
+
+    def source(self, circuit: Circuit) -> str:
+        """The cell the step goes into."""
+        return circuit.stimuli[self.stimulus].target
+
+    def measure(self, circuit: Circuit, result: Result) -> float:
+        """CC (dimensionless) from ``result``, a run of ``circuit``.
+
+        Raises ValueError if the run ends before the step does or a cell spikes
+        during the protocol (the coupling coefficient assumes it does not).
+        """
+        baseline, steady = self.windows(circuit)
+        if result.t[-1] < steady[1] - 1e-9:
+            raise ValueError(
+                f"the run ends at {result.t[-1]:g} ms, before the step {self.stimulus} "
+                f"does ({steady[1]:g} ms)"
+            )
+        source = self.source(circuit)
+        for cell in (source, self.target):
+            if cell not in result.v:
+                raise ValueError(f"the voltage of {cell} was not recorded")
+            spikes = result.spikes.get(cell, np.zeros(0))
+            during = spikes[(spikes >= baseline[0]) & (spikes <= steady[1])]
+            if len(during):
+                raise ValueError(f"{cell} spikes at {during[0]:g} ms, during the protocol")
+        return coupling_coefficient(
+            result.t, result.v[source], result.v[self.target], baseline, steady
+        )
+
+
+@dataclass
+class Preset:
+    """A whole setup: a circuit, how to run it, what to show and what to measure.
+
+    ``circuit`` is an ordinary :class:`~neuntune.Circuit` (change it freely);
+    ``run`` holds the simulation settings, ``sliders`` the dashboard hints and
+    ``couplings`` the coupling coefficients the run defines.
+    """
+
+    circuit: Circuit
+    name: str
+    description: str = ""
+    source: str = ""
+    run: RunSettings = field(default_factory=RunSettings)
+    sliders: list[Slider] = field(default_factory=list)
+    couplings: list[Coupling] = field(default_factory=list)
+
+    def simulate(self, **overrides: Any) -> Result:
+        """Run the circuit with the preset's run settings (``overrides`` replace any of
+        them, e.g. ``t_stop=50.0``; other :func:`neuntune.simulate` keywords pass through)."""
+        return simulate(self.circuit, **{**self.run.arguments(), **overrides})
+
+    def coupling(self, result: Result) -> dict[str, float | str]:
+        """Each coupling coefficient of ``result`` by ``"source->target"``, or why it is not
+        defined for this run (a message: see :meth:`Coupling.measure`)."""
+        out: dict[str, float | str] = {}
+        for c in self.couplings:
+            key = f"{c.source(self.circuit)}->{c.target}"
+            try:
+                out[key] = c.measure(self.circuit, result)
+            except ValueError as exc:
+                out[key] = str(exc)
+        return out
+
+    def copy(self) -> Preset:
+        """An independent copy (the circuit is copied too)."""
+        return replace(
+            self,
+            circuit=self.circuit.copy(),
+            run=replace(self.run),
+            sliders=[replace(s) for s in self.sliders],
+            couplings=[replace(c) for c in self.couplings],
+        )
+
+
+def quantity(value: Any, unit: str) -> dict[str, Any]:
+    """``{"value": value, "unit": unit}``: how every number is written."""
+    return {"value": value, "unit": unit}
+
+
+def element_to_json(model: Model) -> dict[str, Any]:
+    """One model instance (cell, synapse, stimulus or plasticity rule) as
+    ``{"model", "parameters", "options"}`` (plus ``"times"`` for a spike source and
+    ``"plasticity"`` for a synapse carrying one); values in the declared units."""
+    cls = type(model)
+    try:
+        registered = model_class(cls.__name__, cls.kind)
+    except KeyError:
+        registered = None
+    if registered is not cls:
+        raise PresetError(
+            f"{cls.__name__} is not a registered model, so a preset cannot name it; "
+            "decorate the class with @neuntune.register"
+        )
+    # the class's table: a synapse's instance table also lists its plasticity's parameters
+    table = cls.parameter_table()
+    out: dict[str, Any] = {
+        "model": cls.__name__,
+        "parameters": {key: quantity(model.get(key), p.unit) for key, p in table.items()},
+        "options": model.option_values,
+    }
+    if isinstance(model, SpikeSource):
+        out["times"] = quantity(model.times.tolist(), "ms")
+    if isinstance(model, Synapse) and model.plasticity is not None:
+        out["plasticity"] = element_to_json(model.plasticity)
+    return out
+
+
+def _entry(name: str, model: Model, **links: str) -> dict[str, Any]:
+    """A circuit element: its name, model, the cells it links (pre/post, target), the rest."""
+    element = element_to_json(model)
+    return {"name": name, "model": element.pop("model"), **links, **element}
+
+
+def to_dict(preset: Preset) -> dict[str, Any]:
+    """The preset as a schema-1 JSON document (plain dicts, lists, str and float)."""
+    c = preset.circuit
+    run = preset.run
+    doc: dict[str, Any] = {
+        "schema": SCHEMA_VERSION,
+        "metadata": {
+            "name": preset.name,
+            "description": preset.description,
+            "source": preset.source,
+        },
+        "neurons": [_entry(k, n) for k, n in c.neurons.items()],
+        "connections": [
+            _entry(k, conn.synapse, pre=conn.pre, post=conn.post)
+            for k, conn in c.connections.items()
+        ],
+        "stimuli": [_entry(k, inj.stimulus, target=inj.target) for k, inj in c.stimuli.items()],
+        "run": {
+            "t_stop": quantity(run.t_stop, "ms"),
+            "dt": quantity(run.dt, "ms"),
+            "method": run.method,
+            "precision": run.precision,
+            "record": None if run.record is None else list(run.record),
+            "record_every": run.record_every,
+            "init": run.init,
+        },
+        "hints": {
+            "sliders": [
+                {
+                    "path": s.path,
+                    "unit": s.unit,
+                    "range": [float(s.low), float(s.high)],
+                    "scale": s.scale,
+                }
+                for s in preset.sliders
+            ]
+        },
+        "measurements": [
+            {
+                "kind": "coupling",
+                "stimulus": m.stimulus,
+                "target": m.target,
+                **({} if m.window is None else {"window": quantity(m.window, "ms")}),
+            }
+            for m in preset.couplings
+        ],
+    }
+    return doc

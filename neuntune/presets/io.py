@@ -1,0 +1,168 @@
+"""Presets on disk: parse, load (bundled names or files), save atomically.
+
+Saving writes a temporary file next to the target and renames it over the
+target only once everything is written, so a failed or interrupted save never
+damages an existing preset.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+
+from ..circuit import Circuit
+from ..errors import PresetError
+from .document import Preset, RunSettings, to_dict
+from .reader import from_dict, object_pairs
+
+#: The preset the dashboard opens with.
+DEFAULT = "hh_gap_pair"
+
+_BUNDLED = resources.files(__package__).joinpath("bundled")
+
+
+def names() -> list[str]:
+    """Names of the presets bundled with neuntune, sorted."""
+    return sorted(p.name[: -len(".json")] for p in _BUNDLED.iterdir() if p.name.endswith(".json"))
+
+
+def parse(text: str | bytes) -> Preset:
+    """A preset from JSON text (any known schema version); raises PresetError."""
+    try:
+        # NaN and Infinity stay numbers here, so the check that rejects them names their path
+        doc = json.loads(text, object_pairs_hook=object_pairs, parse_constant=float)
+    except json.JSONDecodeError as exc:
+        raise PresetError(
+            f"$: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise PresetError("$: not a usable preset: the JSON is nested too deeply") from None
+    except ValueError as exc:  # undecodable bytes, integers with too many digits
+        raise PresetError(f"$: not valid JSON: {exc}") from None
+    return from_dict(doc)
+
+
+def locate(name_or_path: str | os.PathLike[str]) -> Path:
+    """The file a preset name or path refers to: an existing file first, then a bundled name."""
+    path = Path(name_or_path)
+    if path.is_file() or not isinstance(name_or_path, str) or name_or_path not in names():
+        return path
+    return Path(str(_BUNDLED.joinpath(f"{name_or_path}.json")))
+
+
+def load(name_or_path: str | os.PathLike[str]) -> Preset:
+    """A bundled preset by name (``"hh_gap_pair"``) or a preset file, validated.
+
+    Raises :class:`~neuntune.PresetError` (a ValueError) naming the file and the
+    JSON path of the first problem.
+    """
+    path = locate(name_or_path)
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        bundled = ", ".join(names())
+        raise PresetError(
+            f"{name_or_path}: cannot read it ({exc.strerror}); give a preset file or one of the "
+            f"bundled presets: {bundled}"
+        ) from None
+    try:
+        return parse(text)
+    except PresetError as exc:
+        raise PresetError(f"{name_or_path}: {exc}") from None
+
+
+#: Containers whose one-line form is at most this long stay on one line.
+_LINE = 88
+
+
+def _chunks(value: Any, level: int = 0) -> Iterator[str]:
+    """JSON text in pieces: indented, but short containers (a ``{"value", "unit"}``
+    pair, a range) on one line, so a preset reads like a table.  Never writes NaN,
+    which JSON lacks."""
+    flat = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    if not isinstance(value, dict | list) or not value or len(flat) <= _LINE:
+        yield flat
+        return
+    pad = "  " * (level + 1)
+    items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+    yield "{" if isinstance(value, dict) else "["
+    for i, (key, item) in enumerate(items):
+        label = "" if key is None else json.dumps(key, ensure_ascii=False) + ": "
+        yield f"{',' if i else ''}\n{pad}{label}"
+        yield from _chunks(item, level + 1)
+    yield f"\n{'  ' * level}{'}' if isinstance(value, dict) else ']'}"
+
+
+def _checked(preset: Preset) -> dict[str, Any]:
+    doc = to_dict(preset)
+    from_dict(doc)  # never write what could not be read back
+    return doc
+
+
+def dumps(preset: Preset) -> str:
+    """The preset as JSON text (validated first, so it always loads back)."""
+    return "".join(_chunks(_checked(preset))) + "\n"
+
+
+def write_atomically(
+    path: str | os.PathLike[str], write: Callable[[IO[Any]], None], binary: bool = False
+) -> Path:
+    """Call ``write(file)`` on a temporary file next to ``path``, then rename it to ``path``.
+
+    If ``write`` fails, the temporary file is removed and ``path`` is untouched.
+    An existing file's permissions are kept.
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(
+            temporary, "xb" if binary else "x", **({} if binary else {"encoding": "utf-8"})
+        ) as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            shutil.copymode(path, temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save(
+    preset: Preset | Circuit,
+    path: str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    source: str | None = None,
+    run: RunSettings | None = None,
+) -> Path:
+    """Write ``preset`` (a :class:`Preset`, or a bare :class:`~neuntune.Circuit`) to ``path``.
+
+    ``name`` (default: the file's stem for a circuit), ``description``, ``source``
+    and ``run`` replace the preset's own.  The document is validated before
+    anything is written; returns the path written.
+    """
+    if isinstance(preset, Circuit):
+        preset = Preset(preset, name or Path(path).stem)
+    elif not isinstance(preset, Preset):
+        raise TypeError(f"save_preset: expected a Preset or a Circuit, got {preset!r}")
+    changes = {"name": name, "description": description, "source": source, "run": run}
+    preset = replace(preset, **{k: v for k, v in changes.items() if v is not None})
+    doc = _checked(preset)
+
+    def write(fh: IO[str]) -> None:
+        for chunk in _chunks(doc):  # streamed: a failure leaves only the temporary file
+            fh.write(chunk)
+        fh.write("\n")
+
+    return write_atomically(path, write)

@@ -1,0 +1,389 @@
+"""Reading a preset document: every check, with the JSON path, before anything runs.
+
+:func:`from_dict` walks a (migrated) schema-1 document, converts every value to
+its model's declared unit and builds the :class:`~.document.Preset`.  Anything
+wrong raises :class:`~neuntune.PresetError` whose message starts with the JSON
+path (``$.neurons[1].parameters.gna.value``) and says what was expected.
+Building the circuit compiles nothing, so validating is cheap.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from typing import Any, NoReturn
+
+from ..circuit import Circuit
+from ..engine.compiler import PRECISIONS
+from ..engine.layout import Layout
+from ..engine.methods import METHODS
+from ..errors import PresetError
+from ..models.base import Model, Parameter, Synapse, model_class, registered
+from ..models.neurons import SpikeSource
+from . import units
+from .document import Coupling, Preset, RunSettings, Slider
+from .migrate import migrate
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_INITS = ("default", "rest")
+_SCALES = ("linear", "log")
+_RUN_KEYS = ("t_stop", "dt", "method", "precision", "record", "record_every", "init")
+
+
+class JSONObject(dict):
+    """A parsed JSON object that remembers keys it saw twice (json keeps the last)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def object_pairs(pairs: list[tuple[str, Any]]) -> JSONObject:
+    """``object_pairs_hook`` for :func:`json.loads` that records duplicate keys."""
+    out = JSONObject(pairs)
+    if len(out) != len(pairs):
+        keys = [k for k, _ in pairs]
+        out.duplicates = tuple(k for i, k in enumerate(keys) if k in keys[:i])
+    return out
+
+
+# ------------------------------------------------------------------ primitives
+def _fail(path: str, message: str) -> NoReturn:
+    raise PresetError(f"{path}: {message}")
+
+
+def _key(path: str, key: str) -> str:
+    return f"{path}.{key}" if _IDENT.match(key) else f"{path}[{key!r}]"
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    kind = {str: "string", list: "array", dict: "object", JSONObject: "object"}.get(
+        type(value), "number"
+    )
+    text = repr(value)
+    return f"{kind} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+def _object(
+    value: Any, path: str, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    allowed = (*required, *optional)
+    if not isinstance(value, dict):
+        _fail(path, f"expected an object with keys {', '.join(allowed)}; got {_describe(value)}")
+    for key in getattr(value, "duplicates", ()):
+        _fail(_key(path, key), "appears twice in one object; give each key once")
+    for key in value:
+        if key not in allowed:
+            _fail(_key(path, key), f"unknown key; expected one of {', '.join(allowed) or 'none'}")
+    for key in required:
+        if key not in value:
+            _fail(path, f"missing required key {key!r}")
+    return value
+
+
+def _string(value: Any, path: str, choices: tuple[str, ...] | list[str] | None = None) -> str:
+    if not isinstance(value, str):
+        expected = f"one of {', '.join(choices)}" if choices else "a string"
+        _fail(path, f"expected {expected}; got {_describe(value)}")
+    if choices is not None and value not in choices:
+        _fail(path, f"{value!r} is not one of {', '.join(choices) or '(none available)'}")
+    return value
+
+
+def _array(value: Any, path: str, min_items: int = 0) -> list[Any]:
+    if not isinstance(value, list):
+        _fail(path, f"expected an array; got {_describe(value)}")
+    if len(value) < min_items:
+        _fail(path, f"expected at least {min_items} item(s); got {len(value)}")
+    return value
+
+
+def _number(value: Any, path: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        _fail(path, f"expected a number; got {_describe(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer literal beyond the float range
+        number = math.inf
+    if not math.isfinite(number):
+        _fail(path, f"expected a finite number; got {value!r}")
+    return number
+
+
+def _integer(value: Any, path: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        _fail(path, f"expected a whole number ≥ {minimum}; got {_describe(value)}")
+    if value < minimum:
+        _fail(path, f"expected a whole number ≥ {minimum}; got {value}")
+    return value
+
+
+def _in_unit(number: float, unit: str, declared: str, path: str) -> float:
+    """``number`` (given in ``unit``) in the ``declared`` unit; ``path`` names the unit field."""
+    try:
+        converted = units.convert(number, unit, declared)
+    except ValueError as exc:
+        _fail(path, str(exc))
+    if not math.isfinite(converted):
+        _fail(path, f"{number:g} {unit} is beyond the range of numbers in {declared}")
+    return converted
+
+
+def _quantity(
+    value: Any, path: str, declared: str, parameter: Parameter | None = None
+) -> float | None:
+    """A ``{"value", "unit"}`` object as a float in ``declared`` units, checked against
+    ``parameter``'s range; ``null`` only where the parameter allows it."""
+    obj = _object(value, path, required=("value", "unit"))
+    unit = _string(obj["unit"], f"{path}.unit")
+    raw = obj["value"]
+    if raw is None and parameter is not None and parameter.nullable:
+        _in_unit(0.0, unit, declared, f"{path}.unit")  # the unit must still fit
+        return None
+    number = _in_unit(_number(raw, f"{path}.value"), unit, declared, f"{path}.unit")
+    if parameter is not None:
+        _check(parameter, number, f"{path}.value", raw, unit)
+    return number
+
+
+def _check(parameter: Parameter, number: float, path: str, raw: Any, unit: str) -> float:
+    try:
+        return parameter.validate(path, number)  # type: ignore[return-value]
+    except (TypeError, ValueError) as exc:
+        written = "" if unit == parameter.unit else f" (written as {raw!r} {unit})"
+        raise PresetError(f"{exc}{written}") from None
+
+
+# -------------------------------------------------------------------- elements
+def _element(value: Any, path: str, kind: str, keys: tuple[str, ...]) -> tuple[dict, Model]:
+    """A model instance from ``{"model", "parameters", "options", ...}``.
+
+    ``keys`` are the required keys besides ``model`` (name, pre, post, target).
+    A spike source may have ``times``; a synapse may carry ``plasticity``.
+    """
+    base = ("model", *keys)
+    obj = _object(value, path, optional=(*base, "parameters", "options", "times", "plasticity"))
+    if "model" not in obj:
+        _fail(path, "missing required key 'model'")
+    name = _string(obj["model"], f"{path}.model")
+    try:
+        cls = model_class(name, kind)
+    except KeyError:
+        known = ", ".join(registered(kind)) or "none"
+        _fail(f"{path}.model", f"unknown {kind} model {name!r} (known: {known})")
+    extra = ("times",) if issubclass(cls, SpikeSource) else ()
+    extra += ("plasticity",) if issubclass(cls, Synapse) and kind == "synapse" else ()
+    _object(obj, path, required=base, optional=("parameters", "options", *extra))
+
+    options = _object(obj.get("options", {}), f"{path}.options", optional=tuple(cls.options))
+    for key, choice in options.items():
+        _string(choice, f"{path}.options.{key}", cls.options[key].choices)
+    model = cls(**options)
+
+    table = cls.parameter_table()
+    params = _object(obj.get("parameters", {}), f"{path}.parameters", optional=tuple(table))
+    for key, quantity in params.items():
+        where = f"{path}.parameters.{key}"
+        model.set(key, _quantity(quantity, where, table[key].unit, table[key]), path=where)
+
+    if "times" in obj:
+        times = _object(obj["times"], f"{path}.times", required=("value", "unit"))
+        unit = _string(times["unit"], f"{path}.times.unit")
+        values = _array(times["value"], f"{path}.times.value")
+        converted = []
+        for i, t in enumerate(values):
+            number = _in_unit(
+                _number(t, f"{path}.times.value[{i}]"), unit, "ms", f"{path}.times.unit"
+            )
+            if number < 0:
+                _fail(f"{path}.times.value[{i}]", f"spike times must be ≥ 0 ms; got {number:g} ms")
+            converted.append(number)
+        model.times = converted  # type: ignore[attr-defined]
+
+    if "plasticity" in obj:
+        where = f"{path}.plasticity"
+        _, rule = _element(obj["plasticity"], where, "plasticity", ())
+        try:
+            model.plasticity = rule  # type: ignore[attr-defined]
+        except (TypeError, ValueError) as exc:
+            _fail(where, str(exc))
+    return obj, model
+
+
+# ----------------------------------------------------------------------- parts
+def _circuit(doc: dict[str, Any]) -> Circuit:
+    circuit = Circuit()
+    seen: dict[str, str] = {}  # element name -> where it was defined
+
+    def claim(name: str, path: str) -> None:
+        if name in seen:
+            _fail(path, f"duplicate name {name!r} (already used at {seen[name]})")
+        seen[name] = path
+
+    def cell(value: Any, path: str) -> str:
+        name = _string(value, path)
+        if name not in circuit.neurons:
+            _fail(path, f"no neuron named {name!r} (neurons: {', '.join(circuit.neurons)})")
+        return name
+
+    def build(path: str, action: Any, *args: Any) -> None:
+        try:
+            action(*args)
+        except (TypeError, ValueError) as exc:
+            _fail(path, str(exc))
+
+    for i, value in enumerate(_array(doc["neurons"], "$.neurons", min_items=1)):
+        path = f"$.neurons[{i}]"
+        obj, model = _element(value, path, "neuron", ("name",))
+        name = _string(obj["name"], f"{path}.name")
+        claim(name, path)
+        build(path, circuit.add, name, model)
+    for i, value in enumerate(_array(doc.get("connections", []), "$.connections")):
+        path = f"$.connections[{i}]"
+        obj, model = _element(value, path, "synapse", ("name", "pre", "post"))
+        name = _string(obj["name"], f"{path}.name")
+        claim(name, path)
+        pre, post = cell(obj["pre"], f"{path}.pre"), cell(obj["post"], f"{path}.post")
+        build(path, circuit.connect, pre, post, model, name)
+    for i, value in enumerate(_array(doc.get("stimuli", []), "$.stimuli")):
+        path = f"$.stimuli[{i}]"
+        obj, model = _element(value, path, "stimulus", ("name", "target"))
+        name = _string(obj["name"], f"{path}.name")
+        claim(name, path)
+        build(path, circuit.stimulate, cell(obj["target"], f"{path}.target"), model, name)
+    return circuit
+
+
+def _run(value: Any, circuit: Circuit) -> RunSettings:
+    obj = _object(value, "$.run", optional=_RUN_KEYS)
+    run = RunSettings()
+    for key in ("t_stop", "dt"):
+        if key in obj:
+            number = _quantity(obj[key], f"$.run.{key}", "ms")
+            if number is None or number <= 0:
+                _fail(f"$.run.{key}.value", f"must be > 0 ms; got {number:g} ms")
+            setattr(run, key, number)
+    if run.dt > run.t_stop:
+        _fail("$.run.dt", f"{run.dt:g} ms is longer than t_stop = {run.t_stop:g} ms")
+    if "method" in obj:
+        run.method = _string(obj["method"], "$.run.method", METHODS)
+    if "precision" in obj:
+        run.precision = _string(obj["precision"], "$.run.precision", PRECISIONS)
+    if "init" in obj:
+        run.init = _string(obj["init"], "$.run.init", _INITS)
+    if "record_every" in obj:
+        run.record_every = _integer(obj["record_every"], "$.run.record_every", 1)
+    if obj.get("record") is not None:
+        recordables = Layout(circuit).recordables
+        known = {"v"} | {r.element for r in recordables}
+        known |= {f"{r.element}.{r.variable}" for r in recordables}
+        items = []
+        for i, item in enumerate(_array(obj["record"], "$.run.record", min_items=1)):
+            text = _string(item, f"$.run.record[{i}]")
+            if text not in known:
+                _fail(
+                    f"$.run.record[{i}]",
+                    f"nothing called {text!r} can be recorded "
+                    f"(choices: {', '.join(sorted(known))})",
+                )
+            items.append(text)
+        run.record = tuple(items)
+    return run
+
+
+def _sliders(value: Any, circuit: Circuit) -> list[Slider]:
+    hints = _object(value, "$.hints", optional=("sliders",))
+    out = []
+    for i, item in enumerate(_array(hints.get("sliders", []), "$.hints.sliders")):
+        path = f"$.hints.sliders[{i}]"
+        obj = _object(item, path, required=("path",), optional=("unit", "range", "scale"))
+        target = _string(obj["path"], f"{path}.path")
+        try:
+            _, model, name = circuit.resolve(target)
+        except KeyError as exc:
+            _fail(f"{path}.path", str(exc.args[0]))
+        parameter = model.parameter_table()[name]
+        unit = _string(obj.get("unit", parameter.unit), f"{path}.unit")
+        _in_unit(1.0, unit, parameter.unit, f"{path}.unit")
+        scale = _string(obj.get("scale", parameter.scale), f"{path}.scale", _SCALES)
+        if "range" in obj:
+            ends = _array(obj["range"], f"{path}.range")
+            if len(ends) != 2:
+                _fail(f"{path}.range", f"expected [low, high]; got {len(ends)} numbers")
+            low, high = (_number(e, f"{path}.range[{j}]") for j, e in enumerate(ends))
+        elif parameter.ui_range is not None:
+            low, high = (units.convert(e, parameter.unit, unit) for e in parameter.ui_range)
+        else:
+            _fail(path, f"{target} has no default slider range; give 'range' in {unit}")
+        if not low < high:
+            _fail(f"{path}.range", f"low must be below high; got [{low:g}, {high:g}]")
+        if scale == "log" and low <= 0:
+            _fail(f"{path}.range", f"a log slider needs low > 0; got {low:g}")
+        for j, end in enumerate((low, high)):
+            declared = _in_unit(end, unit, parameter.unit, f"{path}.unit")
+            _check(parameter, declared, f"{path}.range[{j}]", end, unit)
+        out.append(Slider(target, unit, low, high, scale))
+    return out
+
+
+def _couplings(value: Any, circuit: Circuit, run: RunSettings) -> list[Coupling]:
+    out = []
+    for i, item in enumerate(_array(value, "$.measurements")):
+        path = f"$.measurements[{i}]"
+        obj = _object(item, path, required=("kind", "stimulus", "target"), optional=("window",))
+        _string(obj["kind"], f"{path}.kind", ("coupling",))
+        stimulus = _string(obj["stimulus"], f"{path}.stimulus", list(circuit.stimuli))
+        table = circuit.stimuli[stimulus].stimulus.parameter_table()
+        if not {"start", "stop"} <= set(table):
+            _fail(f"{path}.stimulus", f"{stimulus} has no start and stop; use a Step")
+        target = _string(obj["target"], f"{path}.target", list(circuit.neurons))
+        window = None
+        if "window" in obj:
+            window = _quantity(obj["window"], f"{path}.window", "ms")
+        measurement = Coupling(stimulus, target, window)
+        source = measurement.source(circuit)
+        if target == source:
+            _fail(f"{path}.target", f"{target} is the cell the step goes into; name the other one")
+        for role, name in (("source", source), ("target", target)):
+            if circuit.neurons[name].resolved().voltage is None:
+                _fail(path, f"the {role} cell {name} has no voltage to measure")
+        try:
+            _, (_, end) = measurement.windows(circuit)
+        except ValueError as exc:
+            _fail(path, str(exc))
+        if end > run.t_stop:
+            _fail(path, f"the step ends at {end:g} ms, after the run does ($.run.t_stop)")
+        out.append(measurement)
+    return out
+
+
+def from_dict(doc: Any) -> Preset:
+    """Validate a parsed preset document (any schema version this package knows) and
+    build the :class:`~.document.Preset`; raises :class:`~neuntune.PresetError`."""
+    doc = migrate(doc)
+    top = ("schema", "metadata", "neurons")
+    _object(
+        doc, "$", required=top, optional=("connections", "stimuli", "run", "hints", "measurements")
+    )
+    meta = _object(
+        doc["metadata"], "$.metadata", required=("name",), optional=("description", "source")
+    )
+    name = _string(meta["name"], "$.metadata.name")
+    if not name.strip():
+        _fail("$.metadata.name", "must not be empty")
+    description = _string(meta.get("description", ""), "$.metadata.description")
+    source = _string(meta.get("source", ""), "$.metadata.source")
+    circuit = _circuit(doc)
+    run = _run(doc.get("run", {}), circuit)
+    return Preset(
+        circuit,
+        name,
+        description,
+        source,
+        run,
+        _sliders(doc.get("hints", {}), circuit),
+        _couplings(doc.get("measurements", []), circuit, run),
+    )

@@ -1,0 +1,245 @@
+"""Interoperability: BMTK synaptic-model files out and back, and Brian2 scripts.
+
+The Brian2 scripts are run with the ``compare`` environment's interpreter
+(/work/venv-cmp, or $NEUNTUNE_COMPARE_PYTHON) where it exists, and their traces
+compared with neuntune's.
+"""
+
+import ast
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from models_for_tests import LIF, ExpTest
+from reference import upward_crossings
+
+import neuntune as nt
+from neuntune.models import model_class
+from neuntune.presets import Preset, RunSettings, load
+from neuntune.presets.bmtk import MECHANISMS, from_bmtk, synapse_from_bmtk, to_bmtk
+from neuntune.presets.brian2_export import _UNIT, safe, to_brian2
+
+COMPARE = Path(os.environ.get("NEUNTUNE_COMPARE_PYTHON", "/work/venv-cmp/bin/python"))
+
+
+# ------------------------------------------------------------------------ BMTK
+def chemical_and_electrical() -> nt.Circuit:
+    c = nt.Circuit()
+    c.add("a", nt.HH())
+    c.add("b", nt.HH())
+    c.connect("a", "b", nt.GapJunction(g=0.002), name="gj")
+    c.connect("b", "a", nt.AsymmetricGapJunction(g_ab=0.001, g_ba=0.0), name="agj")
+    c.connect("a", "b", nt.ContinuousSynapse(weight=0.4, tau_d=3.0), name="cont")
+    c.connect("a", "b", model_class("Exp2Synapse")(tau_r=0.5, tau_d=4.0, g=2e-6), name="e2")
+    stp = model_class("AMPA_NMDA_STP")(Use=0.13, Fac=200.0, output="cuba")
+    c.connect("a", "b", stp, name="a->b")
+    tm = model_class("TsodyksMarkram")(Use=0.5, Dep=300.0)
+    c.connect("b", "a", model_class("ExpSynapse")(tau=2.0, plasticity=tm), name="exp")
+    return c
+
+
+def test_bmtk_export_round_trips_every_connection():
+    c = chemical_and_electrical()
+    doc = json.loads(json.dumps(to_bmtk(c)))  # through JSON, as a file would
+    assert set(doc["synaptic_models"]) == {"cont", "e2", "a->b", "exp"}
+    assert set(doc["gap_junctions"]) == {"gj", "agj"}
+    back = from_bmtk(doc)
+    for name, conn in c.connections.items():
+        assert back[name] == conn.synapse, name
+
+
+def test_bmtk_files_use_neuron_names_and_units():
+    doc = to_bmtk(chemical_and_electrical())
+    e2 = doc["synaptic_models"]["e2"]
+    assert e2["level_of_detail"] == "exp2syn"
+    assert (e2["tau1"], e2["tau2"], e2["erev"]) == (0.5, 4.0, 0.0)
+    assert "g" not in e2 and "delay" not in e2  # per-edge in BMTK
+    assert doc["edges"]["e2"]["syn_weight"] == pytest.approx(0.002)  # 2e-6 mS = 0.002 µS
+    assert doc["edges"]["e2"]["dynamics_params"] == "e2.json"
+    stp = doc["synaptic_models"]["a->b"]
+    assert stp["level_of_detail"] == "AMPA_NMDA_STP" and stp["e"] == 0.0
+    assert stp["output"] == "cuba"  # a non-default option travels as a string
+    assert stp["amplitude"] == pytest.approx(
+        chemical_and_electrical().get("a->b.amplitude") * 1e3
+    )  # µA -> nA
+    assert doc["edges"]["a->b"]["syn_weight"] == pytest.approx(1.0)  # BMTool's weights are nS
+    assert doc["edges"]["a->b"]["dynamics_params"] == "a_b.json"
+    assert doc["synaptic_models"]["exp"]["plasticity"]["Dep"] == 300.0
+
+
+def test_gap_junctions_export_as_conductance_and_resistance():
+    gaps = to_bmtk(chemical_and_electrical())["gap_junctions"]
+    gj = gaps["gj"]
+    assert gj["syn_weight"] == 2.0  # µS, what BMTK's Gap mechanism takes
+    assert gj["parameters"]["g"] == {"value": 2.0, "unit": "uS"}
+    assert gj["resistance"]["g"] == {"value": 0.5, "unit": "MOhm"}  # R = 1/g
+    assert gaps["agj"]["resistance"]["g_ba"]["value"] is None  # 0 µS: no finite resistance
+    assert gaps["agj"]["resistance"]["g_ab"]["value"] == 1.0
+
+
+def test_importing_bmtools_values_never_inverts_a_conductance():
+    """BMTool's "Resistance (MOhm)" slider sets a conductance in µS: read as such."""
+    doc = {
+        "gap_junctions": {
+            "gj": {
+                "level_of_detail": "GapJunction",
+                "parameters": {"g": {"value": 5e-4, "unit": "uS"}},
+            }
+        }
+    }
+    assert from_bmtk(doc)["gj"].get("g") == pytest.approx(5e-7)  # mS
+    doc["gap_junctions"]["gj"]["parameters"]["g"]["unit"] = "MOhm"
+    with pytest.raises(nt.PresetError, match=r"parameters\.g: 'MOhm' is a resistance"):
+        from_bmtk(doc)
+
+
+def test_a_bmtool_config_entry_imports():
+    """spec_syn_param from BMTool's SynapseTuner docs, with its level_of_detail."""
+    syn = synapse_from_bmtk(
+        {
+            "level_of_detail": "AMPA_NMDA_STP",
+            "initW": 0.76,
+            "tau_r_AMPA": 0.45,
+            "tau_d_AMPA": 7.5,
+            "Use": 0.13,
+            "Dep": 0.0,
+            "Fac": 200.0,
+        },
+        {"syn_weight": 2.0, "delay": 1.3},
+    )
+    assert type(syn).__name__ == "AMPA_NMDA_STP"
+    assert (syn.get("initW"), syn.get("tau_d_AMPA"), syn.get("Fac")) == (0.76, 7.5, 200.0)
+    assert syn.get("g") == pytest.approx(2e-6) and syn.get("delay") == 1.3
+
+
+@pytest.mark.parametrize(
+    "dynamics, message",
+    [
+        ({"level_of_detail": "AMPA_NMDA_STP", "tau9": 1}, r"\$\.tau9: not a parameter"),
+        ({"level_of_detail": "nope"}, r"\$\.level_of_detail: unknown mechanism 'nope'"),
+        ({"level_of_detail": "exp2syn", "tau1": "x"}, r"\$\.tau1: expected a number in ms"),
+        ({"level_of_detail": "exp2syn", "tau1": -1}, r"\$\.tau1: value -1 ms is out of range"),
+        ({"level_of_detail": "HH"}, r"HH is a neuron, not a synapse"),
+        ({"tau1": 1}, r"\$: expected an object with a 'level_of_detail'"),
+    ],
+)
+def test_bad_bmtk_input_is_a_preset_error(dynamics, message):
+    with pytest.raises(nt.PresetError, match=message):
+        synapse_from_bmtk(dynamics)
+
+
+def test_bmtk_mechanisms_name_real_parameters():
+    for model, mech in MECHANISMS.items():
+        table = model_class(model).parameter_table()
+        assert set(mech.names) <= set(table), model
+
+
+# ----------------------------------------------------------------------- Brian2
+def test_names_brian2_would_refuse_are_renamed():
+    for unit in ("cm", "mV", "ms", "nS", "uA", "msiemens", "kilogram2", "Hz", "um2"):
+        assert _UNIT.fullmatch(unit) and safe(unit) == f"{unit}_nt"
+    for fine in ("gna", "v", "m", "h", "n", "tau_r", "E", "Use", "mg", "C", "area"):
+        assert safe(fine) == fine
+    assert safe("I_post") == "I_post_nt" and safe("t") == "t_nt"
+
+
+@pytest.mark.parametrize("name", ["hh_gap_pair", "hh_chain", "rtm_continuous", "bmtool_gap_cc"])
+def test_every_bundled_preset_exports_as_valid_python(name):
+    script = to_brian2(load(name))
+    compile(script, f"{name}.py", "exec")
+    assert "import brian2 as b2" in script and "dv/dt = (" in script
+
+
+def test_a_description_never_becomes_code():
+    p = load("hh_gap_pair")
+    p.name = 'x"""'
+    p.description = 'ends """ + __import__("os").getcwd() + """ here, with a \\ backslash'
+    tree = ast.parse(to_brian2(p))
+    doc = ast.get_docstring(tree)
+    assert doc.startswith('x""": ') and p.description in doc
+    assert not any(
+        isinstance(node, ast.Call) and getattr(node.func, "id", "") == "__import__"
+        for node in ast.walk(tree)
+    )
+
+
+def test_what_brian2_cannot_reproduce_is_refused():
+    p = load("hh_gap_pair")
+    p.circuit.stimulate("a", model_class("Noise")(), name="noise")
+    with pytest.raises(ValueError, match="noise: Noise has on_step statements"):
+        to_brian2(p)
+    with pytest.raises(ValueError, match="init='rest'"):
+        to_brian2(load("hh_gap_pair"), RunSettings(init="rest"))
+
+
+def events_preset() -> Preset:
+    """Events, resets and a spike source, from the test models (LIF, ExpTest)."""
+    c = nt.Circuit()
+    c.add("src", nt.SpikeSource([5.0, 12.0, 20.0]))
+    c.add("lif", LIF())
+    c.add("p", nt.Passive())
+    c.connect("src", "lif", ExpTest(g=1.5e-4, tau=3.0), name="in")
+    c.connect("lif", "p", ExpTest(g=2e-4, threshold=-50.5), name="out")
+    return Preset(c, "events", run=RunSettings(t_stop=30.0, dt=0.01))
+
+
+needs_brian2 = pytest.mark.skipif(
+    not COMPARE.exists(), reason=f"no compare environment at {COMPARE} (brian2)"
+)
+
+
+@needs_brian2
+def test_exported_scripts_run_in_brian2_and_match(tmp_path):
+    runs = {
+        "hh_gap_pair": (load("hh_gap_pair"), RunSettings(t_stop=5.0, dt=0.01)),
+        "rtm_continuous": (load("rtm_continuous"), RunSettings(t_stop=30.0, dt=0.01)),
+        "events": (events_preset(), None),
+    }
+    jobs = {}
+    for name, (preset, run) in runs.items():  # both cores: the scripts run side by side
+        script = tmp_path / f"{name}.py"
+        script.write_text(to_brian2(preset, run))
+        jobs[name] = subprocess.Popen(
+            [str(COMPARE), str(script), str(tmp_path / f"{name}.npz")],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    for job in jobs.values():
+        _, err = job.communicate(timeout=600)
+        assert job.returncode == 0, err[-3000:]
+    brian = {name: np.load(tmp_path / f"{name}.npz") for name in runs}
+    ours = {name: p.simulate(**(run.arguments() if run else {})) for name, (p, run) in runs.items()}
+
+    # the same RK4 on an uncoupled cell: equal to rounding
+    assert (
+        np.max(np.abs(brian["rtm_continuous"]["n0.v"] - ours["rtm_continuous"].v["n0"][:-1])) < 1e-9
+    )
+    # coupled cells: Brian2's once-per-step summed input delays them by about dt/2
+    for name in ("hh_gap_pair", "rtm_continuous"):
+        b, o = brian[name], ours[name]
+        assert np.allclose(b["t"], o.t[:-1], rtol=0, atol=1e-9)
+        for cell in o.v:
+            theirs = upward_crossings(b["t"], b[f"{cell}.v"])
+            assert len(theirs) == len(o.spikes[cell]) >= 1, (name, cell)
+            assert np.max(np.abs(theirs - o.spikes[cell])) < 0.005  # dt/2
+            # Brian2's SpikeMonitor time is the step in which the crossing happened
+            assert np.all(
+                (b[f"{cell}.spikes"] <= o.spikes[cell])
+                & (b[f"{cell}.spikes"] > o.spikes[cell] - 0.02)
+            )
+            # between spikes and on them, the difference is what a lag of one step makes
+            v = o.v[cell][:-1]
+            lag = 0.01 * np.abs(np.gradient(v, o.t[:-1]))  # mV moved in one step
+            assert np.all(np.abs(b[f"{cell}.v"] - v) <= lag + 0.01), (name, cell)
+    # events: the same spikes and responses, to within a step of spike timing
+    b, o = brian["events"], ours["events"]
+    assert len(b["lif.spikes"]) == len(o.spikes["lif"]) >= 3
+    assert np.max(np.abs(b["lif.spikes"] - o.spikes["lif"])) < 0.02
+    rise = o.v["p"].max() - o.v["p"][0]
+    assert rise > 1.0  # the chain src -> lif -> p really carried events
+    assert np.max(np.abs(b["p.v"] - o.v["p"][:-1])) < 0.05 * rise
