@@ -764,18 +764,23 @@ def ipow{n}(x):
                 lines.append(f"        D[{row}, b] = d{row}")
         for slot in self.layout.slots():
             d = slot.definition
-            order = sorted(d.states, key=lambda s: s in d.initial)  # explicit values first
             name_of = self._namer(slot, "i", lambda r: f"x{r}", "F(0.0)")
-            for state in order:
+            # explicit values first; the expressions (gates at steady state) may read
+            # them, and the intermediates they share are computed once
+            for state in d.states:
+                if state not in d.initial:
+                    row = slot.states[state]
+                    lines.append(f"        x{row} = p{slot.params[f'{state}0']}")
+            needed: set[str] = set()
+            for expr in d.initial.values():
+                needed |= names(expr)
+            lines += ["        " + line for line in self._intermediates(slot, needed, name_of)]
+            for state, expr in d.initial.items():
                 row, param = slot.states[state], slot.params[f"{state}0"]
                 lines.append(f"        x{row} = p{param}")
-                if state in d.initial:
-                    expr = d.initial[state]
-                    body = self._intermediates(slot, names(expr), name_of)
-                    body.append(f"x{row} = {self.render.expr(expr, name_of)}")
-                    lines.append(f"        if np.isnan(x{row}):")
-                    lines += ["            " + line for line in body]
-                lines.append(f"        X[{row}, b] = x{row}")
+                lines.append(f"        if np.isnan(x{row}):")
+                lines.append(f"            x{row} = {self.render.expr(expr, name_of)}")
+            lines += [f"        X[{row}, b] = x{row}" for row in slot.states.values()]
         for row, slot in self.clamps().items():  # a clamped cell starts at its command
             lines += ["        " + line for line in self.command(slot, "e", "F(0.0)")]
             command = f"e_{self._tag(slot)}_V_command"
