@@ -5,6 +5,10 @@
     neuntune run [PRESET] [--set gj.g=2nS] [--t-stop 50] [--out traces.csv|.npz|.json]
     neuntune export PRESET --format bmtk|brian2 [--out PATH]
     neuntune schema                           the preset JSON Schema
+    neuntune fit-gap PRESET --target 0.05 [--junction gj] [--direction both] [--save FILE]
+    neuntune fit-synapse PRESET --targets FILE [--connection syn] [--save FILE]
+    neuntune scan PRESET --param gj.g=0.0001:0.01:20 [--param a.gna=log:50:200:16]
+                  --metric synchrony [--out scan.csv|.json] [--plot scan.png]
 
 PRESET is a bundled name or a file.  Exit codes: 0 ok, 2 bad input (message on
 stderr, no traceback), 1 a run that failed.
@@ -17,7 +21,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -178,6 +182,164 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(description: str) -> tuple[Callable[[float], bool] | None, Callable[[], None]]:
+    """A progress callback drawing a bar on stderr (tqdm, from the ``cli`` extra), and
+    a function closing it; without tqdm, no progress is shown."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None, lambda: None
+    bar = tqdm(total=100, desc=description, unit="%", leave=False, file=sys.stderr)
+
+    def update(fraction: float) -> bool:
+        bar.update(max(0, round(100 * fraction) - bar.n))
+        return False
+
+    return update, bar.close
+
+
+def _save_preset(preset: presets.Preset, path: str | None) -> None:
+    if path:
+        presets.save(preset, path)
+        print(f"preset written to {path}")
+
+
+def _gap_junction(preset: presets.Preset, name: str | None) -> str:
+    junctions = [
+        k for k, c in preset.circuit.connections.items() if "g" in c.synapse.parameter_table()
+        and not c.synapse.event_driven and "I_pre" in c.synapse.resolved().equations.assignments
+    ]  # fmt: skip
+    if name is not None:
+        if name not in junctions:
+            raise BadInput(f"--junction {name}: not a gap junction of {preset.name} ({junctions})")
+        return name
+    if len(junctions) != 1:
+        raise BadInput(f"{preset.name} has gap junctions {junctions}: choose one with --junction")
+    return junctions[0]
+
+
+def _fit_gap(args: argparse.Namespace) -> int:
+    from .fit import fit_gap_junction
+
+    preset = presets.load(args.preset)
+    junction = _gap_junction(preset, args.junction)
+    update, close = _progress("fit-gap")
+    try:
+        fit = fit_gap_junction(
+            preset.circuit, junction, args.target, args.direction, apply=True, progress=update
+        )
+    finally:
+        close()
+    conn = preset.circuit.connections[junction]
+    print(f"{preset.name}: {junction} fitted to CC {args.target:g} ({fit.direction})")
+    print(f"g     {fit.g:.6g} mS = {fit.g * 1e6:.6g} nS   R = 1/g = {fit.resistance:.6g} MOhm")
+    print(
+        f"CC    {conn.pre}->{conn.post} {fit.cc_ab:.6f}   {conn.post}->{conn.pre} {fit.cc_ba:.6f}"
+    )
+    print(f"      {fit.n_sims} simulations")
+    _save_preset(preset, args.save)
+    return 0
+
+
+def _fit_synapse(args: argparse.Namespace) -> int:
+    from .fit.synapse import SynapseProtocol, fit_synapse
+
+    preset = presets.load(args.preset)
+    try:
+        spec = json.loads(Path(args.targets).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BadInput(f"--targets {args.targets}: cannot read it as JSON ({exc})") from None
+    if not isinstance(spec, dict) or not isinstance(spec.get("targets"), dict):
+        raise BadInput(
+            f'--targets {args.targets}: expected {{"targets": {{"peak": ...}}, '
+            '"params": {"tau_d": [1, 20]}, "weights": {...}, "protocol": {...}}'
+        )
+    events = [k for k, c in preset.circuit.connections.items() if c.synapse.event_driven]
+    connection = args.connection or (events[0] if len(events) == 1 else None)
+    if connection is None:
+        raise BadInput(f"{preset.name} has event-driven connections {events}: use --connection")
+    protocol = spec.get("protocol", {})
+    if "frequencies" in protocol:
+        protocol["frequencies"] = tuple(float(f) for f in protocol["frequencies"])
+    update, close = _progress("fit-synapse")
+    try:
+        fit = fit_synapse(
+            preset.circuit, connection, spec["targets"],
+            {k: tuple(v) for k, v in spec.get("params", {}).items()},
+            protocol=SynapseProtocol(**protocol), weights=spec.get("weights"),
+            seed=args.seed, apply=True, progress=update,
+        )  # fmt: skip
+    finally:
+        close()
+    print(f"{preset.name}: {connection} fitted ({fit.n_sims} simulations, loss {fit.loss:.3g})")
+    for name, value in fit.params.items():
+        loose = "  (not constrained by these targets)" if name in fit.unconstrained else ""
+        print(f"  {name:<10} {value:.6g}  ±{100 * fit.uncertainty[name]:.1f} %{loose}")
+    print(f"  {'metric':<22} {'target':>12} {'achieved':>12}")
+    for metric, (goal, achieved) in fit.table.items():
+        print(f"  {metric:<22} {goal:>12.6g} {achieved:>12.6g}")
+    _save_preset(preset, args.save)
+    return 0
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from .sweep import scan
+
+    preset = presets.load(args.preset)
+    grid = {}
+    for text in args.param:
+        path, sep, axis = text.partition("=")
+        if not sep:
+            raise BadInput(f"--param {text!r}: expected path=start:stop:count")
+        grid[path.strip()] = axis.strip()
+    run = preset.run
+    update, close = _progress("scan")
+    try:
+        result = scan(
+            preset.circuit, grid, args.metric, t_stop=args.t_stop or run.t_stop,
+            dt=args.dt or run.dt, method=run.method, precision=run.precision,
+            client=args.scheduler, progress=update,
+        )  # fmt: skip
+    finally:
+        close()
+    rows = result.table()
+    columns = [*result.axes, result.metric]
+    print("  ".join(f"{c:>14}" for c in columns))
+    for row in rows:
+        print("  ".join(f"{row[c]:>14.6g}" for c in columns))
+    if args.out:
+        _write_table(rows, columns, args.out)
+        print(f"scan written to {args.out}")
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        ax = result.plot()
+        ax.set_title(f"{preset.name}: {result.metric}")
+        ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+def _write_table(rows: list[dict[str, float]], columns: list[str], path: str) -> None:
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+
+        def write(fh: IO[str]) -> None:
+            fh.write(",".join(columns) + "\n")
+            for row in rows:
+                fh.write(",".join(repr(row[c]) for c in columns) + "\n")
+
+    elif suffix == ".json":
+
+        def write(fh: IO[str]) -> None:
+            json.dump(rows, fh, indent=1)
+
+    else:
+        raise BadInput(f"--out {path}: use a .csv or .json file")
+    presets.write_atomically(path, write)
+
+
 def _schema(args: argparse.Namespace) -> int:
     print(json.dumps(schema(), indent=2, ensure_ascii=False))
     return 0
@@ -222,6 +384,39 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_export)
     shown = commands.add_parser("schema", help="print the preset JSON Schema")
     shown.set_defaults(handler=_schema)
+    gap = commands.add_parser("fit-gap", help="fit a gap junction's g to a coupling coefficient")
+    gap.add_argument("preset", help="name or file")
+    gap.add_argument("--target", type=float, required=True, help="coupling coefficient (0..1)")
+    gap.add_argument("--junction", help="which gap junction (default: the only one)")
+    gap.add_argument("--direction", default="a->b", help="a->b, b->a or both (default a->b)")
+    gap.add_argument("--save", help="write the preset with the fitted g to this file")
+    gap.set_defaults(handler=_fit_gap)
+    syn = commands.add_parser("fit-synapse", help="fit chemical-synapse parameters to targets")
+    syn.add_argument("preset", help="name or file")
+    syn.add_argument(
+        "--targets", required=True,
+        help='JSON: {"targets": {"peak": -5e-5, "ppr": 1.2}, "params": {"tau_d": [1, 20]}}',
+    )  # fmt: skip
+    syn.add_argument("--connection", help="which connection (default: the only event-driven one)")
+    syn.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    syn.add_argument("--save", help="write the preset with the fitted values to this file")
+    syn.set_defaults(handler=_fit_synapse)
+    sweep = commands.add_parser("scan", help="scan one or two parameters and print a metric")
+    sweep.add_argument("preset", help="name or file")
+    sweep.add_argument(
+        "--param", action="append", required=True, metavar="PATH=GRID",
+        help="gj.g=0.0001:0.01:20 (linear) or a.gna=log:50:200:16; give one or two",
+    )  # fmt: skip
+    sweep.add_argument(
+        "--metric", default="synchrony",
+        help="synchrony[:a,b], mean_abs_diff[:a,b], rate:a, spikes:a or cc:a->b",
+    )  # fmt: skip
+    sweep.add_argument("--t-stop", type=float, help="ms (default: the preset's)")
+    sweep.add_argument("--dt", type=float, help="ms (default: the preset's)")
+    sweep.add_argument("--out", help="write the table to a .csv or .json file")
+    sweep.add_argument("--plot", help="write a line plot or heat map to this PNG file")
+    sweep.add_argument("--scheduler", help="a dask.distributed scheduler address (tcp://...)")
+    sweep.set_defaults(handler=_scan)
     return parser
 
 

@@ -116,6 +116,11 @@ class ScanResult:
     metric: str
     results: list[Result] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+
+    def label(self, path: str) -> str:
+        unit = self.units.get(path, "")
+        return f"{path} ({unit})" if unit and unit != "1" else path
 
     @property
     def params(self) -> dict[str, np.ndarray]:
@@ -146,13 +151,13 @@ class ScanResult:
         paths = list(self.axes)
         if len(paths) == 1:
             ax.plot(self.axes[paths[0]], self.values, "o-")
-            ax.set(xlabel=paths[0], ylabel=self.metric)
+            ax.set(xlabel=self.label(paths[0]), ylabel=self.metric)
         else:
             mesh = ax.pcolormesh(
                 self.axes[paths[1]], self.axes[paths[0]], self.values, shading="nearest"
             )
             ax.figure.colorbar(mesh, ax=ax, label=self.metric)
-            ax.set(xlabel=paths[1], ylabel=paths[0])
+            ax.set(xlabel=self.label(paths[1]), ylabel=self.label(paths[0]))
         return ax
 
 
@@ -223,8 +228,10 @@ def scan(
     The circuit is not changed.
     """
     axes = _grid(grid)
+    units = {}
     for path in axes:
-        circuit.resolve(path)
+        _, model, param = circuit.resolve(path)
+        units[path] = model.parameter_table()[param].unit
     spec = metric_spec(circuit, metric)
     points = list(itertools.product(*axes.values()))
     values = {path: np.array([p[i] for p in points]) for i, path in enumerate(axes)}
@@ -241,7 +248,7 @@ def scan(
         flat = _distributed(client, circuit, metric, values, settings, chunk, progress)
         results = None
     name = metric if isinstance(metric, str) else spec.name
-    return ScanResult(axes, flat.reshape(shape), name, results, settings)
+    return ScanResult(axes, flat.reshape(shape), name, results, settings, units)
 
 
 def _chunk_metric(

@@ -13,6 +13,7 @@ import jsonschema
 import numpy as np
 import pytest
 
+import neuntune as nt
 from neuntune.cli import main
 from neuntune.presets import load, names, save
 
@@ -158,3 +159,59 @@ def test_bad_input_exits_2_with_a_message(run):
 def test_a_run_that_blows_up_exits_1(run, tmp_path):
     out = run("run", "hh_gap_pair", "--t-stop", "5", "--dt", "0.5")
     assert out.returncode == 1 and "blew up" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_fit_gap_prints_g_resistance_and_cc(run, tmp_path):
+    saved = tmp_path / "fitted.json"
+    out = run("fit-gap", "bmtool_gap_cc", "--target", "0.1", "--save", str(saved))
+    assert out.returncode == 0, out.stderr
+    g = float(out.stdout.split("g     ")[1].split()[0])
+    gl = 2e-6  # mS: the preset's 2 nS leak
+    assert g == pytest.approx(0.1 * gl / 0.9, rel=1e-3)
+    assert "R = 1/g" in out.stdout and "MOhm" in out.stdout
+    assert nt.load_preset(str(saved)).circuit.get("gj.g") == pytest.approx(g, rel=1e-5)
+
+
+def test_scan_writes_a_table_and_a_plot(run, tmp_path):
+    table, plot = tmp_path / "scan.csv", tmp_path / "scan.png"
+    out = run(
+        "scan", "hh_gap_pair", "--param", "gj.g=0.0001:0.01:3", "--metric", "synchrony",
+        "--t-stop", "40", "--dt", "0.01", "--out", str(table), "--plot", str(plot),
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    rows = table.read_text().splitlines()
+    assert rows[0] == "gj.g,synchrony" and len(rows) == 4
+    values = [float(r.split(",")[1]) for r in rows[1:]]
+    assert values == sorted(values)  # stronger coupling, more synchrony
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fit_synapse_from_a_targets_file(run, tmp_path):
+    spec = tmp_path / "targets.json"
+    spec.write_text(
+        '{"targets": {"decay": 6.1}, "params": {"tau_d": [1, 20]}, '
+        '"protocol": {"frequencies": [20], "pulses": 2, "recovery_pulses": 0}}'
+    )
+    circuit = nt.Circuit()
+    circuit.add("pre", nt.SpikeSource([10.0]))
+    circuit.add("post", nt.Passive(area=2e-5))
+    circuit.connect("pre", "post", nt.Exp2Synapse(g=2e-6), name="syn")
+    preset = tmp_path / "syn.json"
+    nt.save_preset(circuit, str(preset))
+    out = run("fit-synapse", str(preset), "--targets", str(spec))
+    assert out.returncode == 0, out.stderr
+    line = next(r for r in out.stdout.splitlines() if r.strip().startswith("decay"))
+    assert float(line.split()[2]) == pytest.approx(6.1, rel=1e-3)  # achieved
+
+
+def test_fit_and_scan_bad_input_exit_2(run, tmp_path):
+    for args, text in (
+        (("fit-gap", "hh_gap_pair", "--target", "1.5"), "strictly between 0 and 1"),
+        (("fit-gap", "rtm_continuous", "--target", "0.1"), "has gap junctions []"),
+        (("scan", "hh_gap_pair", "--param", "gj.g"), "expected path=start:stop:count"),
+        (("scan", "hh_gap_pair", "--param", "gj.g=1:2"), "start:stop:count"),
+        (("fit-synapse", "hh_gap_pair", "--targets", str(tmp_path / "none.json")), "cannot read"),
+    ):
+        out = run(*args)
+        assert out.returncode == 2, (args, out.stdout, out.stderr)
+        assert text in out.stderr and "Traceback" not in out.stderr
