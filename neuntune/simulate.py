@@ -198,6 +198,8 @@ def run_kernel(
             f"(record=[...]), use record_every ≥ {every}, or shorten t_stop"
         )
     delays = [P[layout.connections[k].params["delay"]] for k in plan.event_connections]
+    delays += [P[layout.connections[k].params[layout.connections[k].definition.pulse]]
+               for k in plan.boundaries]  # fmt: skip
     longest = max((float(np.max(d)) for d in delays), default=0.0)
     buf = buffers(compiled, batch, n_records, len(rec_rows), int(longest / dt) + 2 * HEADROOM + 8)
     buf["rec_pos"][1] = record_every

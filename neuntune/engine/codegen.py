@@ -215,6 +215,9 @@ class Plan:
     events: bool
     watchers: list[Watcher] = field(default_factory=list)
     event_connections: list[int] = field(default_factory=list)
+    # connections whose events start a pulse: queue len(event_connections) + i holds
+    # the ends of connection boundaries[i]'s pulses, where steps are split too
+    boundaries: list[int] = field(default_factory=list)
     logged: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     sources: list[int] = field(default_factory=list)  # spike-source cells
     streams: list[int] = field(default_factory=list)  # spike-source cell read by each stream
@@ -514,6 +517,8 @@ class Generator:
             if not d.on_pre:
                 continue
             plan.event_connections.append(k)
+            if d.pulse:
+                plan.boundaries.append(k)
             if d.logged:
                 plan.logged.append((k, d.logged))
             pre = layout.neurons[slot.pre]
@@ -577,10 +582,23 @@ class Generator:
             self.render.random = None
         return lines
 
+    @property
+    def n_queues(self) -> int:
+        return len(self.plan.event_connections) + len(self.plan.boundaries)
+
     def _deliver(self, k: int) -> list[str]:
         """Apply connection k's on_pre at time ``tc`` (and log what it asks to log)."""
         slot = self.layout.connections[k]
         lines = self._statements(slot, slot.definition.on_pre, f"e{k}")
+        if k in self.plan.boundaries:  # the pulse this event starts ends inside a later step
+            q = len(self.plan.event_connections) + self.plan.boundaries.index(k)
+            lines += [
+                f"if QN[b, {q}] == QT.shape[2]:",
+                f"    return it, {CROWDED}",
+                f"QT[b, {q}, (QH[b, {q}] + QN[b, {q}]) % QT.shape[2]] = tc + "
+                f"p{slot.params[slot.definition.pulse]}",
+                f"QN[b, {q}] += 1",
+            ]
         for j, (kk, logged) in enumerate(self.plan.logged):
             if kk == k:
                 lines.append(f"ln = LOG_N[b, {j}]")
@@ -1009,9 +1027,15 @@ def ipow{n}(x):
                 f"    QN[b, {q}] -= 1",
             ]
             body += ["    " + line for line in self._deliver(k)]
+        for q in range(len(plan.event_connections), self.n_queues):
+            body += [  # a pulse's end: nothing to apply, the step was split there
+                f"while QN[b, {q}] > 0 and QT[b, {q}, QH[b, {q}]] <= tc + tol:",
+                f"    QH[b, {q}] = (QH[b, {q}] + 1) % QT.shape[2]",
+                f"    QN[b, {q}] -= 1",
+            ]
         body += ["if tc >= t_end - tol:", "    break", "h = t_end - tc"]
         # 2. stop at the next queued event
-        for q in range(len(plan.event_connections)):
+        for q in range(self.n_queues):
             body += [
                 f"if QN[b, {q}] > 0 and QT[b, {q}, QH[b, {q}]] < tc + h:",
                 f"    h = QT[b, {q}, QH[b, {q}]] - tc",

@@ -134,15 +134,16 @@ def buffers(
     layout, plan, F = compiled.layout, compiled.plan, compiled.dtype
     n_cells = len(layout.neurons)
     n_logged = max((len(names) for _, names in plan.logged), default=0)
+    queues = len(plan.event_connections) + len(plan.boundaries)
     return dict(
         REC=np.zeros((n_rec, n_records, batch), F),
         rec_pos=np.zeros(2, np.int64),
         SPK_T=np.zeros((batch, n_cells, SPIKE_CAP), F),
         SPK_N=np.zeros((batch, n_cells), np.int64),
         ARMED=np.ones((batch, len(plan.watchers)), np.bool_),
-        QT=np.zeros((batch, len(plan.event_connections), queue_capacity), F),
-        QH=np.zeros((batch, len(plan.event_connections)), np.int64),
-        QN=np.zeros((batch, len(plan.event_connections)), np.int64),
+        QT=np.zeros((batch, queues, queue_capacity), F),
+        QH=np.zeros((batch, queues), np.int64),
+        QN=np.zeros((batch, queues), np.int64),
         LOG_T=np.zeros((batch, len(plan.logged), SPIKE_CAP), F),
         LOG_V=np.zeros((batch, len(plan.logged), SPIKE_CAP, max(n_logged, 1)), F),
         LOG_N=np.zeros((batch, len(plan.logged)), np.int64),

@@ -169,6 +169,7 @@ class Definition:
     reset_threshold: ast.expr | None = None
     logged: tuple[str, ...] = ()
     initial: dict[str, ast.expr] = field(default_factory=dict)
+    pulse: str = ""  # a duration parameter: each event's pulse ends that long after it
 
     @cached_property
     def key(self) -> str:
@@ -188,6 +189,7 @@ class Definition:
                 None if self.reset_threshold is None else ast.dump(self.reset_threshold),
                 self.logged,
                 {k: ast.dump(v) for k, v in self.initial.items()},
+                self.pulse,
             )
         )
         return hashlib.sha1(text.encode()).hexdigest()[:16]
@@ -434,6 +436,16 @@ class Synapse(Model):
 
     kind = "synapse"
     abstract = True
+    #: For event-driven synapses whose response has a square pulse (a transmitter
+    #: release): the parameter giving its duration.  The engine then also splits
+    #: steps where each pulse ends, so the kink is integrated exactly.
+    pulse: ClassVar[str] = ""
+
+    @classmethod
+    def _customise(cls, definition: Definition, options: Mapping[str, str]) -> None:
+        if cls.pulse and cls.pulse not in definition.parameters:
+            raise EquationError(f"{cls.__name__}: pulse {cls.pulse!r} is not a parameter")
+        definition.pulse = cls.pulse
 
     def __init__(self, plasticity: Plasticity | None = None, **values: Any) -> None:
         self._plasticity: Plasticity | None = None
@@ -561,6 +573,7 @@ def _with_plasticity(
         on_step=syn.on_step + plas.on_step,
         logged=syn.logged + plas.logged,
         initial={**syn.initial, **plas.initial},
+        pulse=syn.pulse,
     )
     _check_definition(combined, where)
     _ATTACHED[key] = combined

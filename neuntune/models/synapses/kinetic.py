@@ -45,12 +45,8 @@ class KineticSynapse(EventSynapse):
     A presynaptic event (after ``delay``) sets t_release = t and amount = release,
     restarting the pulse.  Output: COBA g·r·(E − v_post), CUBA amplitude·r (µA).
 
-    Accuracy: the pulse starts at an event, where the engine splits the step.  Where
-    it ends inside a step, the right-hand side jumps by alpha·T·(1 − r) within that
-    step, which then errs by O(dt), once per release: up to dt·alpha·T·(1 − r)/3 in r,
-    depending on where in the step the pulse ends (4.6e-4 with DiffusionSynapse's
-    defaults at dt = 0.01 ms, r ≈ 0.6).  Removing it needs the engine to end a step
-    at t_release + T_dur.
+    The pulse starts at an event and ends T_dur later (``pulse``): the engine splits
+    steps at both, so each piece is smooth and integrated to the method's order.
     """
 
     abstract = True
@@ -68,3 +64,4 @@ class KineticSynapse(EventSynapse):
         amount = release
     """
     gate = "r"
+    pulse = "T_dur"
