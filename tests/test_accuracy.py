@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 import pytest
-from reference import HH, hh_pair_rhs, hh_steady, solve, upward_crossings
+from reference import HH, hh_pair_rhs, hh_rates, hh_steady, solve, upward_crossings
 from scipy.optimize import brentq
 
 import neuntune as nt
@@ -154,3 +154,20 @@ def test_float32_stays_close_to_float64(hh_pair):
     assert r32.v["a"].dtype == np.float32
     assert np.max(np.abs(r32.v["a"] - r64.v["a"])) < 0.5  # mV; measured ~0.06
     np.testing.assert_allclose(r32.spikes["a"], r64.spikes["a"], atol=5e-3)
+
+
+@pytest.mark.parametrize("celsius", [6.3, 16.3, 25.0])
+def test_temperature_scales_the_gates_by_q10(celsius):
+    """Under an ideal clamp at −20 mV the potassium gate relaxes exponentially with
+    rate φ(αn + βn), φ = 3^((celsius − 6.3)/10): NEURON's hh convention."""
+    c = nt.Circuit()
+    c.add("a", nt.HH(celsius=celsius, v0=-70.0))  # gates at rest at the holding level
+    c.stimulate("a", nt.VoltageClamp(holding=-70.0, level=-20.0, start=1.0, stop=1e9))
+    res = nt.simulate(c, 6.0, 0.001, record=["a.n"])
+    _, _, _, _, an, bn = hh_rates(-20.0)
+    phi = 3.0 ** ((celsius - 6.3) / 10)
+    n0 = hh_steady(-70.0)[2]
+    n_inf = an / (an + bn)
+    t = res.t[res.t >= 1.0] - 1.0
+    expected = n_inf + (n0 - n_inf) * np.exp(-phi * (an + bn) * t)
+    np.testing.assert_allclose(res.state["a"]["n"][res.t >= 1.0], expected, atol=1e-9)

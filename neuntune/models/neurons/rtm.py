@@ -13,7 +13,9 @@ class RTM(Neuron):
     mS exactly as in the example.  Rates (ms⁻¹): αm = 0.32(v+54)/(1−e^(−(v+54)/4)),
     βm = 0.28(v+27)/(e^((v+27)/5)−1), αh = 0.128e^(−(v+50)/18), βh = 4/(1+e^(−(v+27)/5)),
     αn = 0.032(v+52)/(1−e^(−(v+52)/5)), βn = 0.5e^(−(v+57)/40); the removable
-    singularities at −54, −27 and −52 mV are handled by ``vtrap``.
+    singularities at −54, −27 and −52 mV are handled by ``vtrap``.  The rates are
+    scaled by q10^((celsius − 6.3)/10), 1 at the default temperature (the model
+    has none of its own; 6.3 °C matches HH's convention).
     """
 
     parameters = {
@@ -44,6 +46,12 @@ class RTM(Neuron):
             scale="log",
             ui_range=(1e-6, 10.0),
         ),
+        "celsius": Parameter(
+            6.3, "degC", "temperature", minimum=-10, maximum=50, ui_range=(0.0, 40.0)
+        ),
+        "q10": Parameter(
+            3.0, "1", "rate change per 10 °C", minimum=1, maximum=10, ui_range=(1.0, 5.0)
+        ),
     }
     states = {
         "v": State(-65.0, "mV", "membrane potential"),
@@ -52,14 +60,15 @@ class RTM(Neuron):
         "n": State("an/(an + bn)", "1", "potassium activation"),
     }
     equations = """
+        phi = q10**((celsius - 6.3)/10)
         am = 0.32*vtrap(v + 54, 4)
         bm = 0.28*vtrap(-(v + 27), 5)
         ah = 0.128*exp(-(v + 50)/18)
         bh = 4/(1 + exp(-(v + 27)/5))
         an = 0.032*vtrap(v + 52, 5)
         bn = 0.5*exp(-(v + 57)/40)
-        dm/dt = am*(1 - m) - bm*m
-        dh/dt = ah*(1 - h) - bh*h
-        dn/dt = an*(1 - n) - bn*n
+        dm/dt = phi*(am*(1 - m) - bm*m)
+        dh/dt = phi*(ah*(1 - h) - bh*h)
+        dn/dt = phi*(an*(1 - n) - bn*n)
         dv/dt = (I_in/area + gna*m**3*h*(ena - v) + gk*n**4*(ek - v) + gl*(el - v))/cm
     """
