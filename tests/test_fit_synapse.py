@@ -22,7 +22,7 @@ def setup():
         (m, f) for f in (20.0, 50.0) for m in ("paired_pulse_ratio", "induction", "recovery")
     ]
     values = {f"syn.{k}": np.array([v]) for k, v in TRUE.items()}
-    measured = SynapseEvaluator(c, "syn", protocol).metrics(values, wanted)[0]
+    measured = SynapseEvaluator(c, "syn", protocol).metrics(values, wanted)[0][0]
     targets = {f"{m}@{f:g}": v for (m, f), v in zip(wanted, measured, strict=True)}
     return c, protocol, targets
 
@@ -71,3 +71,20 @@ def test_bad_requests(setup):
         fit_synapse(circuit, "syn", {"peak": 1.0}, {"gmax": (1e-7, 1e-5)}, protocol=protocol)
     with pytest.raises(ValueError, match="0 < low < high"):
         fit_synapse(circuit, "syn", {"peak": 1.0}, {"g": (1e-5, 1e-7)}, protocol=protocol)
+
+
+def test_fits_a_recorded_trace(setup):
+    """A 'recorded' PSC train (the synthetic truth sampled every 0.1 ms, as from an
+    amplifier) pins the kinetics and release without any metric."""
+    circuit, protocol, _ = setup
+    evaluator = SynapseEvaluator(circuit, "syn", protocol)
+    times = np.arange(40.0, 700.0, 0.1)
+    truth = {f"syn.{k}": np.array([v]) for k, v in TRUE.items()}
+    recorded = evaluator.metrics(truth, [], times)[1][0]
+    bounds = {"tau_d": (1.0, 20.0), "Use": (0.05, 0.9)}
+    fit = fit_synapse(circuit, "syn", {}, bounds, protocol=protocol, trace=(times, recorded),
+                      maxiter=8, popsize=6)  # fmt: skip
+    assert fit.params["tau_d"] == pytest.approx(6.0, rel=0.02)
+    assert fit.params["Use"] == pytest.approx(0.3, rel=0.02)
+    with pytest.raises(ValueError, match="times increasing"):
+        fit_synapse(circuit, "syn", {}, bounds, protocol=protocol, trace=(times[::-1], recorded))

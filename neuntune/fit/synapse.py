@@ -11,6 +11,7 @@ targets leave unconstrained.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -129,15 +130,26 @@ class SynapseEvaluator:
         return result.current["clamp"] if self.protocol.clamp is not None else result.v["post"]
 
     def metrics(
-        self, values: Mapping[str, np.ndarray], wanted: Sequence[tuple[str, float]]
-    ) -> np.ndarray:
-        """Metric values, shape (candidates, len(wanted))."""
+        self,
+        values: Mapping[str, np.ndarray],
+        wanted: Sequence[tuple[str, float]],
+        times: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Metric values, shape (candidates, len(wanted)), and, given ``times`` (ms),
+        each candidate's response at the first frequency sampled there."""
         n = len(next(iter(values.values())))
         out = np.full((n, len(wanted)), np.nan)
-        for frequency in sorted({f for _, f in wanted}):
+        first_frequency = self.protocol.frequencies[0]
+        sampled = None if times is None else np.empty((n, len(times)))
+        frequencies = {f for _, f in wanted} | ({first_frequency} if times is not None else set())
+        for frequency in sorted(frequencies):
             spikes = self.protocol.spikes(frequency)
             for i, result in enumerate(self.responses(values, frequency)):
                 t, y = result.t, self.trace(result)
+                if sampled is not None and frequency == first_frequency:
+                    sampled[i] = np.interp(times, t, y)
+                if not wanted:
+                    continue
                 delay = (
                     values["syn.delay"][i]
                     if "syn.delay" in values
@@ -154,7 +166,7 @@ class SynapseEvaluator:
                         out[i, k] = getattr(first, EVENT_METRICS[metric])
                     else:
                         out[i, k] = getattr(train, metric)
-        return out
+        return out, sampled
 
 
 def fit_synapse(
@@ -164,6 +176,7 @@ def fit_synapse(
     params: Mapping[str, tuple[float, float]],
     protocol: SynapseProtocol | None = None,
     weights: Mapping[str, float] | None = None,
+    trace: tuple[Sequence[float], Sequence[float]] | None = None,
     seed: int = 0,
     popsize: int = 12,
     maxiter: int = 30,
@@ -178,13 +191,17 @@ def fit_synapse(
     first response (µA, µA·ms or mV, ms), and paired_pulse_ratio (A2/A1), ppr,
     induction, recovery, steady_ratio of the train (BMTool's definitions); append
     "@Hz" for a train at another frequency (add it to the protocol's frequencies).
-    The loss is the weighted sum of squared relative errors.  ``tau_r < tau_d`` is
-    enforced where both are fitted.  Seeded and reproducible.  The circuit is
-    unchanged unless ``apply`` is True.
+    ``trace`` = (times in ms, values) is a recorded response to the protocol's first
+    train (clamp current in µA, or voltage in mV without a clamp) to match sample by
+    sample, alone or with metrics (weight key "trace").  The loss is the weighted sum
+    of squared relative errors (the trace's normalised by its peak).  ``tau_r <
+    tau_d`` is enforced where both are fitted.  Seeded and reproducible.  The circuit
+    is unchanged unless ``apply`` is True.
     """
     protocol = protocol or SynapseProtocol()
-    if not targets:
-        raise ValueError("targets: give at least one metric and its target value")
+    times, recorded = _check_trace(trace)
+    if not targets and times is None:
+        raise ValueError("targets: give at least one metric and its target value, or a trace")
     if not params:
         raise ValueError("params: give at least one parameter name and its (low, high) bounds")
     evaluator = SynapseEvaluator(circuit, connection, protocol)
@@ -212,9 +229,13 @@ def fit_synapse(
     def residuals(rows: np.ndarray) -> np.ndarray:
         """Weighted relative errors per candidate (rows of log-parameters)."""
         values = {f"syn.{n}": np.exp(rows[:, j]) for j, n in enumerate(names)}
-        got = evaluator.metrics(values, wanted)
+        got, sampled = evaluator.metrics(values, wanted, times)
         res = weight * (got - goal) / scale
         res = np.where(np.isfinite(res), res, 1e3)  # a metric that cannot be measured
+        if sampled is not None:  # RMS of the trace's error counts like one metric
+            trace_weight = math.sqrt(float((weights or {}).get("trace", 1.0)))
+            spread = np.max(np.abs(recorded)) * math.sqrt(len(recorded))
+            res = np.column_stack([res, trace_weight * (sampled - recorded) / spread])
         for fast, slow in order:  # rise must stay faster than decay
             violation = np.maximum(0.0, rows[:, fast] - rows[:, slow] + 1e-3)
             res = np.column_stack([res, 1e3 * violation])
@@ -246,7 +267,8 @@ def fit_synapse(
     J = jacobian(best)
     uncertainty, unconstrained = _identifiability(J, names)
     fitted = {n: float(np.exp(best[j])) for j, n in enumerate(names)}
-    achieved = evaluator.metrics({f"syn.{n}": np.array([v]) for n, v in fitted.items()}, wanted)[0]
+    at_best = {f"syn.{n}": np.array([v]) for n, v in fitted.items()}
+    achieved = evaluator.metrics(at_best, wanted)[0][0]
     if apply:
         for name, value in fitted.items():
             circuit.set(f"{connection}.{name}", value)
@@ -261,6 +283,24 @@ def fit_synapse(
         uncertainty,
         unconstrained,
     )
+
+
+def _check_trace(
+    trace: tuple[Sequence[float], Sequence[float]] | None,
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    if trace is None:
+        return None, None
+    try:
+        times, values = (np.asarray(part, float).ravel() for part in trace)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "trace: expected (times in ms, values), two sequences of numbers"
+        ) from None
+    if times.size < 2 or times.size != values.size or not np.all(np.diff(times) > 0):
+        raise ValueError("trace: times and values need one length ≥ 2, times increasing")
+    if not (np.all(np.isfinite(times)) and np.all(np.isfinite(values))) or not np.any(values):
+        raise ValueError("trace: values must be finite and not all zero")
+    return times, values
 
 
 def _identifiability(J: np.ndarray, names: Sequence[str]) -> tuple[dict[str, float], list[str]]:
