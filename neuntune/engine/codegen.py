@@ -39,6 +39,8 @@ LOG_CAP = 256
 HEADROOM = 8
 #: Where a stage at the end of a step evaluates time-dependent inputs (just before it).
 END_OF_STEP = 1.0 - 2.0**-20
+#: ... and one at its start (just after it).
+START_OF_STEP = 2.0**-20
 #: Batch members per block of the fast kernel's packed layout (a multiple of every
 #: SIMD width in use: 4 or 8 float64, 8 or 16 float32).
 LANES = 8
@@ -443,13 +445,38 @@ class Generator:
         values = [t if a == "t" else state(int(a[1:])) if a.startswith("x") else a for a in args]
         return f"{', '.join(targets)}, = {function}({', '.join(values)})"
 
+    def _one_sided(
+        self,
+        stage: str,
+        state: Callable[[int], str],
+        ts: str,
+        h: str,
+        node: Fraction | int,
+        base: str | None = None,
+        linear: bool = False,
+    ) -> list[str]:
+        """A stage, with anything discontinuous in time (comparisons, floor) taken
+        from inside the step: the right limit at its start, the left limit at its
+        end.  A stimulus switching exactly at a step boundary — or a transmitter pulse
+        ending at an event time the engine split the step at, which rounding may put
+        a hair early — then belongs to the step that starts there.  Smooth terms see
+        the exact time, which keeps the method's order."""
+        lines = []
+        if node in (0, 1):
+            nudge = START_OF_STEP if node == 0 else END_OF_STEP
+            lines.append(f"{stage}_tc = {base or ts} + {self.render.const(nudge)} * {h}")
+            self.render.condition_time = {ts: f"{stage}_tc"}
+        lines += self.stage(stage, state, ts, linear=linear)
+        self.render.condition_time = {}
+        return lines
+
     def step(self, h: str, t: str) -> list[str]:
         """One step of length ``h`` from states ``x{row}`` at ``t`` to ``n{row}``."""
         rows = self.evolving()
         every = [r for s in self.layout.slots() for r in s.states.values()]
         lines: list[str] = []
         if self.method == EXPEULER:
-            lines += self.stage("s0", lambda r: f"x{r}", t, linear=True)
+            lines += self._one_sided("s0", lambda r: f"x{r}", t, h, 0, linear=True)
             linear = self.linear_rows()
             for r in rows:
                 if r in linear:
@@ -470,15 +497,7 @@ class Generator:
                     state = (lambda s_: lambda r: f"y{s_}_{r}" if r in rows else f"x{r}")(s)
                     ts = f"t{s}"
                     lines.append(f"t{s} = {t} + {c(tab.c[s])} * {h}")
-                if tab.c[s] == 1:
-                    # A stage at the very end of the step takes the left limit of
-                    # anything discontinuous in time (comparisons, floor): a stimulus
-                    # switching exactly at a grid time belongs to the step that starts
-                    # there.  Smooth terms still see the exact time, keeping the order.
-                    lines.append(f"t{s}c = {t} + {c(END_OF_STEP)} * {h}")
-                    self.render.condition_time = {ts: f"t{s}c"}
-                lines += self.stage(f"s{s}", state, ts)
-                self.render.condition_time = {}
+                lines += self._one_sided(f"s{s}", state, ts, h, tab.c[s], base=t)
             for r in rows:
                 terms = [f"{c(b)} * s{j}_k{r}" for j, b in enumerate(tab.b) if b != 0]
                 lines.append(f"n{r} = x{r} + {h} * ({' + '.join(terms)})")
