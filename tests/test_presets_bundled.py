@@ -17,7 +17,20 @@ BRIAN2 = np.load(Path(__file__).parent / "data" / "brian2_continuous_interaction
 
 
 def test_the_bundle_and_the_default():
-    assert names() == ["bmtool_gap_cc", "hh_chain", "hh_gap_pair", "rtm_continuous"]
+    assert names() == [
+        "bmtool_ampa_nmda_stp",
+        "bmtool_gaba_a_stp",
+        "bmtool_gap_cc",
+        "brainpy_alpha",
+        "brainpy_ampa",
+        "brainpy_expon",
+        "brainpy_gabaa",
+        "dsyn_pair",
+        "hh_chain",
+        "hh_gap_pair",
+        "hr_bursting_pair",
+        "rtm_continuous",
+    ]
     assert DEFAULT == "hh_gap_pair"
     for name in names():
         p = load(name)
