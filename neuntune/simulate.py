@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .circuit import Circuit
-from .engine.codegen import CROWDED, GROW, HEADROOM, LANES, NONFINITE, OK
+from .engine.codegen import CROWDED, GROW, HEADROOM, NONFINITE, OK
 from .engine.compiler import Compiled, buffers, compile_circuit, pack, unpack_states
 from .errors import SimulationError
 
@@ -467,15 +467,16 @@ def run_batch(
 ) -> list[Raw]:
     """Run the members (columns of ``P``) in contiguous chunks, one thread each.
 
-    Chunks are whole blocks of the fast kernel's lanes, so each thread's loop
-    vectorises; the kernel releases the GIL.  Returns one :class:`Raw` per chunk,
-    in member order.
+    Chunk sizes are multiples of the SIMD width where possible, so each thread does
+    about as many vector iterations as the others; the kernel releases the GIL.
+    Returns one :class:`Raw` per chunk, in member order.
     """
     batch = P.shape[1]
     workers = workers or os.cpu_count() or 1
-    blocks = -(-batch // LANES)
-    n_chunks = max(1, min(workers, blocks))
-    edges = [0, *(min(batch, round(blocks * k / n_chunks) * LANES) for k in range(1, n_chunks))]
+    width = 8 if compiled.plan.precision == "float32" else 4  # AVX2 lanes per register
+    vectors = -(-batch // width)
+    n_chunks = max(1, min(workers, vectors))
+    edges = [0, *(min(batch, round(vectors * k / n_chunks) * width) for k in range(1, n_chunks))]
     chunks = [(lo, hi) for lo, hi in itertools.pairwise([*edges, batch]) if hi > lo]
     done = np.zeros(len(chunks))
     cancel = threading.Event()
