@@ -1,6 +1,7 @@
 """Hodgkin–Huxley squid axon, with Neun's standard parameter set."""
 
-from ..base import Neuron, Parameter, State, register
+from ..base import Neuron, State, register
+from .params import area, capacitance, conductance, reversal, temperature
 
 _area = 7.854e-3  # cm²: Neun's standard membrane area
 
@@ -18,39 +19,15 @@ class HH(Neuron):
     """
 
     parameters = {
-        "cm": Parameter(
-            1.0,
-            "uF/cm2",
-            "membrane capacitance",
-            minimum=0,
-            exclusive_minimum=True,
-            ui_range=(0.1, 5.0),
-        ),
-        "gna": Parameter(
-            120.0, "mS/cm2", "maximal sodium conductance", minimum=0, ui_range=(0.0, 400.0)
-        ),
-        "gk": Parameter(
-            36.0, "mS/cm2", "maximal potassium conductance", minimum=0, ui_range=(0.0, 150.0)
-        ),
-        "gl": Parameter(0.3, "mS/cm2", "leak conductance", minimum=0, ui_range=(0.0, 3.0)),
-        "ena": Parameter(50.0, "mV", "sodium reversal potential", ui_range=(0.0, 100.0)),
-        "ek": Parameter(-77.0, "mV", "potassium reversal potential", ui_range=(-120.0, -50.0)),
-        "el": Parameter(-54.387, "mV", "leak reversal potential", ui_range=(-90.0, -30.0)),
-        "area": Parameter(
-            _area,
-            "cm2",
-            "membrane area",
-            minimum=0,
-            exclusive_minimum=True,
-            scale="log",
-            ui_range=(1e-6, 1e-1),
-        ),
-        "celsius": Parameter(
-            6.3, "degC", "temperature", minimum=-10, maximum=50, ui_range=(0.0, 40.0)
-        ),
-        "q10": Parameter(
-            3.0, "1", "rate change per 10 °C", minimum=1, maximum=10, ui_range=(1.0, 5.0)
-        ),
+        "cm": capacitance(),
+        "gna": conductance(120.0, "maximal sodium conductance", 400.0),
+        "gk": conductance(36.0, "maximal potassium conductance", 150.0),
+        "gl": conductance(0.3, "leak conductance", 3.0),
+        "ena": reversal(50.0, "sodium reversal potential", (0.0, 100.0)),
+        "ek": reversal(-77.0, "potassium reversal potential", (-120.0, -50.0)),
+        "el": reversal(-54.387, "leak reversal potential", (-90.0, -30.0)),
+        "area": area(_area),
+        **temperature(),
     }
     states = {
         "v": State(-65.0, "mV", "membrane potential"),

@@ -1,6 +1,7 @@
 """Passive (leak-only) membrane."""
 
 from ..base import Neuron, Parameter, State, register
+from .params import area, capacitance, reversal
 
 
 @register
@@ -12,14 +13,8 @@ class Passive(Neuron):
     """
 
     parameters = {
-        "cm": Parameter(
-            1.0,
-            "uF/cm2",
-            "membrane capacitance",
-            minimum=0,
-            exclusive_minimum=True,
-            ui_range=(0.1, 5.0),
-        ),
+        "cm": capacitance(),
+        # strictly positive (a passive cell without leak has no rest), on a log slider
         "gl": Parameter(
             0.1,
             "mS/cm2",
@@ -29,16 +24,8 @@ class Passive(Neuron):
             scale="log",
             ui_range=(1e-3, 10.0),
         ),
-        "el": Parameter(-65.0, "mV", "leak reversal potential", ui_range=(-100.0, 0.0)),
-        "area": Parameter(
-            7.854e-3,
-            "cm2",
-            "membrane area",
-            minimum=0,
-            exclusive_minimum=True,
-            scale="log",
-            ui_range=(1e-6, 1e-1),
-        ),
+        "el": reversal(-65.0, "leak reversal potential", (-100.0, 0.0)),
+        "area": area(7.854e-3),
     }
     states = {"v": State(-65.0, "mV", "membrane potential")}
     equations = "dv/dt = (I_in/area - gl*(v - el))/cm"

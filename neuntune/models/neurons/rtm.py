@@ -1,6 +1,7 @@
 """Reduced Traub–Miles neuron, as in Brian2's continuous_interaction example."""
 
-from ..base import Neuron, Parameter, State, register
+from ..base import Neuron, State, register
+from .params import area, capacitance, conductance, reversal, temperature
 
 
 @register
@@ -19,39 +20,15 @@ class RTM(Neuron):
     """
 
     parameters = {
-        "cm": Parameter(
-            1.0,
-            "uF/cm2",
-            "membrane capacitance",
-            minimum=0,
-            exclusive_minimum=True,
-            ui_range=(0.1, 5.0),
-        ),
-        "gna": Parameter(
-            100.0, "mS/cm2", "maximal sodium conductance", minimum=0, ui_range=(0.0, 300.0)
-        ),
-        "gk": Parameter(
-            80.0, "mS/cm2", "maximal potassium conductance", minimum=0, ui_range=(0.0, 200.0)
-        ),
-        "gl": Parameter(0.1, "mS/cm2", "leak conductance", minimum=0, ui_range=(0.0, 1.0)),
-        "ena": Parameter(50.0, "mV", "sodium reversal potential", ui_range=(0.0, 100.0)),
-        "ek": Parameter(-100.0, "mV", "potassium reversal potential", ui_range=(-130.0, -60.0)),
-        "el": Parameter(-67.0, "mV", "leak reversal potential", ui_range=(-90.0, -40.0)),
-        "area": Parameter(
-            1.0,
-            "cm2",
-            "membrane area",
-            minimum=0,
-            exclusive_minimum=True,
-            scale="log",
-            ui_range=(1e-6, 10.0),
-        ),
-        "celsius": Parameter(
-            6.3, "degC", "temperature", minimum=-10, maximum=50, ui_range=(0.0, 40.0)
-        ),
-        "q10": Parameter(
-            3.0, "1", "rate change per 10 °C", minimum=1, maximum=10, ui_range=(1.0, 5.0)
-        ),
+        "cm": capacitance(),
+        "gna": conductance(100.0, "maximal sodium conductance", 300.0),
+        "gk": conductance(80.0, "maximal potassium conductance", 200.0),
+        "gl": conductance(0.1, "leak conductance", 1.0),
+        "ena": reversal(50.0, "sodium reversal potential", (0.0, 100.0)),
+        "ek": reversal(-100.0, "potassium reversal potential", (-130.0, -60.0)),
+        "el": reversal(-67.0, "leak reversal potential", (-90.0, -40.0)),
+        "area": area(1.0, ui_max=10.0),
+        **temperature(),
     }
     states = {
         "v": State(-65.0, "mV", "membrane potential"),
