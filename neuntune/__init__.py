@@ -11,6 +11,8 @@ Quick start::
     res = nt.simulate(c, t_stop=100.0, dt=0.001, method="rk4")
 """
 
+from typing import Any
+
 from . import analysis, presets
 from .circuit import Circuit
 from .errors import PresetError, SimulationError
@@ -70,6 +72,16 @@ from .sweep import ScanResult, scan
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> Any:
+    # the dashboard loads Panel: only on first use, so `import neuntune` stays light
+    if name == "Tuner":
+        from .ui import Tuner
+
+        return Tuner
+    raise AttributeError(f"module 'neuntune' has no attribute {name!r}")
+
+
 __all__ = [
     "AMPA",
     "AMPA_NMDA_STP",
@@ -115,6 +127,7 @@ __all__ = [
     "Stimulus",
     "Synapse",
     "TsodyksMarkram",
+    "Tuner",
     "VoltageClamp",
     "analysis",
     "coupling_coefficient",

@@ -1,5 +1,6 @@
 """Command line: run, validate, list and export presets; print the preset schema.
 
+    neuntune serve [PRESET] [--port 5006] [--address 127.0.0.1]   the live tuner
     neuntune presets                          bundled presets with descriptions
     neuntune validate FILE [FILE ...]         check preset files, naming the first problem
     neuntune run [PRESET] [--set gj.g=2nS] [--t-stop 50] [--out traces.csv|.npz|.json]
@@ -130,6 +131,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.out:
         _write_traces(result, args.out)
         print(f"traces written to {args.out}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .ui.server import serve
+
+    try:
+        serve(args.preset, port=args.port, address=args.address, show=args.show)
+    except KeyboardInterrupt:
+        print("stopped")
     return 0
 
 
@@ -370,6 +381,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--precision", help="float64 or float32 (default: the preset's)")
     run.add_argument("--out", help="write every trace to a .csv, .npz or .json file")
     run.set_defaults(handler=_run)
+    serving = commands.add_parser("serve", help="open the live tuner in the browser")
+    serving.add_argument(
+        "preset", nargs="?", default=presets.DEFAULT, help=f"name or file ({presets.DEFAULT})"
+    )
+    serving.add_argument("--port", type=int, default=5006, help="port (default 5006)")
+    serving.add_argument(
+        "--address", default="127.0.0.1",
+        help="interface to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for all)",
+    )  # fmt: skip
+    serving.add_argument("--show", action="store_true", help="open a browser tab")
+    serving.set_defaults(handler=_serve)
     listing = commands.add_parser("presets", help="list the bundled presets")
     listing.set_defaults(handler=_presets)
     validate = commands.add_parser("validate", help="check preset files")

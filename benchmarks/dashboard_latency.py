@@ -1,0 +1,124 @@
+"""Dashboard latency: slider change → next animation frame after the plot's data changed.
+
+Serves the tuner on the default circuit (HH gap-junction pair, 200 ms at dt 0.01,
+rk4), opens it in Debian's Chromium, focuses the gap-junction conductance slider
+and presses ArrowRight/ArrowLeft alternately.  For each key press the page
+records the keydown event's timestamp and, once the voltage trace's
+ColumnDataSource has received new data, the time of the next animation frame;
+the difference is one sample.  Prints min/median/p95 and writes every sample to
+benchmarks/results/dashboard_latency.json.  Target: p95 ≤ 100 ms.
+
+    python benchmarks/dashboard_latency.py [--samples 40] [--compare-panel-debounce]
+
+``--compare-panel-debounce`` repeats the measurement with Panel's default 50 ms
+server-side debounce restored on the tuning sliders, for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+from playwright.sync_api import sync_playwright
+
+from neuntune.ui.testing import launch_chromium, open_tuner, running_server
+from neuntune.ui.view import TuningSlider, css_class
+
+RESULTS = Path(__file__).parent / "results" / "dashboard_latency.json"
+WARM_UP = 3  # first presses pay for lazy JS paths; not counted
+PAUSE = 0.4  # s between presses: each starts from an idle server (metrics done)
+
+HOOK_JS = """() => {
+    const lat = window.__ntLatency = {start: null, samples: []};
+    window.addEventListener("keydown", (e) => { lat.start = e.timeStamp; }, true);
+    const source = window.Bokeh.documents[0].get_model_by_name("v:a");
+    source.properties.data.change.connect(() => {
+        if (lat.start === null) return;
+        const start = lat.start;
+        lat.start = null;
+        requestAnimationFrame(() => lat.samples.push(performance.now() - start));
+    });
+}"""
+
+
+def measure(url: str, samples: int) -> list[float]:
+    """Latencies (ms) of ``samples`` key presses on the conductance slider."""
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            _, page, _ = open_tuner(browser, url)
+            page.evaluate(HOOK_JS)
+            handle = page.locator(f".{css_class('gj.g')} .noUi-handle")
+            handle.focus()
+            for i in range(WARM_UP + samples):
+                page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+                page.wait_for_function(
+                    "(n) => window.__ntLatency.samples.length > n", arg=i, timeout=20_000
+                )
+                time.sleep(PAUSE)
+            return page.evaluate("() => window.__ntLatency.samples")[WARM_UP:]
+        finally:
+            browser.close()
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    data = np.asarray(values)
+    return {
+        "n": len(values),
+        "min_ms": round(float(data.min()), 1),
+        "median_ms": round(float(np.median(data)), 1),
+        "p95_ms": round(float(np.percentile(data, 95)), 1),
+        "max_ms": round(float(data.max()), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=40, help="key presses measured (≥ 30)")
+    parser.add_argument(
+        "--compare-panel-debounce",
+        action="store_true",
+        help="also measure with Panel's default 50 ms debounce on the sliders",
+    )
+    args = parser.parse_args()
+    if args.samples < 30:
+        parser.error("--samples: at least 30, for a meaningful p95")
+    runs = {"tuning_slider": ("", TuningSlider._debounce)}
+    if args.compare_panel_debounce:
+        setup = "import neuntune.ui.view as v; v.TuningSlider._debounce = 50"
+        runs["panel_default_debounce"] = (setup, 50)
+    report: dict = {
+        "what": "keydown on the gj.g slider -> next animation frame after v:a data changed",
+        "circuit": "hh_gap_pair, 200 ms at dt 0.01 ms, rk4",
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{platform.python_implementation()} {platform.python_version()}",
+    }
+    for name, (setup, debounce) in runs.items():
+        load = os.getloadavg()[0]  # the machine is shared: latency depends on its load
+        with running_server(setup) as url:
+            values = measure(url, args.samples)
+        stats = summary(values)
+        report[name] = {
+            "server_debounce_ms": debounce,
+            "load_average_1min": [round(load, 2), round(os.getloadavg()[0], 2)],
+            **stats,
+            "samples_ms": [round(v, 1) for v in values],
+        }
+        print(
+            f"{name} (server debounce {debounce} ms): n={stats['n']} min {stats['min_ms']} ms, "
+            f"median {stats['median_ms']} ms, p95 {stats['p95_ms']} ms"
+        )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""One control per circuit parameter, generated from the model's declaration.
+
+A :class:`Control` is a view-model: it knows the parameter's path, unit, doc and
+ranges, and exposes two numbers a view binds widgets to — ``entry`` (the value
+in display units, for a numeric input) and ``position`` (where a slider sits:
+the display value, or its log10 for ``scale="log"``).  It holds no truth of
+its own: a change of either is proposed to its owner (the tuner model), which
+validates it against the declaration and echoes the accepted value back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import param
+
+from ..models.base import Parameter
+
+#: Unit spellings for labels (declarations use ASCII).
+PRETTY_UNITS = {
+    "uF/cm2": "µF/cm²",
+    "mS/cm2": "mS/cm²",
+    "cm2": "cm²",
+    "uA": "µA",
+    "uF": "µF",
+    "degC": "°C",
+    "1": "",
+}
+
+#: Absolute conductances (mS) are shown with the prefix that suits their size.
+_CONDUCTANCE_PREFIXES = (("nS", 1e6), ("µS", 1e3), ("mS", 1.0))
+
+#: Steps across a slider's range (the slider moves in this many increments).
+SLIDER_STEPS = 1000
+
+
+@dataclass(frozen=True)
+class Display:
+    """How a value is shown: unit label and factor from the declared unit."""
+
+    unit: str
+    factor: float = 1.0
+
+
+def display_for(declared_unit: str, typical: float | None) -> Display:
+    """Display unit for a parameter: mS conductances get nS/µS/mS by magnitude."""
+    if declared_unit == "mS":
+        size = abs(typical or 0.0)
+        for unit, factor in _CONDUCTANCE_PREFIXES:
+            if size * factor < 1000:
+                return Display(unit, factor)
+        return Display("mS", 1.0)
+    return Display(PRETTY_UNITS.get(declared_unit, declared_unit))
+
+
+def slider_range(decl: Parameter) -> tuple[float, float] | None:
+    """The declared ``ui_range``, else the hard bounds, else a span around the default.
+
+    None for a nullable parameter without a range (e.g. a gate's initial value,
+    whose default "steady state" a slider cannot show): it gets a numeric entry only.
+    """
+    if decl.ui_range is not None:
+        return float(decl.ui_range[0]), float(decl.ui_range[1])
+    if decl.minimum is not None and decl.maximum is not None:
+        return float(decl.minimum), float(decl.maximum)
+    if decl.default is None:
+        return None
+    # No declared range: span the default's magnitude on either side, e.g. v0 = −65 mV
+    # gives −130…0 mV; a zero default gets ±1 in its unit.
+    span = abs(decl.default) or 1.0
+    return decl.default - span, decl.default + span
+
+
+class Control(param.Parameterized):
+    """Widgets' view of one parameter: ``entry`` in display units and a slider ``position``."""
+
+    entry = param.Number(default=None, allow_None=True, doc="value in display units")
+    position = param.Number(default=0.0, doc="slider position (log10 of the value if log scale)")
+
+    def __init__(
+        self,
+        path: str,
+        decl: Parameter,
+        value: float | None,
+        propose: Callable[[str, float | None, bool], None],
+    ) -> None:
+        super().__init__(name=path)
+        self.path = path
+        self.decl = decl
+        self.display = display_for(decl.unit, decl.default if decl.default else value)
+        self.log = decl.scale == "log"
+        self._propose = propose
+        self._echoing = False
+        label = path.rsplit(".", 1)[1]
+        unit = f" ({self.display.unit})" if self.display.unit else ""
+        self.label = f"{label}{unit}"
+        self.param.entry.label = self.label
+        self.param.entry.doc = decl.doc
+        self.param.entry.allow_None = decl.nullable
+        bounds = slider_range(decl)
+        self.has_slider = bounds is not None
+        if bounds is not None:
+            low, high = (b * self.display.factor for b in bounds)
+            if self.log:
+                # A log slider cannot reach 0 or below: start at the smallest positive end.
+                low = max(low, high * 1e-6) if low <= 0 else low
+                low, high = math.log10(low), math.log10(high)
+            self.param.position.bounds = (low, high)
+            self.param.position.step = (high - low) / SLIDER_STEPS
+        self.param.position.label = self.label
+        self.param.position.doc = decl.doc
+        self.echo(value)
+        self.param.watch(self._entry_changed, "entry")
+        self.param.watch(self._position_changed, "position")
+
+    def echo(self, value: float | None, entry: bool = True) -> None:
+        """Show ``value`` (declared units) in the widgets without proposing it again;
+        ``entry=False`` leaves the numeric entry as it is (while a slider moves)."""
+        shown = None if value is None else value * self.display.factor
+        updates: dict[str, float | None] = {}
+        # Skip changes below the widgets' resolution: echoing log10(10**p) back to a
+        # slider being dragged would nudge its handle under the user's pointer.
+        if entry and (
+            shown is None or self.entry is None or not math.isclose(shown, self.entry, rel_tol=1e-9)
+        ):
+            updates["entry"] = shown
+        if self.has_slider and value is not None:
+            position = self._to_position(value)
+            if abs(position - self.position) > self.param.position.step / 2:
+                updates["position"] = position
+        self._echoing = True
+        try:
+            self.param.update(updates)
+        finally:
+            self._echoing = False
+
+    def _to_position(self, value: float) -> float:
+        shown = value * self.display.factor
+        low, high = self.param.position.bounds
+        if self.log:
+            shown = math.log10(shown) if shown > 0 else low
+        return min(max(shown, low), high)
+
+    def _entry_changed(self, event: param.parameterized.Event) -> None:
+        if self._echoing:
+            return
+        value = None if event.new is None else event.new / self.display.factor
+        self._propose(self.path, value, True)
+
+    def _position_changed(self, event: param.parameterized.Event) -> None:
+        if self._echoing:
+            return
+        shown = 10.0**event.new if self.log else event.new
+        self._propose(self.path, shown / self.display.factor, False)

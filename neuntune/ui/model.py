@@ -1,0 +1,617 @@
+"""The tuner's state, independent of any UI toolkit (this module never imports panel).
+
+:class:`TunerModel` owns one copy of a circuit, the run settings, the latest good
+result (full resolution, for CSV export) with its browser-sized traces and
+metrics, an undo history and the values to reset to.  Simulations run on the
+model's own worker thread, one per model, so each browser session computes
+independently and the UI thread never waits on numba; finished runs are handed
+to ``dispatch`` so a view can apply them on its own event loop.
+
+Latest wins: a request supersedes every earlier one.  A queued request that has
+been superseded never starts, a long run that has been superseded is cancelled,
+and a result older than one already shown is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from io import StringIO
+from typing import Any
+
+import numpy as np
+import param
+
+from .. import library, presets
+from ..circuit import Circuit
+from ..engine.methods import METHODS
+from ..errors import SimulationError
+from ..models.base import initial_parameter
+from ..simulate import CancelledError, Result, check_run, simulate
+from . import _analysis
+from .controls import Control
+from .decimate import minmax_decimate
+
+log = logging.getLogger(__name__)
+
+#: Longest run the dashboard starts (steps): about a second or two for a small circuit,
+#: so dragging stays live.  Longer requests are refused with a note.
+MAX_STEPS = 5_000_000
+#: Most samples kept per trace in memory (and in the CSV); longer runs record every k-th step.
+MAX_SAMPLES = 200_001
+#: A run still going after this long (s) is stopped, whatever else happens.
+MAX_SECONDS = 20.0
+#: A superseded run is cancelled once it has taken this long (s); shorter ones finish
+#: and are shown, so a continuous drag still redraws instead of cancelling every run.
+SUPERSEDED_AFTER = 0.25
+#: Runs longer than this (steps) report progress, so they can be cancelled or stopped.
+CHUNKED_AFTER = 100_000
+#: How long (s) the values must rest after a run before its metrics are computed.
+METRICS_AFTER = 0.1
+#: Undo steps kept.
+HISTORY = 200
+#: Run-setting keys used in history snapshots and by :meth:`TunerModel.reset`.
+RUN_SETTINGS = ("t_stop", "dt", "method")
+
+
+@dataclass(frozen=True)
+class TraceSpec:
+    """A plotted trace: ``key`` in :attr:`TunerModel.traces`, plot ``group``
+    ("v", "I" or "gate"), legend ``label``, ``unit`` and the cell it belongs to."""
+
+    key: str
+    group: str
+    label: str
+    unit: str
+    cell: str = ""
+
+
+@dataclass
+class Outcome:
+    """What one run produced, carried from the worker to the UI thread."""
+
+    generation: int
+    result: Result | None = None
+    traces: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    error: str = ""
+    note: str = ""
+    status: str = ""
+
+
+def trace_specs(circuit: Circuit) -> list[TraceSpec]:
+    """Every trace the plots show, derived from the circuit's declarations."""
+    specs = []
+    for cell, neuron in circuit.neurons.items():
+        if neuron.resolved().voltage:
+            specs.append(TraceSpec(f"v:{cell}", "v", cell, "mV", cell))
+            specs.append(TraceSpec(f"spikes:{cell}", "v", cell, "ms", cell))
+    for name, conn in circuit.connections.items():
+        # One current per connection, into its post cell; a junction's current into the
+        # pre cell (I_pre) is in the CSV, but every extra line costs each redraw.
+        specs.append(TraceSpec(f"I:{name}", "I", f"{name} → {conn.post}", "µA"))
+        for var, state in conn.synapse.resolved().states.items():
+            unit = "" if state.unit == "1" else state.unit
+            specs.append(TraceSpec(f"state:{name}.{var}", "gate", f"{name}.{var}", unit))
+    return specs
+
+
+def browser_traces(
+    result: Result, specs: list[TraceSpec], points: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each spec's (x, y), min/max-decimated to about ``points`` samples, as float32
+    (half the bytes over the websocket; far more precision than a pixel needs)."""
+    t = result.t
+    out = {}
+    for spec in specs:
+        kind, _, name = spec.key.partition(":")
+        if kind == "spikes":
+            times = result.spikes[name]
+            x, y = times, np.interp(times, t, result.v[name])
+        else:
+            if kind == "v":
+                trace = result.v[name]
+            elif kind == "I":
+                trace = result.current[name]
+            else:
+                element, _, var = name.rpartition(".")
+                trace = result.state[element][var]
+            x, y = minmax_decimate(t, trace, points)
+        out[spec.key] = (x.astype(np.float32), y.astype(np.float32))
+    return out
+
+
+def resolve_circuit(circuit: Circuit | str | None) -> Circuit:
+    """A circuit from a Circuit, a preset (bundled name or file), or None (the HH
+    gap-junction pair).  A bad preset raises :class:`~neuntune.PresetError`."""
+    if circuit is None:
+        return library.hh_gap_pair()
+    if isinstance(circuit, str):
+        return presets.load(circuit).circuit
+    if not isinstance(circuit, Circuit):
+        raise TypeError(f"expected a Circuit, a preset name or None, got {circuit!r}")
+    return circuit
+
+
+def warm_up(circuit: Circuit, method: str = "rk4", dt: float = 0.01) -> None:
+    """Compile (or load from the disk cache) every kernel the tuner needs for ``circuit``:
+    the run itself and the coupling-coefficient protocol."""
+    simulate(circuit, 10 * dt, dt, method, record="v")
+    _analysis.coupling_coefficients(circuit)
+
+
+class TunerModel(param.Parameterized):
+    """A circuit being tuned: values, run settings, results, undo history and defaults.
+
+    Example::
+
+        m = TunerModel(library.hh_gap_pair())
+        m.set("gj.g", 0.003)          # validated; starts a run on the worker thread
+        m.wait()
+        m.result.spikes["a"], m.metrics["cells"]["a"]
+        m.undo()                      # back to g = 0.002
+
+    ``dispatch(fn)`` decides where finished runs are applied (``fn()`` runs the update);
+    the default applies them at once, on the worker thread.  A view replaces it to
+    apply them on its event loop, in the order dispatched.
+    """
+
+    # No bounds here: an impossible value is refused by request_run with a message the
+    # page shows, rather than by param with an exception the user never sees.
+    t_stop = param.Number(default=200.0, label="t_stop (ms)", doc="length of the run")
+    dt = param.Number(default=0.01, label="dt (ms)", doc="integration step")
+    method = param.Selector(default="rk4", objects=list(METHODS), doc="integration method")
+    points = param.Integer(
+        default=2000, bounds=(100, 20000), doc="samples per plotted line sent to the browser"
+    )
+
+    result = param.ClassSelector(
+        class_=Result, default=None, allow_None=True, doc="latest good run, full resolution"
+    )
+    traces = param.Dict(default={}, doc="browser-sized traces of `result`, by TraceSpec key")
+    ghost = param.Dict(default={}, doc="traces shown before the current change began")
+    metrics = param.Dict(default={}, doc="spike counts, rates, coupling and synchrony")
+    error = param.String(default="", doc="why the last request produced no new result")
+    note = param.String(default="", doc="what the shown result leaves out (e.g. decimation)")
+    status = param.String(default="", doc="what the shown result is: run length, step, method")
+    busy = param.Boolean(default=False, doc="a requested run has not been shown yet")
+    can_undo = param.Boolean(default=False, doc="there is a change to undo")
+
+    def __init__(
+        self,
+        circuit: Circuit,
+        *,
+        dispatch: Callable[[Callable[[], None]], None] | None = None,
+        **params: Any,
+    ) -> None:
+        if not isinstance(circuit, Circuit):
+            raise TypeError(f"TunerModel: expected a Circuit, got {circuit!r}")
+        super().__init__(**params)
+        self.param.update(traces={}, ghost={}, metrics={})
+        self.circuit = circuit.copy()  # this model's own: other sessions never see its values
+        self.dispatch = dispatch or (lambda fn: fn())
+        self.specs = trace_specs(self.circuit)
+        self.controls: dict[str, Control] = {
+            path: self._make_control(path) for path in self.circuit.parameters()
+        }
+        self._settings = self._run_settings()
+        self._defaults = self._snapshot()
+        self._history: list[dict[str, dict[str, Any]]] = []
+        self._open: str | None = None  # key of the change being made (a slider drag)
+        self._restoring = False
+        self._requested = 0  # generation of the newest request (written by the UI thread only)
+        self._delivered = 0  # generation of the newest outcome applied
+        self._compiled_methods: set[str] = set()
+        self._shown_status = ""
+        self._coupling = _analysis.CouplingResult()  # CC from the newest finished protocol
+        self._executor: ThreadPoolExecutor | None = None
+        self._future: Future | None = None
+        self._closed = False
+        self._wake = threading.Event()  # set by each request; interrupts the metrics wait
+        self.param.watch(self._settings_changed, list(RUN_SETTINGS))
+
+    # ------------------------------------------------------------------ structure
+    def _make_control(self, path: str) -> Control:
+        _, model, name = self.circuit.resolve(path)
+        return Control(path, model.parameter_table()[name], model.get(name), self._propose)
+
+    def groups(self) -> list[tuple[str, str, list[str], list[str]]]:
+        """Per element: (name, title, parameter paths, initial-value paths)."""
+        out = []
+        for name in self.circuit:
+            model = self.circuit.element(name)
+            kind = type(model).__name__
+            if name in self.circuit.neurons:
+                title = f"cell {name} · {kind}"
+            elif name in self.circuit.connections:
+                conn = self.circuit.connections[name]
+                title = f"{name} · {kind} {conn.pre} → {conn.post}"
+            else:
+                title = f"{name} · {kind} into {self.circuit.stimuli[name].target}"
+            initial = {initial_parameter(s) for s in model.states}
+            paths = [f"{name}.{p}" for p in model.parameter_table()]
+            out.append(
+                (
+                    name,
+                    title,
+                    [p for p in paths if p.rsplit(".", 1)[1] not in initial],
+                    [p for p in paths if p.rsplit(".", 1)[1] in initial],
+                )
+            )
+        return out
+
+    # --------------------------------------------------------------------- values
+    def get(self, path: str) -> float | None:
+        """Current value at ``path`` (declared unit)."""
+        return self.circuit.get(path)
+
+    def set(self, path: str, value: float | None) -> None:
+        """Set ``path`` to ``value`` as one undoable change and re-run.
+
+        Raises ``KeyError``, ``TypeError`` or ``ValueError`` (naming the allowed
+        range) without changing anything.
+        """
+        self._apply(path, value, final=True)
+
+    def checkpoint(self) -> None:
+        """End the change being made: the next change is a new undo step (a slider
+        drag is one step from press to release)."""
+        if self._open in self.controls:
+            self.controls[self._open].echo(self.circuit.get(self._open))
+        self._open = None
+
+    def _propose(self, path: str, value: float | None, final: bool) -> None:
+        """A control's value from a widget: applied, or refused with a message."""
+        try:
+            self._apply(path, value, final)
+        except (TypeError, ValueError) as exc:
+            self.controls[path].echo(self.circuit.get(path))
+            self.error = str(exc)
+
+    def _apply(self, path: str, value: float | None, final: bool) -> None:
+        _, model, name = self.circuit.resolve(path)
+        checked = model.parameter_table()[name].validate(path, value)
+        changed = checked != self.circuit.get(path)
+        if changed:
+            self._begin(path)
+            self.circuit.set(path, checked)
+        # While a slider moves only it shows the value (updating the entry too would
+        # cost the browser a re-render per step); the entry follows on release.
+        self.controls[path].echo(checked, entry=final)
+        if final:
+            self._open = None
+        if changed:
+            self.request_run()
+
+    def _run_settings(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in RUN_SETTINGS}
+
+    def _settings_changed(self, *events: param.parameterized.Event) -> None:
+        if self._restoring:
+            return
+        self._begin("run." + ",".join(e.name for e in events))
+        self._settings = self._run_settings()
+        self._open = None  # typed or picked, never dragged: each change is its own step
+        self.request_run()
+
+    # -------------------------------------------------------------- undo / reset
+    def _snapshot(self) -> dict[str, dict[str, Any]]:
+        return {
+            "values": {path: self.circuit.get(path) for path in self.controls},
+            "run": dict(self._settings),
+        }
+
+    def _begin(self, key: str) -> None:
+        """Record the state before a change to ``key``, unless it continues the open one."""
+        if key == self._open:
+            return
+        self._history.append(self._snapshot())
+        del self._history[:-HISTORY]
+        self._open = key
+        # The ghost shows the last run before this change, for comparison while tuning.
+        self.param.update(ghost=self.traces, can_undo=True)
+
+    def _restore(self, snapshot: dict[str, dict[str, Any]]) -> None:
+        self._restoring = True
+        try:
+            for path, value in snapshot["values"].items():
+                self.circuit.set(path, value)
+                self.controls[path].echo(value)
+            self.param.update(snapshot["run"])
+            self._settings = dict(snapshot["run"])
+        finally:
+            self._restoring = False
+        self._open = None
+        self.request_run()
+
+    def undo(self) -> bool:
+        """Step back one change (a whole slider drag is one); False if there is none."""
+        if not self._history:
+            return False
+        snapshot = self._history.pop()
+        self.param.update(ghost=self.traces, can_undo=bool(self._history))
+        self._restore(snapshot)
+        return True
+
+    def reset(self, path: str | None = None) -> None:
+        """Return ``path`` (a parameter path or "t_stop", "dt", "method"), or everything
+        if None, to the value the tuner started with.  Undoable."""
+        if path is None:
+            if self._snapshot() != self._defaults:
+                self._begin("reset")
+                self._restore(self._defaults)
+        elif path in RUN_SETTINGS:
+            setattr(self, path, self._defaults["run"][path])
+        else:
+            self.set(path, self._defaults["values"][path])
+
+    def default(self, path: str) -> Any:
+        """The value ``path`` had when the tuner started."""
+        if path in RUN_SETTINGS:
+            return self._defaults["run"][path]
+        return self._defaults["values"][path]
+
+    # ------------------------------------------------------------------- running
+    def request_run(self) -> None:
+        """Simulate the current values on the worker thread (superseding older requests).
+
+        Settings the budget cannot afford are refused here, with a message in
+        ``error``; the last good result stays.
+        """
+        self._requested += 1
+        generation = self._requested
+        try:
+            t_stop, dt, _, n_steps = check_run(self.t_stop, self.dt)
+        except (TypeError, ValueError) as exc:
+            self._refuse(generation, str(exc))
+            return
+        if n_steps > MAX_STEPS:
+            self._refuse(
+                generation,
+                f"Not run: t_stop/dt = {n_steps:,} steps is over the dashboard's budget of "
+                f"{MAX_STEPS:,} steps per run. Shorten t_stop or raise dt "
+                f"(e.g. dt = {math.ceil(1000 * t_stop / MAX_STEPS) / 1000:g} ms); "
+                "the plot shows the last run.",
+            )
+            return
+        record_every = max(1, math.ceil(n_steps / (MAX_SAMPLES - 1)))
+        job = partial(
+            self._job,
+            generation,
+            self.circuit.copy(),
+            t_stop,
+            dt,
+            self.method,
+            record_every,
+            self.points,
+        )
+        if self.method not in self._compiled_methods:
+            self.status = f"Running with {self.method} (its first run compiles for a few seconds)…"
+        self.busy = True
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="neuntune-tuner")
+        self._future = self._executor.submit(job)
+        self._wake.set()  # a worker waiting to compute metrics: they are superseded
+
+    def _refuse(self, generation: int, message: str) -> None:
+        # Outcomes still in flight are older than this refusal: they must not hide it.
+        self._delivered = generation
+        self.param.update(error=message, busy=False)
+
+    def _job(
+        self,
+        generation: int,
+        circuit: Circuit,
+        t_stop: float,
+        dt: float,
+        method: str,
+        record_every: int,
+        points: int,
+    ) -> None:
+        """Worker thread: run and hand the result over; then, once the values rest, the
+        metrics (the coupling protocol takes longer than the run)."""
+        if generation != self._requested or self._closed:
+            return  # superseded while queued
+        first_call: list[float] = []  # when the kernel first reported progress
+
+        def cancel(_fraction: float) -> bool:
+            # Timed from the first progress report, i.e. once the kernels are compiled:
+            # a first-use compile takes seconds but is not the run's fault.
+            now = time.monotonic()
+            if not first_call:
+                first_call.append(now)
+            elapsed = now - first_call[0]
+            superseded = generation != self._requested and elapsed > SUPERSEDED_AFTER
+            return self._closed or superseded or elapsed > MAX_SECONDS
+
+        try:
+            outcome = self._compute(
+                generation, circuit, t_stop, dt, method, record_every, points, cancel
+            )
+        except CancelledError:
+            if generation != self._requested or self._closed:
+                return
+            outcome = Outcome(
+                generation,
+                error=f"Stopped: the run took longer than {MAX_SECONDS:g} s. "
+                "Shorten t_stop or raise dt; the plot shows the last run.",
+            )
+        except SimulationError as exc:
+            outcome = Outcome(generation, error=f"{exc} The plot shows the last good run.")
+        except (TypeError, ValueError) as exc:
+            outcome = Outcome(generation, error=str(exc))
+        except Exception as exc:  # a bug must not kill the session's worker silently
+            log.exception("tuner run failed")
+            outcome = Outcome(generation, error=f"Internal error ({type(exc).__name__}: {exc}).")
+        else:
+            self._compiled_methods.add(method)
+        self.dispatch(partial(self._deliver, outcome))
+        if outcome.error:
+            return
+        # Metrics wait until the values have rested a moment: while the slider moves
+        # they would be superseded anyway, and their work (and the GIL it holds)
+        # would slow the UI thread sending the plot and the browser drawing it.
+        self._wake.clear()
+        if generation == self._requested:
+            self._wake.wait(METRICS_AFTER)
+        if generation == self._requested and not self._closed:
+            self._measure(generation, circuit, outcome.result)
+
+    def _measure(self, generation: int, circuit: Circuit, result: Result) -> None:
+        """Worker thread, after the plot: metrics, in a second update.
+
+        The coupling protocol runs only for the newest values: when a newer request
+        arrives it is abandoned and the metrics keep the last CC, marked as being
+        re-measured.
+        """
+        coupling, measured = self._coupling, True
+        if _analysis.electrical_connections(circuit):
+            try:
+                coupling = _analysis.coupling_coefficients(
+                    circuit, cancelled=lambda: self._closed or generation != self._requested
+                )
+            except CancelledError:
+                coupling, measured = self._coupling, False
+            except Exception:
+                log.exception("tuner coupling protocol failed")
+                coupling = _analysis.CouplingResult(notes=["CC: internal error (see server log)"])
+        metrics = self._metrics(circuit, result, coupling, measured)
+        self.dispatch(
+            partial(self._deliver_metrics, generation, metrics, coupling if measured else None)
+        )
+
+    def _compute(
+        self,
+        generation: int,
+        circuit: Circuit,
+        t_stop: float,
+        dt: float,
+        method: str,
+        record_every: int,
+        points: int,
+        cancel: Callable[[float], bool],
+    ) -> Outcome:
+        # Short runs go to the kernel in one call: with a progress callback it would
+        # stop every 2000 steps to take the GIL back, and each time wait for the UI
+        # thread.  Only runs long enough to need cancelling pay for that.
+        progress = cancel if math.ceil(t_stop / dt) > CHUNKED_AFTER else None
+        result = simulate(circuit, t_stop, dt, method, record_every=record_every, progress=progress)
+        traces = browser_traces(result, self.specs, points)
+        note = ""
+        if record_every > 1:
+            note = (
+                f"Long run: {len(result.t):,} samples kept per trace (1 step in {record_every}, "
+                f"{record_every * dt:g} ms apart) for plots and CSV; spikes are still located "
+                "at every step."
+            )
+        # No timing in the status: text that changed on every run would cost a page update.
+        status = f"{t_stop:g} ms at dt {dt:g} ms ({method})"
+        return Outcome(generation, result, traces, note=note, status=status)
+
+    @staticmethod
+    def _metrics(
+        circuit: Circuit, result: Result, coupling: _analysis.CouplingResult, measured: bool
+    ) -> dict[str, Any]:
+        """Metrics of ``result``; CC comes from ``coupling``, which was ``measured`` on
+        this run's values or is the previous measurement while a new one is under way."""
+        junctions = {}
+        for name in _analysis.electrical_connections(circuit):
+            conn = circuit.connections[name]
+            passive = _analysis.passive_cc(circuit, name)
+            junctions[name] = {
+                "pre": conn.pre,
+                "post": conn.post,
+                "cc_forward": coupling.cc.get((conn.pre, conn.post)),
+                "cc_backward": coupling.cc.get((conn.post, conn.pre)),
+                "passive_forward": passive[0],
+                "passive_backward": passive[1],
+                "cc_measured": measured,
+            }
+        return {
+            "cells": {
+                cell: {"spikes": n, "rate": rate}
+                for cell, (n, rate) in _analysis.spike_counts(result).items()
+            },
+            "pairs": {
+                pair: {"r": r, "mean_abs_dv": dv}
+                for pair, (r, dv) in _analysis.synchrony(result).items()
+            },
+            "junctions": junctions,
+            "notes": sorted(set(coupling.notes)),
+        }
+
+    def _deliver(self, outcome: Outcome) -> None:
+        """Apply a finished run (on the UI thread when a view dispatches it)."""
+        if outcome.generation <= self._delivered:
+            return  # something newer is already shown
+        self._delivered = outcome.generation
+        updates: dict[str, Any] = {"busy": outcome.generation != self._requested}
+        if outcome.error:
+            updates.update(error=outcome.error, status=self._shown_status)
+        else:
+            self._shown_status = outcome.status
+            updates.update(
+                result=outcome.result,
+                traces=outcome.traces,
+                error="",
+                note=outcome.note,
+                status=outcome.status,
+            )
+        self.param.update(updates)
+
+    def _deliver_metrics(
+        self,
+        generation: int,
+        metrics: dict[str, Any],
+        coupling: _analysis.CouplingResult | None,
+    ) -> None:
+        """Show the metrics of run ``generation`` if that run is the one shown."""
+        if generation != self._delivered:
+            return
+        if coupling is not None:
+            self._coupling = coupling
+        self.metrics = metrics
+
+    def wait(self, timeout: float | None = 60.0) -> bool:
+        """Block until the latest requested run has finished; False on timeout."""
+        future = self._future
+        if future is None:
+            return True
+        try:
+            future.result(timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def close(self) -> None:
+        """Stop the worker thread: running work is cancelled, queued work dropped."""
+        self._closed = True
+        self._wake.set()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # -------------------------------------------------------------------- export
+    def csv(self) -> str:
+        """The latest good run at full resolution as CSV, units in the header."""
+        if self.result is None:
+            return ""
+        columns = self.result.columns()
+        units = {"t": "ms", **self.result.units}
+        header = ",".join(
+            f"{name} ({units[name]})" if units.get(name, "1") != "1" else name for name in columns
+        )
+        buffer = StringIO()
+        np.savetxt(
+            buffer,
+            np.column_stack(list(columns.values())),
+            delimiter=",",
+            header=header,
+            comments="",
+            fmt="%.10g",
+        )
+        return buffer.getvalue()

@@ -1,0 +1,118 @@
+"""Drive the served tuner from a real browser: shared by tests/browser and benchmarks.
+
+``running_server()`` starts :func:`neuntune.ui.server.serve` in a subprocess on a
+free port and yields its URL; ``launch_chromium()`` starts Debian's Chromium
+through Playwright (no downloaded browsers).  Playwright is imported by the
+caller, so this module loads without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+#: Debian's Chromium, and the flags it needs as root in a container.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+#: True once trace ``name`` (a ColumnDataSource name such as "v:a") holds data.
+HAS_DATA_JS = """(name) => {
+    const doc = window.Bokeh && window.Bokeh.documents[0];
+    const source = doc && doc.get_model_by_name(name);
+    return Boolean(source && source.data.x && source.data.x.length > 0);
+}"""
+
+#: A trace's plotted data as plain arrays.
+TRACE_JS = """(name) => {
+    const source = window.Bokeh.documents[0].get_model_by_name(name);
+    return {x: Array.from(source.data.x), y: Array.from(source.data.y)};
+}"""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(setup: str = "", timeout: float = 180.0) -> Iterator[str]:
+    """Serve the default tuner in a subprocess; yield its URL once it answers.
+
+    ``setup`` is Python run in the server process before :func:`serve` (e.g. to
+    change a class attribute for a comparison).  The server is stopped on exit.
+    """
+    port = free_port()
+    code = f"{setup}\nfrom neuntune.ui.server import serve\nserve(port={port})\n"
+    # Append mode: the server writes at the end whatever position we read from.
+    with tempfile.TemporaryFile("a+") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT, text=True
+        )
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"the tuner server exited:\n{log.read()}")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the tuner server did not answer at {url}")
+                # Ready once it has printed its URL and accepts connections; an HTTP GET
+                # here would open a Bokeh session (and a simulation) nobody looks at.
+                log.seek(0)
+                if url in log.read():
+                    with (
+                        contextlib.suppress(OSError),
+                        socket.create_connection(("127.0.0.1", port), timeout=5),
+                    ):
+                        break
+                time.sleep(0.25)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's Chromium via Playwright; a missing browser is an error, never a skip."""
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(
+            f"{CHROMIUM} not found: install Debian's chromium (tools/test.sh does); "
+            "Playwright's own browser downloads are not used"
+        )
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def open_tuner(browser: Any, url: str, timeout: float = 120.0) -> tuple[Any, Any, dict]:
+    """A new context and page showing the tuner's first run.
+
+    Returns (context, page, log) where ``log`` collects console messages
+    ("console"), uncaught errors ("errors") and every requested URL ("requests").
+    """
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    page = context.new_page()
+    log: dict[str, list] = {"console": [], "errors": [], "requests": []}
+    page.on("console", lambda m: log["console"].append((m.type, m.text)))
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    page.on("request", lambda r: log["requests"].append(r.url))
+    page.goto(url)
+    page.wait_for_function(HAS_DATA_JS, arg="v:a", timeout=timeout * 1000)
+    return context, page, log
+
+
+def trace(page: Any, name: str) -> dict[str, list[float]]:
+    """The plotted (x, y) of trace ``name`` as the browser holds it."""
+    return page.evaluate(TRACE_JS, name)
