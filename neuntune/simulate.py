@@ -125,6 +125,7 @@ class Raw:
     """What a kernel run produced, for every batch member."""
 
     rec: np.ndarray  # (n_rec, n_records, batch)
+    n_steps: int  # samples are every record_every steps, and at the last step
     rec_rows: np.ndarray
     spikes: list[list[np.ndarray]]  # [member][cell]
     events: list[list[tuple[np.ndarray, np.ndarray]]]  # [member][logged connection]
@@ -186,7 +187,7 @@ def run_kernel(
     layout, plan, F = compiled.layout, compiled.plan, compiled.dtype
     X, P, D = arrays.X, arrays.P, arrays.D
     batch = X.shape[1]
-    n_records = n_steps // record_every + 1
+    n_records = n_steps // record_every + 1 + (n_steps % record_every > 0)  # + the last step
     limit = MAX_RECORD_BYTES if max_bytes is None else max_bytes
     need = len(rec_rows) * n_records * batch * np.dtype(F).itemsize
     if need > limit:
@@ -202,7 +203,7 @@ def run_kernel(
                for k in plan.boundaries]  # fmt: skip
     longest = max((float(np.max(d)) for d in delays), default=0.0)
     buf = buffers(compiled, batch, n_records, len(rec_rows), int(longest / dt) + 2 * HEADROOM + 8)
-    buf["rec_pos"][1] = record_every
+    buf["rec_pos"][1:] = record_every, n_steps
     if sources is None:  # no spikes from the spike sources (e.g. while finding rest)
         n_streams = len(plan.streams)
         sources = (np.zeros(1, F), np.zeros(n_streams, np.int64), np.zeros(n_streams, np.int64))
@@ -211,7 +212,9 @@ def run_kernel(
     spikes: list[list[list[np.ndarray]]] = [[[] for _ in layout.neurons] for _ in range(batch)]
     events: list[list[list[np.ndarray]]] = [[[] for _ in plan.logged] for _ in range(batch)]
     done = 0
-    chunk = n_steps if progress is None else max(1, min(n_steps, 2000))
+    # with a progress callback, stop about 50 times a run (never more often than every
+    # 2000 steps): often enough to report and cancel, rarely enough to cost nothing
+    chunk = n_steps if progress is None else min(n_steps, max(2000, n_steps // 50))
     S = pack(compiled, X, P, D)
     while done < n_steps:
         todo = min(chunk, n_steps - done)
@@ -239,6 +242,7 @@ def run_kernel(
             raise CancelledError(f"cancelled at t = {done * dt:g} ms")
     return Raw(
         rec=buf["REC"],
+        n_steps=n_steps,
         rec_rows=rec_rows,
         spikes=[[_cat(s, F) for s in member] for member in spikes],
         events=[[_cat(e, F) for e in member] for member in events],
@@ -546,8 +550,8 @@ def make_result(
 ) -> Result:
     """The :class:`Result` of batch member ``member``."""
     layout = compiled.layout
-    n_records = raw.rec.shape[1]
-    t = np.arange(n_records, dtype=np.float64) * (dt * record_every)
+    steps = np.minimum(np.arange(raw.rec.shape[1]) * record_every, raw.n_steps)
+    t = steps.astype(np.float64) * dt
     v: dict[str, np.ndarray] = {}
     state: dict[str, dict[str, np.ndarray]] = {}
     current: dict[str, np.ndarray] = {}

@@ -85,3 +85,13 @@ def test_spikes_are_found_at_full_resolution_when_recording_is_decimated(hh_pair
     assert len(sparse.t) == 61 and sparse.t[-1] == pytest.approx(60.0)
     np.testing.assert_array_equal(sparse.spikes["a"], full.spikes["a"])
     np.testing.assert_array_equal(sparse.v["a"], full.v["a"][::1000])
+
+
+def test_the_last_step_is_recorded_even_when_record_every_does_not_divide_it(hh_pair):
+    full = nt.simulate(hh_pair, 10.05, 0.01)
+    sparse = nt.simulate(hh_pair, 10.05, 0.01, record_every=100)
+    np.testing.assert_allclose(
+        sparse.t, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 10.05]
+    )
+    np.testing.assert_array_equal(sparse.v["a"][:-1], full.v["a"][::100])
+    assert sparse.v["a"][-1] == full.v["a"][-1]

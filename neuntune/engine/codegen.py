@@ -870,7 +870,8 @@ def ipow{n}(x):
 
     def _record_block(self, indent: str, first: bool = False) -> list[str]:
         """Record all batch members: the initial sample (``first``), else every
-        ``rec_every`` steps, counted down in ``rec_pos[1]`` (no division per step)."""
+        ``rec_every`` steps, counted down in ``rec_pos[1]`` (no division per step),
+        and at the run's last step (``rec_pos[2]`` steps in all) whatever the count."""
         layout = self.layout
         packed = not self.plan.events
         if first:
@@ -883,7 +884,7 @@ def ipow{n}(x):
         else:
             lines = [
                 "countdown -= 1",
-                "if countdown == 0:",
+                "if countdown == 0 or step0 + it + 1 == rec_pos[2]:",
                 "    countdown = rec_every",
                 "    r = rec_pos[0]",
                 "    tn = t0 + F(it + 1) * dt",

@@ -137,7 +137,7 @@ def buffers(
     queues = len(plan.event_connections) + len(plan.boundaries)
     return dict(
         REC=np.zeros((n_rec, n_records, batch), F),
-        rec_pos=np.zeros(2, np.int64),
+        rec_pos=np.zeros(3, np.int64),  # next sample, steps to it, steps in the run
         SPK_T=np.zeros((batch, n_cells, SPIKE_CAP), F),
         SPK_N=np.zeros((batch, n_cells), np.int64),
         ARMED=np.ones((batch, len(plan.watchers)), np.bool_),
