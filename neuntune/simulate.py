@@ -22,6 +22,9 @@ from .errors import SimulationError
 #: Largest recording ``simulate`` allocates unless told otherwise (bytes).
 MAX_RECORD_BYTES = 2 * 1024**3
 
+#: Most members one kernel call integrates (larger batches are split into chunks).
+CHUNK_MEMBERS = 64
+
 #: How long ``init="rest"`` may integrate without stimuli before giving up (ms).
 REST_T_MAX = 5000.0
 
@@ -124,7 +127,7 @@ def _record_rows(compiled: Compiled, record: Iterable[str] | str | None) -> np.n
 class Raw:
     """What a kernel run produced, for every batch member."""
 
-    rec: np.ndarray  # (n_rec, n_records, batch)
+    rec: np.ndarray  # (batch, n_rec, n_records)
     n_steps: int  # samples are every record_every steps, and at the last step
     rec_rows: np.ndarray
     spikes: list[list[np.ndarray]]  # [member][cell]
@@ -295,7 +298,7 @@ def _blow_up(compiled: Compiled, X: np.ndarray, t: float, dt: float) -> Simulati
     where = f" (batch member {member})" if X.shape[1] > 1 else ""
     suggested = dt / 4
     return SimulationError(
-        f"the simulation blew up: {variable} became {X[row, member]} at t ≈ {t:g} ms{where}. "
+        f"the simulation blew up: {variable} was {X[row, member]} by t = {t:g} ms{where}. "
         f"The step dt = {dt:g} ms may be too large for these parameters; try dt = {suggested:g} ms "
         f"(or check for extreme parameter values)",
         t,
@@ -469,17 +472,18 @@ def run_batch(
     progress: Callable[[float], bool | None] | None = None,
     max_bytes: int | None = None,
 ) -> list[Raw]:
-    """Run the members (columns of ``P``) in contiguous chunks, one thread each.
+    """Run the members (columns of ``P``) in contiguous chunks on ``workers`` threads.
 
-    Chunk sizes are multiples of the SIMD width where possible, so each thread does
-    about as many vector iterations as the others; the kernel releases the GIL.
-    Returns one :class:`Raw` per chunk, in member order.
+    Chunk sizes are multiples of the SIMD width where possible, so threads do about
+    as many vector iterations each; chunks hold at most CHUNK_MEMBERS members, so a
+    chunk's arrays stay in cache while the kernel sweeps them every step.  The
+    kernel releases the GIL.  Returns one :class:`Raw` per chunk, in member order.
     """
     batch = P.shape[1]
     workers = workers or os.cpu_count() or 1
     width = 8 if compiled.plan.precision == "float32" else 4  # AVX2 lanes per register
     vectors = -(-batch // width)
-    n_chunks = max(1, min(workers, vectors))
+    n_chunks = max(1, min(vectors, max(workers, -(-batch // CHUNK_MEMBERS))))
     edges = [0, *(min(batch, round(vectors * k / n_chunks) * width) for k in range(1, n_chunks))]
     chunks = [(lo, hi) for lo, hi in itertools.pairwise([*edges, batch]) if hi > lo]
     done = np.zeros(len(chunks))
@@ -501,7 +505,7 @@ def run_batch(
 
     if len(chunks) == 1:
         return [run(0, *chunks[0])]
-    with ThreadPoolExecutor(len(chunks)) as pool:
+    with ThreadPoolExecutor(min(workers, len(chunks))) as pool:
         futures = [pool.submit(run, i, lo, hi) for i, (lo, hi) in enumerate(chunks)]
         return [f.result() for f in futures]
 
@@ -550,7 +554,7 @@ def make_result(
 ) -> Result:
     """The :class:`Result` of batch member ``member``."""
     layout = compiled.layout
-    steps = np.minimum(np.arange(raw.rec.shape[1]) * record_every, raw.n_steps)
+    steps = np.minimum(np.arange(raw.rec.shape[2]) * record_every, raw.n_steps)
     t = steps.astype(np.float64) * dt
     v: dict[str, np.ndarray] = {}
     state: dict[str, dict[str, np.ndarray]] = {}
@@ -559,7 +563,7 @@ def make_result(
     voltages = {(s.name, s.definition.voltage) for s in layout.neurons}
     for j, idx in enumerate(raw.rec_rows):
         rec = layout.recordables[idx]
-        trace = raw.rec[j, :, member]
+        trace = raw.rec[member, j]
         units[f"{rec.element}.{rec.variable}"] = rec.unit
         if rec.state_row >= 0:
             state.setdefault(rec.element, {})[rec.variable] = trace

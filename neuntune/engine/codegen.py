@@ -41,6 +41,8 @@ HEADROOM = 8
 END_OF_STEP = 1.0 - 2.0**-20
 #: ... and one at its start (just after it).
 START_OF_STEP = 2.0**-20
+#: The fast kernel looks for NaN/inf every this many steps.
+NAN_CHECK = 32
 #: Batch members per block of the fast kernel's packed layout (a multiple of every
 #: SIMD width in use: 4 or 8 float64, 8 or 16 float32).
 LANES = 8
@@ -899,7 +901,7 @@ def ipow{n}(x):
         lines += self._outputs_block("        ")
         lines += [
             "        for j in range(rec_idx.shape[0]):",
-            "            REC[j, r, b] = tmp[rec_idx[j]]",
+            "            REC[b, j, r] = tmp[rec_idx[j]]",
             "    rec_pos[0] = r + 1",
         ]
         return [indent + line for line in lines]
@@ -971,8 +973,20 @@ def ipow{n}(x):
         lines.append(f"    tmp = np.empty({max(len(layout.recordables), 1)}, F)")
         lines += self._record_block("    ", first=True)
         lines.append("    countdown = rec_pos[1]")
+        # the fullest spike buffer, tracked as spikes are written: one comparison a
+        # step instead of a pass over every member and cell
+        lines += [
+            "    spk_top = 0",
+            "    for b in range(B):",
+            "        for j in range(SPK_N.shape[1]):",
+            "            spk_top = max(spk_top, SPK_N[b, j])",
+        ]
         lines.append("    for it in range(n_steps):")
-        lines += self._capacity_check("        ")
+        lines += [
+            f"        if spk_top > SPK_T.shape[2] - {HEADROOM}:",
+            "            rec_pos[1] = countdown",
+            f"            return it, {FLUSH}",
+        ]
         lines.append("        t = t0 + F(it) * dt")
         lines.append("        tn = t0 + F(it + 1) * dt")
         lines.append("        for blk in range(nblk):")
@@ -990,13 +1004,21 @@ def ipow{n}(x):
             body.append(f"S[o + {(rows['scratch'] + 2 * i + 1) * LANES} + j] = s0_k{r}")
         body += [f"S[o + {r * LANES} + j] = x{r}" for r in range(layout.n_states)]
         lines += ["                " + line for line in body]
+        if layout.n_states:
+            # a NaN or inf persists, so checking every NAN_CHECK steps (and at the
+            # end) finds every blow-up at a cost that does not grow with the batch
+            total = " + ".join(f"S[o + {r * LANES} + j]" for r in range(layout.n_states))
+            lines += [
+                f"        if (step0 + it + 1) % {NAN_CHECK} == 0 or it == n_steps - 1:",
+                "            for b in range(B):",
+                f"                o = (b // {LANES}) * {block}",
+                f"                j = b % {LANES}",
+                f"                if not math.isfinite({total}):",
+                f"                    return it + 1, {NONFINITE}",
+            ]
         lines.append("        for b in range(B):")
         lines.append(f"            o = (b // {LANES}) * {block}")
         lines.append(f"            j = b % {LANES}")
-        if layout.n_states:
-            total = " + ".join(f"S[o + {r * LANES} + j]" for r in range(layout.n_states))
-            lines.append(f"            if not math.isfinite({total}):")
-            lines.append(f"                return it + 1, {NONFINITE}")
         for w in self.plan.watchers:
             slot = layout.neurons[w.neuron]
             row = slot.states[slot.definition.voltage]
@@ -1010,6 +1032,7 @@ def ipow{n}(x):
                 f"                SPK_T[b, {w.neuron}, s] = "
                 f"t + crossing(vo, slope, vn, {w.threshold}, dt)",
                 f"                SPK_N[b, {w.neuron}] = s + 1",
+                "                spk_top = max(spk_top, s + 1)",
             ]
         lines += self._record_block("        ")
         lines.append("    rec_pos[1] = countdown")

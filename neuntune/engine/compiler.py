@@ -136,7 +136,7 @@ def buffers(
     n_logged = max((len(names) for _, names in plan.logged), default=0)
     queues = len(plan.event_connections) + len(plan.boundaries)
     return dict(
-        REC=np.zeros((n_rec, n_records, batch), F),
+        REC=np.zeros((batch, n_rec, n_records), F),  # each member's traces contiguous
         rec_pos=np.zeros(3, np.int64),  # next sample, steps to it, steps in the run
         SPK_T=np.zeros((batch, n_cells, SPIKE_CAP), F),
         SPK_N=np.zeros((batch, n_cells), np.int64),

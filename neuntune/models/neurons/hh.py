@@ -35,9 +35,10 @@ class HH(Neuron):
         "h": State("ah/(ah + bh)", "1", "sodium inactivation"),
         "n": State("an/(an + bn)", "1", "potassium activation"),
     }
-    # The rates are written to cost two exponentials and one division per cell:
-    # βm, αh and βn are powers of w = e^(−(v+65)/720) (720 = lcm of 18, 20, 80), and
-    # αm, αn, βh share em = e^(−(v+40)/10) and one reciprocal of their denominators.
+    # The rates are written to cost one exponential and one division per cell: every
+    # exponential is a power of w = e^(−(v+65)/720) (720 = lcm of 10, 18, 20, 80):
+    # βm, αh, βn use w^40, w^36, w^9, and em = e^(−(v+40)/10) = e^2.5·w^72, which αm,
+    # αn and βh share with one reciprocal of their denominators.
     # The 0/0 of αm at v = −40 and of αn at v = −55 is removed by replacing numerator
     # and denominator with their limit form (ratio 10) within 1e-6 mV.  Reciprocals of
     # parameters depend on nothing else, so they are computed once per run, not per step.
@@ -50,12 +51,13 @@ class HH(Neuron):
         w4 = w2*w2
         w8 = w4*w4
         w32 = (w8*w8)*(w8*w8)
+        w64 = w32*w32
         bm = 4*w32*w8
         ah = 0.07*w32*w4
         bn = 0.125*w8*w
         near_m = abs(v + 40) < 1e-6
         near_n = abs(v + 55) < 1e-6
-        em = exp(-(v + 40)/10)
+        em = 12.182493960703473*w64*w8
         qm = where(near_m, 1, 1 - em)
         qn = where(near_n, 1, 1 - em*0.22313016014842982)
         qh = 1 + em*1.6487212707001282
