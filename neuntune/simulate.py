@@ -16,7 +16,14 @@ import numpy as np
 
 from .circuit import Circuit
 from .engine.codegen import CROWDED, GROW, HEADROOM, NONFINITE, OK
-from .engine.compiler import Compiled, buffers, compile_circuit, pack, unpack_states
+from .engine.compiler import (
+    Compiled,
+    buffers,
+    compile_circuit,
+    kernel_for,
+    pack,
+    unpack_states,
+)
 from .errors import SimulationError
 
 #: Largest recording ``simulate`` allocates unless told otherwise (bytes).
@@ -219,9 +226,10 @@ def run_kernel(
     # 2000 steps): often enough to report and cancel, rarely enough to cost nothing
     chunk = n_steps if progress is None else min(n_steps, max(2000, n_steps // 50))
     S = pack(compiled, X, P, D)
+    kernel = kernel_for(compiled, batch)
     while done < n_steps:
         todo = min(chunk, n_steps - done)
-        steps, status = compiled.module.kernel(
+        steps, status = kernel(
             X, P, D, S, F(done * dt), F(dt), todo, done, record_every, buf["REC"],
             buf["rec_pos"], rec_rows, buf["SPK_T"], buf["SPK_N"], arrays.armed, buf["QT"],
             buf["QH"], buf["QN"], src_t, src_ptr, src_end, buf["LOG_T"], buf["LOG_V"], buf["LOG_N"],

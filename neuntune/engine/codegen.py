@@ -226,6 +226,7 @@ class Plan:
     sources: list[int] = field(default_factory=list)  # spike-source cells
     streams: list[int] = field(default_factory=list)  # spike-source cell read by each stream
     packed: dict[str, int] = field(default_factory=dict)  # fast kernel's row offsets
+    single_order: list[int] = field(default_factory=list)  # kernel1's state positions
 
 
 class Generator:
@@ -651,7 +652,11 @@ class Generator:
             self._rhs_source(),
             self._setup_source(),
             self._rearm_source(),
-            self._event_kernel_source() if self.plan.events else self._fast_kernel_source(),
+            *(
+                [self._event_kernel_source()]
+                if self.plan.events
+                else [self._fast_kernel_source(), self._fast_kernel_source(single=True)]
+            ),
         ]
         return "\n".join(body + self.render.constant_lines() + [""] + functions) + "\n"
 
@@ -870,7 +875,7 @@ def ipow{n}(x):
         "           LOG_T, LOG_V, LOG_N):"
     )
 
-    def _record_block(self, indent: str, first: bool = False) -> list[str]:
+    def _record_block(self, indent: str, first: bool = False, single: bool = False) -> list[str]:
         """Record all batch members: the initial sample (``first``), else every
         ``rec_every`` steps, counted down in ``rec_pos[1]`` (no division per step),
         and at the run's last step (``rec_pos[2]`` steps in all) whatever the count."""
@@ -894,7 +899,7 @@ def ipow{n}(x):
             ]
         needed = self._used(self._outputs_block(""))
         if packed:
-            lines += self._member("        ", needed)
+            lines += self._member("        ", needed, single)
         else:
             lines += [f"        {name} = {name.upper()}[b]" for name in needed]
             lines += [f"        x{r} = X{r}[b]" for r in range(layout.n_states)]
@@ -947,31 +952,79 @@ def ipow{n}(x):
     def _voltage_rows(self) -> list[int]:
         return [s.states[s.definition.voltage] for s in self.layout.neurons if s.states]
 
-    def _load_packed(self, name: str) -> str:
-        """``p12 = S[...]``: one parameter or derived value of lane j in block offset o."""
-        rows = self.packed_rows()
-        start = rows["params"] if name[0] == "p" else rows["derived"]
-        return f"{name} = S[o + {(start + int(name[1:])) * LANES} + j]"
+    def single_order(self) -> list[int]:
+        """Where each state row sits in the single-member kernel's array: the same
+        state of cells (and synapses) of one model side by side (v of a, v of b, m of
+        a, ...), so LLVM's SLP vectoriser packs their identical arithmetic together."""
+        groups: dict[tuple[str, str], list[int]] = {}
+        for slot in self.layout.slots():
+            for state, row in slot.states.items():
+                groups.setdefault((slot.definition.key, state), []).append(row)
+        order = [row for rows in groups.values() for row in rows]
+        position = [0] * len(order)
+        for place, row in enumerate(order):
+            position[row] = place
+        return position
 
-    def _member(self, indent: str, needed: list[str]) -> list[str]:
+    def _addresser(self, single: bool) -> Callable[[str, int], str]:
+        """``at(kind, index)``: the S element holding a state ("x"), parameter ("p"),
+        derived value ("d") or scratch row ("s") of lane j in block o (or of the one
+        member, in the single-member kernel)."""
+        rows = self.packed_rows()
+        start = {"x": 0, "p": rows["params"], "d": rows["derived"], "s": rows["scratch"]}
+        order = self.single_order()
+
+        def at(kind: str, index: int) -> str:
+            if kind == "x":
+                row = order[index] if single else index
+            else:
+                row = start[kind] + index
+            return f"S[{row}]" if single else f"S[o + {row * LANES} + j]"
+
+        return at
+
+    def _member(self, indent: str, needed: list[str], single: bool) -> list[str]:
         """Load member ``b``'s states and the ``needed`` parameters from S."""
         rows, layout = self.packed_rows(), self.layout
-        lines = [f"o = (b // {LANES}) * {rows['total'] * LANES}", f"j = b % {LANES}"]
-        lines += [f"x{r} = S[o + {r * LANES} + j]" for r in range(layout.n_states)]
-        lines += [self._load_packed(name) for name in needed]
+        at = self._addresser(single)
+        lines = (
+            [] if single else [f"o = (b // {LANES}) * {rows['total'] * LANES}", f"j = b % {LANES}"]
+        )
+        lines += [f"x{r} = {at('x', r)}" for r in range(layout.n_states)]
+        lines += [f"{name} = {at(name[0], int(name[1:]))}" for name in needed]
         return [indent + line for line in lines]
 
-    def _fast_kernel_source(self) -> str:
+    def _spike(self, w: Watcher, old: str, slope: str, new: str) -> list[str]:
+        """Record member b's spike if watcher ``w``'s voltage crossed its threshold
+        between ``old`` (with ``slope``) at t and ``new`` at t + dt."""
+        return [
+            f"if {old} < {w.threshold} and {new} >= {w.threshold}:",
+            f"    s = SPK_N[b, {w.neuron}]",
+            f"    SPK_T[b, {w.neuron}, s] = t + crossing({old}, {slope}, {new}, {w.threshold}, dt)",
+            f"    SPK_N[b, {w.neuron}] = s + 1",
+            "    spk_top = max(spk_top, s + 1)",
+        ]
+
+    def _fast_kernel_source(self, single: bool = False) -> str:
         """No events: every member in lockstep, the lanes of a block vectorised;
-        spikes are located afterwards from each cell's previous voltage and slope."""
+        spikes are located afterwards from each cell's previous voltage and slope.
+
+        ``single``: ``kernel1``, the same for exactly one member, without the lane
+        loop and with same-model states side by side (see :meth:`single_order`)."""
         layout = self.layout
         rows = self.packed_rows()
         voltage_rows = self._voltage_rows()
         block = rows["total"] * LANES
-        lines = ["@njit(**OPTS)", self._SIGNATURE, "    B = X.shape[1]"]
+        at = self._addresser(single)
+        kernel = "kernel1" if single else "kernel"
+        lines = [
+            "@njit(**OPTS)",
+            self._SIGNATURE.replace("def kernel(", f"def {kernel}("),
+            "    B = X.shape[1]",
+        ]
         lines.append(f"    nblk = (B + {LANES - 1}) // {LANES}")
         lines.append(f"    tmp = np.empty({max(len(layout.recordables), 1)}, F)")
-        lines += self._record_block("    ", first=True)
+        lines += self._record_block("    ", first=True, single=single)
         lines.append("    countdown = rec_pos[1]")
         # the fullest spike buffer, tracked as spikes are written: one comparison a
         # step instead of a pass over every member and cell
@@ -989,52 +1042,53 @@ def ipow{n}(x):
         ]
         lines.append("        t = t0 + F(it) * dt")
         lines.append("        tn = t0 + F(it + 1) * dt")
-        lines.append("        for blk in range(nblk):")
-        lines.append(f"            o = blk * {block}")
-        lines.append(f"            for j in range(min({LANES}, B - blk * {LANES})):")
+        if single:
+            lines.append("        b = 0")
+            indent = "        "
+        else:
+            lines.append("        for blk in range(nblk):")
+            lines.append(f"            o = blk * {block}")
+            lines.append(f"            for j in range(min({LANES}, B - blk * {LANES})):")
+            indent = "                "
         work = [f"v{r} = x{r}" for r in voltage_rows]
         work += self.step("dt", "t")
         work += [f"x{r} = n{r}" for r in range(layout.n_states)]
         work += self._per_step()
-        body = [f"x{r} = S[o + {r * LANES} + j]" for r in range(layout.n_states)]
-        body += [self._load_packed(name) for name in self._used(work)]
+        body = [f"x{r} = {at('x', r)}" for r in range(layout.n_states)]
+        body += [f"{name} = {at(name[0], int(name[1:]))}" for name in self._used(work)]
         body += work
-        for i, r in enumerate(voltage_rows):
-            body.append(f"S[o + {(rows['scratch'] + 2 * i) * LANES} + j] = v{r}")
-            body.append(f"S[o + {(rows['scratch'] + 2 * i + 1) * LANES} + j] = s0_k{r}")
-        body += [f"S[o + {r * LANES} + j] = x{r}" for r in range(layout.n_states)]
-        lines += ["                " + line for line in body]
+        if not single:  # kept for the spike pass over all members below
+            for i, r in enumerate(voltage_rows):
+                body.append(f"{at('s', 2 * i)} = v{r}")
+                body.append(f"{at('s', 2 * i + 1)} = s0_k{r}")
+        body += [f"{at('x', r)} = x{r}" for r in range(layout.n_states)]
+        if single:  # one member: spikes straight from the step's locals
+            for w in self.plan.watchers:
+                cell = layout.neurons[w.neuron]
+                r = cell.states[cell.definition.voltage]
+                body += self._spike(w, f"v{r}", f"s0_k{r}", f"x{r}")
+        lines += [indent + line for line in body]
+        member = [] if single else [f"o = (b // {LANES}) * {block}", f"j = b % {LANES}"]
         if layout.n_states:
             # a NaN or inf persists, so checking every NAN_CHECK steps (and at the
             # end) finds every blow-up at a cost that does not grow with the batch
-            total = " + ".join(f"S[o + {r * LANES} + j]" for r in range(layout.n_states))
+            total = " + ".join(at("x", r) for r in range(layout.n_states))
             lines += [
                 f"        if (step0 + it + 1) % {NAN_CHECK} == 0 or it == n_steps - 1:",
                 "            for b in range(B):",
-                f"                o = (b // {LANES}) * {block}",
-                f"                j = b % {LANES}",
+                *["                " + line for line in member],
                 f"                if not math.isfinite({total}):",
                 f"                    return it + 1, {NONFINITE}",
             ]
-        lines.append("        for b in range(B):")
-        lines.append(f"            o = (b // {LANES}) * {block}")
-        lines.append(f"            j = b % {LANES}")
-        for w in self.plan.watchers:
-            slot = layout.neurons[w.neuron]
-            row = slot.states[slot.definition.voltage]
-            i = voltage_rows.index(row)
-            lines += [
-                f"            vo = S[o + {(rows['scratch'] + 2 * i) * LANES} + j]",
-                f"            vn = S[o + {row * LANES} + j]",
-                f"            if vo < {w.threshold} and vn >= {w.threshold}:",
-                f"                slope = S[o + {(rows['scratch'] + 2 * i + 1) * LANES} + j]",
-                f"                s = SPK_N[b, {w.neuron}]",
-                f"                SPK_T[b, {w.neuron}, s] = "
-                f"t + crossing(vo, slope, vn, {w.threshold}, dt)",
-                f"                SPK_N[b, {w.neuron}] = s + 1",
-                "                spk_top = max(spk_top, s + 1)",
-            ]
-        lines += self._record_block("        ")
+        if not single:
+            lines.append("        for b in range(B):")
+            lines += ["            " + line for line in member]
+            for w in self.plan.watchers:
+                slot = layout.neurons[w.neuron]
+                i = voltage_rows.index(slot.states[slot.definition.voltage])
+                old, slope, new = at("s", 2 * i), at("s", 2 * i + 1), at("x", voltage_rows[i])
+                lines += ["            " + line for line in self._spike(w, old, slope, new)]
+        lines += self._record_block("        ", single=single)
         lines.append("    rec_pos[1] = countdown")
         lines.append(f"    return n_steps, {OK}")
         return "\n\n" + "\n".join(lines) + "\n"
@@ -1170,4 +1224,5 @@ def generate(layout: Layout, method: str, precision: str) -> tuple[str, Plan]:
     source = generator.source()
     if not generator.plan.events:
         generator.plan.packed = generator.packed_rows()
+        generator.plan.single_order = generator.single_order()
     return source, generator.plan

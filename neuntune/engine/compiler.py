@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numba
 import numpy as np
@@ -151,11 +152,18 @@ def buffers(
 
 
 def pack(compiled: Compiled, X: np.ndarray, P: np.ndarray, D: np.ndarray) -> np.ndarray:
-    """The fast kernel's flat [block][row][lane] array holding X, P and D (see codegen)."""
+    """The fast kernels' flat array holding X, P and D (see codegen): [block][row][lane]
+    for a batch, or one member's rows with its states in ``single_order``."""
     rows = compiled.plan.packed
     if not rows:
         return np.zeros(1, compiled.dtype)
     batch = X.shape[1]
+    if batch == 1:
+        packed = np.zeros(rows["total"], compiled.dtype)
+        packed[compiled.plan.single_order] = X[:, 0]
+        packed[rows["params"] : rows["params"] + P.shape[0]] = P[:, 0]
+        packed[rows["derived"] : rows["derived"] + D.shape[0]] = D[:, 0]
+        return packed
     blocks = -(-batch // LANES)
     packed = np.zeros((blocks, rows["total"], LANES), compiled.dtype)
     for start, part in ((0, X), (rows["params"], P), (rows["derived"], D)):
@@ -173,25 +181,49 @@ def unpack_states(compiled: Compiled, S: np.ndarray, X: np.ndarray) -> None:
     if not rows:
         return
     n, batch = X.shape
+    if batch == 1:
+        X[:, 0] = S[compiled.plan.single_order]
+        return
     blocks = -(-batch // LANES)
     states = S.reshape(blocks, rows["total"], LANES)[:, :n, :]
     X[:] = states.transpose(1, 0, 2).reshape(n, blocks * LANES)[:, :batch]
 
 
+def kernel_for(compiled: Compiled, batch: int) -> Any:
+    """The kernel for ``batch`` members: ``kernel1`` for one member of an event-free
+    circuit, else ``kernel``; compiled (or loaded from disk) on first use, with the
+    SLP vectoriser on."""
+    m = compiled.module
+    fn = m.kernel1 if batch == 1 and compiled.plan.packed else m.kernel
+    if not fn.signatures:
+        _compile(compiled, fn, batch)
+    return fn
+
+
 def _warm_up(compiled: Compiled) -> None:
-    """Compile (or load from numba's disk cache) the set-up and the kernel for the
-    types used at run time; ``rhs`` compiles on first use."""
-    layout, F, m = compiled.layout, compiled.dtype, compiled.module
+    """Compile (or load from numba's disk cache) the set-up and the single-member
+    kernel; the batch kernel compiles on first use, ``rhs`` likewise."""
+    layout, F = compiled.layout, compiled.dtype
     P = np.zeros((layout.n_params, 1), F)
     D = np.zeros((layout.n_derived, 1), F)
     X = np.zeros((layout.n_states, 1), F)
+    with _slp_vectorize():
+        compiled.module.setup(X, P, D, np.ones((1, len(compiled.plan.watchers)), np.bool_))
+    kernel_for(compiled, 1)
+
+
+def _compile(compiled: Compiled, fn: Any, batch: int) -> None:
+    """Call ``fn`` once on dummy arrays of ``batch`` members (0 steps) to compile it."""
+    layout, F = compiled.layout, compiled.dtype
+    P = np.zeros((layout.n_params, batch), F)
+    D = np.zeros((layout.n_derived, batch), F)
+    X = np.zeros((layout.n_states, batch), F)
     n_streams = len(compiled.plan.streams)
     with _slp_vectorize():
-        buf = buffers(compiled, 1, 1, 1, 4)
-        m.setup(X, P, D, buf["ARMED"])
-        m.kernel(
-            X, P, D, pack(compiled, X, P, D), F(0.0), F(0.01), 0, 1, 1, buf["REC"], buf["rec_pos"],
-            np.zeros(1, np.int64), buf["SPK_T"], buf["SPK_N"], buf["ARMED"], buf["QT"],
-            buf["QH"], buf["QN"], np.zeros(1, F), np.zeros((1, n_streams), np.int64),
+        buf = buffers(compiled, batch, 1, 1, 4)
+        fn(
+            X, P, D, pack(compiled, X, P, D), F(0.0), F(0.01), 0, 1, 1, buf["REC"],
+            buf["rec_pos"], np.zeros(1, np.int64), buf["SPK_T"], buf["SPK_N"], buf["ARMED"],
+            buf["QT"], buf["QH"], buf["QN"], np.zeros(1, F), np.zeros((batch, n_streams), np.int64),
             np.zeros(n_streams, np.int64), buf["LOG_T"], buf["LOG_V"], buf["LOG_N"],
         )  # fmt: skip
