@@ -1,5 +1,6 @@
 """The Panel view without a browser: widgets per control, in-place plot updates,
-Panel's debounce hook, formatting and the server entry point's argument checks."""
+Panel's debounce hook, presets' run settings and slider hints, rebuilding on a
+preset switch, formatting and the entry point's argument checks."""
 
 import inspect
 
@@ -15,10 +16,10 @@ from neuntune.ui.view import TuningSlider, format_conductance, format_number
 
 @pytest.fixture
 def tuner():
-    t = Tuner()
+    t = Tuner(warm=False)
     assert t.model.wait()
     yield t
-    t.model.close()
+    t.session.close()
 
 
 def test_tuning_sliders_skip_panels_server_debounce() -> None:
@@ -36,15 +37,15 @@ def test_every_control_gets_its_own_widgets(tuner: Tuner) -> None:
     sliders = layout.select(TuningSlider)
     controls = tuner.model.controls.values()
     assert len(sliders) == sum(c.has_slider for c in controls)
-    entries = layout.select(pn.widgets.FloatInput)
+    entries = tuner._panel.sidebar.select(pn.widgets.FloatInput)
     assert len(entries) == len(controls) + 2  # + t_stop and dt
     labels = {s.label for s in sliders}
     assert {"g (µS)", "gna (mS/cm²)", "amplitude (µA)"} <= labels
-    other = Tuner()
+    other = Tuner(warm=False)
     try:
         assert not set(map(id, other.__panel__().select(TuningSlider))) & set(map(id, sliders))
     finally:
-        other.model.close()
+        other.session.close()
 
 
 def test_widgets_and_model_stay_in_step(tuner: Tuner) -> None:
@@ -58,25 +59,26 @@ def test_widgets_and_model_stay_in_step(tuner: Tuner) -> None:
 
 def test_plots_update_in_place(tuner: Tuner) -> None:
     root = pn.panel(tuner).get_root(Document())  # renders without a browser
-    figures = list(tuner._plots.figures)
-    source = tuner._plots.sources["v:b"]
+    figures = list(tuner._panel.plots.figures)
+    source = tuner._panel.plots.sources["v:b"]
     before = source.data["y"].copy()
     tuner.model.set("gj.g", 0.02)
     assert tuner.model.wait()
-    assert tuner._plots.figures == figures and tuner._plots.sources["v:b"] is source
+    plots = tuner._panel.plots
+    assert plots.figures == figures and plots.sources["v:b"] is source
     assert len(source.data["y"]) <= 2002 and (source.data["y"][: len(before)] != before).any()
-    ghost = tuner._plots.ghosts["v:b"]
+    ghost = plots.ghosts["v:b"]
     assert list(ghost.data["y"]) == list(before), "the previous run stays as a ghost"
     assert root is not None
 
 
 def test_a_rtm_circuit_gets_a_gate_plot() -> None:
-    t = Tuner(library.rtm_continuous())
+    t = Tuner(library.rtm_continuous(), warm=False)
     try:
-        assert [f.name for f in t._plots.figures] == ["figure:v", "figure:I", "figure:gate"]
+        assert [f.name for f in t._panel.plots.figures] == ["figure:v", "figure:I", "figure:gate"]
         assert t.model.controls["syn.g"].label == "g (mS)"
     finally:
-        t.model.close()
+        t.session.close()
 
 
 def test_formatting() -> None:
@@ -88,13 +90,55 @@ def test_formatting() -> None:
 
 
 def test_tuner_accepts_names_and_rejects_nonsense() -> None:
-    t = Tuner("hh_chain", t_stop=50.0)
+    t = Tuner("hh_chain", t_stop=50.0, warm=False)
     try:
         assert isinstance(t.model, TunerModel) and t.model.t_stop == 50.0
-        assert "s23.g" in t.model.controls
+        assert t.model.dt == 0.001, "the preset's own step"
+        assert "s23.g" in t.model.controls and t.session.preset_name == "hh_chain"
     finally:
-        t.model.close()
+        t.session.close()
     with pytest.raises(PresetError, match="hh_gap_pair"):  # names the bundled presets
         Tuner("nope")
     with pytest.raises(TypeError, match="expected a Circuit"):
         Tuner(42)
+
+
+def test_a_preset_brings_its_run_settings_and_slider_hints() -> None:
+    t = Tuner("bmtool_ampa_nmda_stp", warm=False)
+    try:
+        m = t.model
+        assert (m.t_stop, m.dt, m.method) == (600.0, 0.025, "rk4")
+        g = m.controls["syn.g"]  # hint: nS, 0.1…10, log (declared in mS)
+        assert g.label == "g (nS)" and g.log and g.entry == pytest.approx(1.0)
+        assert g.param.position.bounds == pytest.approx((-1.0, 1.0))
+        assert m.controls["syn.Use"].param.position.bounds == (0.0, 1.0)
+        # The hinted parameters come first in their card; the rest fold away.
+        t.__panel__()
+        sliders = [s.label for s in t._panel.sidebar.select(TuningSlider)]
+        assert sliders[:7] == [
+            "g (nS)",
+            "initW",
+            "Use",
+            "Dep (ms)",
+            "Fac (ms)",
+            "tau_d_AMPA (ms)",
+            "NMDA_ratio",
+        ]
+        # The clamp current is plotted (EPSCs negative, as an amplifier records them).
+        assert "I:post.clamp" in t._panel.plots.sources
+    finally:
+        t.session.close()
+
+
+def test_opening_another_preset_rebuilds_controls_plots_and_tabs(tuner: Tuner) -> None:
+    tuner.__panel__()
+    old_model, old_sidebar = tuner.model, tuner._sidebar_box.objects[0]
+    tuner.session.preset_name = "rtm_continuous"
+    assert tuner.model is not old_model and tuner.model.circuit.connections.keys() == {"syn"}
+    assert tuner._sidebar_box.objects[0] is not old_sidebar
+    labels = {s.label for s in tuner._sidebar_box.select(TuningSlider)}
+    assert "weight" in labels and "g (µS)" not in labels
+    assert set(tuner._panel.plots.sources) >= {"v:n0", "I:syn", "state:syn.s"}
+    assert tuner.model.wait() and tuner.model.result.t[-1] == pytest.approx(100.0)
+    with pytest.raises(RuntimeError, match="shutdown"):
+        old_model._executor.submit(print)  # the old preset's worker was stopped

@@ -6,6 +6,10 @@ in display units, for a numeric input) and ``position`` (where a slider sits:
 the display value, or its log10 for ``scale="log"``).  It holds no truth of
 its own: a change of either is proposed to its owner (the tuner model), which
 validates it against the declaration and echoes the accepted value back.
+
+A preset's slider hint (:class:`~neuntune.presets.Slider`: unit, range, scale)
+overrides what the declaration suggests: the preset's author knows which range
+matters for that setup (BMTool's g in nS, a clamp's holding level, ...).
 """
 
 from __future__ import annotations
@@ -17,14 +21,25 @@ from dataclasses import dataclass
 import param
 
 from ..models.base import Parameter
+from ..presets import Slider, units
 
 #: Unit spellings for labels (declarations use ASCII).
 PRETTY_UNITS = {
     "uF/cm2": "µF/cm²",
     "mS/cm2": "mS/cm²",
+    "uS/cm2": "µS/cm²",
     "cm2": "cm²",
+    "um2": "µm²",
     "uA": "µA",
     "uF": "µF",
+    "uS": "µS",
+    "uM": "µM",
+    "us": "µs",
+    "MOhm": "MΩ",
+    "GOhm": "GΩ",
+    "kOhm": "kΩ",
+    "1/(mM*ms)": "1/(mM·ms)",
+    "1/(uM*ms)": "1/(µM·ms)",
     "degC": "°C",
     "1": "",
 }
@@ -44,6 +59,11 @@ class Display:
     factor: float = 1.0
 
 
+def pretty_unit(unit: str) -> str:
+    """``unit`` as a label shows it ("uS" -> "µS"; dimensionless -> "")."""
+    return PRETTY_UNITS.get(unit, unit)
+
+
 def display_for(declared_unit: str, typical: float | None) -> Display:
     """Display unit for a parameter: mS conductances get nS/µS/mS by magnitude."""
     if declared_unit == "mS":
@@ -52,7 +72,7 @@ def display_for(declared_unit: str, typical: float | None) -> Display:
             if size * factor < 1000:
                 return Display(unit, factor)
         return Display("mS", 1.0)
-    return Display(PRETTY_UNITS.get(declared_unit, declared_unit))
+    return Display(pretty_unit(declared_unit))
 
 
 def slider_range(decl: Parameter) -> tuple[float, float] | None:
@@ -74,7 +94,11 @@ def slider_range(decl: Parameter) -> tuple[float, float] | None:
 
 
 class Control(param.Parameterized):
-    """Widgets' view of one parameter: ``entry`` in display units and a slider ``position``."""
+    """Widgets' view of one parameter: ``entry`` in display units and a slider ``position``.
+
+    ``hint``, a preset's slider hint for this parameter, sets the display unit, the
+    slider's range and its scale.
+    """
 
     entry = param.Number(default=None, allow_None=True, doc="value in display units")
     position = param.Number(default=0.0, doc="slider position (log10 of the value if log scale)")
@@ -85,12 +109,22 @@ class Control(param.Parameterized):
         decl: Parameter,
         value: float | None,
         propose: Callable[[str, float | None, bool], None],
+        hint: Slider | None = None,
     ) -> None:
         super().__init__(name=path)
         self.path = path
         self.decl = decl
-        self.display = display_for(decl.unit, decl.default if decl.default else value)
-        self.log = decl.scale == "log"
+        shown: tuple[float, float] | None
+        if hint is not None:
+            self.display = Display(pretty_unit(hint.unit), units.convert(1.0, decl.unit, hint.unit))
+            self.log = hint.scale == "log"
+            shown = (hint.low, hint.high)
+        else:
+            self.display = display_for(decl.unit, decl.default if decl.default else value)
+            self.log = decl.scale == "log"
+            bounds = slider_range(decl)
+            factor = self.display.factor
+            shown = None if bounds is None else (bounds[0] * factor, bounds[1] * factor)
         self._propose = propose
         self._echoing = False
         label = path.rsplit(".", 1)[1]
@@ -99,10 +133,9 @@ class Control(param.Parameterized):
         self.param.entry.label = self.label
         self.param.entry.doc = decl.doc
         self.param.entry.allow_None = decl.nullable
-        bounds = slider_range(decl)
-        self.has_slider = bounds is not None
-        if bounds is not None:
-            low, high = (b * self.display.factor for b in bounds)
+        self.has_slider = shown is not None
+        if shown is not None:
+            low, high = shown
             if self.log:
                 # A log slider cannot reach 0 or below: start at the smallest positive end.
                 low = max(low, high * 1e-6) if low <= 0 else low

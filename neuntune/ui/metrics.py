@@ -174,8 +174,8 @@ def coupling_coefficients(
 class SynapseResponse:
     """A response to a train of synaptic events: what the metrics panel shows of it.
 
-    ``kind`` is "PSC" (a clamp current, µA, negative for EPSCs as NEURON's SEClamp
-    reports it) or "PSP" (the post cell's voltage, mV).  ``event`` holds the first
+    ``kind`` is "PSC" (a clamp current, ``unit`` "uA", negative for EPSCs as NEURON's
+    SEClamp reports it) or "PSP" (the post cell's voltage, "mV").  ``event`` holds the first
     event's shape (:func:`neuntune.analysis.event_metrics`: peak, latency, rise,
     decay τ, half-width, charge) and ``train`` the plasticity metrics of the
     per-event ``amplitudes`` (:func:`neuntune.analysis.train_metrics`); a value that
@@ -237,18 +237,26 @@ def clamp_on(circuit: Circuit, cell: str) -> str | None:
     return None
 
 
+def connection_response(circuit: Circuit, result: Result, name: str) -> SynapseResponse | None:
+    """:func:`synapse_response` of chemical connection ``name`` in ``result``: the clamp
+    current of its post cell if clamped, else its voltage; None without events."""
+    times = result.events.get(name, {}).get("t")
+    if times is None or len(times) == 0:
+        return None
+    post = circuit.connections[name].post
+    clamp = clamp_on(circuit, post)
+    if clamp is not None and clamp in result.current:
+        return synapse_response(result.t, result.current[clamp], times, "PSC", "uA")
+    if post in result.v:
+        return synapse_response(result.t, result.v[post], times, "PSP", "mV")
+    return None
+
+
 def synapse_responses(circuit: Circuit, result: Result) -> dict[str, SynapseResponse]:
-    """:func:`synapse_response` of every chemical connection that delivered events in
-    ``result``: the clamp current of its post cell if clamped, else its voltage."""
+    """:func:`connection_response` of every chemical connection that delivered events."""
     out = {}
     for name in chemical_connections(circuit):
-        times = result.events.get(name, {}).get("t")
-        post = circuit.connections[name].post
-        clamp = clamp_on(circuit, post)
-        if times is None or len(times) == 0:
-            continue
-        if clamp is not None and clamp in result.current:
-            out[name] = synapse_response(result.t, result.current[clamp], times, "PSC", "µA")
-        elif post in result.v:
-            out[name] = synapse_response(result.t, result.v[post], times, "PSP", "mV")
+        response = connection_response(circuit, result, name)
+        if response is not None:
+            out[name] = response
     return out

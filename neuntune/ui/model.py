@@ -1,8 +1,9 @@
 """The tuner's state, independent of any UI toolkit (this module never imports panel).
 
-:class:`TunerModel` owns one copy of a circuit, the run settings, the latest good
-result (full resolution, for CSV export) with its browser-sized traces and
-metrics, an undo history and the values to reset to.  Simulations run on the
+:class:`TunerModel` owns one copy of a circuit (with the preset it came from:
+metadata, slider hints, measurements), the run settings, the latest good result
+(full resolution, for CSV export) with its browser-sized traces and metrics, an
+undo history and the values to reset to.  Simulations run on the
 model's own worker thread, one per model, so each browser session computes
 independently and the UI thread never waits on numba; finished runs are handed
 to ``dispatch`` so a view can apply them on its own event loop.
@@ -18,9 +19,9 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from io import StringIO
 from typing import Any
@@ -28,13 +29,15 @@ from typing import Any
 import numpy as np
 import param
 
-from .. import library, presets
+from .. import presets
 from ..circuit import Circuit
 from ..engine.methods import METHODS
 from ..errors import SimulationError
 from ..models.base import initial_parameter
+from ..models.stimuli import VoltageClamp
+from ..presets import Preset, RunSettings
 from ..simulate import CancelledError, Result, check_run, simulate
-from . import _analysis
+from . import metrics as measure
 from .controls import Control
 from .decimate import minmax_decimate
 
@@ -58,6 +61,9 @@ METRICS_AFTER = 0.1
 HISTORY = 200
 #: Run-setting keys used in history snapshots and by :meth:`TunerModel.reset`.
 RUN_SETTINGS = ("t_stop", "dt", "method")
+#: The run a bare circuit (or no preset at all) gets: short enough to redraw while a
+#: slider moves (20 000 steps).  A preset brings its own.
+LIVE_RUN = RunSettings(t_stop=200.0, dt=0.01, method="rk4")
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,11 @@ def trace_specs(circuit: Circuit) -> list[TraceSpec]:
         for var, state in conn.synapse.resolved().states.items():
             unit = "" if state.unit == "1" else state.unit
             specs.append(TraceSpec(f"state:{name}.{var}", "gate", f"{name}.{var}", unit))
+    # A voltage clamp's current is what an experimenter records (other stimuli's
+    # currents are their own settings, and in the CSV).
+    for name, injection in circuit.stimuli.items():
+        if isinstance(injection.stimulus, VoltageClamp):
+            specs.append(TraceSpec(f"I:{name}", "I", f"{name} (clamp)", "µA", injection.target))
     return specs
 
 
@@ -126,35 +137,35 @@ def browser_traces(
     return out
 
 
-def resolve_circuit(circuit: Circuit | str | None) -> Circuit:
-    """A circuit from a Circuit, a preset (bundled name or file), or None (the HH
-    gap-junction pair).  A bad preset raises :class:`~neuntune.PresetError`."""
-    if circuit is None:
-        return library.hh_gap_pair()
-    if isinstance(circuit, str):
-        return presets.load(circuit).circuit
-    if not isinstance(circuit, Circuit):
-        raise TypeError(f"expected a Circuit, a preset name or None, got {circuit!r}")
-    return circuit
-
-
-def warm_up(circuit: Circuit, method: str = "rk4", dt: float = 0.01) -> None:
-    """Compile (or load from the disk cache) every kernel the tuner needs for ``circuit``:
-    the run itself and the coupling-coefficient protocol."""
-    simulate(circuit, 10 * dt, dt, method, record="v")
-    _analysis.coupling_coefficients(circuit)
+def resolve_preset(source: Circuit | Preset | str | None) -> Preset:
+    """What the tuner opens: a preset (a :class:`~neuntune.Preset`, copied, or a bundled
+    name or JSON file, with its own run settings), a bare Circuit (with
+    :data:`LIVE_RUN`), or None: the default preset, the Neun docs' HH gap-junction
+    pair, with :data:`LIVE_RUN`.  A bad preset raises :class:`~neuntune.PresetError`."""
+    if source is None:
+        return replace(presets.load(presets.DEFAULT), run=replace(LIVE_RUN))
+    if isinstance(source, str):
+        return presets.load(source)
+    if isinstance(source, Preset):
+        return source.copy()
+    if not isinstance(source, Circuit):
+        raise TypeError(f"expected a Circuit, a preset (or its name) or None, got {source!r}")
+    return Preset(source.copy(), "circuit", run=replace(LIVE_RUN))
 
 
 class TunerModel(param.Parameterized):
     """A circuit being tuned: values, run settings, results, undo history and defaults.
 
-    Example::
+    ``circuit`` is a :class:`~neuntune.Circuit` or a :class:`~neuntune.Preset` (whose
+    run settings, slider hints and metadata it takes; keyword arguments override the
+    run settings).  Example::
 
         m = TunerModel(library.hh_gap_pair())
         m.set("gj.g", 0.003)          # validated; starts a run on the worker thread
         m.wait()
         m.result.spikes["a"], m.metrics["cells"]["a"]
         m.undo()                      # back to g = 0.002
+        m.to_preset()                 # the current state as a preset
 
     ``dispatch(fn)`` decides where finished runs are applied (``fn()`` runs the update);
     the default applies them at once, on the worker thread.  A view replaces it to
@@ -184,16 +195,24 @@ class TunerModel(param.Parameterized):
 
     def __init__(
         self,
-        circuit: Circuit,
+        circuit: Circuit | Preset,
         *,
         dispatch: Callable[[Callable[[], None]], None] | None = None,
         **params: Any,
     ) -> None:
-        if not isinstance(circuit, Circuit):
-            raise TypeError(f"TunerModel: expected a Circuit, got {circuit!r}")
+        if isinstance(circuit, Preset):
+            preset = circuit.copy()  # this model's own: other sessions never see its values
+            for key in RUN_SETTINGS:
+                params.setdefault(key, getattr(preset.run, key))
+        elif isinstance(circuit, Circuit):
+            preset = Preset(circuit.copy(), "circuit")
+        else:
+            raise TypeError(f"TunerModel: expected a Circuit or a Preset, got {circuit!r}")
         super().__init__(**params)
         self.param.update(traces={}, ghost={}, metrics={})
-        self.circuit = circuit.copy()  # this model's own: other sessions never see its values
+        self.preset = preset  # metadata, hints and measurements; its circuit is the tuned one
+        self.circuit = preset.circuit
+        self.hints = {slider.path: slider for slider in preset.sliders}
         self.dispatch = dispatch or (lambda fn: fn())
         self.specs = trace_specs(self.circuit)
         self.controls: dict[str, Control] = {
@@ -208,7 +227,7 @@ class TunerModel(param.Parameterized):
         self._delivered = 0  # generation of the newest outcome applied
         self._compiled_methods: set[str] = set()
         self._shown_status = ""
-        self._coupling = _analysis.CouplingResult()  # CC from the newest finished protocol
+        self._coupling = measure.CouplingResult()  # CC from the newest finished protocol
         self._executor: ThreadPoolExecutor | None = None
         self._future: Future | None = None
         self._closed = False
@@ -218,7 +237,8 @@ class TunerModel(param.Parameterized):
     # ------------------------------------------------------------------ structure
     def _make_control(self, path: str) -> Control:
         _, model, name = self.circuit.resolve(path)
-        return Control(path, model.parameter_table()[name], model.get(name), self._propose)
+        decl = model.parameter_table()[name]
+        return Control(path, decl, model.get(name), self._propose, self.hints.get(path))
 
     def groups(self) -> list[tuple[str, str, list[str], list[str]]]:
         """Per element: (name, title, parameter paths, initial-value paths)."""
@@ -273,9 +293,28 @@ class TunerModel(param.Parameterized):
             self.controls[path].echo(self.circuit.get(path))
             self.error = str(exc)
 
-    def _apply(self, path: str, value: float | None, final: bool) -> None:
+    def set_many(self, values: Mapping[str, float | None]) -> None:
+        """Set several values as one undoable change (a fit's result, a scan's point)
+        and re-run.  Every value is validated first: if one is refused (``KeyError``,
+        ``TypeError``, ``ValueError``) nothing changes."""
+        checked = {path: self._validate(path, value) for path, value in values.items()}
+        changed = {path: v for path, v in checked.items() if v != self.circuit.get(path)}
+        if not changed:
+            return
+        self._open = None  # never merged into a slider drag that is still open
+        self._begin("set:" + ",".join(changed))
+        for path, value in changed.items():
+            self.circuit.set(path, value)
+            self.controls[path].echo(value)
+        self._open = None
+        self.request_run()
+
+    def _validate(self, path: str, value: float | None) -> float | None:
         _, model, name = self.circuit.resolve(path)
-        checked = model.parameter_table()[name].validate(path, value)
+        return model.parameter_table()[name].validate(path, value)
+
+    def _apply(self, path: str, value: float | None, final: bool) -> None:
+        checked = self._validate(path, value)
         changed = checked != self.circuit.get(path)
         if changed:
             self._begin(path)
@@ -470,16 +509,16 @@ class TunerModel(param.Parameterized):
         re-measured.
         """
         coupling, measured = self._coupling, True
-        if _analysis.electrical_connections(circuit):
+        if measure.electrical_connections(circuit):
             try:
-                coupling = _analysis.coupling_coefficients(
+                coupling = measure.coupling_coefficients(
                     circuit, cancelled=lambda: self._closed or generation != self._requested
                 )
             except CancelledError:
                 coupling, measured = self._coupling, False
             except Exception:
                 log.exception("tuner coupling protocol failed")
-                coupling = _analysis.CouplingResult(notes=["CC: internal error (see server log)"])
+                coupling = measure.CouplingResult(notes=["CC: internal error (see server log)"])
         metrics = self._metrics(circuit, result, coupling, measured)
         self.dispatch(
             partial(self._deliver_metrics, generation, metrics, coupling if measured else None)
@@ -500,7 +539,10 @@ class TunerModel(param.Parameterized):
         # stop every 2000 steps to take the GIL back, and each time wait for the UI
         # thread.  Only runs long enough to need cancelling pay for that.
         progress = cancel if math.ceil(t_stop / dt) > CHUNKED_AFTER else None
-        result = simulate(circuit, t_stop, dt, method, record_every=record_every, progress=progress)
+        result = simulate(
+            circuit, t_stop, dt, method, self.preset.run.precision,
+            record_every=record_every, init=self.preset.run.init, progress=progress,
+        )  # fmt: skip
         traces = browser_traces(result, self.specs, points)
         note = ""
         if record_every > 1:
@@ -515,14 +557,15 @@ class TunerModel(param.Parameterized):
 
     @staticmethod
     def _metrics(
-        circuit: Circuit, result: Result, coupling: _analysis.CouplingResult, measured: bool
+        circuit: Circuit, result: Result, coupling: measure.CouplingResult, measured: bool
     ) -> dict[str, Any]:
         """Metrics of ``result``; CC comes from ``coupling``, which was ``measured`` on
-        this run's values or is the previous measurement while a new one is under way."""
+        this run's values or is the previous measurement while a new one is under way.
+        Chemical connections get their response's PSP/PSC shape and train metrics."""
         junctions = {}
-        for name in _analysis.electrical_connections(circuit):
+        for name in measure.electrical_connections(circuit):
             conn = circuit.connections[name]
-            passive = _analysis.passive_cc(circuit, name)
+            passive = measure.passive_cc(circuit, name)
             junctions[name] = {
                 "pre": conn.pre,
                 "post": conn.post,
@@ -532,17 +575,20 @@ class TunerModel(param.Parameterized):
                 "passive_backward": passive[1],
                 "cc_measured": measured,
             }
+        synapses = measure.synapse_responses(circuit, result)
+        notes = coupling.notes + [f"{name}: {s.note}" for name, s in synapses.items() if s.note]
         return {
             "cells": {
                 cell: {"spikes": n, "rate": rate}
-                for cell, (n, rate) in _analysis.spike_counts(result).items()
+                for cell, (n, rate) in measure.spike_counts(result).items()
             },
             "pairs": {
                 pair: {"r": r, "mean_abs_dv": dv}
-                for pair, (r, dv) in _analysis.synchrony(result).items()
+                for pair, (r, dv) in measure.synchrony(result).items()
             },
             "junctions": junctions,
-            "notes": sorted(set(coupling.notes)),
+            "synapses": synapses,
+            "notes": sorted(set(notes)),
         }
 
     def _deliver(self, outcome: Outcome) -> None:
@@ -568,7 +614,7 @@ class TunerModel(param.Parameterized):
         self,
         generation: int,
         metrics: dict[str, Any],
-        coupling: _analysis.CouplingResult | None,
+        coupling: measure.CouplingResult | None,
     ) -> None:
         """Show the metrics of run ``generation`` if that run is the one shown."""
         if generation != self._delivered:
@@ -596,6 +642,15 @@ class TunerModel(param.Parameterized):
             self._executor.shutdown(wait=False, cancel_futures=True)
 
     # -------------------------------------------------------------------- export
+    def to_preset(self) -> Preset:
+        """The current state as a preset: every value and the run settings, with the
+        metadata, slider hints and measurements of the preset the tuner opened.
+        ``presets.dumps(m.to_preset())`` reopens to the same state."""
+        preset = self.preset.copy()
+        preset.circuit = self.circuit.copy()
+        preset.run = replace(preset.run, t_stop=self.t_stop, dt=self.dt, method=self.method)
+        return preset
+
     def csv(self) -> str:
         """The latest good run at full resolution as CSV, units in the header."""
         if self.result is None:

@@ -1,8 +1,11 @@
 """Bokeh figures for the tuner, built once per view and updated in place.
 
 Every trace has its own ColumnDataSource named after its :class:`TraceSpec` key
-("v:a", "I:gj", ...; ghosts "ghost:v:a"), so an update sends only new columns
-and never rebuilds a figure; the names also let browser tests find the data.
+("v:a", "I:gj", ...; ghosts "ghost:v:a"; a recorded trace "recording:v"), so an
+update sends only new columns and never rebuilds a figure; the names also let
+browser tests find the data.  :class:`XYPlot` does the same for the tabs' plots,
+and :class:`ScanPlot` draws a scan as a line or a heat map whose points can be
+clicked.
 
 Axis ranges are set here, from the data, rather than left to Bokeh's automatic
 ranges, which the browser recomputes after every update and sends back to the
@@ -13,12 +16,26 @@ re-lays out the axes, which costs more than redrawing the lines.
 
 from __future__ import annotations
 
-import numpy as np
-from bokeh.models import ColumnDataSource, HoverTool, Legend, LegendItem, Range1d
-from bokeh.palettes import Category10_10
-from bokeh.plotting import figure
+from collections.abc import Callable
 
+import numpy as np
+from bokeh.models import (
+    ColorBar,
+    ColumnDataSource,
+    HoverTool,
+    Legend,
+    LegendItem,
+    Range1d,
+    Span,
+    TapTool,
+)
+from bokeh.palettes import Category10_10, Viridis256
+from bokeh.plotting import figure
+from bokeh.transform import linear_cmap
+
+from .decimate import minmax_decimate
 from .model import TraceSpec
+from .recording import Recording
 
 _TITLES = {
     "v": ("Membrane voltage", "V (mV)"),
@@ -27,6 +44,7 @@ _TITLES = {
 }
 _TOOLS = "pan,xwheel_zoom,box_zoom,reset,save"
 GHOST_ALPHA = 0.3
+RECORDING_COLOR = "#222222"
 #: Margin around the data in the y direction, as a fraction of its span.
 Y_PADDING = 0.05
 #: A y range is kept while it holds the data and the data fill this fraction of it.
@@ -45,6 +63,8 @@ class TracePlots:
     def __init__(self, specs: list[TraceSpec], height: int = 260) -> None:
         self.sources: dict[str, ColumnDataSource] = {}
         self.ghosts: dict[str, ColumnDataSource] = {}
+        self.recordings: dict[str, ColumnDataSource] = {}  # by group: "v" or "I"
+        self._recording_items: dict[str, LegendItem] = {}  # listed only while shown
         # One shared time axis: panning or zooming one plot moves them all.
         self.x_range = Range1d(0, 1)
         self._t_stop: float | None = None
@@ -122,6 +142,17 @@ class TracePlots:
             )
             legend_items = [LegendItem(label=k, renderers=v) for k, v in items.items()]
             legend_items.append(LegendItem(label="previous", renderers=ghosts))
+            if group in ("v", "I"):
+                # A recorded voltage or current is drawn over the traces of its kind.
+                recording = ColumnDataSource(_empty(), name=f"recording:{group}")
+                self.recordings[group] = recording
+                line = fig.line(
+                    "x", "y", source=recording, color=RECORDING_COLOR, alpha=0.7,
+                    line_width=1.2, line_dash="dashed", name="recording",
+                )  # fmt: skip
+                item = LegendItem(label="recording", renderers=[line], visible=False)
+                self._recording_items[group] = item
+                legend_items.append(item)
             legend = Legend(items=legend_items, click_policy="hide", location="top_left")
             fig.add_layout(legend, "right")
             self.figures.append(fig)
@@ -145,14 +176,31 @@ class TracePlots:
         for fig in self.figures:
             self._fit_y(fig)
 
+    def show_recording(self, recording: Recording | None) -> None:
+        """Draw ``recording`` over the voltage or current traces; None removes it."""
+        group = None if recording is None else {"voltage": "v", "current": "I"}[recording.quantity]
+        for key, source in self.recordings.items():
+            if key == group:
+                x, y = minmax_decimate(recording.t, recording.y, 4000)
+                source.data.update(x=x.astype(np.float32), y=y.astype(np.float32))
+            elif len(source.data["x"]):
+                source.data.update(_empty())
+            self._recording_items[key].visible = key == group
+        for fig in self.figures:
+            self._fit_y(fig)
+
     def _fit_y(self, fig: figure) -> None:
-        """Fit the y range to the lines and ghosts, unless the user has zoomed."""
+        """Fit the y range to the lines, ghosts and recording, unless the user has zoomed."""
+        group = fig.name.partition(":")[2]
         arrays = [
             source.data["y"]
             for key in self._groups[fig.name]
             for source in (self.sources[key], self.ghosts.get(key))
             if source is not None and len(source.data["y"])
         ]
+        recording = self.recordings.get(group)
+        if recording is not None and len(recording.data["y"]):
+            arrays.append(recording.data["y"])
         if not arrays:
             return
         low = float(min(np.min(a) for a in arrays))
@@ -170,3 +218,188 @@ class TracePlots:
             y.update(start=fitted[0], end=fitted[1])
         y.update(reset_start=fitted[0], reset_end=fitted[1])
         self._fitted[fig.name] = fitted
+
+
+TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
+
+
+def small_figure(
+    title: str,
+    x_label: str,
+    y_label: str,
+    *,
+    x_log: bool = False,
+    y_log: bool = False,
+    height: int = 240,
+    **extra,
+) -> figure:
+    """A figure for a tab's plot, with the tuner's tools."""
+    return figure(
+        title=title,
+        height=height,
+        sizing_mode="stretch_width",
+        x_axis_label=x_label,
+        y_axis_label=y_label,
+        x_axis_type="log" if x_log else "linear",
+        y_axis_type="log" if y_log else "linear",
+        tools=TOOLS,
+        **extra,
+    )
+
+
+class XYPlot:
+    """A figure with named series, each a line, markers or both, updated in place.
+
+    ``series`` maps a key to (legend label, glyph: "line", "markers" or "both");
+    each series' source is named ``f"{name}:{key}"`` for browser tests.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        title: str,
+        x_label: str,
+        y_label: str,
+        series: dict[str, tuple[str, str]],
+        *,
+        x_log: bool = False,
+        y_log: bool = False,
+        height: int = 240,
+        dashed: tuple[str, ...] = (),
+    ) -> None:
+        self.figure = small_figure(
+            title, x_label, y_label, x_log=x_log, y_log=y_log, height=height, name=name
+        )
+        self.sources: dict[str, ColumnDataSource] = {}
+        for i, (key, (label, glyph)) in enumerate(series.items()):
+            source = ColumnDataSource(_empty(), name=f"{name}:{key}")
+            self.sources[key] = source
+            color = RECORDING_COLOR if key == "recording" else Category10_10[i % 10]
+            style = {"line_dash": "dashed"} if key in dashed else {}
+            if glyph in ("line", "both"):
+                self.figure.line("x", "y", source=source, color=color, line_width=1.5,
+                                 legend_label=label, **style)  # fmt: skip
+            if glyph in ("markers", "both"):
+                self.figure.scatter("x", "y", source=source, color=color, size=7,
+                                    legend_label=label)  # fmt: skip
+        self.figure.legend.location = "top_right"
+        self.figure.legend.click_policy = "hide"
+        self.figure.add_tools(HoverTool(tooltips=[("x", "@x{0.000 a}"), ("y", "@y{0.0000 a}")]))
+
+    def show(self, key: str, x: np.ndarray | list, y: np.ndarray | list) -> None:
+        """Replace series ``key``'s data."""
+        self.sources[key].data.update(x=np.asarray(x, float), y=np.asarray(y, float))
+
+    def clear(self) -> None:
+        for source in self.sources.values():
+            source.data.update(_empty())
+
+
+class ScanPlot:
+    """A scan's metric: a line over one parameter or a heat map over two.
+
+    Clicking (tapping) a point calls ``on_pick(index)`` with the point's flat index in
+    the scan's grid.  A new figure is made only when the scan's shape or axes change
+    (one parameter or two, linear or log); a new scan of the same kind updates the
+    sources.
+    """
+
+    def __init__(self, on_pick: Callable[[int], None]) -> None:
+        self.on_pick = on_pick
+        self.figure: figure | None = None
+        self.source: ColumnDataSource | None = None
+        self._kind: tuple | None = None
+        self._mapper = None
+
+    def show(
+        self,
+        x: np.ndarray,
+        y: np.ndarray | None,
+        values: np.ndarray,
+        labels: tuple[str, str | None, str],
+        logs: tuple[bool, bool],
+    ) -> figure:
+        """Show ``values`` over ``x`` (and ``y``), in display units; returns the figure."""
+        kind = (y is None, *logs, *labels)
+        if kind != self._kind:
+            self._kind = kind
+            self._build(labels, logs, two=y is not None)
+        flat = np.asarray(values, float).ravel()
+        if y is None:
+            self.source.data = {"x": x, "y": flat, "index": np.arange(flat.size)}
+        else:
+            xs, ys = np.meshgrid(x, y, indexing="ij")
+            left, right = _edges(x, logs[0])
+            bottom, top = _edges(y, logs[1])
+            lefts, bottoms = np.meshgrid(left, bottom, indexing="ij")
+            rights, tops = np.meshgrid(right, top, indexing="ij")
+            self.source.data = {
+                "x": xs.ravel(), "y": ys.ravel(), "value": flat,
+                "left": lefts.ravel(), "right": rights.ravel(),
+                "bottom": bottoms.ravel(), "top": tops.ravel(),
+                "index": np.arange(flat.size),
+            }  # fmt: skip
+            finite = flat[np.isfinite(flat)]
+            low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+            self._mapper.update(low=low, high=high if high > low else low + 1e-12)
+        return self.figure
+
+    def _build(
+        self, labels: tuple[str, str | None, str], logs: tuple[bool, bool], two: bool
+    ) -> None:
+        x_label, y_label, metric = labels
+        fig = figure(
+            title=f"{metric} — click a point to load its parameters",
+            height=420,
+            sizing_mode="stretch_width",
+            x_axis_label=x_label,
+            y_axis_label=y_label if two else metric,
+            x_axis_type="log" if logs[0] else "linear",
+            y_axis_type="log" if two and logs[1] else "linear",
+            tools=TOOLS,
+            name="figure:scan",
+        )
+        self.source = ColumnDataSource({}, name="scan")
+        if two:
+            mapper = linear_cmap("value", Viridis256, 0.0, 1.0, nan_color="#dddddd")
+            self._mapper = mapper.transform
+            renderer = fig.quad(
+                left="left", right="right", bottom="bottom", top="top", source=self.source,
+                fill_color=mapper, line_color=None, selection_line_color="red",
+                selection_line_width=3, nonselection_fill_alpha=1.0,
+            )  # fmt: skip
+            fig.add_layout(ColorBar(color_mapper=self._mapper, title=metric), "right")
+            tooltips = [(x_label, "@x{0.000 a}"), (y_label, "@y{0.000 a}"), (metric, "@value")]
+        else:
+            fig.line("x", "y", source=self.source, color=Category10_10[0], line_width=1.5)
+            renderer = fig.scatter(
+                "x", "y", source=self.source, size=9, color=Category10_10[0],
+                selection_color="red", nonselection_alpha=1.0,
+            )  # fmt: skip
+            tooltips = [(x_label, "@x{0.000 a}"), (metric, "@y")]
+        fig.add_tools(HoverTool(renderers=[renderer], tooltips=tooltips))
+        tap = TapTool(renderers=[renderer])
+        fig.add_tools(tap)
+        fig.toolbar.active_tap = tap
+        self.source.selected.on_change("indices", self._picked)
+        self.figure = fig
+
+    def _picked(self, _attr: str, _old: list[int], new: list[int]) -> None:
+        if new:
+            self.on_pick(int(self.source.data["index"][new[0]]))
+
+
+def _edges(centres: np.ndarray, log: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Cell edges around ≥ 2 grid ``centres``: midpoints (geometric on a log axis)."""
+    c = np.log(centres) if log else np.asarray(centres, float)
+    inner = (c[1:] + c[:-1]) / 2
+    low = np.concatenate([[2 * c[0] - inner[0]], inner])
+    high = np.concatenate([inner, [2 * c[-1] - inner[-1]]])
+    return (np.exp(low), np.exp(high)) if log else (low, high)
+
+
+def target_line(fig: figure, value: float) -> Span:
+    """A dashed horizontal line at ``value`` (a fit's target)."""
+    span = Span(location=value, dimension="width", line_dash="dashed", line_color="red")
+    fig.add_layout(span)
+    return span

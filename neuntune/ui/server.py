@@ -5,35 +5,46 @@ from __future__ import annotations
 import panel as pn
 
 from ..circuit import Circuit
-from .model import resolve_circuit, warm_up
-from .view import Tuner
+from ..presets import Preset
+from .model import resolve_preset
+from .view import TITLE, Tuner
+from .warm import workflow_kernels
 
-TITLE = "neuntune · live tuner"
 _ANY_ADDRESS = ("0.0.0.0", "::", "")
 
 
+def app(circuit: Circuit | Preset | str | None = None, warm: bool = False) -> Tuner:
+    """One session's tuner (Panel calls this once per browser session).  ``warm``:
+    compile the tabs' kernels in the background (:func:`serve` compiles them first)."""
+    # Tabulator (the fit's target and parameter tables) is a Panel extension: loading it
+    # for the session puts its (bundled, local) script and styles into the page.
+    pn.extension("tabulator")
+    return Tuner(circuit, warm=warm)
+
+
 def serve(
-    circuit: Circuit | str | None = None,
+    circuit: Circuit | Preset | str | None = None,
     port: int = 5006,
     address: str = "127.0.0.1",
     show: bool = False,
 ) -> None:
     """Serve the live tuner at ``http://address:port/`` until interrupted.
 
-    ``circuit``: a Circuit, a preset (bundled name or JSON file), or None for the
-    HH gap-junction pair; every browser session gets its own copy.  Binds to
-    localhost unless ``address`` says otherwise.  The kernels are compiled (or
-    loaded from the disk cache) before the URL is printed, so the first page
-    shows a run at once.
+    ``circuit``: a Circuit, a preset (a Preset, a bundled name or a JSON file), or
+    None for the HH gap-junction pair; every browser session gets its own copy.
+    Binds to localhost unless ``address`` says otherwise.  The kernels of the live
+    run and of the Fit, Scan and Protocols tabs are compiled (or loaded from the disk
+    cache) before the URL is printed, so the first page shows a run at once; presets
+    opened later compile theirs in the background.
     """
-    template = resolve_circuit(circuit)
-    warm_up(template)
+    template = resolve_preset(circuit)
+    workflow_kernels(template.circuit, template.run.method)
     if address in _ANY_ADDRESS:
         origins = "*"  # listening on every interface: accept whatever host name reached us
     else:
         origins = [f"{host}:{port}" for host in {address, "localhost", "127.0.0.1"}]
     server = pn.serve(
-        lambda: Tuner(template),
+        lambda: app(circuit),
         port=port,
         address=address,
         websocket_origin=origins,

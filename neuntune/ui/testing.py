@@ -2,8 +2,9 @@
 
 ``running_server()`` starts :func:`neuntune.ui.server.serve` in a subprocess on a
 free port and yields its URL; ``launch_chromium()`` starts Debian's Chromium
-through Playwright (no downloaded browsers).  Playwright is imported by the
-caller, so this module loads without it.
+through Playwright (no downloaded browsers); the other helpers find and fill the
+tuner's controls.  Playwright is imported by the caller, so this module loads
+without it.
 """
 
 from __future__ import annotations
@@ -18,22 +19,53 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .widgets import css_class
+
 #: Debian's Chromium, and the flags it needs as root in a container.
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
-#: True once trace ``name`` (a ColumnDataSource name such as "v:a") holds data.
-HAS_DATA_JS = """(name) => {
+#: JavaScript: ``find(name)``, the document's model called ``name`` (or null).  BokehJS
+#: forgets replaced models only 30 s after a change (Document._recompute_timeout), so
+#: after another preset opens, old and new sources share names until it recomputes
+#: its model set: do that first.
+_FIND_JS = """const find = (name) => {
     const doc = window.Bokeh && window.Bokeh.documents[0];
-    const source = doc && doc.get_model_by_name(name);
+    if (!doc) return null;
+    doc._recompute_all_models();
+    return doc.get_model_by_name(name);
+};"""
+
+#: True once trace ``name`` (a ColumnDataSource name such as "v:a") holds data.
+HAS_DATA_JS = f"""(name) => {{
+    {_FIND_JS}
+    const source = find(name);
     return Boolean(source && source.data.x && source.data.x.length > 0);
-}"""
+}}"""
+
+#: True once trace ``name`` differs from ``before`` (lists of y values).
+CHANGED_JS = f"""([name, before]) => {{
+    {_FIND_JS}
+    const y = find(name).data.y;
+    if (y.length !== before.length) return true;
+    for (let i = 0; i < y.length; i++) if (Math.abs(y[i] - before[i]) > 1e-4) return true;
+    return false;
+}}"""
+
+#: True once trace ``name`` ends at time ``t`` (ms): a run with that t_stop has landed.
+ENDS_AT_JS = f"""([name, t]) => {{
+    {_FIND_JS}
+    const source = find(name);
+    const x = source ? source.data.x : [];
+    return x.length > 0 && Math.abs(x[x.length - 1] - t) < 1e-3;
+}}"""
 
 #: A trace's plotted data as plain arrays.
-TRACE_JS = """(name) => {
-    const source = window.Bokeh.documents[0].get_model_by_name(name);
-    return {x: Array.from(source.data.x), y: Array.from(source.data.y)};
-}"""
+TRACE_JS = f"""(name) => {{
+    {_FIND_JS}
+    const source = find(name);
+    return {{x: Array.from(source.data.x), y: Array.from(source.data.y)}};
+}}"""
 
 
 def free_port() -> int:
@@ -116,3 +148,20 @@ def open_tuner(browser: Any, url: str, timeout: float = 120.0) -> tuple[Any, Any
 def trace(page: Any, name: str) -> dict[str, list[float]]:
     """The plotted (x, y) of trace ``name`` as the browser holds it."""
     return page.evaluate(TRACE_JS, name)
+
+
+def entry(page: Any, path: str) -> Any:
+    """The numeric entry of the control at ``path`` ("gj.g", "t_stop")."""
+    return page.locator(f".{css_class(path)} input").first
+
+
+def type_value(page: Any, path: str, value: str) -> None:
+    """Type ``value`` into the entry of the control at ``path`` and press Enter."""
+    box = entry(page, path)
+    box.fill(value)
+    box.press("Enter")
+
+
+def open_tab(page: Any, name: str) -> None:
+    """Show the tab called ``name`` ("Traces", "Fit", "Scan", "Protocols", "Data")."""
+    page.locator(".bk-tab", has_text=name).click()

@@ -1,38 +1,49 @@
-"""The live tuner: a Panel view of a :class:`~neuntune.ui.model.TunerModel`.
+"""The live tuner: a Panel view of a :class:`~neuntune.ui.session.Session`.
 
-``Tuner(circuit)`` builds, per instance, one control row (slider, numeric entry,
-reset) for every parameter the circuit's models declare, the Bokeh plots, a
-metrics panel and a toolbar (Undo, Reset all, CSV download).  It displays in a
-notebook, and ``.servable()`` or :func:`neuntune.ui.server.serve` serve it; a
-server must build one Tuner per session (pass a function, not an instance).
+``Tuner(preset)`` shows a toolbar (preset picker, preset upload and download, Undo,
+Reset all, CSV), the controls of the preset being tuned on the left — one row per
+parameter the circuit's models declare: slider, numeric entry, reset — and tabs on
+the right: Traces (live plots and metrics), Fit, Scan, Protocols and Data
+(:mod:`neuntune.ui.panels`).  Opening another preset rebuilds the controls, the
+plots and the tabs for its circuit.  It displays in a notebook, and
+``.servable()`` or :func:`neuntune.ui.server.serve` serve it; a server must build
+one Tuner per session (pass a function, not an instance).
 
-Runs happen on the model's worker thread; finished runs come back through
-:meth:`Tuner._dispatch`, which applies them on the session's event loop with
-``doc.add_next_tick_callback`` (Bokeh's documented way to update a document from
-another thread) and one ``pn.io.hold`` so a redraw is one websocket message.
+Runs, fits, scans and protocols happen on worker threads; what they report comes
+back through :meth:`Tuner._dispatch`, which applies it on the session's event loop
+with ``doc.add_next_tick_callback`` (Bokeh's documented way to update a document
+from another thread) and one ``pn.io.hold`` so a redraw is one websocket message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
-import re
+import sys
 import threading
 from collections.abc import Callable
 from functools import partial
 from io import StringIO
 from typing import Any
 
-import numpy as np
 import panel as pn
 import param
 from bokeh.document import Document
 from bokeh.models import CustomJSTickFormatter
 
 from ..circuit import Circuit
+from ..presets import Preset
 from .controls import Control
-from .model import TunerModel, resolve_circuit
+from .model import TunerModel
+from .panels import DataPanel, FitPanel, ProtocolsPanel, ScanPanel
 from .plots import TracePlots
+from .recording import DataModel
+from .session import Session
+from .widgets import css_class, format_number, html_pane, response_table, table
+
+__all__ = ["Tuner", "TuningSlider", "css_class", "format_conductance", "format_number"]
+
+TITLE = "neuntune · live tuner"
 
 
 class TuningSlider(pn.widgets.FloatSlider):
@@ -50,43 +61,24 @@ class TuningSlider(pn.widgets.FloatSlider):
     _debounce = 0
 
 
-_CSS = """
-table.nt-metrics { border-collapse: collapse; margin: 0 1.5em 0.8em 0; font-size: 13px; }
-table.nt-metrics th, table.nt-metrics td { padding: 2px 8px; text-align: right; }
-table.nt-metrics th:first-child, table.nt-metrics td:first-child { text-align: left; }
-table.nt-metrics tr:nth-child(even) { background: #f4f6f8; }
-.nt-readout, .nt-notes { font-size: 12px; color: #333; line-height: 1.5; }
-.nt-status { font-size: 12px; color: #555; }
-"""
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop of a Jupyter kernel, if this is one.
 
-
-def _html(**properties: Any) -> pn.pane.HTML:
-    """An empty HTML pane styled with the tuner's CSS.
-
-    Panel's HTML pane, not a Bokeh Div: in the browser a Div's new text re-lays out
-    the whole page (~50 ms here), the pane's does not (~1 ms).
+    Only an IPython kernel counts: other libraries (Playwright's sync API, for one)
+    leave a loop marked as running on the main thread that nobody actually runs.
     """
-    return pn.pane.HTML("", stylesheets=[_CSS], **properties)
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _log_format() -> CustomJSTickFormatter:
     """Shows a log slider's position p as the value 10**p (3 significant digits)."""
     return CustomJSTickFormatter(code="return Number(Math.pow(10, tick).toPrecision(3)).toString()")
-
-
-def format_number(value: float | None, digits: int = 3) -> str:
-    """``value`` to ``digits`` significant digits, positional unless huge or tiny
-    (2000, not 2e+03); an em dash for None."""
-    if value is None:
-        return "—"
-    if value == 0 or 1e-4 <= abs(value) < 1e7:
-        return np.format_float_positional(value, precision=digits, fractional=False, trim="-")
-    return f"{value:.{digits}g}"
-
-
-def css_class(path: str) -> str:
-    """A CSS class naming a control ("gj.g" -> "nt-gj-g"), for styling and browser tests."""
-    return "nt-" + re.sub(r"[^A-Za-z0-9_]", "-", path)
 
 
 def format_conductance(g_ms: float, name: str = "g") -> str:
@@ -106,91 +98,88 @@ def format_cc(junction: dict[str, Any], way: str) -> str:
     return "…" if junction[f"cc_{way}"] is None else f"{value} …"
 
 
-class Tuner(pn.viewable.Viewer):
-    """Live tuner for a circuit: sliders from the model declarations, live plots, metrics.
+def metrics_html(metrics: dict[str, Any]) -> str:
+    """The metrics panel: spikes and rates, coupling, synchrony, synaptic responses."""
+    if not metrics:
+        return ""
+    parts = [
+        table(
+            ["cell", "spikes", "rate (Hz)"],
+            [[c, str(m["spikes"]), f"{m['rate']:.1f}"] for c, m in metrics["cells"].items()],
+        )
+    ]
+    if metrics["junctions"]:
+        parts.append(
+            table(
+                ["junction", "CC pre→post", "CC post→pre", "passive g/(gL+g) pre→post", "post→pre"],
+                [
+                    [
+                        name,
+                        format_cc(j, "forward"),
+                        format_cc(j, "backward"),
+                        format_number(j["passive_forward"]),
+                        format_number(j["passive_backward"]),
+                    ]
+                    for name, j in metrics["junctions"].items()
+                ],
+            )
+        )
+    if metrics["pairs"]:
+        parts.append(
+            table(
+                ["pair", "Pearson r of V", "mean |V₁−V₂| (mV)"],
+                [
+                    [f"{a}–{b}", format_number(p["r"]), f"{p['mean_abs_dv']:.2f}"]
+                    for (a, b), p in metrics["pairs"].items()
+                ],
+            )
+        )
+    parts.append(response_table(metrics.get("synapses", {})))
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in metrics["notes"])
+    return (
+        '<div style="display:flex;flex-wrap:wrap;align-items:flex-start">'
+        + "".join(parts)
+        + "</div>"
+        + (f'<ul class="nt-notes">{notes}</ul>' if notes else "")
+    )
 
-    ``circuit`` is a :class:`~neuntune.Circuit` (copied: the tuner never changes
-    yours), a preset (bundled name or JSON file), or None for the Neun docs' HH
-    gap-junction pair.  ``t_stop``, ``dt`` and ``method`` are the initial run
-    settings.  The state lives in ``tuner.model`` (a :class:`TunerModel`):
-    ``tuner.model.set("gj.g", 0.003)``, ``.undo()``, ``.reset()``, ``.result``,
-    ``.metrics``, ``.csv()``.  A server needs one Tuner per session: serve a
-    function that makes it, not an instance.
-    """
 
-    model = param.ClassSelector(class_=TunerModel, constant=True, doc="the tuner's state")
+class TunePanel:
+    """The controls, live plots and metrics of one :class:`TunerModel`: the sidebar,
+    the Traces tab (with the run's status) and the toolbar's Undo, Reset all and CSV.  Built anew
+    for each preset opened; the recorded trace (``data``) is drawn over the plots."""
 
-    def __init__(
-        self,
-        circuit: Circuit | str | None = None,
-        *,
-        t_stop: float = 200.0,
-        dt: float = 0.01,
-        method: str = "rk4",
-        **params: Any,
-    ) -> None:
-        model = TunerModel(resolve_circuit(circuit), t_stop=t_stop, dt=dt, method=method)
-        super().__init__(model=model, **params)
-        # Where finished runs are applied: the session's document when served, else the
-        # notebook kernel's event loop, else (a plain script) at once.
-        self._doc: Document | None = pn.state.curdoc
-        try:
-            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            self._loop = None
-        self._queue: list[Callable[[], None]] = []  # updates waiting for the UI thread
-        self._queue_lock = threading.Lock()
-        model.dispatch = self._dispatch
-        self._plots = TracePlots(model.specs)
-        self._layout: pn.viewable.Viewable | None = None
-        self._readouts: dict[str, pn.pane.HTML] = {}
+    def __init__(self, model: TunerModel, data: DataModel) -> None:
+        self.model = model
+        self.data = data
+        self.plots = TracePlots(model.specs)
+        self.readouts: dict[str, pn.pane.HTML] = {}
         self._ghost: dict | None = None  # ghost traces waiting for the next metrics
-        self._metrics_pane = _html(sizing_mode="stretch_width")
-        self._status_pane = _html(sizing_mode="stretch_width")
+        self.metrics_pane = html_pane(sizing_mode="stretch_width")
+        self.status_pane = html_pane(sizing_mode="stretch_width", margin=(0, 10))
         model.param.watch(self._show_traces, "traces")
         model.param.watch(self._show_ghost, "ghost")
         model.param.watch(self._show_metrics, "metrics")
         model.param.watch(self._show_status, "status")
-        if self._doc is not None and self._doc.session_context is not None:
-            pn.state.on_session_destroyed(lambda _context: model.close())
-        model.request_run()
+        self._data_watcher = data.param.watch(self._show_recording, ["recording", "overlay"])
+        self.sidebar = self._sidebar()
+        self.traces = self._traces()
+        self.actions = self._actions()
+        # What the model already has: its first run may have ended before this panel.
+        if model.traces:
+            self.plots.show(model.traces, float(model.result.t[-1]))
+        self._show_status()
+        self._show_metrics()
+        self._show_recording()
 
-    # ------------------------------------------------------------------ threads
-    def _dispatch(self, update: Callable[[], None]) -> None:
-        """Run ``update`` (from the worker thread) where it may touch the document.
+    def dispose(self) -> None:
+        """Stop following the session's recording (this panel's preset was closed)."""
+        self.data.param.unwatch(self._data_watcher)
 
-        Updates run in the order they were dispatched (the model relies on it): they
-        are queued here and drained by one callback, because Bokeh runs next-tick
-        callbacks added before a session has started in no particular order.
-        """
-        doc = self._doc
-        served = doc is not None and doc.session_context is not None
-        if not served and (self._loop is None or not self._loop.is_running()):
-            update()  # a plain script: no event loop to hand over to
-            return
-        with self._queue_lock:
-            self._queue.append(update)
-            if len(self._queue) > 1:
-                return  # a drain is already scheduled and will run this one too
-        if served:
-            doc.add_next_tick_callback(partial(self._drain, doc))
-        else:
-            self._loop.call_soon_threadsafe(self._drain, None)
-
-    def _drain(self, doc: Document | None) -> None:
-        with self._queue_lock:
-            updates, self._queue = self._queue, []
-        with pn.io.hold(doc):  # one websocket message for all of them
-            for update in updates:
-                update()
-        if doc is None and self._layout is not None:
-            # Bokeh models changed outside a Panel callback reach a notebook only when pushed.
-            pn.io.push_notebook(self._layout)
-
-    # ------------------------------------------------------------------ updates
+    # ---------------------------------------------------------------- updates
     def _show_traces(self, event: param.parameterized.Event) -> None:
         # Only the plots: text updates (readouts, metrics) follow with the metrics.
-        self._plots.show(event.new, float(self.model.result.t[-1]))
+        self.plots.show(event.new, float(self.model.result.t[-1]))
 
     def _show_ghost(self, event: param.parameterized.Event) -> None:
         # Drawn with the next metrics rather than now or with the next result: the ghost
@@ -198,59 +187,19 @@ class Tuner(pn.viewable.Viewer):
         # the new traces.
         self._ghost = event.new
 
-    def _show_status(self, event: param.parameterized.Event) -> None:
-        self._status_pane.object = f'<span class="nt-status">{html.escape(event.new)}</span>'
+    def _show_status(self, *_events: param.parameterized.Event) -> None:
+        self.status_pane.object = f'<span class="nt-status">{html.escape(self.model.status)}</span>'
 
-    def _show_metrics(self, event: param.parameterized.Event) -> None:
-        self._metrics_pane.object = self._metrics_html(event.new)
-        for name in self._readouts:
+    def _show_metrics(self, *_events: param.parameterized.Event) -> None:
+        self.metrics_pane.object = metrics_html(self.model.metrics)
+        for name in self.readouts:
             self._update_readout(name)
         if self._ghost is not None:
-            self._plots.show_ghost(self._ghost)
+            self.plots.show_ghost(self._ghost)
             self._ghost = None
 
-    def _metrics_html(self, metrics: dict[str, Any]) -> str:
-        if not metrics:
-            return ""
-        rows = "".join(
-            f"<tr><td>{html.escape(cell)}</td><td>{m['spikes']}</td><td>{m['rate']:.1f}</td></tr>"
-            for cell, m in metrics["cells"].items()
-        )
-        parts = [
-            '<table class="nt-metrics"><tr><th>cell</th><th>spikes</th>'
-            f"<th>rate (Hz)</th></tr>{rows}</table>"
-        ]
-        if metrics["junctions"]:
-            rows = "".join(
-                f"<tr><td>{html.escape(name)}</td>"
-                f"<td>{format_cc(j, 'forward')}</td>"
-                f"<td>{format_cc(j, 'backward')}</td>"
-                f"<td>{format_number(j['passive_forward'])}</td>"
-                f"<td>{format_number(j['passive_backward'])}</td></tr>"
-                for name, j in metrics["junctions"].items()
-            )
-            parts.append(
-                '<table class="nt-metrics"><tr><th>junction</th><th>CC pre→post</th>'
-                "<th>CC post→pre</th><th>passive g/(g<sub>L</sub>+g) pre→post</th>"
-                f"<th>post→pre</th></tr>{rows}</table>"
-            )
-        if metrics["pairs"]:
-            rows = "".join(
-                f"<tr><td>{html.escape(a)}–{html.escape(b)}</td>"
-                f"<td>{format_number(p['r'])}</td><td>{p['mean_abs_dv']:.2f}</td></tr>"
-                for (a, b), p in metrics["pairs"].items()
-            )
-            parts.append(
-                '<table class="nt-metrics"><tr><th>pair</th><th>Pearson r of V</th>'
-                f"<th>mean |V₁−V₂| (mV)</th></tr>{rows}</table>"
-            )
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in metrics["notes"])
-        return (
-            '<div style="display:flex;flex-wrap:wrap;align-items:flex-start">'
-            + "".join(parts)
-            + "</div>"
-            + (f'<ul class="nt-notes">{notes}</ul>' if notes else "")
-        )
+    def _show_recording(self, *_events: param.parameterized.Event) -> None:
+        self.plots.show_recording(self.data.recording if self.data.overlay else None)
 
     def _update_readout(self, connection: str) -> None:
         """R = 1/g beside the conductance, and the live CC beside its passive estimate."""
@@ -268,9 +217,9 @@ class Tuner(pn.viewable.Viewer):
                     f"CC {source}→{target} = <b>{format_cc(junction, way)}</b> "
                     f"(passive estimate {format_number(junction[f'passive_{way}'])})"
                 )
-        self._readouts[connection].object = f'<div class="nt-readout">{"<br>".join(lines)}</div>'
+        self.readouts[connection].object = f'<div class="nt-readout">{"<br>".join(lines)}</div>'
 
-    # ------------------------------------------------------------------- layout
+    # ----------------------------------------------------------------- layout
     def _control_row(self, control: Control) -> pn.Row:
         model = self.model
         widgets: list[pn.viewable.Viewable] = []
@@ -326,7 +275,13 @@ class Tuner(pn.viewable.Viewer):
             widget, reset, sizing_mode="stretch_width", margin=0, css_classes=[css_class(name)]
         )
 
-    def _build(self) -> pn.viewable.Viewable:
+    def _kind(self, element: str) -> str:
+        circuit = self.model.circuit
+        if element in circuit.neurons:
+            return "cell"
+        return "connection" if element in circuit.connections else "stimulus"
+
+    def _sidebar(self) -> pn.Column:
         model = self.model
         settings = pn.Card(
             self._setting_row("t_stop", pn.widgets.FloatInput.from_param(model.param.t_stop)),
@@ -336,33 +291,65 @@ class Tuner(pn.viewable.Viewer):
             sizing_mode="stretch_width",
         )
         cards = []
-        # Connections first: the coupling is what is being tuned; cells start folded.
+        # Connections first: the coupling is what is being tuned; cells start folded
+        # unless the preset's hints point into them.
         order = {"connection": 0, "stimulus": 1, "cell": 2}
+        hinted = {path.rsplit(".", 1)[0] for path in model.hints}
         for name, title, paths, initial in sorted(
             model.groups(), key=lambda g: order[self._kind(g[0])]
         ):
-            rows: list[pn.viewable.Viewable] = [self._control_row(model.controls[p]) for p in paths]
+            # A preset's hinted parameters are what its author tunes: they come first and
+            # the element's other parameters fold away.
+            first = [p for p in model.hints if p in paths] if name in hinted else paths
+            rest = [p for p in paths if p not in first]
+            rows: list[pn.viewable.Viewable] = [self._control_row(model.controls[p]) for p in first]
             if name in model.circuit.connections:
-                self._readouts[name] = _html(sizing_mode="stretch_width")
+                self.readouts[name] = html_pane(sizing_mode="stretch_width")
                 self._update_readout(name)
-                rows.append(self._readouts[name])
-            if initial:
-                rows.append(
-                    pn.Card(
-                        *(self._control_row(model.controls[p]) for p in initial),
-                        title="initial values",
-                        collapsed=True,
-                        sizing_mode="stretch_width",
+                rows.append(self.readouts[name])
+            for label, group in (("more parameters", rest), ("initial values", initial)):
+                if group:
+                    rows.append(
+                        pn.Card(
+                            *(self._control_row(model.controls[p]) for p in group),
+                            title=label,
+                            collapsed=True,
+                            sizing_mode="stretch_width",
+                        )
                     )
-                )
+            collapsed = self._kind(name) == "cell" and name not in hinted
             cards.append(
-                pn.Card(
-                    *rows,
-                    title=title,
-                    collapsed=self._kind(name) == "cell",
-                    sizing_mode="stretch_width",
-                )
+                pn.Card(*rows, title=title, collapsed=collapsed, sizing_mode="stretch_width")
             )
+        return pn.Column(settings, *cards, sizing_mode="stretch_width", margin=0)
+
+    def _traces(self) -> pn.Column:
+        model = self.model
+        error = pn.pane.Alert(
+            model.param.error.rx.pipe(html.escape),
+            alert_type="danger",
+            visible=model.param.error.rx.bool(),
+            sizing_mode="stretch_width",
+        )
+        note = pn.pane.Alert(
+            model.param.note.rx.pipe(html.escape),
+            alert_type="info",
+            visible=model.param.note.rx.bool(),
+            sizing_mode="stretch_width",
+        )
+        plots = [pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in self.plots.figures]
+        return pn.Column(
+            self.status_pane,
+            error,
+            note,
+            *plots,
+            pn.pane.HTML("<h3 style='margin:4px 0'>Metrics</h3>"),
+            self.metrics_pane,
+            sizing_mode="stretch_width",
+        )
+
+    def _actions(self) -> pn.Row:
+        model = self.model
         undo = pn.widgets.Button(
             label="Undo",
             disabled=model.param.can_undo.rx.not_(),
@@ -381,45 +368,172 @@ class Tuner(pn.viewable.Viewer):
             width=130,
             embed=False,
         )
-        toolbar = pn.Row(
-            pn.pane.HTML("<h2 style='margin:0'>neuntune · live tuner</h2>", width=270),
-            undo,
-            reset_all,
-            download,
-            self._status_pane,
-            sizing_mode="stretch_width",
-        )
-        error = pn.pane.Alert(
-            model.param.error.rx.pipe(html.escape),
-            alert_type="danger",
-            visible=model.param.error.rx.bool(),
-            sizing_mode="stretch_width",
-        )
-        note = pn.pane.Alert(
-            model.param.note.rx.pipe(html.escape),
-            alert_type="info",
-            visible=model.param.note.rx.bool(),
-            sizing_mode="stretch_width",
-        )
-        plots = [pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in self._plots.figures]
-        main = pn.Column(
-            error,
-            note,
-            *plots,
-            pn.pane.HTML("<h3>Metrics</h3>"),
-            self._metrics_pane,
-            sizing_mode="stretch_width",
-        )
-        sidebar = pn.Column(settings, *cards, width=430)
-        return pn.Column(
-            toolbar, pn.Row(sidebar, main, sizing_mode="stretch_width"), sizing_mode="stretch_width"
-        )
+        return pn.Row(undo, reset_all, download, sizing_mode="stretch_width")
 
-    def _kind(self, element: str) -> str:
-        circuit = self.model.circuit
-        if element in circuit.neurons:
-            return "cell"
-        return "connection" if element in circuit.connections else "stimulus"
+
+class Tuner(pn.viewable.Viewer):
+    """The live tuner: sliders from the model declarations, live plots and metrics, and
+    the Fit, Scan, Protocols and Data tabs.
+
+    ``circuit`` is a :class:`~neuntune.Circuit` (copied: the tuner never changes
+    yours), a :class:`~neuntune.Preset`, a preset name or JSON file (with its own run
+    settings), or None for the Neun docs' HH gap-junction pair run for 200 ms at dt
+    0.01 ms.  ``t_stop``, ``dt`` and ``method`` override the run settings.  The
+    state lives in ``tuner.session`` (a :class:`~neuntune.ui.session.Session`);
+    ``tuner.model`` is the preset being tuned (a :class:`TunerModel`):
+    ``tuner.model.set("gj.g", 0.003)``, ``.undo()``, ``.reset()``, ``.result``,
+    ``.metrics``, ``.csv()``, ``.to_preset()``.  ``warm=False`` skips compiling the
+    tabs' kernels in the background.  A server needs one Tuner per session: serve a
+    function that makes it, not an instance.
+    """
+
+    def __init__(
+        self,
+        circuit: Circuit | Preset | str | None = None,
+        *,
+        t_stop: float | None = None,
+        dt: float | None = None,
+        method: str | None = None,
+        warm: bool = True,
+        **params: Any,
+    ) -> None:
+        super().__init__(**params)
+        # Where finished work is applied: the session's document when served, else the
+        # notebook kernel's event loop, else (a plain script) at once.
+        self._doc: Document | None = pn.state.curdoc
+        self._loop = _kernel_loop()
+        self._queue: list[Callable[[], None]] = []  # updates waiting for the UI thread
+        self._queue_lock = threading.Lock()
+        self._layout: pn.viewable.Viewable | None = None
+        given = (("t_stop", t_stop), ("dt", dt), ("method", method))
+        run = {key: value for key, value in given if value is not None}
+        self.session = Session(circuit, dispatch=self._dispatch, warm=warm, **run)
+        self._panel = TunePanel(self.session.tuner, self.session.data)
+        self.session.param.watch(self._switched, "tuner")
+        if self._doc is not None and self._doc.session_context is not None:
+            pn.state.on_session_destroyed(lambda _context: self.session.close())
+
+    @property
+    def model(self) -> TunerModel:
+        """The preset being tuned (a new one after another preset is opened)."""
+        return self.session.tuner
+
+    # ------------------------------------------------------------------ threads
+    def _dispatch(self, update: Callable[[], None]) -> None:
+        """Run ``update`` (from a worker thread) where it may touch the document.
+
+        Updates run in the order they were dispatched (the models rely on it): they
+        are queued here and drained by one callback, because Bokeh runs next-tick
+        callbacks added before a session has started in no particular order.
+        """
+        doc = self._doc
+        served = doc is not None and doc.session_context is not None
+        if not served and (self._loop is None or not self._loop.is_running()):
+            update()  # a plain script: no event loop to hand over to
+            return
+        with self._queue_lock:
+            self._queue.append(update)
+            if len(self._queue) > 1:
+                return  # a drain is already scheduled and will run this one too
+        if served:
+            doc.add_next_tick_callback(partial(self._drain, doc))
+        else:
+            self._loop.call_soon_threadsafe(self._drain, None)
+
+    def _drain(self, doc: Document | None) -> None:
+        with self._queue_lock:
+            updates, self._queue = self._queue, []
+        with pn.io.hold(doc):  # one websocket message for all of them
+            for update in updates:
+                update()
+        if doc is None and self._layout is not None:
+            # Bokeh models changed outside a Panel callback reach a notebook only when pushed.
+            pn.io.push_notebook(self._layout)
+
+    # ------------------------------------------------------------------ presets
+    def _switched(self, event: param.parameterized.Event) -> None:
+        """Another preset was opened: new controls, plots and tabs for its circuit."""
+        self._panel.dispose()
+        self._panel = TunePanel(event.new, self.session.data)
+        if self._layout is None:
+            return
+        with pn.io.hold(self._doc):
+            self._fill()
+
+    def _uploaded(self, event: param.parameterized.Event) -> None:
+        if event.new:
+            self.session.upload(event.new, event.obj.filename or "preset.json")
+
+    def _download(self) -> StringIO:
+        name, text = self.session.download()
+        self._download_button.filename = name
+        return StringIO(text)
+
+    # ------------------------------------------------------------------- layout
+    def _fill(self) -> None:
+        """Put the current preset's panels into the layout's boxes."""
+        session = self.session
+        self._sidebar_box.objects = [self._panel.sidebar]
+        self._actions_box.objects = [self._panel.actions]
+        self._traces_box.objects = [self._panel.traces]
+        self._fit_box.objects = [FitPanel(session).panel]
+        self._scan_box.objects = [ScanPanel(session).panel]
+        self._protocols_box.objects = [ProtocolsPanel(session).panel]
+
+    def _build(self) -> pn.viewable.Viewable:
+        session = self.session
+        picker = pn.widgets.Select.from_param(
+            session.param.preset_name, width=220, label="", css_classes=["nt-preset"]
+        )
+        upload = pn.widgets.FileInput(
+            accept=".json", multiple=False, width=230, align="center", css_classes=["nt-upload"]
+        )
+        upload.param.watch(self._uploaded, "value")
+        self._download_button = pn.widgets.FileDownload(
+            callback=self._download,
+            filename="preset.json",
+            label="Download preset",
+            width=150,
+            embed=False,
+            align="center",
+        )
+        preset_error = pn.pane.Alert(
+            session.param.preset_error.rx.pipe(html.escape),
+            alert_type="danger",
+            visible=session.param.preset_error.rx.bool(),
+            sizing_mode="stretch_width",
+            css_classes=["nt-preset-error"],
+        )
+        box = partial(pn.Column, sizing_mode="stretch_width", margin=0)
+        self._sidebar_box = pn.Column(width=430, margin=0)
+        self._actions_box = pn.Row(sizing_mode="stretch_width", margin=0)
+        self._traces_box, self._fit_box = box(), box()
+        self._scan_box, self._protocols_box = box(), box()
+        self._fill()
+        toolbar = pn.Row(
+            pn.pane.HTML(f"<h2 style='margin:0'>{TITLE}</h2>", width=250, align="center"),
+            pn.pane.HTML("<b>Preset</b>", width=50, align="center"),
+            picker,
+            pn.pane.HTML("<small>Upload preset</small>", width=55, align="center"),
+            upload,
+            self._download_button,
+            self._actions_box,
+            sizing_mode="stretch_width",
+        )
+        tabs = pn.Tabs(
+            ("Traces", self._traces_box),
+            ("Fit", self._fit_box),
+            ("Scan", self._scan_box),
+            ("Protocols", self._protocols_box),
+            ("Data", DataPanel(session.data).panel),
+            sizing_mode="stretch_width",
+        )
+        return pn.Column(
+            toolbar,
+            preset_error,
+            pn.Row(self._sidebar_box, tabs, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width",
+        )
 
     def __panel__(self) -> pn.viewable.Viewable:
         if self._layout is None:

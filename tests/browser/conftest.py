@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import sync_playwright
 
-from neuntune.ui.testing import launch_chromium, running_server
+from neuntune.ui.testing import launch_chromium, open_tuner, running_server
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +18,11 @@ def browser():
         chromium = launch_chromium(playwright)  # missing browser: an error, not a skip
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def tuner_page(browser, server_url):
+    """A new browser context showing the tuner's first run, and its console log."""
+    context, page, log = open_tuner(browser, server_url)
+    yield page, log
+    context.close()

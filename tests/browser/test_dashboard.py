@@ -8,36 +8,10 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from neuntune.ui.testing import open_tuner, trace
+from neuntune.ui.testing import CHANGED_JS, entry, open_tuner, trace, type_value
 from neuntune.ui.view import css_class
 
 SCREENSHOT = Path(__file__).parents[2] / "docs" / "dashboard.png"
-
-#: True once trace ``name`` differs from ``before`` (lists of y values).
-CHANGED_JS = """([name, before]) => {
-    const y = window.Bokeh.documents[0].get_model_by_name(name).data.y;
-    if (y.length !== before.length) return true;
-    for (let i = 0; i < y.length; i++) if (Math.abs(y[i] - before[i]) > 1e-4) return true;
-    return false;
-}"""
-
-
-@pytest.fixture
-def tuner_page(browser, server_url):
-    context, page, log = open_tuner(browser, server_url)
-    yield page, log
-    context.close()
-
-
-def entry(page, path: str):
-    """The numeric entry of the control at ``path``."""
-    return page.locator(f".{css_class(path)} input").first
-
-
-def type_value(page, path: str, value: str) -> None:
-    box = entry(page, path)
-    box.fill(value)
-    box.press("Enter")
 
 
 def test_page_loads_offline_without_console_errors(tuner_page, server_url) -> None:

@@ -1,0 +1,308 @@
+"""Recorded traces to compare with (and fit to): CSV, and ABF and NWB through their
+maintained readers, ``pyabf`` and ``pynwb``, optional extras imported only when such
+a file is opened (``pip install "neuntune[data]"``).  No panel here.
+
+Every recording becomes a :class:`Recording` in engine units: times in ms from the
+start of the sweep, voltages in mV, currents in µA (a clamp current as amplifiers
+and NEURON's SEClamp report it: negative for inward, EPSCs, currents).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import param
+
+from ..presets import units
+from .jobs import Job, Progress
+
+#: The engine unit of each quantity a recording may hold.
+ENGINE_UNITS = {"voltage": "mV", "current": "uA"}
+#: Spellings readers use for units, as neuntune's unit table writes them.
+_ALIASES = {
+    "volts": "V",
+    "volt": "V",
+    "amperes": "A",
+    "amps": "A",
+    "ampere": "A",
+    "seconds": "s",
+    "sec": "s",
+    "second": "s",
+    "msec": "ms",
+}
+#: Units a CSV without units in its header may be declared in.
+VALUE_UNITS = ("mV", "pA", "nA", "uA")
+TIME_UNITS = ("ms", "s")
+
+EXTRA_HINT = 'pip install "neuntune[data]"'
+
+
+class RecordingError(ValueError):
+    """A recording that cannot be read, with what to do about it."""
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A recorded trace in engine units.
+
+    ``t`` (ms) and ``y`` (mV for a voltage, µA for a current), ``quantity``
+    ("voltage" or "current"), ``label`` (column, sweep or series), ``source`` (file
+    name) and ``channels``: every column, sweep or series the file offers.
+    """
+
+    t: np.ndarray
+    y: np.ndarray
+    quantity: str
+    label: str
+    source: str
+    channels: tuple[str, ...] = ()
+
+    @property
+    def unit(self) -> str:
+        """Engine unit of ``y``: "mV" or "uA"."""
+        return ENGINE_UNITS[self.quantity]
+
+
+def _canonical(unit: str) -> str:
+    text = unit.strip().replace("µ", "u").replace("μ", "u").replace("Ω", "Ohm")
+    return _ALIASES.get(text.lower(), text)
+
+
+def to_engine(values: np.ndarray, unit: str, what: str) -> tuple[np.ndarray, str]:
+    """``values`` in ``unit`` converted to the engine unit of their quantity;
+    returns (values, quantity).  Raises RecordingError for anything but a voltage or
+    a current."""
+    unit = _canonical(unit)
+    entry = units.lookup(unit)
+    quantity = entry.quantity if entry is not None else None
+    if quantity not in ENGINE_UNITS:
+        raise RecordingError(
+            f"{what}: unit {unit!r} is not a voltage (mV, V) or a current (pA, nA, uA, A)"
+        )
+    return values * units.convert(1.0, unit, ENGINE_UNITS[quantity]), quantity
+
+
+def to_ms(times: np.ndarray, unit: str, what: str) -> np.ndarray:
+    """``times`` in ``unit`` as ms."""
+    unit = _canonical(unit)
+    entry = units.lookup(unit)
+    if entry is None or entry.quantity != "time":
+        raise RecordingError(f"{what}: {unit!r} is not a unit of time (ms, s)")
+    return times * units.convert(1.0, unit, "ms")
+
+
+def _checked(t: np.ndarray, y: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
+    t, y = np.asarray(t, float).ravel(), np.asarray(y, float).ravel()
+    if t.size < 2 or t.size != y.size:
+        raise RecordingError(f"{what}: needs at least two samples of time and value")
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(y))):
+        raise RecordingError(f"{what}: has missing or non-finite values")
+    if not np.all(np.diff(t) > 0):
+        raise RecordingError(f"{what}: times must increase from row to row")
+    return t - t[0], y
+
+
+_HEADER_UNIT = re.compile(r"^\s*(.*?)\s*[\(\[]\s*([^\)\]]+?)\s*[\)\]]\s*$")
+
+
+def _split_header(name: str) -> tuple[str, str | None]:
+    """'I (pA)' -> ('I', 'pA'); 'v' -> ('v', None)."""
+    match = _HEADER_UNIT.match(name)
+    return (match.group(1), match.group(2)) if match else (name.strip(), None)
+
+
+def read_csv(
+    data: bytes,
+    source: str,
+    column: str | None = None,
+    time_unit: str = "ms",
+    value_unit: str = "mV",
+) -> Recording:
+    """A recording from CSV text: time in the first column, values in ``column`` (a
+    header name; default the second column).  Units come from the header ("t (s)",
+    "I (pA)", as neuntune's own CSV writes them), else ``time_unit``/``value_unit``."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RecordingError(f"{source}: not a text (CSV) file") from None
+    rows = [row for row in csv.reader(io.StringIO(text)) if row and any(c.strip() for c in row)]
+    if not rows:
+        raise RecordingError(f"{source}: the file is empty")
+    try:
+        [float(c) for c in rows[0]]
+        header = [f"column {i + 1}" for i in range(len(rows[0]))]
+    except ValueError:
+        header, rows = rows[0], rows[1:]
+    if len(header) < 2:
+        raise RecordingError(f"{source}: needs two columns, time and a value")
+    try:
+        table = np.array([[float(c) for c in row] for row in rows], float)
+    except ValueError as exc:
+        raise RecordingError(f"{source}: a row is not all numbers ({exc})") from None
+    if table.ndim != 2 or table.shape[1] != len(header):
+        raise RecordingError(f"{source}: rows do not all have {len(header)} columns")
+    names = header[1:]
+    chosen = names[0] if column is None else column
+    if chosen not in names:
+        raise RecordingError(f"{source}: no column {chosen!r} (columns: {', '.join(names)})")
+    _, t_unit = _split_header(header[0])
+    _, y_unit = _split_header(chosen)
+    t = to_ms(table[:, 0], t_unit or time_unit, f"{source}, time column")
+    y, quantity = to_engine(table[:, 1 + names.index(chosen)], y_unit or value_unit, chosen)
+    t, y = _checked(t, y, source)
+    return Recording(t, y, quantity, chosen, source, tuple(names))
+
+
+def reader(module: str, extension: str) -> Any:
+    """Import an optional reader, or say how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise RecordingError(
+            f"Reading {extension} files needs {module}, an optional extra: {EXTRA_HINT} "
+            f"(or pip install {module}); CSV files need nothing more."
+        ) from None
+
+
+@contextmanager
+def _as_file(data: bytes, suffix: str) -> Iterator[Path]:
+    """``data`` in a temporary file (the ABF and NWB readers open paths)."""
+    fd, name = tempfile.mkstemp(suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        yield Path(name)
+    finally:
+        os.unlink(name)
+
+
+def read_abf(data: bytes, source: str, sweep: str | None = None) -> Recording:
+    """One sweep (default the first) of channel 0 of an Axon ABF file, through pyabf."""
+    pyabf = reader("pyabf", ".abf")
+    with _as_file(data, ".abf") as path:
+        try:
+            abf = pyabf.ABF(str(path))
+        except Exception as exc:  # pyabf raises many kinds for a damaged file
+            raise RecordingError(f"{source}: pyabf cannot read it ({exc})") from None
+        sweeps = tuple(f"sweep {i + 1}" for i in range(abf.sweepCount))
+        chosen = sweeps[0] if sweep is None else sweep
+        if chosen not in sweeps:
+            raise RecordingError(f"{source}: no {chosen} (it has {len(sweeps)} sweeps)")
+        abf.setSweep(sweeps.index(chosen))
+        t = to_ms(np.asarray(abf.sweepX, float), "s", source)
+        y, quantity = to_engine(np.asarray(abf.sweepY, float), abf.sweepUnitsY, source)
+    t, y = _checked(t, y, source)
+    return Recording(t, y, quantity, chosen, source, sweeps)
+
+
+def read_nwb(data: bytes, source: str, series: str | None = None) -> Recording:
+    """A time series (default the first) from the acquisition group of an NWB file,
+    through pynwb: data × conversion (+ offset), timestamps or starting time and rate."""
+    pynwb = reader("pynwb", ".nwb")
+    with _as_file(data, ".nwb") as path:
+        try:
+            nwb_io = pynwb.NWBHDF5IO(str(path), "r")
+            nwb = nwb_io.read()
+        except Exception as exc:  # h5py and hdmf raise many kinds for a damaged file
+            raise RecordingError(f"{source}: pynwb cannot read it ({exc})") from None
+        try:
+            found = {
+                name: item
+                for name, item in nwb.acquisition.items()
+                if hasattr(item, "data") and hasattr(item, "unit")
+            }
+            if not found:
+                raise RecordingError(f"{source}: no time series in its acquisition group")
+            chosen = next(iter(found)) if series is None else series
+            if chosen not in found:
+                raise RecordingError(f"{source}: no series {chosen!r} ({', '.join(found)})")
+            item = found[chosen]
+            raw = np.asarray(item.data[:], float)
+            values = raw * float(item.conversion) + float(getattr(item, "offset", 0.0) or 0.0)
+            if item.timestamps is not None:
+                seconds = np.asarray(item.timestamps[:], float)
+            else:
+                seconds = float(item.starting_time or 0.0) + np.arange(raw.size) / float(item.rate)
+        finally:
+            nwb_io.close()
+    t = to_ms(seconds, "s", source)
+    y, quantity = to_engine(values, item.unit, chosen)
+    t, y = _checked(t, y, source)
+    return Recording(t, y, quantity, chosen, source, tuple(found))
+
+
+def read_recording(data: bytes, source: str, channel: str | None = None, **csv_units) -> Recording:
+    """A recording from a file's bytes, by its extension: .abf, .nwb, else CSV.
+    ``channel`` picks a CSV column, an ABF sweep or an NWB series."""
+    suffix = Path(source).suffix.lower()
+    if suffix == ".abf":
+        return read_abf(data, source, channel)
+    if suffix == ".nwb":
+        return read_nwb(data, source, channel)
+    return read_csv(data, source, channel, **csv_units)
+
+
+class DataModel(Job):
+    """The session's recorded trace: read off the UI thread, shown over the simulation
+    and usable as a synapse fit's target.  Kept when another preset is opened."""
+
+    recording = param.ClassSelector(class_=Recording, default=None, allow_None=True)
+    channel = param.Selector(default=None, objects=[], doc="column, sweep or series")
+    time_unit = param.Selector(default="ms", objects=list(TIME_UNITS), label="Time unit (CSV)")
+    value_unit = param.Selector(
+        default="mV", objects=list(VALUE_UNITS), label="Value unit (CSV without units)"
+    )
+    overlay = param.Boolean(default=True, label="Show over the simulation")
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self._file: tuple[bytes, str] | None = None
+        self._applying = False  # True while a read's result sets the channel choices
+        self.param.watch(self._reread, ["channel", "time_unit", "value_unit"])
+
+    def load(self, data: bytes, source: str) -> None:
+        """Read ``data`` (a file named ``source``) on the worker thread."""
+        self._file = (data, source)
+        self._read(None)
+
+    def clear(self) -> None:
+        """Forget the recording."""
+        self._file = None
+        self.param.update(recording=None, status="", error="")
+
+    def _reread(self, *_events: param.parameterized.Event) -> None:
+        if self._file is not None and not self._applying:
+            self._read(self.channel)
+
+    def _read(self, channel: str | None) -> None:
+        data, source = self._file
+        options = {"time_unit": self.time_unit, "value_unit": self.value_unit}
+
+        def work(progress: Progress) -> Recording:
+            progress(0.0)
+            return read_recording(data, source, channel, **options)
+
+        self.start(f"Reading {source}", work, self._show)
+
+    def _show(self, recording: Recording) -> str:
+        self._applying = True  # choosing the channel here must not read the file again
+        try:
+            self.param.channel.objects = list(recording.channels)
+            self.param.update(channel=recording.label, recording=recording)
+        finally:
+            self._applying = False
+        return (
+            f"{recording.source}: {recording.label}, {recording.t.size:,} samples over "
+            f"{recording.t[-1]:g} ms ({recording.quantity})"
+        )

@@ -1,0 +1,220 @@
+"""The Scan tab's model: a metric over a 1-D or 2-D grid of parameter values (no panel).
+
+The grid runs through :func:`neuntune.scan` (every point a member of one batched
+run) with the tuner's run settings, on this model's worker thread.  Ranges are
+entered in the unit the control shows (µS for a gap junction's g); a point of the
+result is loaded into the tuner as one undoable change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import param
+
+from ..circuit import Circuit
+from ..simulate import Result, check_run
+from ..sweep import ScanResult, scan
+from .jobs import Job, Progress
+from .metrics import chemical_connections, connection_response, coupling_cells
+from .model import TunerModel
+
+#: No second parameter.
+NONE = "—"
+#: Largest scan the page starts: points × steps (about 3 minutes of a 2-cell HH circuit)…
+MAX_MEMBER_STEPS = 500_000_000
+#: …and recorded bytes (every point's traces are held until its metric is taken).
+MAX_BYTES = 1_000_000_000
+#: The coupling protocol's length (ms) and step: see neuntune.fit.protocols.
+CC_STEPS = math.ceil(1000.0 / 0.025)
+
+#: Synapse metrics a scan can take (keys of SynapseResponse.event/.train), with labels.
+SYNAPSE_METRICS = {
+    "peak": "first peak",
+    "decay": "decay τ (ms)",
+    "charge": "first charge",
+    "paired_pulse_ratio": "PPR A2/A1",
+    "induction": "induction",
+    "recovery": "recovery",
+}
+
+
+@dataclass(frozen=True)
+class MetricChoice:
+    """A metric offered by the Scan tab: what :func:`neuntune.scan` is given, and
+    whether it records every state (a callable does) or only voltages."""
+
+    spec: str | Callable[[Result], float]
+    records_all: bool = False
+    protocol: bool = False
+
+
+def _synapse_metric(circuit: Circuit, connection: str, key: str) -> Callable[[Result], float]:
+    def measure(result: Result) -> float:
+        response = connection_response(circuit, result, connection)
+        if response is None:
+            return math.nan
+        value = {**response.event, **response.train}.get(key)
+        return math.nan if value is None else value
+
+    measure.__name__ = f"{connection}.{key}"
+    return measure
+
+
+def metric_choices(circuit: Circuit) -> dict[str, MetricChoice]:
+    """The metrics that make sense for ``circuit``, by label."""
+    cells = [name for name, n in circuit.neurons.items() if n.resolved().voltage]
+    out: dict[str, MetricChoice] = {}
+    for i, a in enumerate(cells):
+        for b in cells[i + 1 :]:
+            out[f"synchrony {a}–{b} (Pearson r of V)"] = MetricChoice(f"synchrony:{a},{b}")
+            out[f"mean |V{a} − V{b}| (mV)"] = MetricChoice(f"mean_abs_diff:{a},{b}")
+    for a in cells:
+        out[f"rate of {a} (Hz)"] = MetricChoice(f"rate:{a}")
+        out[f"spikes of {a}"] = MetricChoice(f"spikes:{a}")
+    _, pairs = coupling_cells(circuit)
+    for pre, post in sorted(pairs):
+        for a, b in ((pre, post), (post, pre)):
+            out[f"CC {a}→{b} (coupling protocol)"] = MetricChoice(f"cc:{a}->{b}", protocol=True)
+    for name in chemical_connections(circuit):
+        for key, label in SYNAPSE_METRICS.items():
+            measure = _synapse_metric(circuit, name, key)
+            out[f"{name}: {label}"] = MetricChoice(measure, records_all=True)
+    return out
+
+
+class ScanModel(Job):
+    """A scan's settings and its latest result."""
+
+    x = param.Selector(default=None, objects=[], label="Parameter")
+    x_from = param.Number(default=0.0, label="From")
+    x_to = param.Number(default=1.0, label="To")
+    x_count = param.Integer(default=20, bounds=(2, 200), label="Points")
+    x_log = param.Boolean(default=False, label="log")
+    y = param.Selector(default=NONE, objects=[NONE], label="Second parameter")
+    y_from = param.Number(default=0.0, label="From")
+    y_to = param.Number(default=1.0, label="To")
+    y_count = param.Integer(default=10, bounds=(2, 200), label="Points")
+    y_log = param.Boolean(default=False, label="log")
+    metric = param.Selector(default=None, objects=[], label="Metric")
+    result = param.ClassSelector(class_=ScanResult, default=None, allow_None=True)
+
+    def __init__(self, tuner: TunerModel, **params) -> None:
+        super().__init__(**params)
+        self.tuner = tuner
+        paths = [p for p, c in tuner.controls.items() if c.has_slider]
+        self.choices = metric_choices(tuner.circuit)
+        self.param.x.objects = paths
+        self.param.y.objects = [NONE, *paths]
+        self.param.metric.objects = list(self.choices)
+        self.param.watch(self._axis_defaults, ["x", "y"])
+        self.param.update(x=self._first(paths), metric=next(iter(self.choices), None))
+        self.shown: tuple[str, ...] = ()  # the paths of the result's axes
+        self.shown_logs = (False, False)  # and whether each was log-spaced
+
+    def _first(self, paths: list[str]) -> str | None:
+        """The first hinted parameter (what the preset's author tunes), else the first."""
+        hinted = [p for p in self.tuner.hints if p in paths]
+        return (hinted or paths or [None])[0]
+
+    def _axis_defaults(self, *events: param.parameterized.Event) -> None:
+        """A new parameter's range is its slider's, in the unit the slider shows."""
+        for event in events:
+            if event.new in (None, NONE):
+                continue
+            control = self.tuner.controls[event.new]
+            low, high = control.param.position.bounds
+            if control.log:
+                low, high = 10.0**low, 10.0**high
+            self.param.update(
+                {
+                    f"{event.name}_from": low,
+                    f"{event.name}_to": high,
+                    f"{event.name}_log": control.log,
+                }
+            )
+
+    def axes(self) -> dict[str, np.ndarray]:
+        """The grid, in declared units, by path."""
+        out = {}
+        for axis in ("x", "y"):
+            path = getattr(self, axis)
+            if path in (None, NONE):
+                continue
+            low, high = getattr(self, f"{axis}_from"), getattr(self, f"{axis}_to")
+            count, log = getattr(self, f"{axis}_count"), getattr(self, f"{axis}_log")
+            if log and (low <= 0 or high <= 0):
+                raise ValueError(f"{path}: a log range needs From and To > 0")
+            if low == high:
+                raise ValueError(f"{path}: From and To are equal")
+            shown = np.geomspace(low, high, count) if log else np.linspace(low, high, count)
+            out[path] = shown / self.tuner.controls[path].display.factor
+        if len(out) == 2 and self.x == self.y:
+            raise ValueError("choose two different parameters (or none as the second)")
+        return out
+
+    def budget(self, axes: dict[str, np.ndarray], choice: MetricChoice) -> str:
+        """Why the scan is too large for the page, or "" if it is not."""
+        points = math.prod(len(a) for a in axes.values())
+        steps = CC_STEPS if choice.protocol else check_run(self.tuner.t_stop, self.tuner.dt)[3]
+        result = self.tuner.result
+        if result is None:
+            rows = len(self.tuner.circuit.neurons)
+        else:
+            rows = len(result.columns()) - 1 if choice.records_all else len(result.v)
+        needed = points * (steps + 1) * rows * 8
+        if points * steps > MAX_MEMBER_STEPS:
+            return (
+                f"Not run: {points:,} points × {steps:,} steps is over the page's budget of "
+                f"{MAX_MEMBER_STEPS:,}; use fewer points or a shorter run (t_stop, dt)."
+            )
+        if needed > MAX_BYTES:
+            return (
+                f"Not run: {points:,} points would record {needed / 1e9:.1f} GB of traces "
+                f"(budget {MAX_BYTES / 1e9:g} GB); use fewer points or a shorter run."
+            )
+        return ""
+
+    def run(self) -> None:
+        """Scan on the worker thread with the tuner's run settings."""
+        try:
+            axes = self.axes()
+        except ValueError as exc:
+            self.refuse(str(exc))
+            return
+        if not axes or self.metric is None:
+            self.refuse("Choose a parameter and a metric.")
+            return
+        choice = self.choices[self.metric]
+        refusal = self.budget(axes, choice)
+        if refusal:
+            self.refuse(refusal)
+            return
+        circuit, run = self.tuner.circuit.copy(), self.tuner.preset.run
+        settings = dict(
+            t_stop=self.tuner.t_stop, dt=self.tuner.dt, method=self.tuner.method,
+            precision=run.precision, init=run.init,
+        )  # fmt: skip
+        label, paths, logs = self.metric, tuple(axes), (self.x_log, self.y_log)
+
+        def work(progress: Progress) -> ScanResult:
+            return scan(circuit, axes, choice.spec, progress=progress, **settings)
+
+        def done(result: ScanResult) -> str:
+            result.metric = label  # the label the page shows, not the callable's name
+            self.shown, self.shown_logs = paths, logs
+            self.result = result
+            return f"{result.values.size} points"
+
+        self.start("Scanning", work, done)
+
+    def load(self, index: int) -> dict[str, float]:
+        """Set the tuner to grid point ``index`` (flat, in C order) of the shown result,
+        as one undoable change; returns the values set (declared units)."""
+        grids = self.result.params
+        values = {path: float(grids[path].flat[index]) for path in self.shown}
+        self.tuner.set_many(values)
+        return values
