@@ -68,8 +68,9 @@ class SynapseProtocol:
 class SynapseFit:
     """Result of :func:`fit_synapse`: fitted values (declared units), the target-vs-
     achieved table, the loss, how many simulations it took, the best loss after each
-    stage, each parameter's relative uncertainty from the local Jacobian (in log
-    space), and which parameters the targets do not constrain."""
+    stage, each parameter's relative 1-σ uncertainty from the local Jacobian (in log
+    space) if each target had a standard error of 1 % (each sample of a trace 1 % of
+    its peak), and which parameters the targets do not constrain (above 10 %)."""
 
     params: dict[str, float]
     table: dict[str, tuple[float, float]]
@@ -265,7 +266,13 @@ def fit_synapse(
     best = local.x if 2 * local.cost <= de.fun else de.x
     history.append(float(min(2 * local.cost, de.fun)))
     J = jacobian(best)
-    uncertainty, unconstrained = _identifiability(J, names)
+    # Standard errors of the residuals: 1 % of each target; 1 % of the peak for each
+    # sample of a trace (its residuals are already divided by √N); the order penalty
+    # has no slope at an admissible point and takes 1 % too.
+    noise = np.full(J.shape[0], 0.01)
+    if times is not None:
+        noise[len(targets) : len(targets) + len(recorded)] /= math.sqrt(len(recorded))
+    uncertainty, unconstrained = _identifiability(J / noise[:, None], names)
     fitted = {n: float(np.exp(best[j])) for j, n in enumerate(names)}
     at_best = {f"syn.{n}": np.array([v]) for n, v in fitted.items()}
     achieved = evaluator.metrics(at_best, wanted)[0][0]
@@ -304,9 +311,9 @@ def _check_trace(
 
 
 def _identifiability(J: np.ndarray, names: Sequence[str]) -> tuple[dict[str, float], list[str]]:
-    """Relative 1-σ uncertainty of each parameter (log space) if every residual has a
-    standard error of 1 % of its target, and those above 10 % (or with no effect)."""
-    J = J * 100.0  # residuals are relative errors: 1 % noise has unit variance here
+    """Relative 1-σ uncertainty of each parameter (log space) from the Jacobian ``J``
+    of the residuals divided by their standard errors, and those above 10 % (or with
+    no effect)."""
     JtJ = J.T @ J
     sensitive = np.sqrt(np.diag(JtJ))
     cov = np.linalg.pinv(JtJ, rcond=1e-10)

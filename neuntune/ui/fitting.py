@@ -9,6 +9,7 @@ meanwhile.  Apply moves the tuner's values to the result, as one undoable change
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -111,7 +112,7 @@ def parse_targets(data: bytes, source: str) -> tuple[dict[str, float], dict[str,
             raw_bounds = doc.get("params", {})
             if not isinstance(raw_bounds, dict):
                 raise ValueError(f'{source}: "params" must map names to [low, high]')
-            bounds = {name: tuple(float(v) for v in pair) for name, pair in raw_bounds.items()}
+            bounds = {name: _bounds(pair, name, source) for name, pair in raw_bounds.items()}
             doc = doc["targets"]
         rows = list(doc.items())
     else:
@@ -121,13 +122,28 @@ def parse_targets(data: bytes, source: str) -> tuple[dict[str, float], dict[str,
     targets = {}
     for metric, value in rows:
         metric = str(metric).strip()
-        check_metric(metric)
+        try:
+            check_metric(metric)
+        except ValueError as exc:
+            raise ValueError(f"{source}: {exc}") from None
         if not _is_number(value):
             raise ValueError(f"{source}: target of {metric!r} is not a number: {value!r}")
         targets[metric] = float(value)
     if not targets:
         raise ValueError(f"{source}: no targets found")
     return targets, bounds
+
+
+def _bounds(pair: Any, name: str, source: str) -> tuple[float, float]:
+    """A parameter's search range from a targets file: ``[low, high]`` in the parameter's
+    declared unit, with 0 < low < high (the fit searches in log space)."""
+    if isinstance(pair, (list, tuple)) and len(pair) == 2 and all(map(_is_number, pair)):
+        low, high = float(pair[0]), float(pair[1])
+        if 0 < low < high:
+            return low, high
+    raise ValueError(
+        f'{source}: "params": {name!r} must be [low, high] with 0 < low < high, got {pair!r}'
+    )
 
 
 def _is_number(value: Any) -> bool:
@@ -143,8 +159,13 @@ def check_metric(name: str) -> None:
     if metric not in EVENT_METRICS and metric not in TRAIN_METRICS:
         known = ", ".join([*EVENT_METRICS, *TRAIN_METRICS])
         raise ValueError(f"unknown metric {name!r}; known: {known} (append @Hz for another rate)")
-    if at and not _is_number(at):
-        raise ValueError(f"metric {name!r}: after @ give a frequency in Hz")
+    if at and not (_is_number(at) and float(at) > 0):
+        raise ValueError(f"metric {name!r}: after @ give a frequency in Hz (> 0)")
+
+
+def target_frequencies(targets: Mapping[str, float]) -> list[float]:
+    """The train frequencies (Hz) that ``targets`` name with "@Hz" ("ppr@20" -> 20.0)."""
+    return sorted({float(name.partition("@")[2]) for name in targets if "@" in name})
 
 
 #: Every metric a synapse target may name (first event, then train).
@@ -248,6 +269,10 @@ class SynapseFitModel(Job):
             return
         circuit, targets, bounds = self.tuner.circuit.copy(), dict(self.targets), dict(self.bounds)
         protocol = self.settings.protocol()
+        # Targets at other rates ("ppr@20") add their trains; the chosen rate stays first,
+        # the one a recorded trace is compared with.
+        extra = [f for f in target_frequencies(targets) if f not in protocol.frequencies]
+        protocol = dataclasses.replace(protocol, frequencies=(*protocol.frequencies, *extra))
 
         def work(progress: Progress) -> SynapseFit:
             return fit_synapse(

@@ -33,6 +33,17 @@ Dispatch = Callable[[Callable[[], None]], None]
 PROGRESS_EVERY = 0.15
 
 
+def finished(future: Future | None, timeout: float | None) -> bool:
+    """Wait for ``future`` (None: nothing to wait for); False if ``timeout`` (s) ran out."""
+    if future is None:
+        return True
+    try:
+        future.result(timeout)
+    except TimeoutError:
+        return False
+    return True
+
+
 class _Token:
     """One start of a job: cancelled by a Cancel or by the next start."""
 
@@ -91,14 +102,7 @@ class Job(param.Parameterized):
     def wait(self, timeout: float | None = 120.0) -> bool:
         """Block until the latest work has finished (and its reports were dispatched);
         False on timeout."""
-        future = self._future
-        if future is None:
-            return True
-        try:
-            future.result(timeout)
-        except TimeoutError:
-            return False
-        return True
+        return finished(self._future, timeout)
 
     def close(self) -> None:
         """Cancel running work and stop the worker thread."""

@@ -40,6 +40,7 @@ from ..simulate import CancelledError, Result, check_run, simulate
 from . import metrics as measure
 from .controls import Control
 from .decimate import minmax_decimate
+from .jobs import finished
 
 log = logging.getLogger(__name__)
 
@@ -625,14 +626,7 @@ class TunerModel(param.Parameterized):
 
     def wait(self, timeout: float | None = 60.0) -> bool:
         """Block until the latest requested run has finished; False on timeout."""
-        future = self._future
-        if future is None:
-            return True
-        try:
-            future.result(timeout)
-        except TimeoutError:
-            return False
-        return True
+        return finished(self._future, timeout)
 
     def close(self) -> None:
         """Stop the worker thread: running work is cancelled, queued work dropped."""

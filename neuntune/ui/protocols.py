@@ -10,6 +10,7 @@ runs and the synapse fit for that reason.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,14 +97,20 @@ def protocol_trace(
 
 
 def parse_frequencies(text: str) -> list[float]:
-    """Frequencies (Hz) from "1, 2, 5 10" (commas or spaces), sorted, each > 0."""
-    try:
-        values = sorted({float(part) for part in text.replace(",", " ").split()})
-    except ValueError:
-        raise ValueError(f"frequencies: {text!r} is not a list of numbers of Hz") from None
-    if not values or values[0] <= 0:
+    """Frequencies (Hz) from "1, 2, 5 10" (commas or spaces), sorted, without repeats,
+    each finite and > 0.  Raises ValueError naming the first entry that is not."""
+    values: set[float] = set()
+    for part in text.replace(",", " ").split():
+        try:
+            value = float(part)
+        except ValueError:
+            raise ValueError(f"frequencies: {part!r} is not a number of Hz") from None
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"frequencies: {part!r} is not a frequency > 0 Hz")
+        values.add(value)
+    if not values:
         raise ValueError("frequencies: give one or more frequencies > 0 Hz")
-    return values
+    return sorted(values)
 
 
 class SynapseProtocolModel(Job):

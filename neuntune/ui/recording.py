@@ -131,35 +131,54 @@ def read_csv(
 ) -> Recording:
     """A recording from CSV text: time in the first column, values in ``column`` (a
     header name; default the second column).  Units come from the header ("t (s)",
-    "I (pA)", as neuntune's own CSV writes them), else ``time_unit``/``value_unit``."""
+    "I (pA)", as neuntune's own CSV writes them), else ``time_unit``/``value_unit``;
+    in a header that gives units, a column without one is dimensionless and refused."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise RecordingError(f"{source}: not a text (CSV) file") from None
-    rows = [row for row in csv.reader(io.StringIO(text)) if row and any(c.strip() for c in row)]
+        raise RecordingError(
+            f"{source}: not UTF-8 text; save the CSV as UTF-8 (or open an .abf or .nwb file)"
+        ) from None
+    lines = csv.reader(io.StringIO(text))
+    # (line number, cells) of every row that is not blank; line numbers as an editor shows them
+    rows = [(lines.line_num, row) for row in lines if row and any(c.strip() for c in row)]
     if not rows:
         raise RecordingError(f"{source}: the file is empty")
     try:
-        [float(c) for c in rows[0]]
-        header = [f"column {i + 1}" for i in range(len(rows[0]))]
+        [float(c) for c in rows[0][1]]
+        header = [f"column {i + 1}" for i in range(len(rows[0][1]))]
     except ValueError:
-        header, rows = rows[0], rows[1:]
+        header, rows = rows[0][1], rows[1:]
     if len(header) < 2:
         raise RecordingError(f"{source}: needs two columns, time and a value")
-    try:
-        table = np.array([[float(c) for c in row] for row in rows], float)
-    except ValueError as exc:
-        raise RecordingError(f"{source}: a row is not all numbers ({exc})") from None
-    if table.ndim != 2 or table.shape[1] != len(header):
-        raise RecordingError(f"{source}: rows do not all have {len(header)} columns")
+    if not rows:
+        raise RecordingError(f"{source}: no rows of numbers after the header")
+    values = []
+    for line, row in rows:
+        if len(row) != len(header):
+            raise RecordingError(
+                f"{source}: line {line} has {len(row)} columns, the first row {len(header)}"
+            )
+        try:
+            values.append([float(c) for c in row])
+        except ValueError as exc:
+            raise RecordingError(f"{source}: line {line} is not all numbers ({exc})") from None
+    table = np.array(values, float)
     names = header[1:]
     chosen = names[0] if column is None else column
     if chosen not in names:
         raise RecordingError(f"{source}: no column {chosen!r} (columns: {', '.join(names)})")
     _, t_unit = _split_header(header[0])
     _, y_unit = _split_header(chosen)
+    if t_unit and not y_unit:  # a header with units (as the tuner writes): this one has none
+        raise RecordingError(
+            f"{source}, column {chosen!r}: no unit in a header that gives units, so a "
+            "dimensionless quantity (a gate, a fraction), not a voltage or a current"
+        )
     t = to_ms(table[:, 0], t_unit or time_unit, f"{source}, time column")
-    y, quantity = to_engine(table[:, 1 + names.index(chosen)], y_unit or value_unit, chosen)
+    y, quantity = to_engine(
+        table[:, 1 + names.index(chosen)], y_unit or value_unit, f"{source}, column {chosen!r}"
+    )
     t, y = _checked(t, y, source)
     return Recording(t, y, quantity, chosen, source, tuple(names))
 
@@ -272,9 +291,10 @@ class DataModel(Job):
         self.param.watch(self._reread, ["channel", "time_unit", "value_unit"])
 
     def load(self, data: bytes, source: str) -> None:
-        """Read ``data`` (a file named ``source``) on the worker thread."""
-        self._file = (data, source)
-        self._read(None)
+        """Read ``data`` (a file named ``source``) on the worker thread.  A file that
+        cannot be read sets ``error`` and leaves the recording, and the file that a
+        change of channel or unit re-reads, as they were."""
+        self._read((data, source), None)
 
     def clear(self) -> None:
         """Forget the recording."""
@@ -283,17 +303,21 @@ class DataModel(Job):
 
     def _reread(self, *_events: param.parameterized.Event) -> None:
         if self._file is not None and not self._applying:
-            self._read(self.channel)
+            self._read(self._file, self.channel)
 
-    def _read(self, channel: str | None) -> None:
-        data, source = self._file
+    def _read(self, file: tuple[bytes, str], channel: str | None) -> None:
+        data, source = file
         options = {"time_unit": self.time_unit, "value_unit": self.value_unit}
 
         def work(progress: Progress) -> Recording:
             progress(0.0)
             return read_recording(data, source, channel, **options)
 
-        self.start(f"Reading {source}", work, self._show)
+        def done(recording: Recording) -> str:
+            self._file = file  # the file shown: channel and unit changes re-read it
+            return self._show(recording)
+
+        self.start(f"Reading {source}", work, done)
 
     def _show(self, recording: Recording) -> str:
         self._applying = True  # choosing the channel here must not read the file again

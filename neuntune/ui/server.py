@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import threading
+
 import panel as pn
 
 from ..circuit import Circuit
 from ..presets import Preset
+from . import warm
 from .model import resolve_preset
 from .view import TITLE, Tuner
-from .warm import workflow_kernels
 
 _ANY_ADDRESS = ("0.0.0.0", "::", "")
 
 
-def app(circuit: Circuit | Preset | str | None = None, warm: bool = False) -> Tuner:
+def app(
+    circuit: Circuit | Preset | str | None = None, warm: bool | threading.Event = False
+) -> Tuner:
     """One session's tuner (Panel calls this once per browser session).  ``warm``:
-    compile the tabs' kernels in the background (:func:`serve` compiles them first)."""
+    True compiles the tabs' kernels in the background; an Event is set once someone
+    else (:func:`serve`) has compiled them."""
     # Tabulator (the fit's target and parameter tables) is a Panel extension: loading it
     # for the session puts its (bundled, local) script and styles into the page.
     pn.extension("tabulator")
@@ -32,19 +37,29 @@ def serve(
 
     ``circuit``: a Circuit, a preset (a Preset, a bundled name or a JSON file), or
     None for the HH gap-junction pair; every browser session gets its own copy.
-    Binds to localhost unless ``address`` says otherwise.  The kernels of the live
-    run and of the Fit, Scan and Protocols tabs are compiled (or loaded from the disk
-    cache) before the URL is printed, so the first page shows a run at once; presets
+    Binds to localhost unless ``address`` says otherwise.  The live run's kernels
+    are compiled (or loaded from the disk cache) before the URL is printed, so the
+    first page shows a run at once; the Fit, Scan and Protocols tabs' kernels compile
+    meanwhile in a child process (work started there waits for them), and presets
     opened later compile theirs in the background.
     """
     template = resolve_preset(circuit)
-    workflow_kernels(template.circuit, template.run.method)
+    method = template.run.method
+    compiled = threading.Event()
+    child = warm.start(template, method, live=False)
+    if child is None:
+        compiled.set()
+    else:
+        threading.Thread(
+            target=lambda: (child.wait(), compiled.set()), name="neuntune-warm", daemon=True
+        ).start()
+    warm.live_kernels(template.circuit, method)
     if address in _ANY_ADDRESS:
         origins = "*"  # listening on every interface: accept whatever host name reached us
     else:
         origins = [f"{host}:{port}" for host in {address, "localhost", "127.0.0.1"}]
     server = pn.serve(
-        lambda: app(circuit),
+        lambda: app(circuit, warm=compiled),
         port=port,
         address=address,
         websocket_origin=origins,

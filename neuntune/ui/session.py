@@ -42,7 +42,8 @@ class Session(param.Parameterized):
     ``source`` is what :func:`~neuntune.ui.model.resolve_preset` accepts (a Circuit,
     a Preset, a preset name or file, or None); ``run`` overrides its run settings
     (``t_stop``, ``dt``, ``method``).  ``warm=False`` skips compiling the tabs'
-    kernels in a child process (a server that has compiled them already).
+    kernels in a child process (they are compiled already); an Event says that
+    someone else (the server) is compiling the first preset's and sets it when done.
     """
 
     tuner = param.ClassSelector(class_=TunerModel, doc="the preset being tuned")
@@ -55,7 +56,7 @@ class Session(param.Parameterized):
         source: Circuit | Preset | str | None = None,
         *,
         dispatch: Dispatch | None = None,
-        warm: bool = True,
+        warm: bool | threading.Event = True,
         **run: Any,
     ) -> None:
         super().__init__()
@@ -63,6 +64,7 @@ class Session(param.Parameterized):
         self.data = DataModel(dispatch=self.dispatch, name="data")
         self._presets: dict[str, Preset] = {}  # uploaded (and custom) presets by picker name
         self._warmer: subprocess.Popen | None = None
+        self._ready: threading.Event | None = None  # the current preset's "tabs compiled"
         self._opening = False
         self.jobs: list[Job] = []
         preset = resolve_preset(source)
@@ -110,7 +112,9 @@ class Session(param.Parameterized):
         preset = self.tuner.to_preset()
         return f"{Path(preset.name).stem or 'preset'}.json", presets.dumps(preset)
 
-    def _open(self, preset: Preset, label: str | None, warm: bool = True, **run: Any) -> None:
+    def _open(
+        self, preset: Preset, label: str | None, warm: bool | threading.Event = True, **run: Any
+    ) -> None:
         """Build the models for ``preset`` and switch to them.  Raises before anything
         changes if the preset cannot be tuned."""
         tuner = TunerModel(preset, dispatch=self.dispatch, **run)
@@ -132,7 +136,9 @@ class Session(param.Parameterized):
         for key, model in models.items():
             setattr(self, key, model)
         self.jobs = [*models.values(), self.data]
-        if warm:
+        if isinstance(warm, threading.Event):
+            self._await(warm, ready)
+        elif warm:
             self._warm(tuner.to_preset(), tuner.method, ready)
         else:
             ready.set()
@@ -146,17 +152,39 @@ class Session(param.Parameterized):
         tuner.request_run()
 
     def _warm(self, preset: Preset, method: str, ready: threading.Event) -> None:
-        child = warm.start(preset, method)
+        self._warmer = child = warm.start(preset, method)
+        compiled = threading.Event()
         if child is None:
+            compiled.set()  # nothing a child could compile: the tabs compile on first use
+        self._await(compiled, ready, child)
+
+    def _await(
+        self,
+        compiled: threading.Event,
+        ready: threading.Event,
+        child: subprocess.Popen | None = None,
+    ) -> None:
+        """Show that the tabs' kernels are compiling until ``child`` exits (if given)
+        or ``compiled`` is set, then set ``ready`` (what the tabs' jobs wait for)."""
+        self._ready = ready
+        if child is None and compiled.is_set():
             ready.set()
+            self.warming = False
             return
-        self._warmer = child
         self.warming = True
 
         def wait() -> None:
-            child.wait()
+            if child is not None:
+                child.wait()
+            else:
+                compiled.wait()
             ready.set()
-            self.dispatch(lambda: self.param.update(warming=self._warmer is not child))
+
+            def done() -> None:
+                if self._ready is ready:  # not since replaced by another preset's
+                    self.warming = False
+
+            self.dispatch(done)
 
         threading.Thread(target=wait, name="neuntune-warm", daemon=True).start()
 

@@ -39,7 +39,14 @@ from .panels import DataPanel, FitPanel, ProtocolsPanel, ScanPanel
 from .plots import TracePlots
 from .recording import DataModel
 from .session import Session
-from .widgets import css_class, format_number, html_pane, response_table, table
+from .widgets import (
+    css_class,
+    format_number,
+    html_pane,
+    message_alert,
+    response_table,
+    table,
+)
 
 __all__ = ["Tuner", "TuningSlider", "css_class", "format_conductance", "format_number"]
 
@@ -325,18 +332,8 @@ class TunePanel:
 
     def _traces(self) -> pn.Column:
         model = self.model
-        error = pn.pane.Alert(
-            model.param.error.rx.pipe(html.escape),
-            alert_type="danger",
-            visible=model.param.error.rx.bool(),
-            sizing_mode="stretch_width",
-        )
-        note = pn.pane.Alert(
-            model.param.note.rx.pipe(html.escape),
-            alert_type="info",
-            visible=model.param.note.rx.bool(),
-            sizing_mode="stretch_width",
-        )
+        error = message_alert(model.param.error, "danger")
+        note = message_alert(model.param.note, "info")
         plots = [pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in self.plots.figures]
         return pn.Column(
             self.status_pane,
@@ -383,8 +380,9 @@ class Tuner(pn.viewable.Viewer):
     ``tuner.model`` is the preset being tuned (a :class:`TunerModel`):
     ``tuner.model.set("gj.g", 0.003)``, ``.undo()``, ``.reset()``, ``.result``,
     ``.metrics``, ``.csv()``, ``.to_preset()``.  ``warm=False`` skips compiling the
-    tabs' kernels in the background.  A server needs one Tuner per session: serve a
-    function that makes it, not an instance.
+    tabs' kernels in the background; an Event means someone else compiles them and
+    sets it when they are ready (:func:`~neuntune.ui.server.serve`).  A server needs
+    one Tuner per session: serve a function that makes it, not an instance.
     """
 
     def __init__(
@@ -394,7 +392,7 @@ class Tuner(pn.viewable.Viewer):
         t_stop: float | None = None,
         dt: float | None = None,
         method: str | None = None,
-        warm: bool = True,
+        warm: bool | threading.Event = True,
         **params: Any,
     ) -> None:
         super().__init__(**params)
@@ -497,13 +495,7 @@ class Tuner(pn.viewable.Viewer):
             embed=False,
             align="center",
         )
-        preset_error = pn.pane.Alert(
-            session.param.preset_error.rx.pipe(html.escape),
-            alert_type="danger",
-            visible=session.param.preset_error.rx.bool(),
-            sizing_mode="stretch_width",
-            css_classes=["nt-preset-error"],
-        )
+        preset_error = message_alert(session.param.preset_error, "danger", "nt-preset-error")
         box = partial(pn.Column, sizing_mode="stretch_width", margin=0)
         self._sidebar_box = pn.Column(width=430, margin=0)
         self._actions_box = pn.Row(sizing_mode="stretch_width", margin=0)

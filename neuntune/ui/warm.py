@@ -7,13 +7,18 @@ compiles for about ten seconds the first time.  Compiling in the server's proces
 would hold its GIL (and numba's compile lock) that long and stall every session,
 so :func:`start` compiles them in a child process instead: kernels land in the
 disk cache (:mod:`neuntune.engine.compiler`), and the first fit or scan only loads
-them.  ``python -m neuntune.ui.warm METHOD < preset.json`` is that child.
+them.  ``python -m neuntune.ui.warm METHOD [--tabs-only] < preset.json`` is that child.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 
 from ..circuit import Circuit
 from ..errors import PresetError, SimulationError
@@ -23,6 +28,9 @@ from ..fit.synapse import SynapseEvaluator, SynapseProtocol
 from ..presets import Preset, dumps, parse
 from ..simulate import simulate, simulate_batch
 from .metrics import CC_DT, CC_METHOD, chemical_connections, coupling_cells
+
+#: The child's flag for "leave the live kernels to the parent".
+TABS_ONLY = "--tabs-only"
 
 
 def _compile(circuit: Circuit, method: str = CC_METHOD) -> None:
@@ -34,20 +42,27 @@ def _compile(circuit: Circuit, method: str = CC_METHOD) -> None:
     simulate_batch(circuit, {path: [circuit.get(path)] * 2}, CC_DT, CC_DT, method, record="v")
 
 
-def workflow_kernels(circuit: Circuit, method: str) -> None:
+def live_kernels(circuit: Circuit, method: str) -> None:
+    """Compile (or load) what the first page needs: ``circuit``'s live run with
+    ``method`` and, for gap junctions, the live CC's coupling protocol (every coupled
+    cell probed, one batch)."""
+    for step in _live_steps(circuit, method):
+        _best_effort(step)
+
+
+def workflow_kernels(circuit: Circuit, method: str, live: bool = True) -> None:
     """Compile (or load from the disk cache) the kernels the tabs start with for
-    ``circuit``: the live run and scans with ``method``; for gap junctions the
-    coupling protocol with every coupled cell probed (the live CC; a pair's gap fit),
-    the first junction's own protocol, a scan's CC of it and its coupling spectrum;
+    ``circuit``: the live run and scans with ``method`` and the live CC (unless
+    ``live`` is False: someone else compiles those); for gap junctions the first
+    junction's own coupling protocol, a scan's CC of it and its coupling spectrum;
     for chemical synapses the isolated synapse, clamped and free.  Best effort: a
     protocol this circuit cannot run (e.g. no resting state) is skipped here and
     reported when it is used."""
-    steps = [lambda: _compile(circuit, method)]
+    steps = _live_steps(circuit, method) if live else []
     cells, pairs = coupling_cells(circuit)
     if cells:
         pre, post = sorted(pairs)[0]
         steps += [
-            lambda: _compile(coupling_protocol(circuit, *cells).circuit),
             lambda: _compile(coupling_protocol(circuit, pre, post).circuit),
             lambda: _compile(coupling_protocol(circuit, pre).circuit),
             lambda: coupling_spectrum(
@@ -61,21 +76,32 @@ def workflow_kernels(circuit: Circuit, method: str) -> None:
                 lambda n=name, p=protocol: _compile(SynapseEvaluator(circuit, n, p).circuit)
             )
     for step in steps:
-        try:
-            step()
-        except (SimulationError, ValueError):
-            continue
+        _best_effort(step)
 
 
-def start(preset: Preset, method: str) -> subprocess.Popen | None:
-    """Compile ``preset``'s workflow kernels in a child process; None if the preset
-    cannot be written (a model that is not registered, so a child could not load it)."""
+def _live_steps(circuit: Circuit, method: str) -> list[Callable[[], None]]:
+    steps = [lambda: _compile(circuit, method)]
+    cells, _pairs = coupling_cells(circuit)
+    if cells:
+        steps.append(lambda: _compile(coupling_protocol(circuit, *cells).circuit))
+    return steps
+
+
+def _best_effort(step: Callable[[], None]) -> None:
+    with contextlib.suppress(SimulationError, ValueError):
+        step()
+
+
+def start(preset: Preset, method: str, live: bool = True) -> subprocess.Popen | None:
+    """Compile ``preset``'s workflow kernels in a child process (without the live
+    ones if ``live`` is False); None if the preset cannot be written (a model that is
+    not registered, so a child could not load it)."""
     try:
         text = dumps(preset)
     except PresetError:
         return None
     child = subprocess.Popen(
-        [sys.executable, "-m", __name__, method],
+        [sys.executable, "-m", __name__, method, *([] if live else [TABS_ONLY])],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -89,8 +115,23 @@ def start(preset: Preset, method: str) -> subprocess.Popen | None:
     return child
 
 
+def _exit_with_parent() -> None:
+    """Stop compiling once the process that wanted the kernels has gone (a server
+    killed by a signal cannot terminate its children)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="neuntune-parent-watch", daemon=True).start()
+
+
 def main() -> None:
-    workflow_kernels(parse(sys.stdin.read()).circuit, sys.argv[1] if len(sys.argv) > 1 else "rk4")
+    _exit_with_parent()
+    method = sys.argv[1] if len(sys.argv) > 1 else "rk4"
+    workflow_kernels(parse(sys.stdin.read()).circuit, method, live=TABS_ONLY not in sys.argv)
 
 
 if __name__ == "__main__":

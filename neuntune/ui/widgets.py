@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import panel as pn
+import param
 
 from .jobs import Job
 from .metrics import SynapseResponse
@@ -62,6 +63,17 @@ def table(header: list[str], rows: list[list[str]], caption: str = "", css: str 
     )
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f'<table class="nt-metrics {css}">{title}<tr>{head}</tr>{body}</table>'
+
+
+def message_alert(text: param.String, alert_type: str, css: str = "") -> pn.pane.Alert:
+    """An alert showing the string parameter ``text`` (escaped), hidden while empty."""
+    return pn.pane.Alert(
+        text.rx.pipe(html.escape),
+        alert_type=alert_type,
+        visible=text.rx.bool(),
+        sizing_mode="stretch_width",
+        css_classes=[css] if css else [],
+    )
 
 
 def job_bar(job: Job, *buttons: pn.widgets.Button) -> pn.Column:
