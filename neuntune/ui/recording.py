@@ -227,13 +227,18 @@ def read_abf(data: bytes, source: str, sweep: str | None = None) -> Recording:
 
 def read_nwb(data: bytes, source: str, series: str | None = None) -> Recording:
     """A time series (default the first) from the acquisition group of an NWB file,
-    through pynwb: data × conversion (+ offset), timestamps or starting time and rate."""
+    through pynwb: data × conversion (+ offset), timestamps or starting time and rate.
+    A file pynwb opens but cannot read (an HDF5 file that is not NWB) is closed again
+    before the RecordingError, not left open for the garbage collector."""
     pynwb = reader("pynwb", ".nwb")
     with _as_file(data, ".nwb") as path:
+        nwb_io = None
         try:
             nwb_io = pynwb.NWBHDF5IO(str(path), "r")
             nwb = nwb_io.read()
         except Exception as exc:  # h5py and hdmf raise many kinds for a damaged file
+            if nwb_io is not None:
+                nwb_io.close()
             raise RecordingError(f"{source}: pynwb cannot read it ({exc})") from None
         try:
             found = {
@@ -256,7 +261,7 @@ def read_nwb(data: bytes, source: str, series: str | None = None) -> Recording:
         finally:
             nwb_io.close()
     t = to_ms(seconds, "s", source)
-    y, quantity = to_engine(values, item.unit, chosen)
+    y, quantity = to_engine(values, item.unit, f"{source}, series {chosen!r}")
     t, y = _checked(t, y, source)
     return Recording(t, y, quantity, chosen, source, tuple(found))
 
