@@ -518,6 +518,7 @@ class Tuner(pn.viewable.Viewer):
             ("Scan", self._scan_box),
             ("Protocols", self._protocols_box),
             ("Data", DataPanel(session.data).panel),
+            dynamic=True,  # a tab's widgets and figures reach the page when it is opened
             sizing_mode="stretch_width",
         )
         return pn.Column(

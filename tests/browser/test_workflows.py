@@ -183,5 +183,6 @@ def test_switching_presets_rebuilds_the_controls(tuner_page) -> None:
     page.locator(".nt-preset select").select_option("hh_gap_pair")
     expect(page.locator(f".{css_class('gj.g')}").first).to_be_visible(timeout=30_000)
     assert page.locator(f".{css_class('syn.g')}").count() == 0
+    open_tab(page, "Traces")  # tabs reach the page when opened
     page.wait_for_function(HAS_DATA_JS, arg="v:a", timeout=60_000)
     assert log["errors"] == []
