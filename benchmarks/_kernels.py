@@ -42,10 +42,9 @@ from numba.extending import intrinsic
 FASTMATH = {"contract", "arcp", "nsz", "reassoc"}
 #: The exponential keeps its rounding trick ((x + M) − M): no reassociation inside it.
 EXP_FASTMATH = {"contract", "arcp", "nsz"}
-#: Exponentials per neuron per RK4 step: neuntune's HH declaration takes two per cell
-#: and stage (w and e^(−(v+40)/10)); the hand-written kernels take one (see _make_cell).
-ENGINE_EXPS_PER_NEURON_STEP = 8
-HANDWRITTEN_EXPS_PER_NEURON_STEP = 4
+#: Exponentials per neuron per RK4 step: one per cell and stage, in neuntune's HH
+#: declaration and in the hand-written kernels alike (see _make_cell).
+EXPS_PER_NEURON_STEP = 4
 
 
 # ------------------------------------------------------------------ bit casts
@@ -159,7 +158,7 @@ def _make_cell(dtype: type, pexp: Callable, one_exp: bool = True) -> Callable:
     All six rates are powers of w = e^(−(v+65)/720) (720 = lcm of 10, 18, 20, 80):
     βm = 4w⁴⁰, αh = 0.07w³⁶, βn = 0.125w⁹, and e^(−(v+40)/10) = e^2.5·w⁷², which αm,
     αn and βh share with one division — one exponential per cell and stage.  With
-    ``one_exp=False`` e^(−(v+40)/10) is a second exponential, as neuntune's HH has it.
+    ``one_exp=False`` e^(−(v+40)/10) is a second exponential (what sharing it saves).
     """
     F = dtype
     ONE, HALF, TEN = F(1.0), F(0.5), F(10.0)
@@ -269,8 +268,8 @@ def kernels(dtype: type = np.float64) -> dict[str, Callable]:
     inlining it, so an SLP-packed helper reaches the batch loop already half-vectorised
     and LLVM's loop vectoriser then leaves that loop scalar (measured here: ~3× slower).
     For the profile: ``pair_fast_noslp`` (the pair kernel without SLP) and
-    ``pair_fast_2exp`` / ``batch_fast_2exp`` (two exponentials per cell and stage, as
-    neuntune's HH declares them).
+    ``pair_fast_2exp`` / ``batch_fast_2exp`` (two exponentials per cell and stage: what
+    sharing the second one saves).
     """
     slp, slp2, plain, plain2 = (_build(dtype, one) for one in (True, False, True, False))
     return {

@@ -123,7 +123,7 @@ def run(cfg: Config) -> Section:
         "simulate_all": "nt.simulate, float64, every state and current recorded",
         "handwritten": "hand-written numba kernel (1 polynomial exp per cell-stage, SLP), float64",
         "handwritten_noslp": "the same hand-written kernel compiled without the SLP vectoriser",
-        "handwritten_2exp": "the hand-written kernel with 2 exps per cell-stage (neuntune's HH)",
+        "handwritten_2exp": "the hand-written kernel with 2 exps per cell-stage (no shared exp)",
         "straightforward": "straightforward numba kernel (6 libm exp per cell-stage), float64",
         "simulate_f32": "nt.simulate, float32",
         "handwritten_f32": "hand-written numba kernel, float32",
@@ -216,15 +216,18 @@ def run(cfg: Config) -> Section:
     sim = timings["simulate"]
     f, m = ratio(py, sim)
     sec.value("speedup_python", "pure Python / nt.simulate", f, "×", median=m)
-    sec.goal("speed-up over pure Python", 150, ">=", f, m, "×")
-    sec.goal(
-        "nt.simulate per 100 000 steps",
-        12,
-        "<=",
-        sim["fastest_s"] * 1e3,
-        sim["median_s"] * 1e3,
-        "ms",
-    )
+    # The simulation-core issue asks for 150× and 12 ms, the benchmarks issue for 50× and
+    # 20 ms "on this machine": both are reported.
+    for speedup, limit, source in ((150, 12, "core issue"), (50, 20, "benchmarks issue")):
+        sec.goal(f"speed-up over pure Python ({source})", speedup, ">=", f, m, "×")
+        sec.goal(
+            f"nt.simulate per 100 000 steps ({source})",
+            limit,
+            "<=",
+            sim["fastest_s"] * 1e3,
+            sim["median_s"] * 1e3,
+            "ms",
+        )
     f, m = ratio(sim, timings["handwritten"])
     sec.value("over_handwritten", "nt.simulate / hand-written kernel", f, "×", median=m)
     sec.goal("nt.simulate / hand-written kernel", 1.5, "<=", f, m, "×")
@@ -235,7 +238,7 @@ def run(cfg: Config) -> Section:
     f, m = ratio(sim, timings["handwritten_2exp"])
     sec.value(
         "over_handwritten_2exp",
-        "nt.simulate / hand-written kernel with neuntune's 2 exps per cell-stage",
+        "nt.simulate / hand-written kernel with 2 exps per cell-stage",
         f,
         "×",
         median=m,

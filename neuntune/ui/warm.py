@@ -130,6 +130,8 @@ def _exit_with_parent() -> None:
 
 def main() -> None:
     _exit_with_parent()
+    if hasattr(os, "nice"):
+        os.nice(10)  # the server and the browser showing its first page come first
     method = sys.argv[1] if len(sys.argv) > 1 else "rk4"
     workflow_kernels(parse(sys.stdin.read()).circuit, method, live=TABS_ONLY not in sys.argv)
 
