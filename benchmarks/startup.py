@@ -7,9 +7,8 @@ ready"), opens the page and waits until the voltage trace's data source holds da
 and two animation frames have passed ("first plot").  Warm: the kernels are in the
 disk cache (a cache directory filled by one untimed launch).  Cold:
 NEUNTUNE_CACHE_DIR points at an empty directory, so the server compiles its kernels
-(numba's own caches of neuntune's fixed helpers stay warm).  If ``neuntune serve`` is
-not a command yet, the server is started the way it will be,
-``neuntune.ui.server.serve()``, and the report says so.
+(numba's own caches of neuntune's fixed helpers stay warm).  The browser helpers
+are the browser tests' (:mod:`neuntune.ui.testing`).
 
     python benchmarks/startup.py [--quick] [--startup-repeats N]
 """
@@ -17,7 +16,6 @@ not a command yet, the server is started the way it will be,
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -29,39 +27,22 @@ from pathlib import Path
 
 from _common import Config, Section, heading, stats
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-HAS_DATA_JS = """(name) => {
-    const doc = window.Bokeh && window.Bokeh.documents[0];
-    const source = doc && doc.get_model_by_name(name);
-    return Boolean(source && source.data.x && source.data.x.length > 0);
-}"""
+from neuntune.ui.testing import CHROMIUM, HAS_DATA_JS, free_port, launch_chromium
+
 TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
-def server_command(port: int) -> tuple[list[str], str]:
-    """The command that serves the tuner on ``port``, and how it was chosen."""
+def server_command(port: int) -> list[str]:
+    """``neuntune serve`` on ``port``, from this interpreter's environment."""
     exe = Path(sys.executable).with_name("neuntune")
     cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "neuntune.cli"]
-    probe = subprocess.run([*cli, "serve", "--help"], capture_output=True, text=True, timeout=120)
-    if probe.returncode == 0 and "port" in probe.stdout:
-        return [*cli, "serve", "--port", str(port)], "neuntune serve"
-    code = f"from neuntune.ui.server import serve; serve(port={port})"
-    return [sys.executable, "-c", code], "neuntune.ui.server.serve() (no `serve` command yet)"
+    return [*cli, "serve", "--port", str(port)]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def launch_once(browser, cache: str, timeout: float = 600.0) -> tuple[float, float, str]:
-    """(seconds to server ready, seconds to first rendered plot, how it was launched)."""
+def launch_once(browser, cache: str, timeout: float = 600.0) -> tuple[float, float]:
+    """(seconds to server ready, seconds to first rendered plot)."""
     port = free_port()
-    cmd, how = server_command(port)
+    cmd = server_command(port)
     env = dict(os.environ, NEUNTUNE_CACHE_DIR=cache)
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryFile("w+") as log:
@@ -96,15 +77,12 @@ def launch_once(browser, cache: str, timeout: float = 600.0) -> tuple[float, flo
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-    return ready, plotted, how
+    return ready, plotted
 
 
 def run(cfg: Config) -> Section:
     heading("Dashboard start-up: neuntune serve -> first rendered plot")
     sec = Section("startup", "Dashboard start-up: launch to first rendered plot (Chromium)")
-    if importlib.util.find_spec("neuntune.ui") is None:
-        sec.skip("neuntune.ui is not there yet: no dashboard to start")
-        return sec
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -115,12 +93,12 @@ def run(cfg: Config) -> Section:
         return sec
     n = cfg.startup_repeats or cfg.n(quick=1)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         warm_cache = tempfile.mkdtemp(prefix="neuntune-warm-cache-")
         try:
-            _, first, how = launch_once(browser, warm_cache)  # fills the warm cache
+            _, first = launch_once(browser, warm_cache)  # fills the warm cache
             sec.value("first_fill", "first launch with an empty cache (untimed fill)", first, "s")
-            sec.note(f"server launched as: {how}")
+            sec.note("server launched as: neuntune serve")
             samples: dict[str, tuple[list[float], list[float]]] = {
                 "warm": ([], []),
                 "cold": ([], []),
@@ -129,7 +107,7 @@ def run(cfg: Config) -> Section:
                 for kind in ("warm", "cold") if i % 2 == 0 else ("cold", "warm"):
                     cache = warm_cache if kind == "warm" else tempfile.mkdtemp(prefix="nt-cold-")
                     try:
-                        ready, plotted, _ = launch_once(browser, cache)
+                        ready, plotted = launch_once(browser, cache)
                     finally:
                         if kind == "cold":
                             shutil.rmtree(cache, ignore_errors=True)

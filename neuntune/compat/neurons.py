@@ -142,6 +142,16 @@ _NONFINITE = (
 )
 
 
+def constructor_args(cls: type, args: object | None) -> object:
+    """``args``, or ``cls``'s default ConstructorArgs if None; anything but that class
+    is a TypeError naming both."""
+    if args is None:
+        return cls.ConstructorArgs()
+    if type(args) is not cls.ConstructorArgs:
+        raise TypeError(f"{cls.__name__}: expected a {cls.ConstructorArgs.__name__}, got {args!r}")
+    return args
+
+
 class ConstructorArgs:
     """Neun's ``ConstructorArgs``: the parameter values a neuron is built with.
 
@@ -199,12 +209,7 @@ class Neuron:
 
     def __init__(self, args: ConstructorArgs | None = None) -> None:
         cls = type(self)
-        if args is None:
-            args = cls.ConstructorArgs()
-        elif type(args) is not cls.ConstructorArgs:
-            raise TypeError(
-                f"{cls.__name__}: expected a {cls.ConstructorArgs.__name__}, got {args!r}"
-            )
+        args = constructor_args(cls, args)
         spec = cls.spec
         self._p = np.array(args.params, cls.dtype)
         self._x = np.array([value for value, _ in spec.variables.values()], cls.dtype)

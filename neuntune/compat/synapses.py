@@ -56,6 +56,7 @@ from .neurons import (
     SPECS,
     ConstructorArgs,
     Neuron,
+    constructor_args,
     enumeration,
     expect,
     publish,
@@ -213,12 +214,7 @@ class DiffusionSynapse(Synapse):
     ) -> None:
         super().__init__(n1, v1, n2, v2)
         cls = type(self)
-        if args is None:
-            args = cls.ConstructorArgs()
-        elif type(args) is not cls.ConstructorArgs:
-            raise TypeError(
-                f"{cls.__name__}: expected a {cls.ConstructorArgs.__name__}, got {args!r}"
-            )
+        args = constructor_args(cls, args)
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise ValueError(f"{cls.__name__}: steps must be a whole number ≥ 1, got {steps!r}")
         self._steps = steps

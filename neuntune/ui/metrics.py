@@ -24,6 +24,7 @@ from .. import analysis
 from ..circuit import Circuit
 from ..errors import SimulationError
 from ..fit.protocols import PROBE, coupling_protocol, measure_coupling
+from ..fit.synapse import EVENT_METRICS
 from ..models.stimuli import VoltageClamp
 from ..simulate import CancelledError, Result, simulate_batch
 
@@ -191,15 +192,6 @@ class SynapseResponse:
     note: str = ""
 
 
-#: The event-shape fields shown, by the name fit_synapse uses for them as targets.
-EVENT_FIELDS = {
-    "peak": "peak",
-    "latency": "latency",
-    "rise": "rise_time",
-    "decay": "decay_tau",
-    "half_width": "half_width",
-    "charge": "charge",
-}
 #: The train fields shown (TrainMetrics names, as fit_synapse uses them).
 TRAIN_FIELDS = ("paired_pulse_ratio", "ppr", "induction", "recovery")
 
@@ -218,7 +210,7 @@ def synapse_response(
         return out
     try:
         shape = analysis.event_metrics(t, y, events[0], stop=events[1] if len(events) > 1 else None)
-        out.event = {key: _number(getattr(shape, name)) for key, name in EVENT_FIELDS.items()}
+        out.event = {key: _number(getattr(shape, name)) for key, name in EVENT_METRICS.items()}
         if len(events) > 1:
             amplitudes = analysis.train_amplitudes(t, y, events)
             out.amplitudes = [float(a) for a in amplitudes]
