@@ -155,6 +155,25 @@ def entry(page: Any, path: str) -> Any:
     return page.locator(f".{css_class(path)} input").first
 
 
+def slider_value(page: Any, path: str) -> float:
+    """The value the slider of the control at ``path`` shows in its title."""
+    title = page.locator(f".{css_class(path)} .bk-slider-title").inner_text()
+    return float(title.split(":")[1])
+
+
+def wait_for_slider(page: Any, path: str, value: float, tol: float, timeout: float = 20.0) -> None:
+    """Wait until the slider at ``path`` shows ``value`` ± ``tol``.
+
+    The entry and the slider are separate Bokeh models: a value set from Python
+    reaches the browser in separate messages, so one may land before the other.
+    """
+    deadline = time.monotonic() + timeout
+    while abs((shown := slider_value(page, path)) - value) > tol:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"slider {path} shows {shown}, expected {value} ± {tol}")
+        page.wait_for_timeout(100)
+
+
 def type_value(page: Any, path: str, value: str) -> None:
     """Type ``value`` into the entry of the control at ``path`` and press Enter."""
     box = entry(page, path)
