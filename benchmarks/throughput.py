@@ -341,7 +341,7 @@ import json, re, sys
 sys.path.insert(0, {here!r})
 import numpy as np
 import _kernels
-from neuntune.engine.compiler import compile_circuit
+from neuntune.engine.compiler import compile_circuit, kernel_for
 from neuntune.library import hh_gap_pair
 
 def mix(dispatcher):
@@ -362,7 +362,7 @@ engine = compile_circuit(hh_gap_pair(), "rk4", "float64")
 _kernels.warm(np.float64)
 k = _kernels.kernels(np.float64)
 print(json.dumps({{
-    "engine kernel (HH pair, rk4)": mix(engine.module.kernel),
+    "engine kernel (HH pair, rk4)": mix(kernel_for(engine, 2)),
     "hand-written batched kernel": mix(k["batch_fast"]),
     "hand-written single-pair kernel (SLP)": mix(k["pair_fast"]),
 }}))

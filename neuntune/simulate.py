@@ -251,6 +251,8 @@ def run_kernel(
             _grow_queues(buf)
         if progress is not None and status == OK and progress(done / n_steps):
             raise CancelledError(f"cancelled at t = {done * dt:g} ms")
+    if buf["rec_pos"][0] != n_records:  # REC is uninitialised memory: all of it is written
+        raise RuntimeError(f"recorded {buf['rec_pos'][0]} samples, expected {n_records}")
     return Raw(
         rec=buf["REC"],
         n_steps=n_steps,

@@ -28,6 +28,19 @@ def test_correlation_of_shifted_sines_is_cos_phi(phi):
     assert pearson(v1, v2) == pytest.approx(np.cos(phi), abs=1e-12)
 
 
+def test_correlation_of_a_small_signal_on_a_large_offset_matches_a_centred_solve():
+    """Sums of squares about the mean, not Σx² − n·x̄²: a 1 µV signal on a −65 mV
+    baseline, 10⁵ samples, still agrees with numpy's centred computation to 1e-9
+    (Σx² − n·x̄² keeps only about six digits here)."""
+    rng = np.random.default_rng(7)
+    noise = rng.normal(size=(2, 100_001))
+    v1 = -65.0 + 1e-3 * noise[0]
+    v2 = -65.0 + 1e-3 * (0.6 * noise[0] + 0.8 * noise[1])  # correlation 0.6
+    assert pearson(v1, v2) == pytest.approx(np.corrcoef(v1, v2)[0, 1], abs=1e-9)
+    assert pearson(v1, v2) == pytest.approx(0.6, abs=0.01)
+    assert pearson(v1, -v1) == pytest.approx(-1.0, abs=1e-12)
+
+
 @pytest.mark.parametrize("phi", [np.pi / 3, np.pi / 2, np.pi])
 def test_mean_abs_difference_of_shifted_sines(phi):
     """|A sin x − A sin(x + φ)| = 2A|sin(φ/2)||cos(x + φ/2)|, whose mean is (4A/π)|sin(φ/2)|.

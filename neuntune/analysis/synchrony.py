@@ -5,9 +5,11 @@ absolute difference, the Neun docs' two measures) and from their spike trains
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike
 
 from .traces import as_times, same_length
@@ -17,9 +19,32 @@ def pearson(x: ArrayLike, y: ArrayLike) -> float:
     """Pearson correlation coefficient of two equally sampled traces (dimensionless,
     −1 to 1).  NaN when either trace is constant (correlation is undefined)."""
     x, y = same_length(x, y, "x", "y")
-    if np.ptp(x) == 0 or np.ptp(y) == 0:
+    return _pearson(x, y)
+
+
+# Two passes (means, then centred sums: no cancellation in Σx² − n·x̄²) without
+# temporaries; reassociation lets the sums vectorise.  A scan evaluates this once
+# per member on traces of ~10⁵ samples, where np.corrcoef took 10× as long.
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract", "nsz", "arcp"})
+def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+    n = x.shape[0]
+    sx = sy = 0.0
+    x_moves = y_moves = 0  # samples that differ from the first
+    for i in range(n):
+        sx += x[i]
+        sy += y[i]
+        x_moves += x[i] != x[0]
+        y_moves += y[i] != y[0]
+    if x_moves == 0 or y_moves == 0:
         return np.nan
-    return float(np.corrcoef(x, y)[0, 1])
+    mx, my = sx / n, sy / n
+    sxx = syy = sxy = 0.0
+    for i in range(n):
+        dx, dy = x[i] - mx, y[i] - my
+        sxx += dx * dx
+        syy += dy * dy
+        sxy += dx * dy
+    return min(max(sxy / math.sqrt(sxx * syy), -1.0), 1.0)
 
 
 def mean_abs_difference(x: ArrayLike, y: ArrayLike) -> float:

@@ -886,7 +886,6 @@ def ipow{n}(x):
                 "if step0 == 0:",
                 "    r = rec_pos[0]",
                 "    tn = t0",
-                "    for b in range(B):",
             ]
         else:
             lines = [
@@ -895,21 +894,56 @@ def ipow{n}(x):
                 "    countdown = rec_every",
                 "    r = rec_pos[0]",
                 "    tn = t0 + F(it + 1) * dt",
-                "    for b in range(B):",
             ]
         needed = self._used(self._outputs_block(""))
+        body = []
         if packed:
-            lines += self._member("        ", needed, single)
+            body += self._member("    ", needed, single)
         else:
-            lines += [f"        {name} = {name.upper()}[b]" for name in needed]
-            lines += [f"        x{r} = X{r}[b]" for r in range(layout.n_states)]
-        lines += self._outputs_block("        ")
-        lines += [
-            "        for j in range(rec_idx.shape[0]):",
-            "            REC[b, j, r] = tmp[rec_idx[j]]",
-            "    rec_pos[0] = r + 1",
+            body += [f"    {name} = {name.upper()}[b]" for name in needed]
+            body += [f"    x{r} = X{r}[b]" for r in range(layout.n_states)]
+        body += self._outputs_block("    ")
+        body += [
+            "    for j in range(rec_idx.shape[0]):",
+            "        REC[b, j, r] = tmp[rec_idx[j]]",
         ]
+        if packed:
+            # only states recorded (the usual voltages): copy them from S, without
+            # evaluating every output current at every recorded step
+            lines += [
+                "    if rec_direct:",
+                "        for b in range(B):",
+                "            for j in range(n_rec):",
+                "                REC[b, j, r] = S[rec_src[b * n_rec + j]]",
+                "    else:",
+                "        for b in range(B):",
+                *["        " + line for line in body],
+            ]
+        else:
+            lines += ["    for b in range(B):", *["    " + line for line in body]]
+        lines.append("    rec_pos[0] = r + 1")
         return [indent + line for line in lines]
+
+    def _direct_record_source(self, single: bool) -> list[str]:
+        """Kernel preamble: ``rec_direct`` when every recorded variable is a state;
+        then REC[b, j] takes its samples from S[rec_src[b × (recorded variables) + j]]."""
+        order = self.single_order()
+        offsets = [
+            -1 if rec.state_row < 0 else order[rec.state_row] if single else rec.state_row * LANES
+            for rec in self.layout.recordables
+        ] or [-1]
+        block = self.packed_rows()["total"] * LANES
+        base = "0" if single else f"(b // {LANES}) * {block} + b % {LANES}"
+        return [
+            f"    src_of = np.array([{', '.join(map(str, offsets))}], np.int64)",
+            "    n_rec = rec_idx.shape[0]",
+            "    rec_src = np.empty(B * n_rec, np.int64)",
+            "    rec_direct = True",
+            "    for b in range(B):",
+            "        for j in range(n_rec):",
+            "            rec_src[b * n_rec + j] = " + base + " + src_of[rec_idx[j]]",
+            "            rec_direct = rec_direct and src_of[rec_idx[j]] >= 0",
+        ]
 
     def _capacity_check(self, indent: str) -> list[str]:
         lines = [
@@ -1024,6 +1058,7 @@ def ipow{n}(x):
         ]
         lines.append(f"    nblk = (B + {LANES - 1}) // {LANES}")
         lines.append(f"    tmp = np.empty({max(len(layout.recordables), 1)}, F)")
+        lines += self._direct_record_source(single)
         lines += self._record_block("    ", first=True, single=single)
         lines.append("    countdown = rec_pos[1]")
         # the fullest spike buffer, tracked as spikes are written: one comparison a
