@@ -495,21 +495,33 @@ class Generator:
                     ts = t
                 else:
                     for r in rows:
-                        terms = [f"{c(a)} * s{j}_k{r}" for j, a in enumerate(tab.a[s]) if a != 0]
-                        lines.append(f"y{s}_{r} = x{r} + {h} * ({' + '.join(terms)})")
+                        lines.append(f"y{s}_{r} = x{r} + {self._weighted(tab.a[s], r, h)}")
                     state = (lambda s_: lambda r: f"y{s_}_{r}" if r in rows else f"x{r}")(s)
                     ts = f"t{s}"
                     lines.append(f"t{s} = {t} + {c(tab.c[s])} * {h}")
                 lines += self._one_sided(f"s{s}", state, ts, h, tab.c[s], base=t)
             for r in rows:
-                terms = [f"{c(b)} * s{j}_k{r}" for j, b in enumerate(tab.b) if b != 0]
-                lines.append(f"n{r} = x{r} + {h} * ({' + '.join(terms)})")
+                lines.append(f"n{r} = x{r} + {self._weighted(tab.b, r, h)}")
         lines += [f"n{r} = x{r}" for r in every if r not in rows]
         for row, slot in self.clamps().items():
             lines += self.command(slot, "e", f"({t} + {h})")
             command = f"e_{self._tag(slot)}_V_command"
             lines.append(f"n{row} = {command} if p{slot.gain} > 0 else n{row}")
         return lines
+
+    def _weighted(self, weights: tuple[Fraction, ...], row: int, h: str) -> str:
+        """Σ_j w_j h k_j for state ``row``, stages of equal weight summed first and each
+        weight multiplied into the step, ``(w * h)``: loop-invariant, so the compiler
+        hoists it and each stage costs one fused multiply-add per state."""
+        groups: dict[Fraction, list[str]] = {}
+        for j, w in enumerate(weights):
+            if w != 0:
+                groups.setdefault(w, []).append(f"s{j}_k{row}")
+        terms = []
+        for w, ks in groups.items():
+            summed = ks[0] if len(ks) == 1 else f"({' + '.join(ks)})"
+            terms.append(f"({self.render.const(w)} * {h}) * {summed}")
+        return terms[0] if len(terms) == 1 else f"({' + '.join(terms)})"
 
     # ------------------------------------------------------------------ events
     def _plan_events(self) -> None:
@@ -1115,14 +1127,29 @@ def ipow{n}(x):
                 f"                if not math.isfinite({total}):",
                 f"                    return it + 1, {NONFINITE}",
             ]
-        if not single:
-            lines.append("        for b in range(B):")
-            lines += ["            " + line for line in member]
+        if not single and self.plan.watchers:
+            # spikes are rare: a vectorised count of crossings over whole blocks
+            # (padding lanes included; a false alarm only costs the exact pass) gates
+            # the member-by-member pass that locates them
+            crossings = []
+            located = []
             for w in self.plan.watchers:
                 slot = layout.neurons[w.neuron]
                 i = voltage_rows.index(slot.states[slot.definition.voltage])
                 old, slope, new = at("s", 2 * i), at("s", 2 * i + 1), at("x", voltage_rows[i])
-                lines += ["            " + line for line in self._spike(w, old, slope, new)]
+                crossings.append(f"hits += ({old} < {w.threshold}) & ({new} >= {w.threshold})")
+                located += self._spike(w, old, slope, new)
+            lines += [
+                "        hits = 0",
+                "        for blk in range(nblk):",
+                f"            o = blk * {block}",
+                f"            for j in range({LANES}):",
+                *["                " + line for line in crossings],
+                "        if hits:",
+                "            for b in range(B):",
+                *["                " + line for line in member],
+                *["                " + line for line in located],
+            ]
         lines += self._record_block("        ", single=single)
         lines.append("    rec_pos[1] = countdown")
         lines.append(f"    return n_steps, {OK}")
