@@ -48,6 +48,11 @@ NAN_CHECK = 32
 LANES = 8
 
 FASTMATH = "{'contract', 'arcp', 'nsz'}"
+#: The event-free kernels' own arithmetic (the models' equations and the Runge–Kutta
+#: sums, written inline) may also be reassociated: it lets LLVM merge a gate's
+#: α(1 − x) − βx into α − (α + β)x and the like (measured: ~6 % faster HH batches).
+#: The helpers keep FASTMATH: fexp's Cody–Waite reduction needs its exact order.
+KERNEL_FASTMATH = "{'contract', 'arcp', 'nsz', 'reassoc'}"
 
 _HELPERS = {
     "float64": dict(
@@ -656,6 +661,7 @@ class Generator:
             "",
             f"F = np.{self.precision}",
             f"OPTS = dict(cache=True, nogil=True, error_model='numpy', fastmath={FASTMATH})",
+            "KERNEL_OPTS = dict(OPTS, fastmath=" + KERNEL_FASTMATH + ")",
             "",
         ]
         functions = [
@@ -691,6 +697,13 @@ def fexp(x):
     scale = {h["uncast"]}(({h["cast"]}(shifted) - {magic_bits} + {h["bias"]}) << {h["mant"]})
 {polynomial}
     return p * scale
+
+
+@njit(forceinline=True, **OPTS)
+def finite(x):
+    # a helper, outside the kernels' reassociating arithmetic: compiled inside
+    # it, this NaN/inf test stopped catching blow-ups
+    return math.isfinite(x)
 
 
 @njit(forceinline=True, **OPTS)
@@ -1064,7 +1077,7 @@ def ipow{n}(x):
         at = self._addresser(single)
         kernel = "kernel1" if single else "kernel"
         lines = [
-            "@njit(**OPTS)",
+            "@njit(**KERNEL_OPTS)",
             self._SIGNATURE.replace("def kernel(", f"def {kernel}("),
             "    B = X.shape[1]",
         ]
@@ -1124,7 +1137,7 @@ def ipow{n}(x):
                 f"        if (step0 + it + 1) % {NAN_CHECK} == 0 or it == n_steps - 1:",
                 "            for b in range(B):",
                 *["                " + line for line in member],
-                f"                if not math.isfinite({total}):",
+                f"                if not finite({total}):",
                 f"                    return it + 1, {NONFINITE}",
             ]
         if not single and self.plan.watchers:
