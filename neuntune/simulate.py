@@ -140,6 +140,7 @@ class Raw:
     spikes: list[list[np.ndarray]]  # [member][cell]
     events: list[list[tuple[np.ndarray, np.ndarray]]]  # [member][logged connection]
     X: np.ndarray  # final states
+    moments: np.ndarray | None = None  # see run_kernel
 
 
 @dataclass
@@ -188,18 +189,26 @@ def run_kernel(
     sources: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     progress: Callable[[float], bool | None] | None = None,
     max_bytes: int | None = None,
+    moments: bool = False,
 ) -> Raw:
     """Integrate ``n_steps`` from ``arrays.X`` (changed in place) and collect the output.
 
     ``progress(fraction)`` is called between chunks of steps; returning True
-    stops the run with :class:`CancelledError`.
+    stops the run with :class:`CancelledError`.  With ``moments`` the samples are
+    summed instead of stored: ``Raw.moments[b, j]`` holds, for recorded variable j
+    of member b, its first sample x_j0, Σ d_j and Σ d_j d_k (k over the recorded
+    variables) with d_j = x_j − x_j0 — what means, variances and correlations need,
+    in memory that does not grow with the run.  Only states of event-free circuits
+    (whose kernel reads them straight from its state array) can be summed.
     """
     layout, plan, F = compiled.layout, compiled.plan, compiled.dtype
     X, P, D = arrays.X, arrays.P, arrays.D
     batch = X.shape[1]
-    n_records = n_steps // record_every + 1 + (n_steps % record_every > 0)  # + the last step
+    n_records = n_samples(n_steps, record_every)
+    if moments and not can_sum(compiled, rec_rows):
+        raise ValueError("moments: only the states of a circuit without events can be summed")
     limit = MAX_RECORD_BYTES if max_bytes is None else max_bytes
-    need = len(rec_rows) * n_records * batch * np.dtype(F).itemsize
+    need = 0 if moments else len(rec_rows) * n_records * batch * np.dtype(F).itemsize
     if need > limit:
         per_sample = max(len(rec_rows) * batch * np.dtype(F).itemsize, 1)
         every = math.ceil(n_steps / max(limit // per_sample - 1, 1))
@@ -212,8 +221,13 @@ def run_kernel(
     delays += [P[layout.connections[k].params[layout.connections[k].definition.pulse]]
                for k in plan.boundaries]  # fmt: skip
     longest = max((float(np.max(d)) for d in delays), default=0.0)
-    buf = buffers(compiled, batch, n_records, len(rec_rows), int(longest / dt) + 2 * HEADROOM + 8)
+    capacity = int(longest / dt) + 2 * HEADROOM + 8
+    buf = buffers(compiled, batch, n_records, len(rec_rows), capacity, moments)
     buf["rec_pos"][1:] = record_every, n_steps
+    if moments:
+        rows = [layout.recordables[i].state_row for i in rec_rows]
+        mom = buf["MOM"].reshape(batch, len(rec_rows), len(rec_rows) + 2)  # a view
+        mom[:, :, 0] = X[rows].T  # the first sample, subtracted from every one
     if sources is None:  # no spikes from the spike sources (e.g. while finding rest)
         n_streams = len(plan.streams)
         sources = (np.zeros(1, F), np.zeros(n_streams, np.int64), np.zeros(n_streams, np.int64))
@@ -230,7 +244,7 @@ def run_kernel(
     while done < n_steps:
         todo = min(chunk, n_steps - done)
         steps, status = kernel(
-            X, P, D, S, F(done * dt), F(dt), todo, done, record_every, buf["REC"],
+            X, P, D, S, F(done * dt), F(dt), todo, done, record_every, buf["REC"], buf["MOM"],
             buf["rec_pos"], rec_rows, buf["SPK_T"], buf["SPK_N"], arrays.armed, buf["QT"],
             buf["QH"], buf["QN"], src_t, src_ptr, src_end, buf["LOG_T"], buf["LOG_V"], buf["LOG_N"],
         )  # fmt: skip
@@ -260,7 +274,19 @@ def run_kernel(
         spikes=[[_cat(s, F) for s in member] for member in spikes],
         events=[[_cat(e, F) for e in member] for member in events],
         X=X,
+        moments=mom if moments else None,
     )
+
+
+def n_samples(n_steps: int, record_every: int) -> int:
+    """Samples recorded in ``n_steps``: the start, every ``record_every`` steps, the end."""
+    return n_steps // record_every + 1 + (n_steps % record_every > 0)
+
+
+def can_sum(compiled: Compiled, rec_rows: np.ndarray) -> bool:
+    """Whether ``run_kernel(..., moments=True)`` can sum the recorded ``rec_rows``."""
+    recordables = compiled.layout.recordables
+    return not compiled.plan.events and all(recordables[i].state_row >= 0 for i in rec_rows)
 
 
 class CancelledError(RuntimeError):
@@ -469,6 +495,50 @@ def simulate_batch(
     ]
 
 
+@dataclass
+class Sums:
+    """Per-member sums of recorded variables, from :func:`sum_batch`."""
+
+    names: list[str]  # "element.variable" of each summed variable
+    n: int  # samples per member
+    moments: np.ndarray  # (member, variable, 2 + variables), see run_kernel
+
+
+def sum_batch(
+    circuit: Circuit,
+    values: Mapping[str, Any],
+    t_stop: float,
+    dt: float = 0.01,
+    method: str = "rk4",
+    precision: str = "float64",
+    record: Iterable[str] | str = "v",
+    record_every: int = 1,
+    init: str | Mapping[str, float] = "default",
+    workers: int | None = None,
+    progress: Callable[[float], bool | None] | None = None,
+) -> Sums | None:
+    """:func:`simulate_batch`, but summing the recorded samples instead of keeping
+    them (memory independent of the run's length): what a scan metric such as a
+    correlation needs.  None when the circuit or the variables cannot be summed
+    (event-driven circuits, recorded currents)."""
+    t_stop, dt, record_every, n_steps = check_run(t_stop, dt, record_every)
+    compiled = compile_circuit(circuit, method, precision)
+    rec_rows = _record_rows(compiled, record)
+    if not can_sum(compiled, rec_rows):
+        return None
+    P = batch_parameters(compiled, circuit, values)
+    parts = run_batch(
+        compiled, P, dt, n_steps, record_every, rec_rows, init, _sources(compiled, circuit),
+        workers, progress, moments=True,
+    )  # fmt: skip
+    recordables = compiled.layout.recordables
+    return Sums(
+        names=[f"{recordables[i].element}.{recordables[i].variable}" for i in rec_rows],
+        n=n_samples(n_steps, record_every),
+        moments=np.concatenate([raw.moments for raw in parts]).astype(np.float64),
+    )
+
+
 def run_batch(
     compiled: Compiled,
     P: np.ndarray,
@@ -481,6 +551,7 @@ def run_batch(
     workers: int | None = None,
     progress: Callable[[float], bool | None] | None = None,
     max_bytes: int | None = None,
+    moments: bool = False,
 ) -> list[Raw]:
     """Run the members (columns of ``P``) in contiguous chunks on ``workers`` threads.
 
@@ -510,7 +581,7 @@ def run_batch(
         arrays = _initial(compiled, np.ascontiguousarray(P[:, lo:hi]), init, dt)
         track = report if progress is not None or len(chunks) > 1 else None
         return run_kernel(
-            compiled, arrays, dt, n_steps, record_every, rec_rows, sources, track, limit
+            compiled, arrays, dt, n_steps, record_every, rec_rows, sources, track, limit, moments
         )
 
     if len(chunks) == 1:

@@ -19,7 +19,7 @@ import numpy as np
 from . import analysis
 from .circuit import Circuit
 from .fit.protocols import coupling_protocol, measure_coupling
-from .simulate import Result, simulate_batch
+from .simulate import Result, Sums, simulate_batch, sum_batch
 
 Metric = Callable[[Result], float]
 
@@ -33,6 +33,9 @@ class MetricSpec:
     measure: Metric
     record: tuple[str, ...] = ("v",)
     protocol: tuple[str, str] | None = None
+    #: the same metric from the recorded variables' sums (:class:`Sums`, one member
+    #: given by its index), so a scan that keeps no traces need not store them
+    from_sums: Callable[[Sums, int], float] | None = None
 
 
 def _cells(circuit: Circuit, text: str, count: int, metric: str) -> list[str]:
@@ -43,6 +46,20 @@ def _cells(circuit: Circuit, text: str, count: int, metric: str) -> list[str]:
             f"metric {metric!r}: needs {count} cell name(s) from {', '.join(circuit.neurons)}"
         )
     return names
+
+
+def _pearson_of(a: str, b: str) -> Callable[[Sums, int], float]:
+    """Pearson correlation of cells a's and b's voltages from the summed voltages."""
+
+    def measure(sums: Sums, member: int) -> float:
+        cells = [name.partition(".")[0] for name in sums.names]
+        i, j = cells.index(a), cells.index(b)
+        m = sums.moments[member]
+        return analysis.pearson_from_sums(
+            sums.n, m[i, 1], m[j, 1], m[i, 2 + i], m[j, 2 + j], m[i, 2 + j]
+        )
+
+    return measure
 
 
 def metric_spec(circuit: Circuit, metric: str | Metric) -> MetricSpec:
@@ -59,10 +76,14 @@ def metric_spec(circuit: Circuit, metric: str | Metric) -> MetricSpec:
     if not isinstance(metric, str):
         raise TypeError(f"metric: expected a name or a callable, got {metric!r}")
     kind, _, arg = metric.partition(":")
-    if kind in ("synchrony", "mean_abs_diff"):
+    if kind == "synchrony":
         a, b = _cells(circuit, arg, 2, metric)
-        fn = analysis.pearson if kind == "synchrony" else analysis.mean_abs_difference
-        return MetricSpec(metric, lambda r: fn(r.v[a], r.v[b]))
+        return MetricSpec(
+            metric, lambda r: analysis.pearson(r.v[a], r.v[b]), from_sums=_pearson_of(a, b)
+        )
+    if kind == "mean_abs_diff":
+        a, b = _cells(circuit, arg, 2, metric)
+        return MetricSpec(metric, lambda r: analysis.mean_abs_difference(r.v[a], r.v[b]))
     if kind in ("rate", "spikes"):
         (a,) = _cells(circuit, arg, 1, metric)
         if kind == "spikes":
@@ -190,6 +211,14 @@ def _evaluate(
             settings["precision"], record="v", init="rest", progress=progress,
         )  # fmt: skip
         metric = [measure_coupling(r, protocol, source, target) for r in results]
+    elif (
+        spec.from_sums is not None
+        and not keep
+        and (sums := _sums(circuit, spec, values, settings, progress))
+    ):
+        # samples summed as they are made, never stored (event-free circuits)
+        metric = [spec.from_sums(sums, member) for member in range(len(sums.moments))]
+        results = None
     else:
         results = simulate_batch(
             circuit, values, settings["t_stop"], settings["dt"], settings["method"],
@@ -198,6 +227,20 @@ def _evaluate(
         )  # fmt: skip
         metric = [spec.measure(r) for r in results]
     return np.asarray(metric, dtype=float), (results if keep else None)
+
+
+def _sums(
+    circuit: Circuit,
+    spec: MetricSpec,
+    values: Mapping[str, np.ndarray],
+    settings: Mapping[str, Any],
+    progress: Callable[[float], bool | None] | None,
+) -> Sums | None:
+    return sum_batch(
+        circuit, values, settings["t_stop"], settings["dt"], settings["method"],
+        settings["precision"], record=spec.record, record_every=settings["record_every"],
+        init=settings["init"], progress=progress,
+    )  # fmt: skip
 
 
 def scan(

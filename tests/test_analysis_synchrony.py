@@ -8,6 +8,7 @@ from neuntune.analysis import (
     coincidence_factor,
     mean_abs_difference,
     pearson,
+    pearson_from_sums,
     phase_locking,
     spike_times,
 )
@@ -39,6 +40,17 @@ def test_correlation_of_a_small_signal_on_a_large_offset_matches_a_centred_solve
     assert pearson(v1, v2) == pytest.approx(np.corrcoef(v1, v2)[0, 1], abs=1e-9)
     assert pearson(v1, v2) == pytest.approx(0.6, abs=0.01)
     assert pearson(v1, -v1) == pytest.approx(-1.0, abs=1e-12)
+
+
+def test_correlation_from_sums_of_shifted_samples_matches_the_traces():
+    """pearson_from_sums on sums of samples shifted by their first one (what a
+    scan accumulates) equals pearson on the traces; constant input gives NaN."""
+    v1 = -65.0 + 10.0 * np.sin(OMEGA * T)
+    v2 = -50.0 + 3.0 * np.sin(OMEGA * T + 1.0) + 0.01 * T
+    d1, d2 = v1 - v1[0], v2 - v2[0]
+    sums = (d1.sum(), d2.sum(), d1 @ d1, d2 @ d2, d1 @ d2)
+    assert pearson_from_sums(len(T), *sums) == pytest.approx(pearson(v1, v2), abs=1e-12)
+    assert np.isnan(pearson_from_sums(len(T), 0.0, d2.sum(), 0.0, d2 @ d2, 0.0))
 
 
 @pytest.mark.parametrize("phi", [np.pi / 3, np.pi / 2, np.pi])

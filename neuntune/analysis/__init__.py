@@ -16,6 +16,7 @@ from .synchrony import (
     coincidence_factor,
     mean_abs_difference,
     pearson,
+    pearson_from_sums,
     phase_locking,
 )
 from .traces import crossings, deflection, window_mean
@@ -51,6 +52,7 @@ __all__ = [
     "mean_abs_difference",
     "membrane_time_constant",
     "pearson",
+    "pearson_from_sums",
     "phase_locking",
     "rheobase",
     "spike_times",

@@ -47,6 +47,18 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> float:
     return min(max(sxy / math.sqrt(sxx * syy), -1.0), 1.0)
 
 
+def pearson_from_sums(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float) -> float:
+    """Pearson correlation (dimensionless) of n paired samples from their sums Σx, Σy,
+    Σx², Σy² and Σxy.  Accurate when x and y were shifted close to their means
+    before summing (as :func:`neuntune.simulate.sum_batch` does, by the first
+    sample); NaN when either is constant."""
+    cxx = sxx - sx * sx / n
+    cyy = syy - sy * sy / n
+    if not (cxx > 0 and cyy > 0):
+        return np.nan
+    return min(max((sxy - sx * sy / n) / math.sqrt(cxx * cyy), -1.0), 1.0)
+
+
 def mean_abs_difference(x: ArrayLike, y: ArrayLike) -> float:
     """Mean of |x − y| over the samples of two equally sampled traces, in their unit
     (mV for voltages); 0 for perfect synchrony."""

@@ -895,7 +895,7 @@ def ipow{n}(x):
         return [indent + line for line in lines]
 
     _SIGNATURE = (
-        "def kernel(X, P, D, S, t0, dt, n_steps, step0, rec_every, REC, rec_pos, rec_idx,\n"
+        "def kernel(X, P, D, S, t0, dt, n_steps, step0, rec_every, REC, MOM, rec_pos, rec_idx,\n"
         "           SPK_T, SPK_N, ARMED, QT, QH, QN, SRC_T, SRC_PTR, SRC_END,\n"
         "           LOG_T, LOG_V, LOG_N):"
     )
@@ -935,8 +935,22 @@ def ipow{n}(x):
         if packed:
             # only states recorded (the usual voltages): copy them from S, without
             # evaluating every output current at every recorded step
+            # MOM (moments instead of samples, see simulate.run_kernel), flat
+            # [member][variable][first sample, Σd, Σd·d_0, Σd·d_1, ...]: with d_j the
+            # sample minus the first, add d_j and d_j·d_k
             lines += [
-                "    if rec_direct:",
+                "    if rec_direct and MOM.shape[0] > 0:",
+                "        w = n_rec + 2",
+                "        for b in range(B):",
+                "            q = b * n_rec",
+                "            for j in range(n_rec):",
+                "                dev[j] = S[rec_src[q + j]] - MOM[(q + j) * w]",
+                "            for j in range(n_rec):",
+                "                at = (q + j) * w",
+                "                MOM[at + 1] += dev[j]",
+                "                for k in range(n_rec):",
+                "                    MOM[at + 2 + k] += dev[j] * dev[k]",
+                "    elif rec_direct:",
                 "        for b in range(B):",
                 "            for j in range(n_rec):",
                 "                REC[b, j, r] = S[rec_src[b * n_rec + j]]",
@@ -962,6 +976,7 @@ def ipow{n}(x):
         return [
             f"    src_of = np.array([{', '.join(map(str, offsets))}], np.int64)",
             "    n_rec = rec_idx.shape[0]",
+            "    dev = np.empty(n_rec, F)",
             "    rec_src = np.empty(B * n_rec, np.int64)",
             "    rec_direct = True",
             "    for b in range(B):",

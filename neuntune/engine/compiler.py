@@ -129,9 +129,15 @@ def _slp_vectorize() -> Iterator[None]:
 
 
 def buffers(
-    compiled: Compiled, batch: int, n_records: int, n_rec: int, queue_capacity: int
+    compiled: Compiled,
+    batch: int,
+    n_records: int,
+    n_rec: int,
+    queue_capacity: int,
+    moments: bool = False,
 ) -> dict:
-    """Arrays the kernel reads and writes, sized for ``batch`` members."""
+    """Arrays the kernel reads and writes, sized for ``batch`` members; with
+    ``moments``, MOM gets the recorded variables' sums instead of REC their samples."""
     layout, plan, F = compiled.layout, compiled.plan, compiled.dtype
     n_cells = len(layout.neurons)
     n_logged = max((len(names) for _, names in plan.logged), default=0)
@@ -140,7 +146,8 @@ def buffers(
         # each member's traces contiguous; every sample gets written, so np.empty:
         # numpy asks for huge pages for it, where np.zeros' calloc faults in each
         # 4 KiB page as the kernel first writes it (measured: 3× slower to fill)
-        REC=np.empty((batch, n_rec, n_records), F),
+        REC=np.empty((batch, n_rec, 0 if moments else n_records), F),
+        MOM=np.zeros(batch * n_rec * (n_rec + 2) if moments else 0, F),  # flat: see codegen
         rec_pos=np.zeros(3, np.int64),  # next sample, steps to it, steps in the run
         SPK_T=np.zeros((batch, n_cells, SPIKE_CAP), F),
         SPK_N=np.zeros((batch, n_cells), np.int64),
@@ -225,7 +232,7 @@ def _compile(compiled: Compiled, fn: Any, batch: int) -> None:
     with _slp_vectorize():
         buf = buffers(compiled, batch, 1, 1, 4)
         fn(
-            X, P, D, pack(compiled, X, P, D), F(0.0), F(0.01), 0, 1, 1, buf["REC"],
+            X, P, D, pack(compiled, X, P, D), F(0.0), F(0.01), 0, 1, 1, buf["REC"], buf["MOM"],
             buf["rec_pos"], np.zeros(1, np.int64), buf["SPK_T"], buf["SPK_N"], buf["ARMED"],
             buf["QT"], buf["QH"], buf["QN"], np.zeros(1, F), np.zeros((batch, n_streams), np.int64),
             np.zeros(n_streams, np.int64), buf["LOG_T"], buf["LOG_V"], buf["LOG_N"],
