@@ -67,7 +67,7 @@ from .models import (
 from .presets import Preset
 from .presets import load as load_preset
 from .presets import save as save_preset
-from .simulate import CancelledError, Result, simulate, simulate_batch
+from .simulate import CancelledError, Result, Sums, simulate, simulate_batch, sum_batch
 from .sweep import ScanResult, scan
 
 __version__ = "0.1.0"
@@ -125,6 +125,7 @@ __all__ = [
     "State",
     "Step",
     "Stimulus",
+    "Sums",
     "Synapse",
     "TsodyksMarkram",
     "Tuner",
@@ -142,4 +143,5 @@ __all__ = [
     "scan",
     "simulate",
     "simulate_batch",
+    "sum_batch",
 ]

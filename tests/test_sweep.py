@@ -5,7 +5,6 @@ import pytest
 
 import neuntune as nt
 from neuntune.library import hh_chain, hh_gap_pair
-from neuntune.simulate import sum_batch
 from neuntune.sweep import parse_axis
 
 
@@ -30,7 +29,7 @@ def test_summed_samples_equal_sums_of_the_recorded_traces():
     simulate_batch keeps, to rounding of 10⁴-term sums."""
     circuit = hh_chain()
     values = {"s12.g": [0.0005, 0.002], "n1.stim0.amplitude": [0.1, 0.15]}
-    sums = sum_batch(circuit, values, 40.0, 0.01, record="v", record_every=3)
+    sums = nt.sum_batch(circuit, values, 40.0, 0.01, record="v", record_every=3)
     runs = nt.simulate_batch(circuit, values, 40.0, 0.01, record="v", record_every=3)
     assert sums.names == ["n1.v", "n2.v", "n3.v"] and sums.n == len(runs[0].t)
     for member, res in enumerate(runs):
@@ -46,7 +45,7 @@ def test_circuits_with_events_fall_back_to_recorded_traces():
     synchrony scan measures the kept traces instead, with the same numbers."""
     circuit = hh_gap_pair()
     circuit.connect("a", "b", nt.ExpSynapse(g=0.0005, tau=5.0), name="syn")
-    assert sum_batch(circuit, {"gj.g": [0.001]}, 10.0) is None
+    assert nt.sum_batch(circuit, {"gj.g": [0.001]}, 10.0) is None
     result = nt.scan(circuit, {"gj.g": [0.0005, 0.004]}, "synchrony", t_stop=40.0)
     circuit.set("gj.g", 0.004)
     single = nt.simulate(circuit, 40.0, 0.01)
