@@ -933,11 +933,11 @@ def ipow{n}(x):
             "        REC[b, j, r] = tmp[rec_idx[j]]",
         ]
         if packed:
-            # only states recorded (the usual voltages): copy them from S, without
-            # evaluating every output current at every recorded step
-            # MOM (moments instead of samples, see simulate.run_kernel), flat
-            # [member][variable][first sample, Σd, Σd·d_0, Σd·d_1, ...]: with d_j the
-            # sample minus the first, add d_j and d_j·d_k
+            # Only states recorded (the usual voltages): read them from S, without
+            # evaluating every output at every recorded step, and either add them to
+            # MOM (sums instead of samples, see simulate.run_kernel; flat
+            # [member][variable][first sample, Σd, Σd·d_0, Σd·d_1, ...] with d the
+            # sample minus the first) or store them in REC.
             lines += [
                 "    if rec_direct and MOM.shape[0] > 0:",
                 "        w = n_rec + 2",
