@@ -22,6 +22,8 @@ from .engine.compiler import (
     compile_circuit,
     kernel_for,
     pack,
+    read_sums,
+    start_sums,
     unpack_states,
 )
 from .errors import SimulationError
@@ -194,21 +196,20 @@ def run_kernel(
     """Integrate ``n_steps`` from ``arrays.X`` (changed in place) and collect the output.
 
     ``progress(fraction)`` is called between chunks of steps; returning True
-    stops the run with :class:`CancelledError`.  With ``moments`` the samples are
-    summed instead of stored: ``Raw.moments[b, j]`` holds, for recorded variable j
-    of member b, its first sample x_j0, Σ d_j and Σ d_j d_k (k over the recorded
-    variables) with d_j = x_j − x_j0 — what means, variances and correlations need,
-    in memory that does not grow with the run.  Only states of event-free circuits
-    (whose kernel reads them straight from its state array) can be summed.
+    stops the run with :class:`CancelledError`.  With ``moments`` the kernel also
+    sums every cell's voltage at each recorded step: ``Raw.moments[b, i]`` holds,
+    for cell i of member b, its first sample v_i0, Σ d_i and Σ d_i d_k (k over the
+    cells) with d_i = v_i − v_i0 — what means, variances and correlations need, in
+    memory that does not grow with the run (see :func:`can_sum` for where).
     """
     layout, plan, F = compiled.layout, compiled.plan, compiled.dtype
     X, P, D = arrays.X, arrays.P, arrays.D
     batch = X.shape[1]
     n_records = n_samples(n_steps, record_every)
-    if moments and not can_sum(compiled, rec_rows):
-        raise ValueError("moments: only the states of a circuit without events can be summed")
+    if moments and not can_sum(compiled):
+        raise ValueError("moments: only event-free float64 kernels sum voltages")
     limit = MAX_RECORD_BYTES if max_bytes is None else max_bytes
-    need = 0 if moments else len(rec_rows) * n_records * batch * np.dtype(F).itemsize
+    need = len(rec_rows) * n_records * batch * np.dtype(F).itemsize
     if need > limit:
         per_sample = max(len(rec_rows) * batch * np.dtype(F).itemsize, 1)
         every = math.ceil(n_steps / max(limit // per_sample - 1, 1))
@@ -222,12 +223,8 @@ def run_kernel(
                for k in plan.boundaries]  # fmt: skip
     longest = max((float(np.max(d)) for d in delays), default=0.0)
     capacity = int(longest / dt) + 2 * HEADROOM + 8
-    buf = buffers(compiled, batch, n_records, len(rec_rows), capacity, moments)
+    buf = buffers(compiled, batch, n_records, len(rec_rows), capacity)
     buf["rec_pos"][1:] = record_every, n_steps
-    if moments:
-        rows = [layout.recordables[i].state_row for i in rec_rows]
-        mom = buf["MOM"].reshape(batch, len(rec_rows), len(rec_rows) + 2)  # a view
-        mom[:, :, 0] = X[rows].T  # the first sample, subtracted from every one
     if sources is None:  # no spikes from the spike sources (e.g. while finding rest)
         n_streams = len(plan.streams)
         sources = (np.zeros(1, F), np.zeros(n_streams, np.int64), np.zeros(n_streams, np.int64))
@@ -240,11 +237,13 @@ def run_kernel(
     # 2000 steps): often enough to report and cancel, rarely enough to cost nothing
     chunk = n_steps if progress is None else min(n_steps, max(2000, n_steps // 50))
     S = pack(compiled, X, P, D)
+    if moments:
+        start_sums(compiled, S, X)
     kernel = kernel_for(compiled, batch)
     while done < n_steps:
         todo = min(chunk, n_steps - done)
         steps, status = kernel(
-            X, P, D, S, F(done * dt), F(dt), todo, done, record_every, buf["REC"], buf["MOM"],
+            X, P, D, S, F(done * dt), F(dt), todo, done, record_every, buf["REC"], moments,
             buf["rec_pos"], rec_rows, buf["SPK_T"], buf["SPK_N"], arrays.armed, buf["QT"],
             buf["QH"], buf["QN"], src_t, src_ptr, src_end, buf["LOG_T"], buf["LOG_V"], buf["LOG_N"],
         )  # fmt: skip
@@ -274,7 +273,7 @@ def run_kernel(
         spikes=[[_cat(s, F) for s in member] for member in spikes],
         events=[[_cat(e, F) for e in member] for member in events],
         X=X,
-        moments=mom if moments else None,
+        moments=read_sums(compiled, S, batch) if moments else None,
     )
 
 
@@ -283,10 +282,11 @@ def n_samples(n_steps: int, record_every: int) -> int:
     return n_steps // record_every + 1 + (n_steps % record_every > 0)
 
 
-def can_sum(compiled: Compiled, rec_rows: np.ndarray) -> bool:
-    """Whether ``run_kernel(..., moments=True)`` can sum the recorded ``rec_rows``."""
-    recordables = compiled.layout.recordables
-    return not compiled.plan.events and all(recordables[i].state_row >= 0 for i in rec_rows)
+def can_sum(compiled: Compiled) -> bool:
+    """Whether ``run_kernel(..., moments=True)`` can sum voltages: in event-free
+    float64 kernels (float32 sums of 10⁵ samples would lose digits a correlation
+    needs)."""
+    return not compiled.plan.events and compiled.plan.precision == "float64"
 
 
 class CancelledError(RuntimeError):
@@ -497,11 +497,11 @@ def simulate_batch(
 
 @dataclass
 class Sums:
-    """Per-member sums of recorded variables, from :func:`sum_batch`."""
+    """Per-member sums of the cells' voltages, from :func:`sum_batch`."""
 
-    names: list[str]  # "element.variable" of each summed variable
+    cells: list[str]  # the cells, in the order of the moments' rows
     n: int  # samples per member
-    moments: np.ndarray  # (member, variable, 2 + variables), see run_kernel
+    moments: np.ndarray  # (member, cell, 2 + cells), see run_kernel
 
 
 def sum_batch(
@@ -511,31 +511,28 @@ def sum_batch(
     dt: float = 0.01,
     method: str = "rk4",
     precision: str = "float64",
-    record: Iterable[str] | str = "v",
-    record_every: int = 1,
+    sample_every: int = 1,
     init: str | Mapping[str, float] = "default",
     workers: int | None = None,
     progress: Callable[[float], bool | None] | None = None,
 ) -> Sums | None:
-    """:func:`simulate_batch`, but summing the recorded samples instead of keeping
-    them (memory independent of the run's length): what a scan metric such as a
-    correlation needs.  None when the circuit or the variables cannot be summed
-    (event-driven circuits, recorded currents)."""
-    t_stop, dt, record_every, n_steps = check_run(t_stop, dt, record_every)
+    """:func:`simulate_batch`, but summing every cell's voltage (sampled every
+    ``sample_every`` steps and at the end) instead of keeping the traces: memory
+    independent of the run's length, what a scan metric such as a correlation
+    needs.  None when the run cannot be summed (see :func:`can_sum`)."""
+    t_stop, dt, sample_every, n_steps = check_run(t_stop, dt, sample_every)
     compiled = compile_circuit(circuit, method, precision)
-    rec_rows = _record_rows(compiled, record)
-    if not can_sum(compiled, rec_rows):
-        return None
     P = batch_parameters(compiled, circuit, values)
+    if not can_sum(compiled):
+        return None
     parts = run_batch(
-        compiled, P, dt, n_steps, record_every, rec_rows, init, _sources(compiled, circuit),
-        workers, progress, moments=True,
+        compiled, P, dt, n_steps, sample_every, np.zeros(0, np.int64), init,
+        _sources(compiled, circuit), workers, progress, moments=True,
     )  # fmt: skip
-    recordables = compiled.layout.recordables
     return Sums(
-        names=[f"{recordables[i].element}.{recordables[i].variable}" for i in rec_rows],
-        n=n_samples(n_steps, record_every),
-        moments=np.concatenate([raw.moments for raw in parts]).astype(np.float64),
+        cells=[slot.name for slot in compiled.layout.neurons if slot.states],  # as voltage_rows
+        n=n_samples(n_steps, sample_every),
+        moments=np.concatenate([raw.moments for raw in parts]),
     )
 
 

@@ -33,8 +33,8 @@ class MetricSpec:
     measure: Metric
     record: tuple[str, ...] = ("v",)
     protocol: tuple[str, str] | None = None
-    #: the same metric from the recorded variables' sums (:class:`Sums`, one member
-    #: given by its index), so a scan that keeps no traces need not store them
+    #: the same metric from the voltages' sums (:class:`Sums`, one member given by
+    #: its index), so a scan that keeps no traces need not store them
     from_sums: Callable[[Sums, int], float] | None = None
 
 
@@ -52,8 +52,7 @@ def _pearson_of(a: str, b: str) -> Callable[[Sums, int], float]:
     """Pearson correlation of cells a's and b's voltages from the summed voltages."""
 
     def measure(sums: Sums, member: int) -> float:
-        cells = [name.partition(".")[0] for name in sums.names]
-        i, j = cells.index(a), cells.index(b)
+        i, j = sums.cells.index(a), sums.cells.index(b)
         m = sums.moments[member]
         return analysis.pearson_from_sums(
             sums.n, m[i, 1], m[j, 1], m[i, 2 + i], m[j, 2 + j], m[i, 2 + j]
@@ -238,8 +237,7 @@ def _sums(
 ) -> Sums | None:
     return sum_batch(
         circuit, values, settings["t_stop"], settings["dt"], settings["method"],
-        settings["precision"], record=spec.record, record_every=settings["record_every"],
-        init=settings["init"], progress=progress,
+        settings["precision"], settings["record_every"], settings["init"], progress=progress,
     )  # fmt: skip
 
 

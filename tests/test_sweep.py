@@ -23,25 +23,30 @@ def test_batched_scan_equals_one_by_one_runs():
     assert np.all(np.diff(result.values) > -1e-3)
 
 
-def test_summed_samples_equal_sums_of_the_recorded_traces():
-    """sum_batch adds each sample as it is made (nothing stored); its first sample,
-    Σd and Σd_j·d_k (d = x − first sample) match numpy's sums of the traces that
-    simulate_batch keeps, to rounding of 10⁴-term sums."""
+def test_summed_voltages_equal_sums_of_the_recorded_traces():
+    """sum_batch adds each voltage sample as it is made (nothing stored); its first
+    sample, Σd and Σd_i·d_k (d = v − first sample) match numpy's sums of the traces
+    simulate_batch keeps, to rounding of 10⁴-term sums.  One member takes the
+    single-member kernel, two the batch kernel."""
     circuit = hh_chain()
-    values = {"s12.g": [0.0005, 0.002], "n1.stim0.amplitude": [0.1, 0.15]}
-    sums = nt.sum_batch(circuit, values, 40.0, 0.01, record="v", record_every=3)
-    runs = nt.simulate_batch(circuit, values, 40.0, 0.01, record="v", record_every=3)
-    assert sums.names == ["n1.v", "n2.v", "n3.v"] and sums.n == len(runs[0].t)
-    for member, res in enumerate(runs):
-        d = np.array([res.v[c] - res.v[c][0] for c in ("n1", "n2", "n3")])
-        m = sums.moments[member]
-        np.testing.assert_array_equal(m[:, 0], [res.v[c][0] for c in ("n1", "n2", "n3")])
-        np.testing.assert_allclose(m[:, 1], d.sum(axis=1), rtol=1e-11)
-        np.testing.assert_allclose(m[:, 2:], d @ d.T, rtol=1e-11)
+    cells = ["n1", "n2", "n3"]
+    for values in (
+        {"s12.g": [0.0005, 0.002], "n1.stim0.amplitude": [0.1, 0.15]},
+        {"s12.g": [0.001]},
+    ):
+        sums = nt.sum_batch(circuit, values, 40.0, 0.01, sample_every=3)
+        runs = nt.simulate_batch(circuit, values, 40.0, 0.01, record="v", record_every=3)
+        assert sums.cells == cells and sums.n == len(runs[0].t)
+        for member, res in enumerate(runs):
+            d = np.array([res.v[c] - res.v[c][0] for c in cells])
+            m = sums.moments[member]
+            np.testing.assert_array_equal(m[:, 0], [res.v[c][0] for c in cells])
+            np.testing.assert_allclose(m[:, 1], d.sum(axis=1), rtol=1e-11)
+            np.testing.assert_allclose(m[:, 2:], d @ d.T, rtol=1e-11)
 
 
 def test_circuits_with_events_fall_back_to_recorded_traces():
-    """Event-driven kernels do not sum samples: sum_batch says so (None) and a
+    """Event-driven kernels do not sum voltages: sum_batch says so (None) and a
     synchrony scan measures the kept traces instead, with the same numbers."""
     circuit = hh_gap_pair()
     circuit.connect("a", "b", nt.ExpSynapse(g=0.0005, tau=5.0), name="syn")

@@ -895,8 +895,8 @@ def ipow{n}(x):
         return [indent + line for line in lines]
 
     _SIGNATURE = (
-        "def kernel(X, P, D, S, t0, dt, n_steps, step0, rec_every, REC, MOM, rec_pos, rec_idx,\n"
-        "           SPK_T, SPK_N, ARMED, QT, QH, QN, SRC_T, SRC_PTR, SRC_END,\n"
+        "def kernel(X, P, D, S, t0, dt, n_steps, step0, rec_every, REC, summing, rec_pos,\n"
+        "           rec_idx, SPK_T, SPK_N, ARMED, QT, QH, QN, SRC_T, SRC_PTR, SRC_END,\n"
         "           LOG_T, LOG_V, LOG_N):"
     )
 
@@ -933,24 +933,11 @@ def ipow{n}(x):
             "        REC[b, j, r] = tmp[rec_idx[j]]",
         ]
         if packed:
-            # Only states recorded (the usual voltages): read them from S, without
-            # evaluating every output at every recorded step, and either add them to
-            # MOM (sums instead of samples, see simulate.run_kernel; flat
-            # [member][variable][first sample, Σd, Σd·d_0, Σd·d_1, ...] with d the
-            # sample minus the first) or store them in REC.
+            lines += self._sum_voltages(single)
+            # Only states recorded (the usual voltages): copy them from S, without
+            # evaluating every output at every recorded step.
             lines += [
-                "    if rec_direct and MOM.shape[0] > 0:",
-                "        w = n_rec + 2",
-                "        for b in range(B):",
-                "            q = b * n_rec",
-                "            for j in range(n_rec):",
-                "                dev[j] = S[rec_src[q + j]] - MOM[(q + j) * w]",
-                "            for j in range(n_rec):",
-                "                at = (q + j) * w",
-                "                MOM[at + 1] += dev[j]",
-                "                for k in range(n_rec):",
-                "                    MOM[at + 2 + k] += dev[j] * dev[k]",
-                "    elif rec_direct:",
+                "    if rec_direct:",
                 "        for b in range(B):",
                 "            for j in range(n_rec):",
                 "                REC[b, j, r] = S[rec_src[b * n_rec + j]]",
@@ -962,6 +949,32 @@ def ipow{n}(x):
             lines += ["    for b in range(B):", *["    " + line for line in body]]
         lines.append("    rec_pos[0] = r + 1")
         return [indent + line for line in lines]
+
+    def _sum_voltages(self, single: bool) -> list[str]:
+        """Record-block lines adding every cell's voltage to the sum rows of S when
+        ``summing`` (sums instead of samples, see simulate.run_kernel).  Sum row i
+        holds cell i's first sample, n + i its Σd, 2n + i·n + k its Σd_i·d_k (k ≥ i),
+        d being the sample minus the first; like the step itself, one loop over a
+        block's lanes with compile-time rows, which LLVM vectorises."""
+        rows = self.layout.voltage_rows()
+        n = len(rows)
+        at = self._addresser(single)
+        body = []
+        for i, r in enumerate(rows):
+            body.append(f"dv{i} = {at('x', r)} - {at('m', i)}")
+            body.append(f"{at('m', n + i)} += dv{i}")
+        for i in range(n):
+            for k in range(i, n):
+                body.append(f"{at('m', 2 * n + i * n + k)} += dv{i} * dv{k}")
+        if single:
+            return ["    if summing:", *["        " + line for line in body]]
+        return [
+            "    if summing:",
+            "        for blk in range(nblk):",
+            f"            o = blk * {self.packed_rows()['total'] * LANES}",
+            f"            for j in range({LANES}):",
+            *["                " + line for line in body],
+        ]
 
     def _direct_record_source(self, single: bool) -> list[str]:
         """Kernel preamble: ``rec_direct`` when every recorded variable is a state;
@@ -976,7 +989,6 @@ def ipow{n}(x):
         return [
             f"    src_of = np.array([{', '.join(map(str, offsets))}], np.int64)",
             "    n_rec = rec_idx.shape[0]",
-            "    dev = np.empty(n_rec, F)",
             "    rec_src = np.empty(B * n_rec, np.int64)",
             "    rec_direct = True",
             "    for b in range(B):",
@@ -1011,20 +1023,22 @@ def ipow{n}(x):
     # runtime row stride, each made it give up.
 
     def packed_rows(self) -> dict[str, int]:
-        """Row offsets of the packed layout: states, params, derived, scratch, total."""
+        """Row offsets of the packed layout: states, params, derived, scratch (each
+        cell's voltage and slope before the step), sums (see :meth:`_sum_voltages`),
+        total."""
         layout = self.layout
         params = layout.n_states
         derived = params + layout.n_params
         scratch = derived + layout.n_derived
+        n_v = len(self.layout.voltage_rows())
+        sums = scratch + 2 * n_v
         return dict(
             params=params,
             derived=derived,
             scratch=scratch,
-            total=scratch + 2 * len(self._voltage_rows()),
+            sums=sums,
+            total=sums + n_v * (n_v + 2),
         )
-
-    def _voltage_rows(self) -> list[int]:
-        return [s.states[s.definition.voltage] for s in self.layout.neurons if s.states]
 
     def single_order(self) -> list[int]:
         """Where each state row sits in the single-member kernel's array: the same
@@ -1042,10 +1056,16 @@ def ipow{n}(x):
 
     def _addresser(self, single: bool) -> Callable[[str, int], str]:
         """``at(kind, index)``: the S element holding a state ("x"), parameter ("p"),
-        derived value ("d") or scratch row ("s") of lane j in block o (or of the one
-        member, in the single-member kernel)."""
+        derived value ("d"), scratch row ("s") or sum ("m") of lane j in block o (or
+        of the one member, in the single-member kernel)."""
         rows = self.packed_rows()
-        start = {"x": 0, "p": rows["params"], "d": rows["derived"], "s": rows["scratch"]}
+        start = {
+            "x": 0,
+            "p": rows["params"],
+            "d": rows["derived"],
+            "s": rows["scratch"],
+            "m": rows["sums"],
+        }
         order = self.single_order()
 
         def at(kind: str, index: int) -> str:
@@ -1087,7 +1107,7 @@ def ipow{n}(x):
         loop and with same-model states side by side (see :meth:`single_order`)."""
         layout = self.layout
         rows = self.packed_rows()
-        voltage_rows = self._voltage_rows()
+        voltage_rows = self.layout.voltage_rows()
         block = rows["total"] * LANES
         at = self._addresser(single)
         kernel = "kernel1" if single else "kernel"

@@ -129,15 +129,9 @@ def _slp_vectorize() -> Iterator[None]:
 
 
 def buffers(
-    compiled: Compiled,
-    batch: int,
-    n_records: int,
-    n_rec: int,
-    queue_capacity: int,
-    moments: bool = False,
+    compiled: Compiled, batch: int, n_records: int, n_rec: int, queue_capacity: int
 ) -> dict:
-    """Arrays the kernel reads and writes, sized for ``batch`` members; with
-    ``moments``, MOM gets the recorded variables' sums instead of REC their samples."""
+    """Arrays the kernel reads and writes, sized for ``batch`` members."""
     layout, plan, F = compiled.layout, compiled.plan, compiled.dtype
     n_cells = len(layout.neurons)
     n_logged = max((len(names) for _, names in plan.logged), default=0)
@@ -146,8 +140,7 @@ def buffers(
         # each member's traces contiguous; every sample gets written, so np.empty:
         # numpy asks for huge pages for it, where np.zeros' calloc faults in each
         # 4 KiB page as the kernel first writes it (measured: 3× slower to fill)
-        REC=np.empty((batch, n_rec, 0 if moments else n_records), F),
-        MOM=np.zeros(batch * n_rec * (n_rec + 2) if moments else 0, F),  # flat: see codegen
+        REC=np.empty((batch, n_rec, n_records), F),
         rec_pos=np.zeros(3, np.int64),  # next sample, steps to it, steps in the run
         SPK_T=np.zeros((batch, n_cells, SPIKE_CAP), F),
         SPK_N=np.zeros((batch, n_cells), np.int64),
@@ -183,6 +176,41 @@ def pack(compiled: Compiled, X: np.ndarray, P: np.ndarray, D: np.ndarray) -> np.
             part.shape[0], blocks, LANES
         ).transpose(1, 0, 2)
     return packed.ravel()
+
+
+def _sum_rows(compiled: Compiled, S: np.ndarray, batch: int) -> np.ndarray:
+    """A (row, block, lane) view of the packed array's sum rows (see codegen)."""
+    rows = compiled.plan.packed
+    n_v = len(compiled.layout.voltage_rows())
+    start, stop = rows["sums"], rows["sums"] + n_v * (n_v + 2)
+    if batch == 1:
+        return S[start:stop].reshape(-1, 1, 1)
+    blocks = -(-batch // LANES)
+    return S.reshape(blocks, rows["total"], LANES)[:, start:stop, :].transpose(1, 0, 2)
+
+
+def start_sums(compiled: Compiled, S: np.ndarray, X: np.ndarray) -> None:
+    """Zero the sums in a packed array and give them X's voltages as first samples."""
+    sums = _sum_rows(compiled, S, X.shape[1])
+    sums[...] = 0.0
+    for i, row in enumerate(compiled.layout.voltage_rows()):
+        first = np.zeros(sums[i].size, S.dtype)
+        first[: X.shape[1]] = X[row]
+        sums[i] = first.reshape(sums[i].shape)
+
+
+def read_sums(compiled: Compiled, S: np.ndarray, batch: int) -> np.ndarray:
+    """The sums as (member, cell, [first, Σd, Σd·d_0, Σd·d_1, ...]) in float64."""
+    n = len(compiled.layout.voltage_rows())
+    sums = _sum_rows(compiled, S, batch)
+    flat = sums.reshape(sums.shape[0], -1)[:, :batch].astype(np.float64)
+    table = np.empty((batch, n, n + 2))
+    table[:, :, 0] = flat[:n].T
+    table[:, :, 1] = flat[n : 2 * n].T
+    for i in range(n):
+        for k in range(i, n):
+            table[:, i, 2 + k] = table[:, k, 2 + i] = flat[2 * n + i * n + k]
+    return table
 
 
 def unpack_states(compiled: Compiled, S: np.ndarray, X: np.ndarray) -> None:
@@ -232,7 +260,7 @@ def _compile(compiled: Compiled, fn: Any, batch: int) -> None:
     with _slp_vectorize():
         buf = buffers(compiled, batch, 1, 1, 4)
         fn(
-            X, P, D, pack(compiled, X, P, D), F(0.0), F(0.01), 0, 1, 1, buf["REC"], buf["MOM"],
+            X, P, D, pack(compiled, X, P, D), F(0.0), F(0.01), 0, 1, 1, buf["REC"], False,
             buf["rec_pos"], np.zeros(1, np.int64), buf["SPK_T"], buf["SPK_N"], buf["ARMED"],
             buf["QT"], buf["QH"], buf["QN"], np.zeros(1, F), np.zeros((batch, n_streams), np.int64),
             np.zeros(n_streams, np.int64), buf["LOG_T"], buf["LOG_V"], buf["LOG_N"],

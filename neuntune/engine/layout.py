@@ -106,6 +106,10 @@ class Layout:
     def slots(self) -> list[Slot]:
         return self.neurons + self.connections + self.stimuli
 
+    def voltage_rows(self) -> list[int]:
+        """The state row of each cell's voltage (cells without states have none)."""
+        return [s.states[s.definition.voltage] for s in self.neurons if s.states]
+
     def slot(self, name: str) -> Slot:
         for slot in self.slots():
             if slot.name == name:
