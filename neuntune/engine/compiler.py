@@ -137,9 +137,9 @@ def buffers(
     n_logged = max((len(names) for _, names in plan.logged), default=0)
     queues = len(plan.event_connections) + len(plan.boundaries)
     return dict(
-        # each member's traces contiguous; every sample gets written, so np.empty:
-        # numpy asks for huge pages for it, where np.zeros' calloc faults in each
-        # 4 KiB page as the kernel first writes it (measured: 3× slower to fill)
+        # each member's traces contiguous; every sample gets written (run_kernel
+        # checks), so np.empty: a fresh 32 MB np.zeros array took 3× as long to fill
+        # here, its calloc'd pages faulting in one by one
         REC=np.empty((batch, n_rec, n_records), F),
         rec_pos=np.zeros(3, np.int64),  # next sample, steps to it, steps in the run
         SPK_T=np.zeros((batch, n_cells, SPIKE_CAP), F),
