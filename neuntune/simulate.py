@@ -511,27 +511,27 @@ def sum_batch(
     dt: float = 0.01,
     method: str = "rk4",
     precision: str = "float64",
-    sample_every: int = 1,
+    record_every: int = 1,
     init: str | Mapping[str, float] = "default",
     workers: int | None = None,
     progress: Callable[[float], bool | None] | None = None,
 ) -> Sums | None:
     """:func:`simulate_batch`, but summing every cell's voltage (sampled every
-    ``sample_every`` steps and at the end) instead of keeping the traces: memory
+    ``record_every`` steps and at the end) instead of keeping the traces: memory
     independent of the run's length, what a scan metric such as a correlation
     needs.  None when the run cannot be summed (see :func:`can_sum`)."""
-    t_stop, dt, sample_every, n_steps = check_run(t_stop, dt, sample_every)
+    t_stop, dt, record_every, n_steps = check_run(t_stop, dt, record_every)
     compiled = compile_circuit(circuit, method, precision)
     P = batch_parameters(compiled, circuit, values)
     if not can_sum(compiled):
         return None
     parts = run_batch(
-        compiled, P, dt, n_steps, sample_every, np.zeros(0, np.int64), init,
+        compiled, P, dt, n_steps, record_every, np.zeros(0, np.int64), init,
         _sources(compiled, circuit), workers, progress, moments=True,
     )  # fmt: skip
     return Sums(
-        cells=[slot.name for slot in compiled.layout.neurons if slot.states],  # as voltage_rows
-        n=n_samples(n_steps, sample_every),
+        cells=[slot.name for slot in compiled.layout.voltage_cells()],
+        n=n_samples(n_steps, record_every),
         moments=np.concatenate([raw.moments for raw in parts]),
     )
 

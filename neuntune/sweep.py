@@ -202,6 +202,13 @@ def _evaluate(
     keep: bool = False,
 ) -> tuple[np.ndarray, list[Result] | None]:
     """The metric at every member of ``values`` (one batched run)."""
+    sums = None
+    if spec.protocol is None and spec.from_sums is not None and not keep:
+        # samples summed as they are made, never stored (None: the kernel cannot)
+        sums = sum_batch(
+            circuit, values, settings["t_stop"], settings["dt"], settings["method"],
+            settings["precision"], settings["record_every"], settings["init"], progress=progress,
+        )  # fmt: skip
     if spec.protocol is not None:
         source, target = spec.protocol
         protocol = coupling_protocol(circuit, source, **settings.get("protocol", {}))
@@ -210,12 +217,7 @@ def _evaluate(
             settings["precision"], record="v", init="rest", progress=progress,
         )  # fmt: skip
         metric = [measure_coupling(r, protocol, source, target) for r in results]
-    elif (
-        spec.from_sums is not None
-        and not keep
-        and (sums := _sums(circuit, spec, values, settings, progress))
-    ):
-        # samples summed as they are made, never stored (event-free circuits)
+    elif sums is not None:
         metric = [spec.from_sums(sums, member) for member in range(len(sums.moments))]
         results = None
     else:
@@ -226,19 +228,6 @@ def _evaluate(
         )  # fmt: skip
         metric = [spec.measure(r) for r in results]
     return np.asarray(metric, dtype=float), (results if keep else None)
-
-
-def _sums(
-    circuit: Circuit,
-    spec: MetricSpec,
-    values: Mapping[str, np.ndarray],
-    settings: Mapping[str, Any],
-    progress: Callable[[float], bool | None] | None,
-) -> Sums | None:
-    return sum_batch(
-        circuit, values, settings["t_stop"], settings["dt"], settings["method"],
-        settings["precision"], settings["record_every"], settings["init"], progress=progress,
-    )  # fmt: skip
 
 
 def scan(

@@ -34,7 +34,7 @@ def test_summed_voltages_equal_sums_of_the_recorded_traces():
         {"s12.g": [0.0005, 0.002], "n1.stim0.amplitude": [0.1, 0.15]},
         {"s12.g": [0.001]},
     ):
-        sums = nt.sum_batch(circuit, values, 40.0, 0.01, sample_every=3)
+        sums = nt.sum_batch(circuit, values, 40.0, 0.01, record_every=3)
         runs = nt.simulate_batch(circuit, values, 40.0, 0.01, record="v", record_every=3)
         assert sums.cells == cells and sums.n == len(runs[0].t)
         for member, res in enumerate(runs):

@@ -106,9 +106,13 @@ class Layout:
     def slots(self) -> list[Slot]:
         return self.neurons + self.connections + self.stimuli
 
+    def voltage_cells(self) -> list[Slot]:
+        """The cells with a voltage (spike sources have no states)."""
+        return [s for s in self.neurons if s.states]
+
     def voltage_rows(self) -> list[int]:
-        """The state row of each cell's voltage (cells without states have none)."""
-        return [s.states[s.definition.voltage] for s in self.neurons if s.states]
+        """The state row of each of :meth:`voltage_cells`' voltages."""
+        return [s.states[s.definition.voltage] for s in self.voltage_cells()]
 
     def slot(self, name: str) -> Slot:
         for slot in self.slots():
