@@ -148,19 +148,22 @@ class Raw:
 @dataclass
 class Arrays:
     """A batch's parameters ``P``, derived values ``D``, states ``X`` and which
-    threshold watchers are ``armed`` (rows × batch members)."""
+    threshold watchers are ``armed`` (rows × batch members); ``varying``: the rows of
+    ``P`` that may differ between members when the run wants a kernel specialised
+    to them (see :func:`~neuntune.engine.compiler.kernel_for`)."""
 
     P: np.ndarray
     D: np.ndarray
     X: np.ndarray
     armed: np.ndarray
+    varying: frozenset[int] | None = None
 
     def rearm(self, compiled: Compiled) -> None:
         """Re-arm the threshold watchers after states were set from outside."""
         compiled.module.rearm(self.X, self.P, self.D, self.armed)
 
 
-def prepare(compiled: Compiled, P: np.ndarray) -> Arrays:
+def prepare(compiled: Compiled, P: np.ndarray, varying: frozenset[int] | None = None) -> Arrays:
     """Derived values and initial states for parameters ``P`` (n_params × batch)."""
     layout, F = compiled.layout, compiled.dtype
     batch = P.shape[1]
@@ -169,6 +172,7 @@ def prepare(compiled: Compiled, P: np.ndarray) -> Arrays:
         np.empty((layout.n_derived, batch), F),
         np.empty((layout.n_states, batch), F),
         np.ones((batch, len(compiled.plan.watchers)), np.bool_),
+        varying,
     )
     compiled.module.setup(arrays.X, arrays.P, arrays.D, arrays.armed)
     return arrays
@@ -239,7 +243,7 @@ def run_kernel(
     S = pack(compiled, X, P, D)
     if moments:
         start_sums(compiled, S, X)
-    kernel = kernel_for(compiled, batch)
+    kernel = kernel_for(compiled, batch, arrays.varying)
     while done < n_steps:
         todo = min(chunk, n_steps - done)
         steps, status = kernel(
@@ -421,10 +425,14 @@ def simulate(
 
 
 def _initial(
-    compiled: Compiled, P: np.ndarray, init: str | Mapping[str, float], dt: float
+    compiled: Compiled,
+    P: np.ndarray,
+    init: str | Mapping[str, float],
+    dt: float,
+    varying: frozenset[int] | None = None,
 ) -> Arrays:
     """Arrays set up for parameters ``P`` and started as ``init`` asks."""
-    arrays = prepare(compiled, P)
+    arrays = prepare(compiled, P, varying)
     if isinstance(init, str) and init == "rest":
         find_rest(compiled, arrays, dt)
     elif isinstance(init, Mapping):
@@ -435,9 +443,12 @@ def _initial(
     return arrays
 
 
-def batch_parameters(compiled: Compiled, circuit: Circuit, values: Mapping[str, Any]) -> np.ndarray:
+def batch_parameters(
+    compiled: Compiled, circuit: Circuit, values: Mapping[str, Any]
+) -> tuple[np.ndarray, frozenset[int]]:
     """The circuit's values repeated over a batch, with ``values`` ({path: 1-D array},
-    all of one length) varying across it; every value is validated."""
+    all of one length) varying across it, and the rows of those paths; every value
+    is validated."""
     if not values:
         raise ValueError("values: give at least one parameter path and its values")
     columns = {}
@@ -451,10 +462,13 @@ def batch_parameters(compiled: Compiled, circuit: Circuit, values: Mapping[str, 
             f"values: every path needs the same non-zero number of values, got {lengths}"
         )
     P = parameters(compiled, circuit, sizes.pop())
+    rows = set()
     for path, column in columns.items():
         element, _, param = circuit.resolve(path)
-        P[compiled.layout.slot(element).params[param]] = column
-    return P
+        row = compiled.layout.slot(element).params[param]
+        P[row] = column
+        rows.add(row)
+    return P, frozenset(rows)
 
 
 def simulate_batch(
@@ -470,6 +484,7 @@ def simulate_batch(
     workers: int | None = None,
     max_bytes: int | None = None,
     progress: Callable[[float], bool | None] | None = None,
+    specialise: bool = False,
 ) -> list[Result]:
     """Simulate ``circuit`` once per parameter set, all in one compiled kernel.
 
@@ -479,14 +494,20 @@ def simulate_batch(
     ``workers`` threads (default: every core).  Returns N :class:`Result` objects
     (recording only voltages unless ``record`` says otherwise).  Each member's
     numbers equal a separate ``simulate`` run's to rounding.
+
+    ``specialise``: run a kernel compiled for this set of varied paths, in which
+    every other parameter is read once per run rather than once per member and step
+    (event-free circuits; HH batches ~12 % faster here).  Each circuit structure and
+    set of paths costs one compilation (seconds; cached on disk), so it pays for
+    long or repeated scans.
     """
     t_stop, dt, record_every, n_steps = check_run(t_stop, dt, record_every)
     compiled = compile_circuit(circuit, method, precision)
     rec_rows = _record_rows(compiled, record)
-    P = batch_parameters(compiled, circuit, values)
+    P, rows = batch_parameters(compiled, circuit, values)
     parts = run_batch(
         compiled, P, dt, n_steps, record_every, rec_rows, init, _sources(compiled, circuit),
-        workers, progress, max_bytes,
+        workers, progress, max_bytes, varying=rows if specialise else None,
     )  # fmt: skip
     return [
         make_result(compiled, raw, member, dt, record_every, method, precision)
@@ -515,6 +536,7 @@ def sum_batch(
     init: str | Mapping[str, float] = "default",
     workers: int | None = None,
     progress: Callable[[float], bool | None] | None = None,
+    specialise: bool = False,
 ) -> Sums | None:
     """:func:`simulate_batch`, but summing every cell's voltage (sampled every
     ``record_every`` steps and at the end) instead of keeping the traces: memory
@@ -522,12 +544,13 @@ def sum_batch(
     needs.  None when the run cannot be summed (see :func:`can_sum`)."""
     t_stop, dt, record_every, n_steps = check_run(t_stop, dt, record_every)
     compiled = compile_circuit(circuit, method, precision)
-    P = batch_parameters(compiled, circuit, values)
+    P, rows = batch_parameters(compiled, circuit, values)
     if not can_sum(compiled):
         return None
     parts = run_batch(
         compiled, P, dt, n_steps, record_every, np.zeros(0, np.int64), init,
         _sources(compiled, circuit), workers, progress, moments=True,
+        varying=rows if specialise else None,
     )  # fmt: skip
     return Sums(
         cells=[slot.name for slot in compiled.layout.voltage_cells()],
@@ -549,6 +572,7 @@ def run_batch(
     progress: Callable[[float], bool | None] | None = None,
     max_bytes: int | None = None,
     moments: bool = False,
+    varying: frozenset[int] | None = None,
 ) -> list[Raw]:
     """Run the members (columns of ``P``) in contiguous chunks on ``workers`` threads.
 
@@ -556,6 +580,7 @@ def run_batch(
     as many vector iterations each; chunks hold at most CHUNK_MEMBERS members, so a
     chunk's arrays stay in cache while the kernel sweeps them every step.  The
     kernel releases the GIL.  Returns one :class:`Raw` per chunk, in member order.
+    ``varying``: see :class:`Arrays`.
     """
     batch = P.shape[1]
     workers = workers or os.cpu_count() or 1
@@ -575,7 +600,7 @@ def run_batch(
                 cancel.set()
             return cancel.is_set()
 
-        arrays = _initial(compiled, np.ascontiguousarray(P[:, lo:hi]), init, dt)
+        arrays = _initial(compiled, np.ascontiguousarray(P[:, lo:hi]), init, dt, varying)
         track = report if progress is not None or len(chunks) > 1 else None
         return run_kernel(
             compiled, arrays, dt, n_steps, record_every, rec_rows, sources, track, limit, moments
@@ -583,6 +608,8 @@ def run_batch(
 
     if len(chunks) == 1:
         return [run(0, *chunks[0])]
+    for size in {min(hi - lo, 2) for lo, hi in chunks}:  # compile once, not in each thread
+        kernel_for(compiled, size, varying)
     with ThreadPoolExecutor(min(workers, len(chunks))) as pool:
         futures = [pool.submit(run, i, lo, hi) for i, (lo, hi) in enumerate(chunks)]
         return [f.result() for f in futures]

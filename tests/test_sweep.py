@@ -4,6 +4,9 @@ import numpy as np
 import pytest
 
 import neuntune as nt
+from neuntune.engine.codegen import Generator
+from neuntune.engine.compiler import compile_circuit
+from neuntune.engine.layout import Layout
 from neuntune.library import hh_chain, hh_gap_pair
 from neuntune.sweep import parse_axis
 
@@ -68,6 +71,54 @@ def test_batched_traces_agree_with_single_runs():
     single = nt.simulate(circuit, 30.0, 0.01, record="v")
     np.testing.assert_allclose(batch[1].v["a"], single.v["a"], rtol=0, atol=1e-9)
     np.testing.assert_allclose(batch[1].spikes["a"], single.spikes["a"], atol=1e-10)
+
+
+def test_a_specialised_kernel_gives_the_generic_kernels_numbers():
+    """specialise=True compiles a batch kernel that reads every parameter the batch
+    does not vary once per run.  Its numbers are the generic kernel's to rounding,
+    also when a varied parameter feeds a derived value (cm -> 1/cm), which must then
+    stay per member: read once, every member would run with the first one's cm."""
+    circuit = hh_gap_pair()
+    compiled = compile_circuit(circuit)
+    rows = {path: compiled.layout.slot(path.split(".")[0]).params[path.split(".")[1]]
+            for path in ("gj.g", "a.cm")}  # fmt: skip
+    for values in (
+        {"gj.g": [0.001, 0.004, 0.002]},
+        {"a.cm": [1.0, 2.0, 0.5, 1.5], "gj.g": [0.002, 0.002, 0.004, 0.001]},
+    ):
+        generic = nt.simulate_batch(circuit, values, 30.0, 0.01)
+        fast = nt.simulate_batch(circuit, values, 30.0, 0.01, specialise=True)
+        assert frozenset(rows[path] for path in values) in compiled.specialised
+        for g, f in zip(generic, fast, strict=True):
+            for cell in ("a", "b"):
+                np.testing.assert_allclose(f.v[cell], g.v[cell], rtol=0, atol=1e-9)
+                np.testing.assert_allclose(f.spikes[cell], g.spikes[cell], atol=1e-10)
+    assert not np.allclose(fast[0].v["a"], fast[1].v["a"], atol=1.0)  # cm matters
+    kernels = len(compiled.specialised)
+    sums = nt.sum_batch(circuit, values, 30.0, 0.01, specialise=True)
+    assert len(compiled.specialised) == kernels  # the same kernel sums
+    for member, res in enumerate(fast):
+        d = np.array([res.v[c] - res.v[c][0] for c in ("a", "b")])
+        np.testing.assert_allclose(sums.moments[member][:, 1], d.sum(axis=1), rtol=1e-9)
+
+
+def test_a_specialised_kernel_shares_only_what_the_batch_does_not_vary():
+    """Which parameter and derived rows the specialised kernel reads once."""
+    layout = Layout(hh_gap_pair())
+    a, b, gj = (layout.slot(name) for name in ("a", "b", "gj"))
+    everything = {f"p{r}" for r in range(layout.n_params)} | {
+        f"d{r}" for r in range(layout.n_derived)
+    }
+    assert Generator(layout, "rk4", "float64").shared == set()  # nothing known
+    shared = Generator(layout, "rk4", "float64", frozenset({gj.params["g"]})).shared
+    assert shared == everything - {f"p{gj.params['g']}"}
+    varying = frozenset({a.params["cm"], b.params["celsius"]})
+    shared = Generator(layout, "rk4", "float64", varying).shared
+    per_member = {f"p{r}" for r in varying} | {
+        f"d{a.derived['inv_cm']}",  # 1/cm of a
+        f"d{b.derived['phi']}",  # b's temperature factor
+    }
+    assert shared == everything - per_member
 
 
 def test_two_dimensional_scan_and_table():

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import re
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -237,13 +237,32 @@ class Plan:
 class Generator:
     """Builds the module source for one layout, method and precision."""
 
-    def __init__(self, layout: Layout, method: str, precision: str) -> None:
+    def __init__(
+        self, layout: Layout, method: str, precision: str, varying: frozenset[int] | None = None
+    ) -> None:
         self.layout = layout
         self.method = method
         self.precision = precision
         self.render = Renderer(precision)
         self.plan = Plan(layout, method, precision, events=False)
+        self.shared = self._shared(varying)
         self._plan_events()
+
+    def _shared(self, varying: frozenset[int] | None) -> set[str]:
+        """The parameter and derived locals (p12, d3) every member of a batch shares
+        when only the parameter rows ``varying`` differ between members (None: any
+        may differ).  A derived value is shared unless it reads a varying parameter."""
+        if varying is None:
+            return set()
+        layout = self.layout
+        shared = {f"p{r}" for r in range(layout.n_params) if r not in varying}
+        for slot in layout.slots():
+            moving = {name for name, row in slot.params.items() if row in varying}
+            assignments = slot.definition.equations.assignments
+            for name, row in slot.derived.items():
+                if not closure(names(assignments[name]), assignments) & moving:
+                    shared.add(f"d{row}")
+        return shared
 
     # ------------------------------------------------------------------ naming
     def _namer(
@@ -900,10 +919,13 @@ def ipow{n}(x):
         "           LOG_T, LOG_V, LOG_N):"
     )
 
-    def _record_block(self, indent: str, first: bool = False, single: bool = False) -> list[str]:
+    def _record_block(
+        self, indent: str, first: bool = False, single: bool = False, shared: Collection[str] = ()
+    ) -> list[str]:
         """Record all batch members: the initial sample (``first``), else every
         ``rec_every`` steps, counted down in ``rec_pos[1]`` (no division per step),
-        and at the run's last step (``rec_pos[2]`` steps in all) whatever the count."""
+        and at the run's last step (``rec_pos[2]`` steps in all) whatever the count.
+        ``shared``: parameter locals already read once for every member."""
         layout = self.layout
         packed = not self.plan.events
         if first:
@@ -920,7 +942,7 @@ def ipow{n}(x):
                 "    r = rec_pos[0]",
                 "    tn = t0 + F(it + 1) * dt",
             ]
-        needed = self._used(self._outputs_block(""))
+        needed = [name for name in self._used(self._outputs_block("")) if name not in shared]
         body = []
         if packed:
             body += self._member("    ", needed, single)
@@ -1054,10 +1076,11 @@ def ipow{n}(x):
             position[row] = place
         return position
 
-    def _addresser(self, single: bool) -> Callable[[str, int], str]:
+    def _addresser(self, single: bool, first: bool = False) -> Callable[[str, int], str]:
         """``at(kind, index)``: the S element holding a state ("x"), parameter ("p"),
         derived value ("d"), scratch row ("s") or sum ("m") of lane j in block o (or
-        of the one member, in the single-member kernel)."""
+        of the one member, in the single-member kernel; or, with ``first``, of the
+        batch's first member)."""
         rows = self.packed_rows()
         start = {
             "x": 0,
@@ -1073,7 +1096,9 @@ def ipow{n}(x):
                 row = order[index] if single else index
             else:
                 row = start[kind] + index
-            return f"S[{row}]" if single else f"S[o + {row * LANES} + j]"
+            if single:
+                return f"S[{row}]"
+            return f"S[{row * LANES}]" if first else f"S[o + {row * LANES} + j]"
 
         return at
 
@@ -1118,8 +1143,20 @@ def ipow{n}(x):
         ]
         lines.append(f"    nblk = (B + {LANES - 1}) // {LANES}")
         lines.append(f"    tmp = np.empty({max(len(layout.recordables), 1)}, F)")
+        work = [f"v{r} = x{r}" for r in voltage_rows]
+        work += self.step("dt", "t")
+        work += [f"x{r} = n{r}" for r in range(layout.n_states)]
+        work += self._per_step()
+        # Values every member shares are read once per call.  The time loop writes S,
+        # so LLVM cannot prove these loads invariant and hoist them itself; as
+        # invariants they cost neither loads nor registers in the vectorised body
+        # (measured on HH pairs: ~12 % faster batches, ~5 % faster single runs).
+        used = self._used(work + self._outputs_block(""))
+        shared = set(used) if single else self.shared & set(used)
+        first = self._addresser(single, first=True)
+        lines += [f"    {n} = {first(n[0], int(n[1:]))}" for n in used if n in shared]
         lines += self._direct_record_source(single)
-        lines += self._record_block("    ", first=True, single=single)
+        lines += self._record_block("    ", first=True, single=single, shared=shared)
         lines.append("    countdown = rec_pos[1]")
         # the fullest spike buffer, tracked as spikes are written: one comparison a
         # step instead of a pass over every member and cell
@@ -1145,12 +1182,9 @@ def ipow{n}(x):
             lines.append(f"            o = blk * {block}")
             lines.append(f"            for j in range(min({LANES}, B - blk * {LANES})):")
             indent = "                "
-        work = [f"v{r} = x{r}" for r in voltage_rows]
-        work += self.step("dt", "t")
-        work += [f"x{r} = n{r}" for r in range(layout.n_states)]
-        work += self._per_step()
         body = [f"x{r} = {at('x', r)}" for r in range(layout.n_states)]
-        body += [f"{name} = {at(name[0], int(name[1:]))}" for name in self._used(work)]
+        needed = [name for name in self._used(work) if name not in shared]
+        body += [f"{name} = {at(name[0], int(name[1:]))}" for name in needed]
         body += work
         if not single:  # kept for the spike pass over all members below
             for i, r in enumerate(voltage_rows):
@@ -1198,7 +1232,7 @@ def ipow{n}(x):
                 *["                " + line for line in member],
                 *["                " + line for line in located],
             ]
-        lines += self._record_block("        ", single=single)
+        lines += self._record_block("        ", single=single, shared=shared)
         lines.append("    rec_pos[1] = countdown")
         lines.append(f"    return n_steps, {OK}")
         return "\n\n" + "\n".join(lines) + "\n"
@@ -1328,9 +1362,15 @@ def ipow{n}(x):
         return "\n\n" + "\n".join(lines) + "\n"
 
 
-def generate(layout: Layout, method: str, precision: str) -> tuple[str, Plan]:
-    """Module source and event plan for ``layout`` integrated by ``method`` in ``precision``."""
-    generator = Generator(layout, method, precision)
+def generate(
+    layout: Layout, method: str, precision: str, varying: frozenset[int] | None = None
+) -> tuple[str, Plan]:
+    """Module source and event plan for ``layout`` integrated by ``method`` in ``precision``.
+
+    ``varying``: the parameter rows that differ between a batch's members, when
+    known; the batch kernel then reads every other parameter once per call (see
+    ``Generator._shared``).  The event-driven kernel ignores it."""
+    generator = Generator(layout, method, precision, varying)
     source = generator.source()
     if not generator.plan.events:
         generator.plan.packed = generator.packed_rows()

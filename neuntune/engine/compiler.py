@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -51,6 +51,8 @@ class Compiled:
     plan: Plan
     module: ModuleType
     path: Path
+    #: batch kernels specialised to a set of varying parameter rows (see kernel_for)
+    specialised: dict[frozenset[int], ModuleType] = field(default_factory=dict, repr=False)
 
     @property
     def dtype(self) -> type[np.floating]:
@@ -227,15 +229,37 @@ def unpack_states(compiled: Compiled, S: np.ndarray, X: np.ndarray) -> None:
     X[:] = states.transpose(1, 0, 2).reshape(n, blocks * LANES)[:, :batch]
 
 
-def kernel_for(compiled: Compiled, batch: int) -> Any:
+def kernel_for(compiled: Compiled, batch: int, varying: frozenset[int] | None = None) -> Any:
     """The kernel for ``batch`` members: ``kernel1`` for one member of an event-free
     circuit, else ``kernel``; compiled (or loaded from disk) on first use, with the
-    SLP vectoriser on."""
-    m = compiled.module
-    fn = m.kernel1 if batch == 1 and compiled.plan.packed else m.kernel
+    SLP vectoriser on.
+
+    ``varying``: the parameter rows that differ between members, if the caller
+    wants a batch kernel specialised to them (event-free circuits): every other
+    parameter is then read once per call instead of once per member and step.
+    Each set of rows is its own module, generated, compiled and cached on first use.
+    """
+    packed = bool(compiled.plan.packed)
+    if batch == 1 and packed:
+        fn = compiled.module.kernel1
+    elif varying is not None and packed:
+        fn = _specialised(compiled, frozenset(varying)).kernel
+    else:
+        fn = compiled.module.kernel
     if not fn.signatures:
         _compile(compiled, fn, batch)
     return fn
+
+
+def _specialised(compiled: Compiled, varying: frozenset[int]) -> ModuleType:
+    with _LOCK:
+        module = compiled.specialised.get(varying)
+        if module is None:
+            plan = compiled.plan
+            source, _ = generate(compiled.layout, plan.method, plan.precision, varying)
+            module, _ = _load(source)
+            compiled.specialised[varying] = module
+    return module
 
 
 def _warm_up(compiled: Compiled) -> None:
