@@ -42,8 +42,9 @@ REST_T_MAX = 5000.0
 class Result:
     """Traces of one run.
 
-    ``t`` (ms) starts at 0; ``v[cell]`` (mV), ``state[element][var]``,
-    ``current[connection]`` (µA into the post cell; for a stimulus, µA injected),
+    ``t`` (ms, read-only: a batch's results share it) starts at 0; ``v[cell]`` (mV),
+    ``state[element][var]``, ``current[connection]`` (µA into the post cell; for a
+    stimulus, µA injected),
     ``spikes[cell]`` (ms, interpolated upward threshold crossings, found at every
     step even when recording is decimated) and ``events[connection]`` (delivery
     times and logged values such as short-term-plasticity release).
@@ -421,7 +422,7 @@ def simulate(
         compiled, arrays, dt, n_steps, record_every, rec_rows, _sources(compiled, circuit),
         progress, max_bytes,
     )  # fmt: skip
-    return make_result(compiled, raw, 0, dt, record_every, method, precision)
+    return make_results(compiled, [raw], dt, record_every, method, precision)[0]
 
 
 def _initial(
@@ -509,11 +510,7 @@ def simulate_batch(
         compiled, P, dt, n_steps, record_every, rec_rows, init, _sources(compiled, circuit),
         workers, progress, max_bytes, varying=rows if specialise else None,
     )  # fmt: skip
-    return [
-        make_result(compiled, raw, member, dt, record_every, method, precision)
-        for raw in parts
-        for member in range(raw.X.shape[1])
-    ]
+    return make_results(compiled, parts, dt, record_every, method, precision)
 
 
 @dataclass
@@ -650,45 +647,65 @@ def _sources(
     return flat, starts[which], ends[which]
 
 
-def make_result(
+def make_results(
     compiled: Compiled,
-    raw: Raw,
-    member: int,
+    parts: list[Raw],
     dt: float,
     record_every: int,
     method: str,
     precision: str,
-) -> Result:
-    """The :class:`Result` of batch member ``member``."""
+) -> list[Result]:
+    """A :class:`Result` for every member of ``parts`` (one run's chunks, in order).
+
+    What every member shares is worked out once: the time axis (one read-only
+    array), where each recorded row goes, the units.  Per member only its traces
+    (views of the chunk's recording) and spikes are filed.
+    """
     layout = compiled.layout
-    steps = np.minimum(np.arange(raw.rec.shape[2]) * record_every, raw.n_steps)
+    first = parts[0]
+    steps = np.minimum(np.arange(first.rec.shape[2]) * record_every, first.n_steps)
     t = steps.astype(np.float64) * dt
-    v: dict[str, np.ndarray] = {}
-    state: dict[str, dict[str, np.ndarray]] = {}
-    current: dict[str, np.ndarray] = {}
-    units: dict[str, str] = {}
+    t.flags.writeable = False
     voltages = {(s.name, s.definition.voltage) for s in layout.neurons}
-    for j, idx in enumerate(raw.rec_rows):
+    units: dict[str, str] = {}
+    routes = []  # (row in the recording, element, variable, kind)
+    for j, idx in enumerate(first.rec_rows):
         rec = layout.recordables[idx]
-        trace = raw.rec[member, j]
         units[f"{rec.element}.{rec.variable}"] = rec.unit
-        if rec.state_row >= 0:
-            state.setdefault(rec.element, {})[rec.variable] = trace
-            if (rec.element, rec.variable) in voltages:
-                v[rec.element] = trace
-        elif rec.output in ("I_post", "I"):
-            current[rec.element] = trace
+        if rec.state_row >= 0 and (rec.element, rec.variable) in voltages:
+            kind = "v"
+        elif rec.state_row < 0 and rec.output in ("I_post", "I"):
+            kind = "current"
         else:
-            state.setdefault(rec.element, {})[rec.variable] = trace
-    spikes = {
-        slot.name: raw.spikes[member][i].astype(np.float64) for i, slot in enumerate(layout.neurons)
-    }
-    events = {}
-    for j, (k, logged) in enumerate(compiled.plan.logged):
-        table = raw.events[member][j]
-        table = table.reshape(-1, 1 + max(len(logged), 1))
-        entry = {"t": table[:, 0].astype(np.float64)}
-        for m, name in enumerate(logged):
-            entry[name] = table[:, 1 + m].astype(np.float64)
-        events[layout.connections[k].name] = entry
-    return Result(t, v, state, current, spikes, events, units, dt, method, precision)
+            kind = "state"
+        routes.append((j, rec.element, rec.variable, kind))
+    cells = [slot.name for slot in layout.neurons]
+    logged = [(layout.connections[k].name, names) for k, names in compiled.plan.logged]
+    results = []
+    for raw in parts:
+        for member in range(raw.X.shape[1]):
+            v: dict[str, np.ndarray] = {}
+            state: dict[str, dict[str, np.ndarray]] = {}
+            current: dict[str, np.ndarray] = {}
+            for j, element, variable, kind in routes:
+                trace = raw.rec[member, j]
+                if kind == "current":
+                    current[element] = trace
+                    continue
+                state.setdefault(element, {})[variable] = trace
+                if kind == "v":
+                    v[element] = trace
+            spikes = {
+                cell: np.asarray(raw.spikes[member][i], np.float64) for i, cell in enumerate(cells)
+            }
+            events = {}
+            for j, (connection, names) in enumerate(logged):
+                table = raw.events[member][j].reshape(-1, 1 + max(len(names), 1))
+                entry = {"t": table[:, 0].astype(np.float64)}
+                for m, name in enumerate(names):
+                    entry[name] = table[:, 1 + m].astype(np.float64)
+                events[connection] = entry
+            results.append(
+                Result(t, v, state, current, spikes, events, dict(units), dt, method, precision)
+            )
+    return results
