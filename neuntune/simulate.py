@@ -538,7 +538,8 @@ def sum_batch(
     """:func:`simulate_batch`, but summing every cell's voltage (sampled every
     ``record_every`` steps and at the end) instead of keeping the traces: memory
     independent of the run's length, what a scan metric such as a correlation
-    needs.  None when the run cannot be summed (see :func:`can_sum`)."""
+    needs.  None when the run cannot be summed (see :func:`can_sum`).
+    ``specialise``: as for :func:`simulate_batch`."""
     t_stop, dt, record_every, n_steps = check_run(t_stop, dt, record_every)
     compiled = compile_circuit(circuit, method, precision)
     P, rows = batch_parameters(compiled, circuit, values)

@@ -252,6 +252,7 @@ def kernel_for(compiled: Compiled, batch: int, varying: frozenset[int] | None = 
 
 
 def _specialised(compiled: Compiled, varying: frozenset[int]) -> ModuleType:
+    """The module whose batch kernel reads every parameter not in ``varying`` once."""
     with _LOCK:
         module = compiled.specialised.get(varying)
         if module is None:
