@@ -498,7 +498,7 @@ def simulate_batch(
 
     ``specialise``: run a kernel compiled for this set of varied paths, in which
     every other parameter is read once per run rather than once per member and step
-    (event-free circuits; HH batches ~12 % faster here).  Each circuit structure and
+    (event-free circuits; HH batches 5–17 % faster here).  Each circuit structure and
     set of paths costs one compilation (seconds; cached on disk), so it pays for
     long or repeated scans.
     """
