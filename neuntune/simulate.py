@@ -205,7 +205,8 @@ def run_kernel(
     sums every cell's voltage at each recorded step: ``Raw.moments[b, i]`` holds,
     for cell i of member b, its first sample v_i0, Σ d_i and Σ d_i d_k (k over the
     cells) with d_i = v_i − v_i0 — what means, variances and correlations need, in
-    memory that does not grow with the run (see :func:`can_sum` for where).
+    memory that does not grow with the run (see :func:`can_sum` for where); a batch
+    kernel then skips locating spikes, which such a run does not keep.
     """
     layout, plan, F = compiled.layout, compiled.plan, compiled.dtype
     X, P, D = arrays.X, arrays.P, arrays.D

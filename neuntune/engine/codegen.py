@@ -1212,7 +1212,8 @@ def ipow{n}(x):
         if not single and self.plan.watchers:
             # spikes are rare: a vectorised count of crossings over whole blocks
             # (padding lanes included; a false alarm only costs the exact pass) gates
-            # the member-by-member pass that locates them
+            # the member-by-member pass that locates them.  A summing run keeps only
+            # its sums (sum_batch), so it skips both.
             crossings = []
             located = []
             for w in self.plan.watchers:
@@ -1222,15 +1223,16 @@ def ipow{n}(x):
                 crossings.append(f"hits += ({old} < {w.threshold}) & ({new} >= {w.threshold})")
                 located += self._spike(w, old, slope, new)
             lines += [
-                "        hits = 0",
-                "        for blk in range(nblk):",
-                f"            o = blk * {block}",
-                f"            for j in range({LANES}):",
-                *["                " + line for line in crossings],
-                "        if hits:",
-                "            for b in range(B):",
-                *["                " + line for line in member],
-                *["                " + line for line in located],
+                "        if not summing:",
+                "            hits = 0",
+                "            for blk in range(nblk):",
+                f"                o = blk * {block}",
+                f"                for j in range({LANES}):",
+                *["                    " + line for line in crossings],
+                "            if hits:",
+                "                for b in range(B):",
+                *["                    " + line for line in member],
+                *["                    " + line for line in located],
             ]
         lines += self._record_block("        ", single=single, shared=shared)
         lines.append("    rec_pos[1] = countdown")
