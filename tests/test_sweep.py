@@ -73,6 +73,14 @@ def test_batched_traces_agree_with_single_runs():
     np.testing.assert_allclose(batch[1].spikes["a"], single.spikes["a"], atol=1e-10)
 
 
+def test_a_batch_shares_one_read_only_time_axis():
+    runs = nt.simulate_batch(hh_gap_pair(), {"gj.g": [0.001, 0.002]}, 5.0, 0.01, record_every=5)
+    assert runs[0].t is runs[1].t
+    np.testing.assert_allclose(runs[0].t, np.arange(101) * 0.05, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="read-only"):
+        runs[0].t[0] = 1.0
+
+
 def test_a_specialised_kernel_gives_the_generic_kernels_numbers():
     """specialise=True compiles a batch kernel that reads every parameter the batch
     does not vary once per run.  Its numbers are the generic kernel's to rounding,

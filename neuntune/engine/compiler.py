@@ -243,7 +243,7 @@ def kernel_for(compiled: Compiled, batch: int, varying: frozenset[int] | None = 
     if batch == 1 and packed:
         fn = compiled.module.kernel1
     elif varying is not None and packed:
-        fn = _specialised(compiled, frozenset(varying)).kernel
+        fn = _specialised(compiled, varying).kernel
     else:
         fn = compiled.module.kernel
     if not fn.signatures:
