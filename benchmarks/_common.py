@@ -318,6 +318,14 @@ def ratio(a: dict[str, Any], b: dict[str, Any]) -> tuple[float, float]:
     return a["fastest_s"] / b["fastest_s"], a["median_s"] / b["median_s"]
 
 
+def paired_ratio(a: dict[str, Any], b: dict[str, Any]) -> tuple[float, float]:
+    """(fastest a / fastest b, median over rounds of a / b) for timings taken in the
+    same interleaved rounds (:func:`measure_many`): dividing each round's samples
+    cancels the load that round had in common, which a ratio of medians does not."""
+    rounds = np.asarray(a["samples_s"]) / np.asarray(b["samples_s"])
+    return a["fastest_s"] / b["fastest_s"], float(np.median(rounds))
+
+
 def heading(text: str) -> None:
     print(f"\n=== {text} ===", flush=True)
 
