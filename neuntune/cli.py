@@ -101,9 +101,30 @@ def _write_traces(result: Result, path: str) -> None:
         raise BadInput(f"--out {path}: cannot write it ({exc.strerror})") from None
 
 
+def _check_output(option: str, path: str | None, suffixes: Sequence[str]) -> None:
+    """Refuse an output path before the work that fills it: a wrong suffix or a
+    folder that cannot take the file would otherwise lose a finished fit or scan."""
+    if not path:
+        return
+    if Path(path).suffix.lower() not in suffixes:
+        raise BadInput(f"{option} {path}: use a {', '.join(suffixes)} file")
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise BadInput(f"{option} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise BadInput(f"{option} {path}: cannot write in {folder}")
+
+
+def _plot_formats() -> tuple[str, ...]:
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        raise BadInput("--plot needs matplotlib: pip install matplotlib") from None
+    return tuple(f".{kind}" for kind in FigureCanvasBase.get_supported_filetypes())
+
+
 def _run(args: argparse.Namespace) -> int:
-    if args.out and Path(args.out).suffix.lower() not in _TRACE_FORMATS:
-        raise BadInput(f"--out {args.out}: use a {', '.join(_TRACE_FORMATS)} file")
+    _check_output("--out", args.out, _TRACE_FORMATS)
     preset = presets.load(args.preset)
     for path, value, unit in args.set:
         _, model, name = preset.circuit.resolve(path)
@@ -232,6 +253,7 @@ def _gap_junction(preset: presets.Preset, name: str | None) -> str:
 def _fit_gap(args: argparse.Namespace) -> int:
     from .fit import fit_gap_junction
 
+    _check_output("--save", args.save, (".json",))
     preset = presets.load(args.preset)
     junction = _gap_junction(preset, args.junction)
     update, close = _progress("fit-gap")
@@ -255,6 +277,7 @@ def _fit_gap(args: argparse.Namespace) -> int:
 def _fit_synapse(args: argparse.Namespace) -> int:
     from .fit.synapse import SynapseProtocol, fit_synapse
 
+    _check_output("--save", args.save, (".json",))
     preset = presets.load(args.preset)
     try:
         spec = json.loads(Path(args.targets).read_text())
@@ -296,6 +319,9 @@ def _fit_synapse(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     from .sweep import scan
 
+    _check_output("--out", args.out, _TABLE_FORMATS)
+    if args.plot:
+        _check_output("--plot", args.plot, _plot_formats())
     preset = presets.load(args.preset)
     grid = {}
     for text in args.param:
@@ -332,23 +358,22 @@ def _scan(args: argparse.Namespace) -> int:
     return 0
 
 
+_TABLE_FORMATS = (".csv", ".json")
+
+
 def _write_table(rows: list[dict[str, float]], columns: list[str], path: str) -> None:
-    suffix = Path(path).suffix.lower()
-    if suffix == ".csv":
+    """The scan's table to ``path`` (a suffix of _TABLE_FORMATS, checked before the scan)."""
 
-        def write(fh: IO[str]) -> None:
-            fh.write(",".join(columns) + "\n")
-            for row in rows:
-                fh.write(",".join(repr(row[c]) for c in columns) + "\n")
+    def csv(fh: IO[str]) -> None:
+        fh.write(",".join(columns) + "\n")
+        for row in rows:
+            fh.write(",".join(repr(row[c]) for c in columns) + "\n")
 
-    elif suffix == ".json":
+    def as_json(fh: IO[str]) -> None:
+        json.dump(rows, fh, indent=1)
 
-        def write(fh: IO[str]) -> None:
-            json.dump(rows, fh, indent=1)
-
-    else:
-        raise BadInput(f"--out {path}: use a .csv or .json file")
-    presets.write_atomically(path, write)
+    writers = dict(zip(_TABLE_FORMATS, (csv, as_json), strict=True))
+    presets.write_atomically(path, writers[Path(path).suffix.lower()])
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -187,6 +187,31 @@ def test_scan_writes_a_table_and_a_plot(run, tmp_path):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_outputs_are_refused_before_the_work(run, tmp_path, monkeypatch):
+    """A scan or fit that would finish only to fail on its --out, --plot or --save
+    path is refused up front (exit 2, the option and path named), running nothing."""
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the work ran before its output path was checked")
+
+    monkeypatch.setattr("neuntune.sweep.scan", must_not_run)
+    monkeypatch.setattr("neuntune.fit.fit_gap_junction", must_not_run)
+    missing = tmp_path / "no such folder"
+    scan = ("scan", "hh_gap_pair", "--param", "gj.g=0.0001:0.01:3")
+    for args, text in (
+        ((*scan, "--out", tmp_path / "scan.txt"), "use a .csv, .json file"),
+        ((*scan, "--out", missing / "scan.csv"), "does not exist"),
+        ((*scan, "--plot", tmp_path / "scan.xyz"), ".png"),
+        ((*scan, "--plot", missing / "scan.png"), "does not exist"),
+        (("fit-gap", "hh_gap_pair", "--target", "0.1", "--save", missing / "f.json"), "--save"),
+        (("fit-gap", "hh_gap_pair", "--target", "0.1", "--save", tmp_path / "f.txt"), ".json"),
+    ):
+        out = run(*args)
+        assert out.returncode == 2, (args, out.stdout, out.stderr)
+        assert text in out.stderr and str(args[-1]) in out.stderr, out.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_fit_synapse_from_a_targets_file(run, tmp_path):
     spec = tmp_path / "targets.json"
     spec.write_text(
