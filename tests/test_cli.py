@@ -5,6 +5,7 @@ an escaping exception would fail the test just as a traceback would).
 """
 
 import json
+import socket
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -210,6 +211,26 @@ def test_outputs_are_refused_before_the_work(run, tmp_path, monkeypatch):
         assert out.returncode == 2, (args, out.stdout, out.stderr)
         assert text in out.stderr and str(args[-1]) in out.stderr, out.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_serve_refuses_a_bad_or_taken_port_before_compiling(run, monkeypatch):
+    def must_not_warm(*args, **kwargs):
+        raise AssertionError("serve warmed its kernels before checking where it listens")
+
+    monkeypatch.setattr("neuntune.ui.warm.start", must_not_warm)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for args, text in (
+            (("--port", port), f"cannot listen on 127.0.0.1:{port}: Address already in use"),
+            (("--port", 70000), "port 70000: allowed 1–65535"),
+            (("--port", 0), "port 0: allowed 1–65535"),
+            (("--address", "no.such.host.invalid"), "address 'no.such.host.invalid'"),
+        ):
+            out = run("serve", *args)
+            assert out.returncode == 2, (args, out.stdout, out.stderr)
+            assert text in out.stderr and "Traceback" not in out.stderr, out.stderr
 
 
 def test_fit_synapse_from_a_targets_file(run, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 
 import panel as pn
@@ -44,6 +45,7 @@ def serve(
     opened later compile theirs in the background.
     """
     template = resolve_preset(circuit)
+    check_listen(address, port)
     method = template.run.method
     compiled = threading.Event()
     child = warm.start(template, method, live=False)
@@ -72,3 +74,28 @@ def serve(
     print(f"neuntune tuner: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
     server.start()
     server.io_loop.start()
+
+
+def check_listen(address: str, port: int) -> None:
+    """Raise ValueError (naming the address, the port and what is wrong) unless a
+    server could listen on ``address:port``: checked before the kernels compile, so a
+    taken port fails at once rather than after the warm-up."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ValueError(f"port {port!r}: allowed 1–65535")
+    try:
+        found = socket.getaddrinfo(
+            address or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as exc:
+        raise ValueError(f"address {address!r}: {exc.strerror}") from None
+    for family, kind, proto, _, where in found:
+        with socket.socket(family, kind, proto) as probe:
+            # as the server's own sockets (tornado) do: a closed connection's
+            # TIME_WAIT does not count as taken, a listening socket does
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(where)
+            except OSError as exc:
+                raise ValueError(
+                    f"cannot listen on {address}:{port}: {exc.strerror} (choose another --port)"
+                ) from None
