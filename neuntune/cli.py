@@ -221,13 +221,19 @@ def _progress(description: str) -> tuple[Callable[[float], bool] | None, Callabl
         from tqdm import tqdm
     except ImportError:
         return None, lambda: None
-    bar = tqdm(total=100, desc=description, unit="%", leave=False, file=sys.stderr)
+    bars = []  # drawn at the first report, so input errors are not printed over a bar
 
     def update(fraction: float) -> bool:
-        bar.update(max(0, round(100 * fraction) - bar.n))
+        if not bars:
+            bars.append(tqdm(total=100, desc=description, unit="%", leave=False, file=sys.stderr))
+        bars[0].update(max(0, round(100 * fraction) - bars[0].n))
         return False
 
-    return update, bar.close
+    def close() -> None:
+        if bars:
+            bars[0].close()
+
+    return update, close
 
 
 def _save_preset(preset: presets.Preset, path: str | None) -> None:

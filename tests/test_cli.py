@@ -131,6 +131,10 @@ def test_export_writes_bmtk_files_and_brian2_scripts(run, tmp_path):
     out = run("export", "hh_gap_pair", "--format", "brian2", "--out", str(script))
     assert out.returncode == 0, out.stderr
     compile(script.read_text(), str(script), "exec")
+    # an unwritable target is named as given (not as the temporary file written first)
+    lost = tmp_path / "no such folder" / "pair.py"
+    out = run("export", "hh_gap_pair", "--format", "brian2", "--out", str(lost))
+    assert out.returncode == 2 and f"{lost}: No such file or directory" in out.stderr
 
 
 def test_bad_input_exits_2_from_the_real_process():

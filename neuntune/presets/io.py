@@ -122,9 +122,13 @@ def write_atomically(
     path = Path(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with open(
+        handle = open(
             temporary, "xb" if binary else "x", **({} if binary else {"encoding": "utf-8"})
-        ) as fh:
+        )
+    except OSError as exc:  # name the file asked for, not our temporary one
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    try:
+        with handle as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
