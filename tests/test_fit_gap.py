@@ -75,6 +75,21 @@ def test_a_cell_that_fires_during_the_protocol_is_an_error():
         nt.coupling_coefficient(circuit, "a", "b", amplitude=0.2)  # a depolarising probe
 
 
+def test_protocols_name_an_unknown_cell_before_simulating(passive, monkeypatch):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("simulated before checking the cell names")
+
+    monkeypatch.setattr("neuntune.fit.gap.simulate", must_not_run)
+    monkeypatch.setattr("neuntune.fit.gap.simulate_batch", must_not_run)
+    for call, text in (
+        (lambda: nt.coupling_coefficient(passive, "a", "zz"), "target: no cell 'zz'"),
+        (lambda: nt.coupling_coefficient(passive, "zz", "b"), "source: no cell 'zz'"),
+        (lambda: nt.coupling_spectrum(passive, "a", "zz", [10.0]), "target: no cell 'zz'"),
+    ):
+        with pytest.raises(ValueError, match=f"{text} in the circuit \\(cells: a, b\\)"):
+            call()
+
+
 def test_coupling_spectrum_low_pass_filters_like_the_analytic_pair(passive):
     freqs = np.array([1.0, 10.0, 100.0])
     spec = nt.coupling_spectrum(passive, "a", "b", freqs)

@@ -189,6 +189,8 @@ def test_bad_metric_and_path():
         nt.scan(circuit, {"gj.q": [0.001]}, "synchrony")
     with pytest.raises(ValueError, match=r"gj\.g: value -1"):
         nt.scan(circuit, {"gj.g": [-1.0]}, "synchrony")
+    with pytest.raises(TypeError, match=r"gj\.g: expected a 1-D sequence .* shape \(1, 2\)"):
+        nt.simulate_batch(circuit, {"gj.g": [[0.001, 0.002]]}, 1.0)
 
 
 def test_scan_spreads_chunks_over_a_dask_cluster():

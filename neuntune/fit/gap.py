@@ -14,7 +14,7 @@ from .. import analysis
 from ..circuit import Circuit
 from ..models.stimuli import Sine
 from ..simulate import CancelledError, simulate, simulate_batch
-from .protocols import PROBE, coupling_protocol, measure_coupling, quiet_copy
+from .protocols import PROBE, check_cell, coupling_protocol, measure_coupling, quiet_copy
 
 
 def coupling_coefficient(
@@ -31,6 +31,7 @@ def coupling_coefficient(
     ``source`` (BMTool's protocol: other stimuli removed, settle ``settle`` ms from
     rest, step for ``duration`` ms; each Δ is a window mean minus a baseline mean).
     """
+    check_cell(circuit, "target", target)
     protocol = coupling_protocol(circuit, source, amplitude=amplitude, settle=settle,
                                  duration=duration)  # fmt: skip
     result = simulate(protocol.circuit, protocol.t_stop, dt, method, record="v", init="rest")
@@ -85,10 +86,8 @@ def coupling_spectrum(
     ).ravel()
     if freqs.size == 0 or np.any(~np.isfinite(freqs)) or np.any(freqs <= 0):
         raise ValueError("frequencies: give positive numbers of Hz")
-    if source not in circuit.neurons or target not in circuit.neurons:
-        raise ValueError(
-            f"source and target must be cells of the circuit ({', '.join(circuit.neurons)})"
-        )
+    check_cell(circuit, "source", source)
+    check_cell(circuit, "target", target)
     probed = quiet_copy(circuit)
     probed.stimulate(source, Sine(amplitude=amplitude, start=settle), name="probe")
     ratio, phase = np.empty(freqs.size), np.empty(freqs.size)

@@ -39,6 +39,13 @@ def quiet_copy(circuit: Circuit) -> Circuit:
     return quiet
 
 
+def check_cell(circuit: Circuit, argument: str, cell: str) -> None:
+    """ValueError naming ``argument`` unless ``cell`` is a cell of ``circuit``."""
+    if cell not in circuit.neurons:
+        cells = ", ".join(circuit.neurons)
+        raise ValueError(f"{argument}: no cell {cell!r} in the circuit (cells: {cells})")
+
+
 def coupling_protocol(
     circuit: Circuit,
     *sources: str,
@@ -56,12 +63,11 @@ def coupling_protocol(
         raise ValueError("amplitude: a zero probe measures nothing; BMTool uses -1e-5 µA")
     if settle <= 0 or duration <= 0:
         raise ValueError(f"settle and duration must be > 0 ms, got {settle}, {duration}")
+    for cell in sources:
+        check_cell(circuit, "source", cell)
     protocol = quiet_copy(circuit)
     probes = {}
     for cell in sources:
-        if cell not in protocol.neurons:
-            cells = ", ".join(circuit.neurons)
-            raise ValueError(f"coupling protocol: no cell {cell!r} (cells: {cells})")
         step = Step(amplitude=amplitude, start=settle, stop=settle + duration)
         probes[cell] = protocol.stimulate(cell, step, name=f"probe_{cell}")
     return Protocol(

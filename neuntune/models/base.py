@@ -101,9 +101,12 @@ class Parameter:
     def validate_array(self, path: str, values: Any) -> np.ndarray:
         """Validate many values at once (a batch); returns a float64 array."""
         try:
-            array = np.asarray(values, dtype=np.float64).ravel()
+            array = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
             raise TypeError(f"{path}: expected numbers in {self.unit}, got {values!r}") from None
+        if array.ndim > 1:
+            raise TypeError(f"{path}: expected a 1-D sequence of values, got shape {array.shape}")
+        array = array.ravel()  # one number is a batch of one
         bad = ~np.isfinite(array)
         if self.minimum is not None:
             bad |= array < self.minimum
