@@ -12,39 +12,21 @@ real check.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
-#: Neun's standard HH set: cm µF/cm², g mS/cm², E mV, area cm².
-HH = dict(cm=1.0, gna=120.0, gk=36.0, gl=0.3, ena=50.0, ek=-77.0, el=-54.387, area=7.854e-3)
+# the textbook equations live once, beside the tests that check the engine with them
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import reference
+from reference import hh_steady, rtm_steady, solve  # noqa: F401 (re-exported)
+
 #: The Neun docs' two-cell example: initial voltages (mV), inputs (µA), junction (mS).
 PAIR_V0 = (-75.0, -65.0)
 PAIR_INPUTS = (0.1, 0.08)
 PAIR_G = 0.002
-
-
-def hh_rates(v: float) -> tuple[float, float, float, float, float, float]:
-    """Classic HH rates αm, βm, αh, βh, αn, βn (1/ms) at 6.3 °C for v in mV, with the
-    removable singularities of αm (−40 mV) and αn (−55 mV) replaced by their limits."""
-
-    def trap(x: float, k: float) -> float:  # x/(1 − e^(−x/k)) → k as x → 0
-        return k if abs(x) < 1e-9 else x / (1.0 - math.exp(-x / k))
-
-    return (
-        0.1 * trap(v + 40.0, 10.0),
-        4.0 * math.exp(-(v + 65.0) / 18.0),
-        0.07 * math.exp(-(v + 65.0) / 20.0),
-        1.0 / (1.0 + math.exp(-(v + 35.0) / 10.0)),
-        0.01 * trap(v + 55.0, 10.0),
-        0.125 * math.exp(-(v + 65.0) / 80.0),
-    )
-
-
-def hh_steady(v: float) -> tuple[float, float, float]:
-    """Steady-state (m, h, n) at v (mV)."""
-    am, bm, ah, bh, an, bn = hh_rates(v)
-    return am / (am + bm), ah / (ah + bh), an / (an + bn)
 
 
 def hh_pair_y0() -> np.ndarray:
@@ -54,26 +36,7 @@ def hh_pair_y0() -> np.ndarray:
 
 def hh_pair_rhs(g: float = PAIR_G, inputs: tuple[float, float] = PAIR_INPUTS) -> Callable:
     """dy/dt of two HH cells (state [v, m, h, n] × 2) joined by a gap junction g (mS)."""
-    p = HH
-
-    def rhs(t: float, y: np.ndarray) -> np.ndarray:
-        out = np.empty(8)
-        for i in range(2):
-            v, m, h, n = y[4 * i : 4 * i + 4]
-            am, bm, ah, bh, an, bn = hh_rates(v)
-            i_ion = (
-                p["gna"] * m**3 * h * (v - p["ena"])
-                + p["gk"] * n**4 * (v - p["ek"])
-                + p["gl"] * (v - p["el"])
-            )
-            i_in = inputs[i] + g * (y[4 * (1 - i)] - v)  # µA
-            out[4 * i] = (i_in / p["area"] - i_ion) / p["cm"]
-            out[4 * i + 1] = am * (1 - m) - bm * m
-            out[4 * i + 2] = ah * (1 - h) - bh * h
-            out[4 * i + 3] = an * (1 - n) - bn * n
-        return out
-
-    return rhs
+    return reference.hh_pair_rhs(g, inputs)
 
 
 def rtm_pair_y0() -> np.ndarray:
@@ -81,50 +44,9 @@ def rtm_pair_y0() -> np.ndarray:
     return np.array([-70.0, *rtm_steady(-70.0), -65.0, *rtm_steady(-65.0), 0.0])
 
 
-def rtm_steady(v: float) -> tuple[float, float, float]:
-    """RTM gates at their steady state at v (mV, away from −54, −27, −52)."""
-    am = 0.32 * (v + 54) / (1 - math.exp(-(v + 54) / 4))
-    bm = 0.28 * (v + 27) / (math.exp((v + 27) / 5) - 1)
-    ah, bh = 0.128 * math.exp(-(v + 50) / 18), 4 / (1 + math.exp(-(v + 27) / 5))
-    an = 0.032 * (v + 52) / (1 - math.exp(-(v + 52) / 5))
-    bn = 0.5 * math.exp(-(v + 57) / 40)
-    return am / (am + bm), ah / (ah + bh), an / (an + bn)
-
-
 def rtm_pair_rhs(i_ext: float = 1.5) -> Callable:
-    """Brian2's continuous_interaction written out (C = 1 µF, g in mS, I in µA):
-    ds/dt = 0.5(1 + tanh(v0/10))(1 − s)/0.2 − s/2 and I_syn = 1 mS·0.25·s·(0 − v1)."""
-
-    def trap(x: float, k: float) -> float:
-        return k if abs(x) < 1e-9 else x / (1.0 - math.exp(-x / k))
-
-    def cell(v: float, m: float, h: float, n: float, i_in: float) -> tuple:
-        am, bm = 0.32 * trap(v + 54, 4), 0.28 * trap(-(v + 27), 5)
-        ah, bh = 0.128 * math.exp(-(v + 50) / 18), 4 / (1 + math.exp(-(v + 27) / 5))
-        an, bn = 0.032 * trap(v + 52, 5), 0.5 * math.exp(-(v + 57) / 40)
-        dv = i_in + 100 * m**3 * h * (50 - v) + 80 * n**4 * (-100 - v) + 0.1 * (-67 - v)
-        return dv, am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - n) - bn * n
-
-    def rhs(t: float, y: np.ndarray) -> np.ndarray:
-        v0, m0, h0, n0, v1, m1, h1, n1, s = y
-        ds = 0.5 * (1 + math.tanh(v0 / 10)) * (1 - s) / 0.2 - s / 2.0
-        return np.array(
-            [*cell(v0, m0, h0, n0, i_ext), *cell(v1, m1, h1, n1, 0.25 * s * (0 - v1)), ds]
-        )
-
-    return rhs
-
-
-def solve(rhs: Callable, y0: np.ndarray, t_stop: float, rtol: float = 1e-12):
-    """A tight DOP853 solution with dense output (atol = rtol/100 on states of order 1–100)."""
-    from scipy.integrate import solve_ivp
-
-    sol = solve_ivp(
-        rhs, (0.0, t_stop), y0, method="DOP853", rtol=rtol, atol=rtol * 1e-2, dense_output=True
-    )
-    if not sol.success:
-        raise RuntimeError(f"reference solution failed: {sol.message}")
-    return sol
+    """Brian2's continuous_interaction written out (C = 1 µF, g in mS, I in µA)."""
+    return reference.rtm_synapse_rhs(i_ext)
 
 
 def dense_crossings(sol, index: int, threshold: float = 0.0) -> np.ndarray:

@@ -36,39 +36,6 @@ SCRIPT = Path(__file__).resolve()
 
 
 # ------------------------------------------------- Brian2 side (in its venv)
-def _brian2_network(b2, method: str, dt_ms: float):
-    """The example's network with ``method`` and ``dt``; monitors as in the example."""
-    from brian2 import ms, msiemens, mV, uA, ufarad
-    from brian2_reference import EQUATIONS
-
-    b2.defaultclock.dt = dt_ms * ms
-    namespace = dict(
-        El=-67 * mV,
-        EK=-100 * mV,
-        ENa=50 * mV,
-        gl=0.1 * msiemens,
-        gK=80 * msiemens,
-        gNa=100 * msiemens,
-        C=1 * ufarad,
-        weight=0.25,
-        gSyn=1.0 * msiemens,
-        tau_d=2 * ms,
-        tau_r=0.2 * ms,
-    )
-    neuron = b2.NeuronGroup(2, EQUATIONS, method=method, namespace=namespace)
-    neuron.vm = [-70.0, -65.0] * mV
-    neuron.m = "alpham / (alpham + betam)"
-    neuron.h = "alphah / (alphah + betah)"
-    neuron.n = "alphan / (alphan + betan)"
-    neuron.I_ext = [1.5 * uA, 0.0 * uA]
-    synapses = b2.Synapses(
-        neuron, neuron, "s_in_post = weight*s_pre:1 (summed)", namespace=namespace
-    )
-    synapses.connect(i=0, j=1)
-    monitor = b2.StateMonitor(neuron, ["vm", "s", "s_in"], record=[0, 1])
-    return b2.Network(neuron, synapses, monitor), monitor, namespace
-
-
 def _trace(monitor) -> dict[str, list[float]]:
     from brian2 import ms, mV
 
@@ -83,18 +50,19 @@ def worker_runtime(args: argparse.Namespace) -> dict:
     """Runtime mode: a first run (compiles), then ``repeats`` fresh networks."""
     import brian2 as b2
     from brian2 import ms
+    from brian2_reference import network
 
     b2.prefs.codegen.target = args.target
     t_stop = args.t_stop * ms
     out: dict = {"brian2": b2.__version__, "target": args.target, "method": args.method}
     start = time.perf_counter()
-    net, monitor, ns = _brian2_network(b2, args.method, args.dt)
+    net, monitor, ns = network(b2, args.method, args.dt)
     net.run(t_stop, namespace=ns)
     out["first_run_wall_s"] = time.perf_counter() - start
     trace = _trace(monitor)
     loop, wall, loop2, wall2 = [], [], [], []
     for _ in range(args.repeats):
-        net, monitor, ns = _brian2_network(b2, args.method, args.dt)
+        net, monitor, ns = network(b2, args.method, args.dt)
         start = time.perf_counter()
         net.run(t_stop, namespace=ns)
         wall.append(time.perf_counter() - start)
@@ -116,10 +84,11 @@ def worker_standalone(args: argparse.Namespace) -> dict:
 
     import brian2 as b2
     from brian2 import ms
+    from brian2_reference import network
 
     directory = tempfile.mkdtemp(prefix="brian2-standalone-")
     b2.set_device("cpp_standalone", build_on_run=False, directory=directory)
-    net, monitor, ns = _brian2_network(b2, args.method, args.dt)
+    net, monitor, ns = network(b2, args.method, args.dt)
     net.run(args.t_stop * ms, namespace=ns)
     device = b2.get_device()
     start = time.perf_counter()

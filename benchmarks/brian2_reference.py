@@ -37,13 +37,11 @@ dvm/dt = membrane_Im/C : volt
 """
 
 
-def run(method: str, dt_ms: float, t_stop_ms: float = 100.0) -> dict[str, np.ndarray]:
-    """The example exactly as published, with the integration method and dt as given."""
-    import brian2 as b2
+def network(b2, method: str, dt_ms: float):
+    """The example's network, integrated with ``method`` at ``dt_ms``: (Network,
+    StateMonitor of vm, s and s_in of both neurons, namespace)."""
     from brian2 import ms, msiemens, mV, uA, ufarad
 
-    b2.start_scope()
-    b2.prefs.codegen.target = "numpy"
     b2.defaultclock.dt = dt_ms * ms
     namespace = dict(
         El=-67 * mV, EK=-100 * mV, ENa=50 * mV, gl=0.1 * msiemens, gK=80 * msiemens,
@@ -60,8 +58,19 @@ def run(method: str, dt_ms: float, t_stop_ms: float = 100.0) -> dict[str, np.nda
         neuron, neuron, "s_in_post = weight*s_pre:1 (summed)", namespace=namespace
     )
     synapses.connect(i=0, j=1)
-    monitor = b2.StateMonitor(neuron, ["vm", "s"], record=[0, 1])
-    b2.run(t_stop_ms * ms, namespace=namespace)
+    monitor = b2.StateMonitor(neuron, ["vm", "s", "s_in"], record=[0, 1])
+    return b2.Network(neuron, synapses, monitor), monitor, namespace
+
+
+def run(method: str, dt_ms: float, t_stop_ms: float = 100.0) -> dict[str, np.ndarray]:
+    """The example exactly as published, with the integration method and dt as given."""
+    import brian2 as b2
+    from brian2 import ms, mV
+
+    b2.start_scope()
+    b2.prefs.codegen.target = "numpy"
+    net, monitor, namespace = network(b2, method, dt_ms)
+    net.run(t_stop_ms * ms, namespace=namespace)
     return {
         "t": np.asarray(monitor.t / ms),
         "v0": np.asarray(monitor.vm[0] / mV),

@@ -1,7 +1,9 @@
-"""Independent reference implementations (plain numpy/scipy) used by the tests.
+"""Independent reference implementations (plain numpy/scipy) used by the tests and
+the benchmarks (benchmarks/_models.py imports them).
 
-These follow the textbook formulas directly, with none of the kernel's tricks
-(shared exponentials, polynomial exp), so agreement is a real check.
+Units are the engine's: mV, ms, µF, mS, µA.  These follow the textbook formulas
+directly, with none of the kernel's tricks (shared exponentials, polynomial exp), so
+agreement is a real check.
 """
 
 from __future__ import annotations
@@ -59,8 +61,11 @@ def hh_pair_rhs(g: float, inputs: tuple[float, float], p: dict = HH):
     return rhs
 
 
-def solve(rhs, y0: np.ndarray, t_stop: float, t_eval: np.ndarray, rtol: float = 1e-11):
-    """A tight-tolerance DOP853 solution (atol scaled to the states' magnitudes)."""
+def solve(
+    rhs, y0: np.ndarray, t_stop: float, t_eval: np.ndarray | None = None, rtol: float = 1e-11
+):
+    """A tight-tolerance DOP853 solution with dense output (atol = rtol/100 on states
+    of order 1–100), sampled at ``t_eval`` if given."""
     sol = solve_ivp(
         rhs,
         (0.0, t_stop),
