@@ -97,5 +97,5 @@ def check_listen(address: str, port: int) -> None:
                 probe.bind(where)
             except OSError as exc:
                 raise ValueError(
-                    f"cannot listen on {address}:{port}: {exc.strerror} (choose another --port)"
+                    f"cannot listen on {address}:{port}: {exc.strerror} (choose another port)"
                 ) from None
