@@ -491,7 +491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as exc:
-        print(f"neuntune: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        text = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+        print(f"neuntune: error: {text}", file=sys.stderr)
         return 2
     except SimulationError as exc:
         print(f"neuntune: {exc}", file=sys.stderr)

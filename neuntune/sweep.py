@@ -303,10 +303,35 @@ def _distributed(
     chunk: int | None,
     progress: Callable[[float], bool | None] | None,
 ) -> np.ndarray:
-    from dask.distributed import Client, as_completed
+    from dask.distributed import Client
 
-    if isinstance(client, str):
-        client = Client(client)
+    if not isinstance(client, str):
+        return _spread(client, circuit, metric, values, settings, chunk, progress)
+    address = client
+    try:
+        client = Client(address)
+    except ValueError as exc:
+        raise ValueError(f"client {address!r}: {exc}") from None
+    except OSError as exc:  # refused, unknown host, timed out
+        raise ConnectionError(
+            f"client: cannot reach a dask scheduler at {address!r} ({exc})"
+        ) from None
+    with client:  # ours: closed when the scan ends
+        return _spread(client, circuit, metric, values, settings, chunk, progress)
+
+
+def _spread(
+    client: Any,
+    circuit: Circuit,
+    metric: str | Metric,
+    values: Mapping[str, np.ndarray],
+    settings: Mapping[str, Any],
+    chunk: int | None,
+    progress: Callable[[float], bool | None] | None,
+) -> np.ndarray:
+    """Chunks of the grid as tasks on ``client``'s workers; the metric per point."""
+    from dask.distributed import as_completed
+
     n = len(next(iter(values.values())))
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     size = chunk or max(1, math.ceil(n / (2 * workers)))

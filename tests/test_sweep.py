@@ -1,5 +1,9 @@
 """Scans: batched equals one-by-one, 2-D grids, metrics, progress and dask."""
 
+import time
+
+import dask
+import dask.distributed as distributed
 import numpy as np
 import pytest
 
@@ -194,7 +198,6 @@ def test_bad_metric_and_path():
 
 
 def test_scan_spreads_chunks_over_a_dask_cluster():
-    distributed = pytest.importorskip("dask.distributed")
     circuit = hh_gap_pair()
     gs = np.linspace(1e-4, 1e-2, 6)
     local = nt.scan(circuit, {"gj.g": gs}, "synchrony", t_stop=50.0)
@@ -204,5 +207,28 @@ def test_scan_spreads_chunks_over_a_dask_cluster():
             remote = nt.scan(circuit, {"gj.g": gs}, "synchrony", t_stop=50.0, client=client,
                              chunk=2)  # fmt: skip
             workers = client.run(lambda: __import__("os").getpid())
+            # a scheduler address: the scan connects its own client and closes it
+            clients = set(cluster.scheduler.clients)
+            by_address = nt.scan(circuit, {"gj.g": gs}, "synchrony", t_stop=50.0,
+                                 client=cluster.scheduler_address, chunk=3)  # fmt: skip
+            deadline = time.monotonic() + 10
+            while set(cluster.scheduler.clients) != clients and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert set(cluster.scheduler.clients) == clients
     assert len(set(workers.values())) == 2
     np.testing.assert_allclose(remote.values, local.values, rtol=1e-12)
+    np.testing.assert_allclose(by_address.values, local.values, rtol=1e-12)
+
+
+def test_an_unreachable_scheduler_is_named():
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+        pytest.raises(
+            ConnectionError, match=r"cannot reach a dask scheduler at 'tcp://127\.0\.0\.1:1'"
+        ),
+    ):
+        nt.scan(
+            hh_gap_pair(), {"gj.g": [0.001]}, "synchrony", t_stop=1.0, client="tcp://127.0.0.1:1"
+        )
+    with pytest.raises(ValueError, match="client 'nonsense': missing port number"):
+        nt.scan(hh_gap_pair(), {"gj.g": [0.001]}, "synchrony", t_stop=1.0, client="nonsense")

@@ -12,8 +12,11 @@ import importlib
 import warnings
 from pathlib import Path
 
+import h5py
 import numpy as np
+import pynwb
 import pytest
+from pyabf import abfWriter
 
 from neuntune.ui import recording
 from neuntune.ui.recording import RecordingError, read_abf, read_nwb, read_recording
@@ -45,7 +48,7 @@ def quantum(sweeps: np.ndarray) -> float:
 
 @pytest.fixture(scope="module")
 def abf_files(tmp_path_factory) -> dict[str, bytes]:
-    writer = pytest.importorskip("pyabf.abfWriter")
+    writer = abfWriter
     folder = tmp_path_factory.mktemp("abf")
     files = {}
     for name, sweeps, unit in [
@@ -100,7 +103,6 @@ def test_abf_bad_sweep_name(abf_files, name):
 
 @pytest.mark.parametrize("data", [b"", b"not an ABF file\n" * 500, b"ABF " + bytes(300)])
 def test_abf_garbage_bytes(data):
-    pytest.importorskip("pyabf")
     with pytest.raises(RecordingError, match=r"junk\.abf: pyabf cannot read it"):
         read_recording(data, "junk.abf")
 
@@ -136,7 +138,6 @@ def _write(pynwb, nwb, path: Path) -> bytes:
 
 @pytest.fixture(scope="module")
 def nwb_files(tmp_path_factory) -> dict[str, bytes]:
-    pynwb = pytest.importorskip("pynwb")
     from pynwb.icephys import CurrentClampSeries, VoltageClampSeries
 
     folder = tmp_path_factory.mktemp("nwb")
@@ -220,14 +221,11 @@ def test_nwb_without_acquisition(nwb_files):
 
 @pytest.mark.parametrize("data", [b"", b"not an HDF5 file\n" * 100])
 def test_nwb_garbage_bytes(data):
-    pytest.importorskip("pynwb")
     with pytest.raises(RecordingError, match=r"junk\.nwb: pynwb cannot read it"):
         read_recording(data, "junk.nwb")
 
 
 def test_nwb_hdf5_that_is_not_nwb_is_refused_and_closed(tmp_path):
-    pytest.importorskip("pynwb")
-    h5py = pytest.importorskip("h5py")
     path = tmp_path / "plain.h5"
     with h5py.File(path, "w") as handle:
         handle["x"] = np.arange(3)
