@@ -48,7 +48,6 @@ def quantum(sweeps: np.ndarray) -> float:
 
 @pytest.fixture(scope="module")
 def abf_files(tmp_path_factory) -> dict[str, bytes]:
-    writer = abfWriter
     folder = tmp_path_factory.mktemp("abf")
     files = {}
     for name, sweeps, unit in [
@@ -57,7 +56,7 @@ def abf_files(tmp_path_factory) -> dict[str, bytes]:
         ("temperature", VOLTAGE_MV, "degC"),
     ]:
         path = folder / f"{name}.abf"
-        writer.writeABF1(sweeps, str(path), RATE, units=unit)
+        abfWriter.writeABF1(sweeps, str(path), RATE, units=unit)
         files[name] = path.read_bytes()
     return files
 
