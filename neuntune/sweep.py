@@ -7,10 +7,11 @@ address), chunks of the grid are spread over the cluster's workers.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 from . import analysis
 from .circuit import Circuit
 from .fit.protocols import coupling_protocol, measure_coupling
-from .simulate import Result, Sums, simulate_batch, sum_batch
+from .simulate import CancelledError, Result, Sums, simulate_batch, sum_batch
 
 Metric = Callable[[Result], float]
 
@@ -294,6 +295,27 @@ def _chunk_metric(
     return _evaluate(circuit, metric_spec(circuit, metric), values, settings)[0]
 
 
+@contextlib.contextmanager
+def _connected(client: Any) -> Iterator[Any]:
+    """``client`` itself, or a dask Client connected to the scheduler address it names
+    (closed again when the block ends)."""
+    if not isinstance(client, str):
+        yield client
+        return
+    from dask.distributed import Client
+
+    try:
+        own = Client(client)
+    except ValueError as exc:
+        raise ValueError(f"client {client!r}: {exc}") from None
+    except OSError as exc:  # refused, unknown host, timed out
+        raise ConnectionError(
+            f"client: cannot reach a dask scheduler at {client!r} ({exc})"
+        ) from None
+    with own:
+        yield own
+
+
 def _distributed(
     client: Any,
     circuit: Circuit,
@@ -303,57 +325,30 @@ def _distributed(
     chunk: int | None,
     progress: Callable[[float], bool | None] | None,
 ) -> np.ndarray:
-    from dask.distributed import Client
-
-    if not isinstance(client, str):
-        return _spread(client, circuit, metric, values, settings, chunk, progress)
-    address = client
-    try:
-        client = Client(address)
-    except ValueError as exc:
-        raise ValueError(f"client {address!r}: {exc}") from None
-    except OSError as exc:  # refused, unknown host, timed out
-        raise ConnectionError(
-            f"client: cannot reach a dask scheduler at {address!r} ({exc})"
-        ) from None
-    with client:  # ours: closed when the scan ends
-        return _spread(client, circuit, metric, values, settings, chunk, progress)
-
-
-def _spread(
-    client: Any,
-    circuit: Circuit,
-    metric: str | Metric,
-    values: Mapping[str, np.ndarray],
-    settings: Mapping[str, Any],
-    chunk: int | None,
-    progress: Callable[[float], bool | None] | None,
-) -> np.ndarray:
-    """Chunks of the grid as tasks on ``client``'s workers; the metric per point."""
+    """Chunks of the grid as tasks on the cluster's workers; the metric per point."""
     from dask.distributed import as_completed
 
     n = len(next(iter(values.values())))
-    workers = max(1, len(client.scheduler_info().get("workers", {})))
-    size = chunk or max(1, math.ceil(n / (2 * workers)))
-    bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)]
-    remote = client.scatter(circuit, broadcast=True)
-    futures = {
-        client.submit(
-            _chunk_metric, remote, metric, {p: v[lo:hi] for p, v in values.items()}, settings,
-            pure=False,
-        ): (lo, hi)
-        for lo, hi in bounds
-    }  # fmt: skip
-    out = np.empty(n)
-    finished = 0
-    for future in as_completed(futures):
-        lo, hi = futures[future]
-        out[lo:hi] = future.result()
-        finished += hi - lo
-        if progress is not None and progress(finished / n):
-            for other in futures:
-                other.cancel()
-            from .simulate import CancelledError
-
-            raise CancelledError(f"scan cancelled after {finished} of {n} points")
+    with _connected(client) as client:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        size = chunk or max(1, math.ceil(n / (2 * workers)))
+        bounds = [(lo, min(n, lo + size)) for lo in range(0, n, size)]
+        remote = client.scatter(circuit, broadcast=True)
+        futures = {
+            client.submit(
+                _chunk_metric, remote, metric, {p: v[lo:hi] for p, v in values.items()},
+                settings, pure=False,
+            ): (lo, hi)
+            for lo, hi in bounds
+        }  # fmt: skip
+        out = np.empty(n)
+        finished = 0
+        for future in as_completed(futures):
+            lo, hi = futures[future]
+            out[lo:hi] = future.result()
+            finished += hi - lo
+            if progress is not None and progress(finished / n):
+                for other in futures:
+                    other.cancel()
+                raise CancelledError(f"scan cancelled after {finished} of {n} points")
     return out
