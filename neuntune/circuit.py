@@ -212,6 +212,12 @@ class Circuit:
         lines += [f"  {k}: into {s.target} {s.stimulus!r}" for k, s in self.stimuli.items()]
         return "\n".join(lines)
 
+    def check_cell(self, cell: str, argument: str) -> None:
+        """ValueError naming ``argument`` unless ``cell`` is a cell of this circuit."""
+        if cell not in self.neurons:
+            cells = self._cells()
+            raise ValueError(f"{argument}: no cell {cell!r} in the circuit (cells: {cells})")
+
     def _cells(self) -> str:
         return ", ".join(self.neurons) or "none"
 

@@ -221,17 +221,18 @@ def _progress(description: str) -> tuple[Callable[[float], bool] | None, Callabl
         from tqdm import tqdm
     except ImportError:
         return None, lambda: None
-    bars = []  # drawn at the first report, so input errors are not printed over a bar
+    bar = None  # drawn at the first report, so input errors are not printed over a bar
 
     def update(fraction: float) -> bool:
-        if not bars:
-            bars.append(tqdm(total=100, desc=description, unit="%", leave=False, file=sys.stderr))
-        bars[0].update(max(0, round(100 * fraction) - bars[0].n))
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=100, desc=description, unit="%", leave=False, file=sys.stderr)
+        bar.update(max(0, round(100 * fraction) - bar.n))
         return False
 
     def close() -> None:
-        if bars:
-            bars[0].close()
+        if bar is not None:
+            bar.close()
 
     return update, close
 

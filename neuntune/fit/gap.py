@@ -14,7 +14,7 @@ from .. import analysis
 from ..circuit import Circuit
 from ..models.stimuli import Sine
 from ..simulate import CancelledError, simulate, simulate_batch
-from .protocols import PROBE, check_cell, coupling_protocol, measure_coupling, quiet_copy
+from .protocols import PROBE, coupling_protocol, measure_coupling, quiet_copy
 
 
 def coupling_coefficient(
@@ -31,7 +31,7 @@ def coupling_coefficient(
     ``source`` (BMTool's protocol: other stimuli removed, settle ``settle`` ms from
     rest, step for ``duration`` ms; each Δ is a window mean minus a baseline mean).
     """
-    check_cell(circuit, "target", target)
+    circuit.check_cell(target, "target")
     protocol = coupling_protocol(circuit, source, amplitude=amplitude, settle=settle,
                                  duration=duration)  # fmt: skip
     result = simulate(protocol.circuit, protocol.t_stop, dt, method, record="v", init="rest")
@@ -86,8 +86,8 @@ def coupling_spectrum(
     ).ravel()
     if freqs.size == 0 or np.any(~np.isfinite(freqs)) or np.any(freqs <= 0):
         raise ValueError("frequencies: give positive numbers of Hz")
-    check_cell(circuit, "source", source)
-    check_cell(circuit, "target", target)
+    circuit.check_cell(source, "source")
+    circuit.check_cell(target, "target")
     probed = quiet_copy(circuit)
     probed.stimulate(source, Sine(amplitude=amplitude, start=settle), name="probe")
     ratio, phase = np.empty(freqs.size), np.empty(freqs.size)

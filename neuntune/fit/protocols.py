@@ -39,13 +39,6 @@ def quiet_copy(circuit: Circuit) -> Circuit:
     return quiet
 
 
-def check_cell(circuit: Circuit, argument: str, cell: str) -> None:
-    """ValueError naming ``argument`` unless ``cell`` is a cell of ``circuit``."""
-    if cell not in circuit.neurons:
-        cells = ", ".join(circuit.neurons)
-        raise ValueError(f"{argument}: no cell {cell!r} in the circuit (cells: {cells})")
-
-
 def coupling_protocol(
     circuit: Circuit,
     *sources: str,
@@ -64,7 +57,7 @@ def coupling_protocol(
     if settle <= 0 or duration <= 0:
         raise ValueError(f"settle and duration must be > 0 ms, got {settle}, {duration}")
     for cell in sources:
-        check_cell(circuit, "source", cell)
+        circuit.check_cell(cell, "source")
     protocol = quiet_copy(circuit)
     probes = {}
     for cell in sources:
