@@ -18,6 +18,7 @@ really compute in float32.
 from __future__ import annotations
 
 import ast
+import math
 import re
 import struct
 from collections.abc import Callable, Collection
@@ -1210,26 +1211,32 @@ def ipow{n}(x):
                 f"                    return it + 1, {NONFINITE}",
             ]
         if not single and self.plan.watchers:
-            # spikes are rare: a vectorised count of crossings over whole blocks
-            # (padding lanes included; a false alarm only costs the exact pass) gates
-            # the member-by-member pass that locates them.  A summing run keeps only
-            # its sums (sum_batch), so it skips both.
+            # spikes are rare: a vectorised pass over whole blocks gates the
+            # member-by-member pass that locates them.  A crossing (old < threshold <=
+            # new) makes min(threshold - old, new - threshold) >= 0, so the gate misses
+            # none; a false alarm (old exactly at threshold) only costs the exact pass,
+            # and padding lanes never raise one (pack() sets their old voltage to +inf).
+            # A running float max vectorises better than counting boolean hits (~2.5 %
+            # faster HH batches).  A summing run keeps only its sums (sum_batch), so it
+            # skips both passes.
             crossings = []
             located = []
             for w in self.plan.watchers:
                 slot = layout.neurons[w.neuron]
                 i = voltage_rows.index(slot.states[slot.definition.voltage])
                 old, slope, new = at("s", 2 * i), at("s", 2 * i + 1), at("x", voltage_rows[i])
-                crossings.append(f"hits += ({old} < {w.threshold}) & ({new} >= {w.threshold})")
+                crossings.append(
+                    f"near = max(near, min({w.threshold} - {old}, {new} - {w.threshold}))"
+                )
                 located += self._spike(w, old, slope, new)
             lines += [
                 "        if not summing:",
-                "            hits = 0",
+                f"            near = {self.render.const(-math.inf)}",
                 "            for blk in range(nblk):",
                 f"                o = blk * {block}",
                 f"                for j in range({LANES}):",
                 *["                    " + line for line in crossings],
-                "            if hits:",
+                f"            if near >= {self.render.const(0.0)}:",
                 "                for b in range(B):",
                 *["                    " + line for line in member],
                 *["                    " + line for line in located],

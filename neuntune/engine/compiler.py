@@ -177,6 +177,9 @@ def pack(compiled: Compiled, X: np.ndarray, P: np.ndarray, D: np.ndarray) -> np.
         packed[:, start : start + part.shape[0], :] = padded.reshape(
             part.shape[0], blocks, LANES
         ).transpose(1, 0, 2)
+    # each cell's voltage before the step: the kernel writes it for every member, so
+    # only padding lanes keep this, which keeps them out of the spike gate (codegen)
+    packed[:, rows["scratch"] : rows["sums"] : 2, :] = np.inf
     return packed.ravel()
 
 
