@@ -77,6 +77,22 @@ def test_batched_traces_agree_with_single_runs():
     np.testing.assert_allclose(batch[1].spikes["a"], single.spikes["a"], atol=1e-10)
 
 
+def test_a_voltage_landing_exactly_on_the_threshold_is_a_spike_in_batches_too():
+    """A crossing is old < threshold <= new.  A clamp stepping from -70 mV to exactly
+    the 0 mV threshold is one; the batch kernel's vectorised spike gate must let it
+    through to the exact pass (a gate testing new > threshold would drop it)."""
+    circuit = nt.Circuit()
+    circuit.add("a", nt.Passive())
+    circuit.add("b", nt.Passive())
+    circuit.connect("a", "b", nt.GapJunction(g=0.001), name="gj")
+    circuit.stimulate("a", nt.VoltageClamp(holding=-70.0, level=0.0, start=1.0, stop=2.0))
+    single = nt.simulate(circuit, 5.0, 0.01)
+    assert single.v["a"].max() == 0.0
+    assert len(single.spikes["a"]) == 1 and single.spikes["a"][0] == pytest.approx(1.0, abs=0.01)
+    for run in nt.simulate_batch(circuit, {"gj.g": [0.001, 0.002, 0.003]}, 5.0, 0.01):
+        np.testing.assert_allclose(run.spikes["a"], single.spikes["a"], rtol=0, atol=1e-12)
+
+
 def test_a_batch_shares_one_read_only_time_axis():
     runs = nt.simulate_batch(hh_gap_pair(), {"gj.g": [0.001, 0.002]}, 5.0, 0.01, record_every=5)
     assert runs[0].t is runs[1].t
