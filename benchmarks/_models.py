@@ -20,8 +20,9 @@ import numpy as np
 
 # the textbook equations live once, beside the tests that check the engine with them
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-import reference
+from reference import hh_pair_rhs as _hh_pair_rhs
 from reference import hh_steady, rtm_steady, solve  # noqa: F401 (re-exported)
+from reference import rtm_synapse_rhs as rtm_pair_rhs  # noqa: F401 (re-exported)
 
 #: The Neun docs' two-cell example: initial voltages (mV), inputs (µA), junction (mS).
 PAIR_V0 = (-75.0, -65.0)
@@ -36,17 +37,12 @@ def hh_pair_y0() -> np.ndarray:
 
 def hh_pair_rhs(g: float = PAIR_G, inputs: tuple[float, float] = PAIR_INPUTS) -> Callable:
     """dy/dt of two HH cells (state [v, m, h, n] × 2) joined by a gap junction g (mS)."""
-    return reference.hh_pair_rhs(g, inputs)
+    return _hh_pair_rhs(g, inputs)
 
 
 def rtm_pair_y0() -> np.ndarray:
     """Initial state [v0, m0, h0, n0, v1, m1, h1, n1, s] of Brian2's example."""
     return np.array([-70.0, *rtm_steady(-70.0), -65.0, *rtm_steady(-65.0), 0.0])
-
-
-def rtm_pair_rhs(i_ext: float = 1.5) -> Callable:
-    """Brian2's continuous_interaction written out (C = 1 µF, g in mS, I in µA)."""
-    return reference.rtm_synapse_rhs(i_ext)
 
 
 def dense_crossings(sol, index: int, threshold: float = 0.0) -> np.ndarray:
