@@ -120,3 +120,89 @@ def test_copy_and_equality():
     b.set("gna", 90.0)
     assert a != b and a.get("gna") == 100.0
     assert "gna=100.0" in repr(a)
+
+
+@pytest.mark.parametrize("model", [nt.HH, nt.RTM])
+@pytest.mark.parametrize("gate", ["m0", "h0", "n0"])
+def test_gate_initial_values_lie_between_0_and_1(model, gate):
+    c = nt.Circuit()
+    c.add("a", model())
+    for bad in (-3.0, 1.5):
+        with pytest.raises(ValueError, match=rf"a\.{gate}: value {bad:g} is out of range; "
+                           r"allowed: ≥ 0 and ≤ 1 \(or None\)"):  # fmt: skip
+            c.set(f"a.{gate}", bad)
+        assert c.get(f"a.{gate}") is None  # unchanged: still the steady state
+    for good in (0.0, 0.3, 1.0, None):
+        c.set(f"a.{gate}", good)
+        assert c.get(f"a.{gate}") == good
+
+
+def test_a_step_that_stops_before_it_starts_is_refused():
+    with pytest.raises(ValueError, match=r"^Step: the step would stop \(stop = 10 ms\) before it "
+                       r"starts \(start = 50 ms\)"):  # fmt: skip
+        nt.Step(start=50.0, stop=10.0)
+    # the constructor checks the relation once every value is in: order does not matter
+    assert nt.Step(start=200.0, stop=300.0).get("start") == 200.0
+    c = nt.Circuit()
+    c.add("a", nt.Passive())
+    c.stimulate("a", nt.Step(start=10.0, stop=20.0), name="s")
+    with pytest.raises(ValueError, match=r"^s\.start: .*stop = 20 ms.*start = 50 ms"):
+        c.set("s.start", 50.0)
+    with pytest.raises(ValueError, match=r"^s\.stop: .*stop = 5 ms.*start = 10 ms"):
+        c.set("s.stop", 5.0)
+    assert (c.get("s.start"), c.get("s.stop")) == (10.0, 20.0)  # a refused value is not kept
+    c.set("s.stop", 10.0)  # a step of length zero is allowed (it injects nothing)
+
+
+def test_an_izhikevich_reset_at_or_above_the_peak_is_refused():
+    for values in ({"c": 40.0}, {"c": 30.0}, {"c": -60.0, "v_peak": -70.0}):
+        with pytest.raises(ValueError, match=r"^Izhikevich: the reset voltage c = .* must lie "
+                           r"below v_peak"):  # fmt: skip
+            nt.Izhikevich(**values)
+    c = nt.Circuit()
+    c.add("a", nt.Izhikevich())
+    with pytest.raises(ValueError, match=r"^a\.c: the reset voltage c = 35 mV .* v_peak = 30 mV"):
+        c.set("a.c", 35.0)
+    with pytest.raises(ValueError, match=r"^a\.v_peak: .*c = -65 mV .* v_peak = -70 mV"):
+        c.set("a.v_peak", -70.0)
+    assert c.get("a.c") == -65.0 and c.get("a.v_peak") == 30.0
+
+
+def test_a_preset_with_related_values_out_of_order_names_the_element():
+    doc = {
+        "schema": 1,
+        "metadata": {"name": "bad step"},
+        "neurons": [{"name": "a", "model": "Passive"}],
+        "stimuli": [
+            {
+                "name": "s", "model": "Step", "target": "a",
+                "parameters": {"start": {"value": 50, "unit": "ms"},
+                               "stop": {"value": 10, "unit": "ms"}},
+            }
+        ],
+    }  # fmt: skip
+    with pytest.raises(nt.PresetError, match=r"^\$\.stimuli\[0\]\.parameters: Step: the step "):
+        nt.presets.from_dict(doc)
+
+
+@pytest.mark.parametrize(
+    "values, shown",
+    [(["0.001"], "str '0.001'"), ("0.001", "str '0.001'"), ([True], "bool True"),
+     ([0.001, None], "NoneType None")],
+)  # fmt: skip
+def test_batch_values_must_be_numbers(values, shown):
+    parameter = nt.GapJunction.parameter_table()["g"]
+    with pytest.raises(TypeError, match=rf"^gj\.g: expected numbers in mS, got {shown}$"):
+        parameter.validate_array("gj.g", values)
+    assert parameter.validate_array("gj.g", [1, 0.5]).tolist() == [1.0, 0.5]
+
+
+def test_simulate_batch_refuses_a_string_as_c_set_does():
+    c = nt.Circuit()
+    c.add("a", nt.Passive())
+    c.add("b", nt.Passive())
+    c.connect("a", "b", nt.GapJunction(), name="gj")
+    with pytest.raises(TypeError, match=r"gj\.g: expected a number in mS, got str"):
+        c.set("gj.g", "0.001")
+    with pytest.raises(TypeError, match=r"gj\.g: expected numbers in mS, got str '0\.001'"):
+        nt.simulate_batch(c, {"gj.g": "0.001"}, 1.0)

@@ -99,7 +99,22 @@ class Parameter:
         return number
 
     def validate_array(self, path: str, values: Any) -> np.ndarray:
-        """Validate many values at once (a batch); returns a float64 array."""
+        """Validate many values at once (a batch); returns a float64 array.
+
+        Numbers only, as :meth:`validate` takes them: strings and booleans are refused
+        (numpy would turn "0.001" into a number)."""
+        try:
+            raw = np.asarray(values)
+        except ValueError:  # ragged nesting
+            raise TypeError(f"{path}: expected numbers in {self.unit}, got {values!r}") from None
+        if raw.dtype.kind not in "iuf":  # strings, booleans, complex or mixed objects
+            for item in raw.ravel():
+                item = item.item() if isinstance(item, np.generic) else item
+                if isinstance(item, bool) or not isinstance(item, numbers.Real):
+                    raise TypeError(
+                        f"{path}: expected numbers in {self.unit}, "
+                        f"got {type(item).__name__} {item!r}"
+                    )
         try:
             array = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
@@ -122,11 +137,14 @@ class Parameter:
 @dataclass(frozen=True)
 class State:
     """A state variable: its initial value (a number, or an expression such as a
-    gate's steady state ``"am/(am + bm)"``), unit and doc."""
+    gate's steady state ``"am/(am + bm)"``), unit and doc.  ``minimum``/``maximum``
+    bound the initial value a user may give (a gate's lies in [0, 1])."""
 
     initial: float | str
     unit: str
     doc: str
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +191,7 @@ class Definition:
     logged: tuple[str, ...] = ()
     initial: dict[str, ast.expr] = field(default_factory=dict)
     pulse: str = ""  # a duration parameter: each event's pulse ends that long after it
+    refractory: str = ""  # a duration parameter: the voltage is held that long after a reset
 
     @cached_property
     def key(self) -> str:
@@ -193,6 +212,7 @@ class Definition:
                 self.logged,
                 {k: ast.dump(v) for k, v in self.initial.items()},
                 self.pulse,
+                self.refractory,
             )
         )
         return hashlib.sha1(text.encode()).hexdigest()[:16]
@@ -256,7 +276,10 @@ class Model:
                 self._options[key] = choice
         self._values = {key: p.default for key, p in self.parameter_table().items()}
         for key, value in values.items():
-            self.set(key, value, path=f"{name}.{key}")
+            self._store(key, value, f"{name}.{key}")
+        problem = self.relation_problem(self._values)  # once all values are in
+        if problem:
+            raise ValueError(f"{name}: {problem}")
 
     # ----------------------------------------------------------------- declaration
     @classmethod
@@ -274,6 +297,8 @@ class Model:
                 float(decl.initial) if numeric else None,
                 decl.unit,
                 f"initial {state}" + ("" if numeric else f" (None: {decl.initial})"),
+                minimum=decl.minimum,
+                maximum=decl.maximum,
                 nullable=not numeric,
             )
         return table
@@ -330,12 +355,28 @@ class Model:
         return self._values[name]
 
     def set(self, name: str, value: Any, path: str | None = None) -> None:
-        """Validate and set parameter ``name``."""
-        table = self.parameter_table()
+        """Validate and set parameter ``name`` (its range, then how it relates to the
+        other values: see :meth:`relation_problem`)."""
         path = path or f"{type(self).__name__}.{name}"
+        previous = self._values.get(name)
+        self._store(name, value, path)
+        problem = self.relation_problem(self._values)
+        if problem:
+            self._values[name] = previous
+            raise ValueError(f"{path}: {problem}")
+
+    def _store(self, name: str, value: Any, path: str) -> None:
+        table = self.parameter_table()
         if name not in table:
             raise KeyError(self._unknown(name, path))
         self._values[name] = table[name].validate(path, value)
+
+    @classmethod
+    def relation_problem(cls, values: Mapping[str, float | None]) -> str | None:
+        """What is wrong with how ``values`` relate to each other, in words (naming
+        the parameters and their values), or None.  Override for relations a single
+        parameter's range cannot state (a step's start before its stop)."""
+        return None
 
     def _unknown(self, name: str, path: str | None = None) -> str:
         known = ", ".join(self.parameter_table())
@@ -392,8 +433,12 @@ class Neuron(Model):
     ``voltage`` names the state synapses read and inject into; ``spike_threshold``
     is where spikes are counted (upward crossings); ``reset`` (an expression,
     usually a parameter name) and ``on_spike`` declare a reset applied exactly at
-    the crossing (Izhikevich).  Input current ``I_in`` is the sum of synaptic and
-    stimulus currents into the cell, in µA for biophysical models.
+    the crossing (Izhikevich).  ``refractory`` names a duration parameter (ms):
+    after each reset, at the crossing time ts, the voltage is held (its derivative
+    is 0) and the reset cannot fire again until ts + that duration, where the engine
+    splits the step; the other states evolve meanwhile (LIF).  Input current
+    ``I_in`` is the sum of synaptic and stimulus currents into the cell, in µA for
+    biophysical models.
     """
 
     kind = "neuron"
@@ -401,6 +446,7 @@ class Neuron(Model):
     voltage: ClassVar[str | None] = "v"
     spike_threshold: ClassVar[float] = 0.0
     reset: ClassVar[str] = ""
+    refractory: ClassVar[str] = ""
 
     @classmethod
     def _customise(cls, definition: Definition, options: Mapping[str, str]) -> None:
@@ -408,6 +454,14 @@ class Neuron(Model):
         definition.spike_threshold = float(cls.spike_threshold)
         if cls.reset:
             definition.reset_threshold = parse_expression(cls.reset, f"{cls.__name__}.reset")
+        if cls.refractory:
+            if not cls.reset:
+                raise EquationError(f"{cls.__name__}: refractory needs a reset to start from")
+            if cls.refractory not in definition.parameters:
+                raise EquationError(
+                    f"{cls.__name__}: refractory {cls.refractory!r} is not a parameter"
+                )
+            definition.refractory = cls.refractory
 
 
 class _class_or_instance:

@@ -181,13 +181,17 @@ def _element(value: Any, path: str, kind: str, keys: tuple[str, ...]) -> tuple[d
     options = _object(obj.get("options", {}), f"{path}.options", optional=tuple(cls.options))
     for key, choice in options.items():
         _string(choice, f"{path}.options.{key}", cls.options[key].choices)
-    model = cls(**options)
 
     table = cls.parameter_table()
     params = _object(obj.get("parameters", {}), f"{path}.parameters", optional=tuple(table))
+    values = {}
     for key, quantity in params.items():
         where = f"{path}.parameters.{key}"
-        model.set(key, _quantity(quantity, where, table[key].unit, table[key]), path=where)
+        values[key] = _quantity(quantity, where, table[key].unit, table[key])
+    try:  # all values at once: relations between them (a step's start ≤ stop) are checked last
+        model = cls(**options, **values)
+    except ValueError as exc:
+        _fail(f"{path}.parameters", str(exc))
 
     if "times" in obj:
         times = _object(obj["times"], f"{path}.times", required=("value", "unit"))

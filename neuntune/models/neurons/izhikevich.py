@@ -1,5 +1,7 @@
 """Izhikevich (2003) simple spiking model with an exact reset."""
 
+from collections.abc import Mapping
+
 from ..base import Neuron, Parameter, State, register
 
 
@@ -64,6 +66,17 @@ class Izhikevich(Neuron):
         v = c
         u += d
     """
+
+    @classmethod
+    def relation_problem(cls, values: Mapping[str, float | None]) -> str | None:
+        c, v_peak = values["c"], values["v_peak"]
+        if c is not None and v_peak is not None and c >= v_peak:
+            return (
+                f"the reset voltage c = {c:g} mV must lie below v_peak = {v_peak:g} mV "
+                "(a reset at or above the spike cut-off fires again at once, for ever)"
+            )
+        return None
+
     parameter_sets = {
         "RS": {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0},
         "IB": {"a": 0.02, "b": 0.2, "c": -55.0, "d": 4.0},

@@ -32,9 +32,9 @@ class RTM(Neuron):
     }
     states = {
         "v": State(-65.0, "mV", "membrane potential"),
-        "m": State("am/(am + bm)", "1", "sodium activation"),
-        "h": State("ah/(ah + bh)", "1", "sodium inactivation"),
-        "n": State("an/(an + bn)", "1", "potassium activation"),
+        "m": State("am/(am + bm)", "1", "sodium activation", minimum=0, maximum=1),
+        "h": State("ah/(ah + bh)", "1", "sodium inactivation", minimum=0, maximum=1),
+        "n": State("an/(an + bn)", "1", "potassium activation", minimum=0, maximum=1),
     }
     # The rates are written to cost one exponential and two divisions per cell: every
     # exponential is a power of w = e^(−(v+54)/360) (360 = lcm of 4, 5, 18, 40):

@@ -1,5 +1,7 @@
 """Current step."""
 
+from collections.abc import Mapping
+
 from ..base import Stimulus, register
 from .params import amplitude, time
 
@@ -14,3 +16,13 @@ class Step(Stimulus):
         "stop": time(90.0, "step offset"),
     }
     equations = "I = where(t >= start and t < stop, amplitude, 0)"
+
+    @classmethod
+    def relation_problem(cls, values: Mapping[str, float | None]) -> str | None:
+        start, stop = values["start"], values["stop"]
+        if start is not None and stop is not None and stop < start:
+            return (
+                f"the step would stop (stop = {stop:g} ms) before it starts "
+                f"(start = {start:g} ms); stop must be ≥ start"
+            )
+        return None
