@@ -335,13 +335,19 @@ def _scan(args: argparse.Namespace) -> int:
         path, sep, axis = text.partition("=")
         if not sep:
             raise BadInput(f"--param {text!r}: expected path=start:stop:count")
+        if path.strip() in grid:
+            raise BadInput(
+                f"--param {text!r}: {path.strip()} is already scanned "
+                f"({grid[path.strip()]}); give each parameter once"
+            )
         grid[path.strip()] = axis.strip()
     run = preset.run
     update, close = _progress("scan")
     try:
         result = scan(
-            preset.circuit, grid, args.metric, t_stop=args.t_stop or run.t_stop,
-            dt=args.dt or run.dt, method=run.method, precision=run.precision,
+            preset.circuit, grid, args.metric,
+            t_stop=run.t_stop if args.t_stop is None else args.t_stop,
+            dt=run.dt if args.dt is None else args.dt, method=run.method, precision=run.precision,
             client=args.scheduler, progress=update, specialise=args.specialise,
         )  # fmt: skip
     finally:

@@ -40,8 +40,16 @@ class MetricSpec:
 
 
 def _cells(circuit: Circuit, text: str, count: int, metric: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()] if text else list(circuit.neurons)
-    names = names[:count] if not text else names
+    """The cells a metric names; without names, the circuit's first ``count`` cells,
+    which only a metric of two cells may assume (a one-cell metric of a circuit with
+    several cells must say which: "rate" alone would quietly pick the first)."""
+    cells = list(circuit.neurons)
+    if not text and count == 1 and len(cells) > 1:
+        raise ValueError(
+            f"metric {metric!r}: name the cell, e.g. {metric}:{cells[0]} "
+            f"(cells: {', '.join(cells)})"
+        )
+    names = [n.strip() for n in text.split(",") if n.strip()] if text else cells[:count]
     if len(names) != count or any(n not in circuit.neurons for n in names):
         raise ValueError(
             f"metric {metric!r}: needs {count} cell name(s) from {', '.join(circuit.neurons)}"
@@ -67,7 +75,8 @@ def metric_spec(circuit: Circuit, metric: str | Metric) -> MetricSpec:
 
     Names: ``"synchrony[:a,b]"`` (Pearson correlation of two voltages, the Neun
     docs' measure; default the first two cells), ``"mean_abs_diff[:a,b]"`` (mean
-    |v_a − v_b|, mV), ``"rate:a"`` (Hz), ``"spikes:a"`` (count), ``"cc:a->b"``
+    |v_a − v_b|, mV), ``"rate:a"`` (Hz), ``"spikes:a"`` (count; the cell may be left
+    out only when the circuit has one), ``"cc:a->b"``
     (coupling coefficient from the standard protocol, see
     :func:`neuntune.coupling_coefficient`).  A callable taking a Result is used as is.
     """
@@ -101,8 +110,13 @@ def metric_spec(circuit: Circuit, metric: str | Metric) -> MetricSpec:
     )
 
 
-def parse_axis(text: str) -> np.ndarray:
-    """Grid values from ``"start:stop:count"`` (linear) or ``"log:start:stop:count"``."""
+#: The most grid points one scan takes (each is one member of a batched run).
+MAX_POINTS = 1_000_000
+
+
+def parse_axis(text: str, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Grid values from ``"start:stop:count"`` (linear) or ``"log:start:stop:count"``;
+    a count above ``max_points`` is refused before anything is allocated."""
     parts = text.split(":")
     log = parts[0] == "log"
     numbers = parts[1:] if log else parts
@@ -116,6 +130,11 @@ def parse_axis(text: str) -> np.ndarray:
         ) from None
     if count < 1:
         raise ValueError(f"grid {text!r}: count must be ≥ 1")
+    if count > max_points:
+        raise ValueError(
+            f"grid {text!r}: {count} points, over the limit of {max_points} points per scan "
+            "(max_points)"
+        )
     if log:
         if start <= 0 or stop <= 0:
             raise ValueError(f"grid {text!r}: a log grid needs positive start and stop")
@@ -182,15 +201,33 @@ class ScanResult:
         return ax
 
 
-def _grid(grid: Mapping[str, Any]) -> dict[str, np.ndarray]:
+def _grid(grid: Mapping[str, Any], max_points: int) -> dict[str, np.ndarray]:
     if not isinstance(grid, Mapping) or not 1 <= len(grid) <= 2:
         raise ValueError("grid: give one or two parameter paths with their values")
     axes = {}
     for path, values in grid.items():
-        axis = parse_axis(values) if isinstance(values, str) else np.asarray(values, float).ravel()
+        if isinstance(values, str):
+            axis = parse_axis(values, max_points)
+        else:
+            try:
+                axis = np.asarray(values)
+            except ValueError:  # ragged nesting
+                axis = np.asarray([], dtype=object)
+            if axis.dtype.kind not in "iuf" and axis.size:
+                raise TypeError(
+                    f"grid[{path!r}]: expected numbers or 'start:stop:count', got {values!r}"
+                )
+            axis = axis.astype(float).ravel()
         if axis.size == 0:
             raise ValueError(f"grid[{path!r}]: no values")
         axes[path] = axis
+    points = math.prod(axis.size for axis in axes.values())
+    if points > max_points:
+        sizes = " × ".join(f"{axis.size} ({path})" for path, axis in axes.items())
+        raise ValueError(
+            f"grid: {sizes} = {points} points, over the limit of {max_points} points per "
+            "scan (max_points)"
+        )
     return axes
 
 
@@ -250,6 +287,7 @@ def scan(
     progress: Callable[[float], bool | None] | None = None,
     protocol: Mapping[str, float] | None = None,
     specialise: bool = False,
+    max_points: int = MAX_POINTS,
 ) -> ScanResult:
     """Evaluate ``metric`` over a 1-D or 2-D grid of parameter values.
 
@@ -262,9 +300,10 @@ def scan(
     ``protocol`` passes options (amplitude, settle, duration) to the CC protocol.
     ``specialise`` compiles a kernel for the scanned paths (see
     :func:`~neuntune.simulate.simulate_batch`): faster runs after one compilation.
+    A grid of more than ``max_points`` points is refused before anything runs.
     The circuit is not changed.
     """
-    axes = _grid(grid)
+    axes = _grid(grid, max_points)
     units = {}
     for path in axes:
         _, model, param = circuit.resolve(path)

@@ -261,6 +261,26 @@ def test_fit_and_scan_bad_input_exit_2(run, tmp_path):
         (("fit-gap", "rtm_continuous", "--target", "0.1"), "has gap junctions []"),
         (("scan", "hh_gap_pair", "--param", "gj.g"), "expected path=start:stop:count"),
         (("scan", "hh_gap_pair", "--param", "gj.g=1:2"), "start:stop:count"),
+        (
+            ("scan", "hh_gap_pair", "--param", "gj.g=0.001:0.002:100000000", "--t-stop", "1"),
+            "100000000 points, over the limit of 1000000 points",
+        ),
+        (
+            ("scan", "hh_gap_pair", "--param", "gj.g=0.001:0.002:3", "--t-stop", "0"),
+            "t_stop: 0.0 ms is not allowed",
+        ),
+        (
+            ("scan", "hh_gap_pair", "--param", "gj.g=0.001:0.002:3", "--dt", "0"),
+            "dt: 0.0 ms is not allowed",
+        ),
+        (
+            ("scan", "hh_gap_pair", "--param", "gj.g=0.001:0.002:3", "--param", "gj.g=1:2:3"),
+            "--param 'gj.g=1:2:3': gj.g is already scanned (0.001:0.002:3)",
+        ),
+        (
+            ("scan", "hh_gap_pair", "--param", "gj.g=0.001:0.002:3", "--metric", "rate"),
+            "metric 'rate': name the cell, e.g. rate:a",
+        ),
         (("fit-synapse", "hh_gap_pair", "--targets", str(tmp_path / "none.json")), "cannot read"),
     ):
         out = run(*args)

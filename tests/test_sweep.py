@@ -213,6 +213,43 @@ def test_bad_metric_and_path():
         nt.simulate_batch(circuit, {"gj.g": [[0.001, 0.002]]}, 1.0)
 
 
+def test_a_grid_over_the_size_limit_is_refused_before_anything_runs(monkeypatch):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the scan ran a grid over the limit")
+
+    monkeypatch.setattr("neuntune.sweep.sum_batch", must_not_run)
+    monkeypatch.setattr("neuntune.sweep.simulate_batch", must_not_run)
+    circuit = hh_gap_pair()
+    with pytest.raises(ValueError, match=r"grid '0\.001:0\.002:100000000': 100000000 points, "
+                       r"over the limit of 1000000 points per scan \(max_points\)"):  # fmt: skip
+        nt.scan(circuit, {"gj.g": "0.001:0.002:100000000"}, t_stop=1.0)
+    with pytest.raises(ValueError, match=r"grid: 2000 \(gj\.g\) × 1000 \(a\.gna\) = 2000000 "
+                       r"points, over the limit of 1000000"):  # fmt: skip
+        nt.scan(circuit, {"gj.g": "0.001:0.002:2000", "a.gna": np.linspace(100, 140, 1000)})
+    with pytest.raises(ValueError, match=r"3 points, over the limit of 2 points"):
+        nt.scan(circuit, {"gj.g": [0.001, 0.002, 0.003]}, max_points=2)
+
+
+def test_grid_values_must_be_numbers():
+    with pytest.raises(TypeError, match=r"grid\['gj\.g'\]: expected numbers or "
+                       r"'start:stop:count', got \['0\.001'\]"):  # fmt: skip
+        nt.scan(hh_gap_pair(), {"gj.g": ["0.001"]}, t_stop=1.0)
+
+
+def test_a_one_cell_metric_names_its_cell_when_the_circuit_has_several():
+    with pytest.raises(ValueError, match=r"metric 'rate': name the cell, e\.g\. rate:a "
+                       r"\(cells: a, b\)"):  # fmt: skip
+        nt.scan(hh_gap_pair(), {"gj.g": [0.001]}, "rate", t_stop=1.0)
+    with pytest.raises(ValueError, match=r"metric 'spikes': name the cell"):
+        nt.scan(hh_gap_pair(), {"gj.g": [0.001]}, "spikes", t_stop=1.0)
+    alone = nt.Circuit()
+    alone.add("a", nt.HH())
+    alone.stimulate("a", nt.Constant(amplitude=0.1))
+    by_default = nt.scan(alone, {"a.stim0.amplitude": [0.1]}, "rate", t_stop=50.0)
+    named = nt.scan(alone, {"a.stim0.amplitude": [0.1]}, "rate:a", t_stop=50.0)
+    assert by_default.values[0] == named.values[0] > 0  # one cell: no choice to make
+
+
 def test_scan_spreads_chunks_over_a_dask_cluster():
     circuit = hh_gap_pair()
     gs = np.linspace(1e-4, 1e-2, 6)
