@@ -21,7 +21,7 @@ import ast
 import math
 import re
 import struct
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -228,11 +228,24 @@ class Plan:
     # connections whose events start a pulse: queue len(event_connections) + i holds
     # the ends of connection boundaries[i]'s pulses, where steps are split too
     boundaries: list[int] = field(default_factory=list)
+    # cells with a refractory period: queue n_queues - len(refractory) + i holds the
+    # end of cell refractory[i]'s current period (at most one), where steps are split
+    # too; the cell is refractory while that queue is not empty
+    refractory: list[int] = field(default_factory=list)
     logged: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     sources: list[int] = field(default_factory=list)  # spike-source cells
     streams: list[int] = field(default_factory=list)  # spike-source cell read by each stream
     packed: dict[str, int] = field(default_factory=dict)  # fast kernel's row offsets
     single_order: list[int] = field(default_factory=list)  # kernel1's state positions
+
+    @property
+    def n_queues(self) -> int:
+        """Event queues, then pulse-end queues, then refractory-end queues."""
+        return len(self.event_connections) + len(self.boundaries) + len(self.refractory)
+
+    def refractory_queue(self, cell: int) -> int:
+        """The queue holding the end of ``cell``'s refractory period."""
+        return self.n_queues - len(self.refractory) + self.refractory.index(cell)
 
 
 class Generator:
@@ -337,11 +350,14 @@ class Generator:
         t: str,
         derivatives: bool = True,
         linear: bool = False,
+        held: Mapping[int, str] | None = None,
     ) -> list[str]:
         """Evaluate every output and (optionally) derivative at one stage.
 
         Derivatives go to ``{stage}_k{row}``; with ``linear`` also the decay
         rates ``{stage}_b{row}`` (= -df/dx) of states linear in themselves.
+        ``held`` maps the voltage rows of refractory cells to a local that is 0
+        while the cell is refractory and 1 otherwise; it multiplies their dv/dt.
         A clamped cell sees its command voltage, its dv/dt is 0, and the clamp
         current is the current that would otherwise have charged it,
         I = -C dv/dt with C = 1/(d(dv/dt)/dI_in) (positive depolarises, as
@@ -387,7 +403,10 @@ class Generator:
                 row = slot.states[var]
                 if not derivatives and row not in clamps:
                     continue
-                lines.append(f"{stage}_k{row} = {self.render.expr(expr, name_of)}")
+                value = self.render.expr(expr, name_of)
+                if held and row in held:
+                    value = f"{held[row]} * {value}"
+                lines.append(f"{stage}_k{row} = {value}")
                 if derivatives and linear and linearity(expr, var, eqs.assignments) <= 1:
                     slope = derivative(expr, var, eqs.assignments)
                     lines.append(f"{stage}_b{row} = -({self.render.expr(slope, name_of)})")
@@ -482,6 +501,7 @@ class Generator:
         node: Fraction | int,
         base: str | None = None,
         linear: bool = False,
+        held: Mapping[int, str] | None = None,
     ) -> list[str]:
         """A stage, with anything discontinuous in time (comparisons, floor) taken
         from inside the step: the right limit at its start, the left limit at its
@@ -494,17 +514,18 @@ class Generator:
             nudge = START_OF_STEP if node == 0 else END_OF_STEP
             lines.append(f"{stage}_tc = {base or ts} + {self.render.const(nudge)} * {h}")
             self.render.condition_time = {ts: f"{stage}_tc"}
-        lines += self.stage(stage, state, ts, linear=linear)
+        lines += self.stage(stage, state, ts, linear=linear, held=held)
         self.render.condition_time = {}
         return lines
 
-    def step(self, h: str, t: str) -> list[str]:
-        """One step of length ``h`` from states ``x{row}`` at ``t`` to ``n{row}``."""
+    def step(self, h: str, t: str, held: Mapping[int, str] | None = None) -> list[str]:
+        """One step of length ``h`` from states ``x{row}`` at ``t`` to ``n{row}``
+        (``held``: see :meth:`stage`)."""
         rows = self.evolving()
         every = [r for s in self.layout.slots() for r in s.states.values()]
         lines: list[str] = []
         if self.method == EXPEULER:
-            lines += self._one_sided("s0", lambda r: f"x{r}", t, h, 0, linear=True)
+            lines += self._one_sided("s0", lambda r: f"x{r}", t, h, 0, linear=True, held=held)
             linear = self.linear_rows()
             for r in rows:
                 if r in linear:
@@ -524,7 +545,7 @@ class Generator:
                     state = (lambda s_: lambda r: f"y{s_}_{r}" if r in rows else f"x{r}")(s)
                     ts = f"t{s}"
                     lines.append(f"t{s} = {t} + {c(tab.c[s])} * {h}")
-                lines += self._one_sided(f"s{s}", state, ts, h, tab.c[s], base=t)
+                lines += self._one_sided(f"s{s}", state, ts, h, tab.c[s], base=t, held=held)
             for r in rows:
                 lines.append(f"n{r} = x{r} + {self._weighted(tab.b, r, h)}")
         lines += [f"n{r} = x{r}" for r in every if r not in rows]
@@ -568,6 +589,8 @@ class Generator:
                 plan.watchers.append(
                     Watcher(len(plan.watchers), i, thr, "", record=True, reset=True)
                 )
+                if d.refractory:
+                    plan.refractory.append(i)
             else:
                 thr = self.render.const(d.spike_threshold)
                 plan.watchers.append(Watcher(len(plan.watchers), i, thr, "", record=True))
@@ -643,7 +666,7 @@ class Generator:
 
     @property
     def n_queues(self) -> int:
-        return len(self.plan.event_connections) + len(self.plan.boundaries)
+        return self.plan.n_queues
 
     def _deliver(self, k: int) -> list[str]:
         """Apply connection k's on_pre at time ``tc`` (and log what it asks to log)."""
@@ -1278,7 +1301,7 @@ def ipow{n}(x):
             ]
             body += ["    " + line for line in self._deliver(k)]
         for q in range(len(plan.event_connections), self.n_queues):
-            body += [  # a pulse's end: nothing to apply, the step was split there
+            body += [  # a pulse's or a refractory period's end: the step was split there
                 f"while QN[b, {q}] > 0 and QT[b, {q}, QH[b, {q}]] <= tc + tol:",
                 f"    QH[b, {q}] = (QH[b, {q}] + 1) % QT.shape[2]",
                 f"    QN[b, {q}] -= 1",
@@ -1290,11 +1313,19 @@ def ipow{n}(x):
                 f"if QN[b, {q}] > 0 and QT[b, {q}, QH[b, {q}]] < tc + h:",
                 f"    h = QT[b, {q}, QH[b, {q}]] - tc",
             ]
-        # 3. step, detect crossings, and shorten the step once if an immediate
-        #    event (reset, zero delay) falls inside it
+        # 3. step (a refractory cell's voltage held), detect crossings, and shorten
+        #    the step once if an immediate event (reset, zero delay) falls inside it
+        held = {}
+        for i in plan.refractory:
+            cell = layout.neurons[i]
+            held[cell.states[cell.definition.voltage]] = f"live{i}"
+            body += [
+                f"# live{i}: 0 while cell {i} is refractory (the end of its period is queued)",
+                f"live{i} = {c(0.0)} if QN[b, {plan.refractory_queue(i)}] > 0 else {c(1.0)}",
+            ]
         body += [f"tx{w.index} = inf" for w in watchers]
         body += ["for attempt in range(2):"]
-        inner = self.step("h", "tc")
+        inner = self.step("h", "tc", held)
         inner += ["if attempt == 1:", "    break", "first = tc + h"]
         for w in watchers:
             delay = w.delay or c(0.0)
@@ -1339,6 +1370,13 @@ def ipow{n}(x):
                     "    " + line
                     for line in self._statements(cell, cell.definition.on_spike, f"r{w.neuron}")
                 ]
+                if w.neuron in plan.refractory:  # the queue holds at most this one end
+                    q = plan.refractory_queue(w.neuron)
+                    end = f"tx{w.index} + p{cell.params[cell.definition.refractory]}"
+                    emit += [
+                        f"    QT[b, {q}, (QH[b, {q}] + QN[b, {q}]) % QT.shape[2]] = {end}",
+                        f"    QN[b, {q}] += 1",
+                    ]
             if w.connection >= 0:
                 q = plan.event_connections.index(w.connection)
                 emit += [
@@ -1351,7 +1389,10 @@ def ipow{n}(x):
             if w.source < 0:
                 cell = layout.neurons[w.neuron]
                 row = cell.states[cell.definition.voltage]
-                emit += [f"elif x{row} < {w.threshold}:", f"    ARMED[b, {w.index}] = True"]
+                rearm = f"x{row} < {w.threshold}"
+                if w.reset and w.neuron in plan.refractory:  # not while refractory
+                    rearm += f" and QN[b, {plan.refractory_queue(w.neuron)}] == 0"
+                emit += [f"elif {rearm}:", f"    ARMED[b, {w.index}] = True"]
             body += emit
         body += ["tc = tn"]
         lines += ["                " + line for line in body]

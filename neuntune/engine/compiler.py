@@ -137,7 +137,7 @@ def buffers(
     layout, plan, F = compiled.layout, compiled.plan, compiled.dtype
     n_cells = len(layout.neurons)
     n_logged = max((len(names) for _, names in plan.logged), default=0)
-    queues = len(plan.event_connections) + len(plan.boundaries)
+    queues = plan.n_queues
     return dict(
         # each member's traces contiguous; every sample gets written (run_kernel
         # checks), so np.empty: a fresh 32 MB np.zeros array took 3× as long to fill
