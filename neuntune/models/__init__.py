@@ -13,7 +13,7 @@ from .base import (
     register,
     registered,
 )
-from .neurons import HH, HR, RTM, Izhikevich, Passive, SpikeSource
+from .neurons import HH, HR, LIF, RTM, AdEx, Izhikevich, Passive, SpikeSource, WangBuzsaki
 from .plasticity import TsodyksMarkram
 from .stimuli import Constant, Noise, PulseTrain, Ramp, Sine, Step, VoltageClamp
 from .synapses import (
@@ -40,8 +40,10 @@ __all__ = [
     "GABA_A_STP",
     "HH",
     "HR",
+    "LIF",
     "NMDA",
     "RTM",
+    "AdEx",
     "AlphaSynapse",
     "AsymmetricGapJunction",
     "Constant",
@@ -70,6 +72,7 @@ __all__ = [
     "Synapse",
     "TsodyksMarkram",
     "VoltageClamp",
+    "WangBuzsaki",
     "model_class",
     "register",
     "registered",

@@ -1,10 +1,13 @@
 """Cell models, one per file."""
 
+from .adex import AdEx
 from .hh import HH
 from .hr import HR
 from .izhikevich import Izhikevich
+from .lif import LIF
 from .passive import Passive
 from .rtm import RTM
 from .spike_source import SpikeSource
+from .wang_buzsaki import WangBuzsaki
 
-__all__ = ["HH", "HR", "RTM", "Izhikevich", "Passive", "SpikeSource"]
+__all__ = ["HH", "HR", "LIF", "RTM", "AdEx", "Izhikevich", "Passive", "SpikeSource", "WangBuzsaki"]
