@@ -51,6 +51,7 @@ from .widgets import (
 __all__ = ["Tuner", "TuningSlider", "css_class", "format_conductance", "format_number"]
 
 TITLE = "neuntune · live tuner"
+TABS = ("Traces", "Fit", "Scan", "Protocols", "Data")
 
 
 class TuningSlider(pn.widgets.FloatSlider):
@@ -469,14 +470,42 @@ class Tuner(pn.viewable.Viewer):
 
     # ------------------------------------------------------------------- layout
     def _fill(self) -> None:
-        """Put the current preset's panels into the layout's boxes."""
-        session = self.session
+        """Put the current preset's panels into the layout's boxes.
+
+        The Fit, Scan, Protocols and Data tabs are built when first shown (a third fewer
+        Bokeh models on the first page) and then stay in the page.  Panel's
+        ``Tabs(dynamic=True)`` would do the first part, but it also drops a hidden
+        tab's models from the document, and Panel gives a model updated outside a
+        document its stylesheets' CDN URLs (no ``dist_url`` to patch them to): the
+        page then fetched Panel's theme CSS from its CDN on coming back to a tab.
+        """
         self._sidebar_box.objects = [self._panel.sidebar]
         self._actions_box.objects = [self._panel.actions]
         self._traces_box.objects = [self._panel.traces]
-        self._fit_box.objects = [FitPanel(session).panel]
-        self._scan_box.objects = [ScanPanel(session).panel]
-        self._protocols_box.objects = [ProtocolsPanel(session).panel]
+        # The preset's own tabs: rebuilt for the new preset when next shown.
+        for name in ("Fit", "Scan", "Protocols"):
+            self._tab_boxes[name].objects = []
+            self._built.discard(name)
+        self._show_tab()
+
+    def _show_tab(self, *_events: param.parameterized.Event) -> None:
+        """Build the shown tab's panel if it has not been built for this preset."""
+        name = TABS[self._tabs.active]
+        if name in self._built:
+            return
+        session = self.session
+        if name == "Fit":
+            panel = FitPanel(session).panel
+        elif name == "Scan":
+            panel = ScanPanel(session).panel
+        elif name == "Protocols":
+            panel = ProtocolsPanel(session).panel
+        elif name == "Data":
+            panel = DataPanel(session.data).panel
+        else:
+            return  # Traces: filled with the preset's panel
+        self._tab_boxes[name].objects = [panel]
+        self._built.add(name)
 
     def _build(self) -> pn.viewable.Viewable:
         session = self.session
@@ -499,9 +528,16 @@ class Tuner(pn.viewable.Viewer):
         box = partial(pn.Column, sizing_mode="stretch_width", margin=0)
         self._sidebar_box = pn.Column(width=430, margin=0)
         self._actions_box = pn.Row(sizing_mode="stretch_width", margin=0)
-        self._traces_box, self._fit_box = box(), box()
-        self._scan_box, self._protocols_box = box(), box()
+        self._traces_box = box()
+        self._tab_boxes = {name: box() for name in TABS[1:]}
+        self._built: set[str] = set()
+        self._tabs = pn.Tabs(
+            ("Traces", self._traces_box),
+            *self._tab_boxes.items(),
+            sizing_mode="stretch_width",
+        )
         self._fill()
+        self._tabs.param.watch(self._show_tab, "active")
         toolbar = pn.Row(
             pn.pane.HTML(f"<h2 style='margin:0'>{TITLE}</h2>", width=250, align="center"),
             pn.pane.HTML("<b>Preset</b>", width=50, align="center"),
@@ -512,19 +548,10 @@ class Tuner(pn.viewable.Viewer):
             self._actions_box,
             sizing_mode="stretch_width",
         )
-        tabs = pn.Tabs(
-            ("Traces", self._traces_box),
-            ("Fit", self._fit_box),
-            ("Scan", self._scan_box),
-            ("Protocols", self._protocols_box),
-            ("Data", DataPanel(session.data).panel),
-            dynamic=True,  # a tab's widgets and figures reach the page when it is opened
-            sizing_mode="stretch_width",
-        )
         return pn.Column(
             toolbar,
             preset_error,
-            pn.Row(self._sidebar_box, tabs, sizing_mode="stretch_width"),
+            pn.Row(self._sidebar_box, self._tabs, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
 
