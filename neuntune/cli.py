@@ -18,6 +18,7 @@ stderr, no traceback), 1 a run that failed.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -244,10 +245,9 @@ def _save_preset(preset: presets.Preset, path: str | None) -> None:
 
 
 def _gap_junction(preset: presets.Preset, name: str | None) -> str:
-    junctions = [
-        k for k, c in preset.circuit.connections.items() if "g" in c.synapse.parameter_table()
-        and not c.synapse.event_driven and "I_pre" in c.synapse.resolved().equations.assignments
-    ]  # fmt: skip
+    from .fit.gap import gap_junctions
+
+    junctions = gap_junctions(preset.circuit)
     if name is not None:
         if name not in junctions:
             raise BadInput(f"--junction {name}: not a gap junction of {preset.name} ({junctions})")
@@ -299,15 +299,29 @@ def _fit_synapse(args: argparse.Namespace) -> int:
     connection = args.connection or (events[0] if len(events) == 1 else None)
     if connection is None:
         raise BadInput(f"{preset.name} has event-driven connections {events}: use --connection")
+    where = f"--targets {args.targets}"
+    unknown = set(spec) - {"targets", "params", "weights", "protocol"}
+    if unknown:
+        raise BadInput(
+            f"{where}: unknown key(s) {', '.join(map(repr, sorted(unknown)))}; "
+            "expected targets, params, weights, protocol"
+        )
     protocol = spec.get("protocol", {})
-    if "frequencies" in protocol:
-        protocol["frequencies"] = tuple(float(f) for f in protocol["frequencies"])
+    fields = [f.name for f in dataclasses.fields(SynapseProtocol)]
+    if not isinstance(protocol, dict) or set(protocol) - set(fields):
+        got = sorted(set(protocol) - set(fields)) if isinstance(protocol, dict) else protocol
+        raise BadInput(
+            f"{where}: protocol: expected an object with some of {', '.join(fields)}; got {got!r}"
+        )
+    try:
+        protocol = SynapseProtocol(**protocol)
+    except (TypeError, ValueError) as exc:
+        raise BadInput(f"{where}: {exc}") from None
     update, close = _progress("fit-synapse")
     try:
         fit = fit_synapse(
-            preset.circuit, connection, spec["targets"],
-            {k: tuple(v) for k, v in spec.get("params", {}).items()},
-            protocol=SynapseProtocol(**protocol), weights=spec.get("weights"),
+            preset.circuit, connection, spec["targets"], spec.get("params", {}),
+            protocol=protocol, weights=spec.get("weights"),
             seed=args.seed, apply=True, progress=update,
         )  # fmt: skip
     finally:

@@ -286,3 +286,32 @@ def test_fit_and_scan_bad_input_exit_2(run, tmp_path):
         out = run(*args)
         assert out.returncode == 2, (args, out.stdout, out.stderr)
         assert text in out.stderr and "Traceback" not in out.stderr
+
+
+def test_fit_synapse_names_a_bad_targets_file_field(run, tmp_path, monkeypatch):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the fit ran with a bad targets file")
+
+    monkeypatch.setattr("neuntune.fit.synapse.simulate_batch", must_not_run)
+    circuit = nt.Circuit()
+    circuit.add("pre", nt.SpikeSource([10.0]))
+    circuit.add("post", nt.Passive(area=2e-5))
+    circuit.connect("pre", "post", nt.Exp2Synapse(g=2e-6), name="syn")
+    preset = tmp_path / "syn.json"
+    nt.save_preset(circuit, str(preset))
+    spec = tmp_path / "targets.json"
+    base = {"targets": {"decay": 6.1}, "params": {"tau_d": [1, 20]}}
+    for change, text in (
+        ({"protocol": {"pulses": 0}}, "protocol.pulses: 0 is not allowed; at least 2"),
+        ({"protocol": {"dt": -1}}, "protocol.dt: -1 is not allowed; a finite number > 0 (ms)"),
+        ({"protocol": {"frequencies": ["a"]}}, "protocol.frequencies[0]: expected a number"),
+        ({"protocol": {"pulse": 3}}, "protocol: expected an object with some of frequencies"),
+        ({"protocl": {}}, "unknown key(s) 'protocl'"),
+        ({"params": {"tau_d": 5}}, "params['tau_d']: expected (low, high) bounds, got 5"),
+        ({"targets": {"decay": "a"}}, "targets['decay']: expected a number"),
+        ({"targets": {"decay": None}}, "targets['decay']: expected a number"),
+    ):
+        spec.write_text(json.dumps({**base, **change}))
+        out = run("fit-synapse", str(preset), "--targets", str(spec))
+        assert out.returncode == 2, (change, out.stdout, out.stderr)
+        assert text in out.stderr and "Traceback" not in out.stderr, (change, out.stderr)

@@ -99,3 +99,28 @@ def test_coupling_spectrum_low_pass_filters_like_the_analytic_pair(passive):
     expected = 1e-4 / (GL + 1e-4 + 1j * w * 7.854e-3)
     np.testing.assert_allclose(spec.ratio, np.abs(expected), rtol=2e-3)
     np.testing.assert_allclose(spec.phase, np.degrees(np.angle(expected)), atol=0.5)
+
+
+def test_bad_arguments_are_named_before_any_run(monkeypatch):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the fit simulated before checking its arguments")
+
+    monkeypatch.setattr("neuntune.fit.gap.simulate_batch", must_not_run)
+    c = hh_gap_pair()
+    c.connect("a", "b", nt.DiffusionSynapse(), name="syn")
+    for args, kwargs, error, message in (
+        (("syn", 0.05), {}, ValueError,
+         r"junction: 'syn' is a DiffusionSynapse, not a gap junction; .* \(here: gj\)"),
+        (("nope", 0.05), {}, ValueError,
+         r"junction: no connection named 'nope' \(gap junctions: gj\)"),
+        ((None, 0.05), {}, ValueError, r"junction: no connection named None"),
+        (("gj", "0.05"), {}, TypeError,
+         r"target_cc: expected a number strictly between 0 and 1, got str '0\.05'"),
+        (("gj", float("nan")), {}, ValueError, r"target_cc: nan must lie strictly between 0 and 1"),
+        (("gj", 0.05), {"bounds": 5}, TypeError, r"bounds: expected \(low, high\) in mS, got 5"),
+        (("gj", 0.05), {"direction": 1}, TypeError,
+         r"direction: expected 'a->b', 'b->a' or 'both'"),
+        (("gj", 0.05), {"tol": 0}, ValueError, r"tol: 0 must be a number > 0"),
+    ):  # fmt: skip
+        with pytest.raises(error, match=message):
+            nt.fit_gap_junction(c, *args, **kwargs)

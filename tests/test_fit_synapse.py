@@ -88,3 +88,68 @@ def test_fits_a_recorded_trace(setup):
     assert fit.params["Use"] == pytest.approx(0.3, rel=0.02)
     with pytest.raises(ValueError, match="times increasing"):
         fit_synapse(circuit, "syn", {}, bounds, protocol=protocol, trace=(times[::-1], recorded))
+
+
+def _pair():
+    c = nt.Circuit()
+    c.add("pre", nt.SpikeSource([10.0]))
+    c.add("post", nt.Passive(area=2e-5))
+    c.connect("pre", "post", nt.Exp2Synapse(g=2e-6), name="syn")
+    return c
+
+
+@pytest.mark.parametrize(
+    "fields, error, message",
+    [
+        ({"pulses": 0}, ValueError, r"protocol\.pulses: 0 is not allowed; at least 2"),
+        ({"pulses": 2.5}, TypeError, r"protocol\.pulses: expected a whole number ≥ 2, got 2\.5"),
+        ({"recovery_pulses": -1}, ValueError, r"protocol\.recovery_pulses: -1 is not allowed"),
+        ({"dt": -1}, ValueError, r"protocol\.dt: -1 is not allowed; a finite number > 0 \(ms\)"),
+        ({"tail": float("nan")}, ValueError, r"protocol\.tail: nan is not allowed"),
+        ({"start": -5.0}, ValueError, r"protocol\.start: -5 ms is not allowed; ≥ 0 ms"),
+        ({"frequencies": ()}, ValueError, r"protocol\.frequencies: give at least one"),
+        ({"frequencies": ("a",)}, TypeError, r"protocol\.frequencies\[0\]: expected a number"),
+        ({"frequencies": (-20.0,)}, ValueError, r"protocol\.frequencies: -20 Hz is not allowed"),
+        ({"frequencies": (1e5,)}, ValueError, r"at 100000 Hz the pulses are 0\.01 ms apart"),
+        ({"clamp": "x"}, TypeError, r"protocol\.clamp: expected a number in mV"),
+        ({"method": "rk5"}, ValueError, r"protocol\.method: 'rk5' is not one of euler"),
+    ],
+)
+def test_a_bad_protocol_field_is_named(fields, error, message):
+    with pytest.raises(error, match=message):
+        SynapseProtocol(**fields)
+
+
+def test_protocol_frequencies_become_floats():
+    assert SynapseProtocol(frequencies=[20, 50]).frequencies == (20.0, 50.0)
+    assert SynapseProtocol(frequencies=20).frequencies == (20.0,)
+
+
+@pytest.mark.parametrize(
+    "targets, params, weights, error, message",
+    [
+        ({"peak": float("nan")}, {"g": (1e-7, 1e-5)}, None, ValueError,
+         r"targets\['peak'\]: nan is not allowed; a finite number"),
+        ({"peak": "a"}, {"g": (1e-7, 1e-5)}, None, TypeError,
+         r"targets\['peak'\]: expected a number .*, got 'a'"),
+        ({"peak": 1.0}, {"g": 5}, None, TypeError,
+         r"params\['g'\]: expected \(low, high\) bounds, got 5"),
+        ({"peak": 1.0}, {"g": ("a", 1.0)}, None, TypeError,
+         r"params\['g'\]: expected a number in mS, got 'a'"),
+        ({"peak": 1.0}, {"g": (1e-7, 1e-5)}, {"peek": 2.0}, ValueError,
+         r"weights\['peek'\]: no target of that name"),
+        ({"peak": 1.0}, {"g": (1e-7, 1e-5)}, {"peak": -1.0}, ValueError,
+         r"weights\['peak'\]: -1\.0 is not allowed; a weight is ≥ 0"),
+        ([("peak", 1.0)], {"g": (1e-7, 1e-5)}, None, TypeError,
+         r"targets: expected a mapping"),
+    ],
+)  # fmt: skip
+def test_bad_targets_params_and_weights_are_named_before_any_run(
+    monkeypatch, targets, params, weights, error, message
+):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the fit simulated before checking its arguments")
+
+    monkeypatch.setattr("neuntune.fit.synapse.simulate_batch", must_not_run)
+    with pytest.raises(error, match=message):
+        fit_synapse(_pair(), "syn", targets, params, weights=weights)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -192,8 +193,23 @@ class _Evaluator:
         return values
 
 
+def gap_junctions(circuit: Circuit) -> list[str]:
+    """Names of the circuit's gap junctions: connections with a conductance ``g`` that
+    put a current into both cells (``I_pre`` as well as ``I_post``) from the voltages,
+    not from presynaptic events."""
+    return [
+        name
+        for name, conn in circuit.connections.items()
+        if "g" in conn.synapse.parameter_table()
+        and not conn.synapse.event_driven
+        and "I_pre" in conn.synapse.resolved().equations.assignments
+    ]
+
+
 def _direction(circuit: Circuit, junction: str, direction: str) -> str:
     conn = circuit.connections[junction]
+    if not isinstance(direction, str):
+        raise TypeError(f"direction: expected 'a->b', 'b->a' or 'both', got {direction!r}")
     if direction in ("a->b", "b->a", "both"):
         return direction
     match = re.fullmatch(r"\s*(\w+)\s*->\s*(\w+)\s*", direction)
@@ -233,12 +249,36 @@ def fit_gap_junction(
     allows it (a junction much stronger than C/dt makes explicit integration unstable).
     The circuit is unchanged unless ``apply`` is True.
     """
-    if junction not in circuit.connections:
-        raise ValueError(f"junction: no connection named {junction!r}")
-    if "g" not in circuit.element(junction).parameter_table():
-        raise ValueError(f"junction: {junction!r} has no conductance 'g' to fit")
+    if not isinstance(circuit, Circuit):
+        raise TypeError(f"circuit: expected a Circuit, got {type(circuit).__name__}")
+    junctions = gap_junctions(circuit)
+    if not isinstance(junction, str) or junction not in circuit.connections:
+        raise ValueError(
+            f"junction: no connection named {junction!r} "
+            f"(gap junctions: {', '.join(junctions) or 'none'})"
+        )
+    if junction not in junctions:
+        model = type(circuit.connections[junction].synapse).__name__
+        raise ValueError(
+            f"junction: {junction!r} is a {model}, not a gap junction; the coupling "
+            f"coefficient is fitted on a gap junction (here: {', '.join(junctions) or 'none'})"
+        )
+    if isinstance(target_cc, bool) or not isinstance(target_cc, numbers.Real):
+        raise TypeError(
+            f"target_cc: expected a number strictly between 0 and 1, got "
+            f"{type(target_cc).__name__} {target_cc!r}"
+        )
     if not 0 < target_cc < 1:
         raise ValueError(f"target_cc: {target_cc!r} must lie strictly between 0 and 1")
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol > 0:
+        raise ValueError(f"tol: {tol!r} must be a number > 0")
+    if bounds is not None and (
+        isinstance(bounds, str)
+        or not isinstance(bounds, Sequence | np.ndarray)
+        or len(bounds) != 2
+        or not all(isinstance(b, numbers.Real) and not isinstance(b, bool) for b in bounds)
+    ):
+        raise TypeError(f"bounds: expected (low, high) in mS, got {bounds!r}")
     direction = _direction(circuit, junction, direction)
     ev = _Evaluator(circuit, junction, dt, method, amplitude, progress)
 
@@ -247,7 +287,7 @@ def fit_gap_junction(
     g_recv = {"a->b": amplitude / dv_b, "b->a": amplitude / dv_a}
     stable = 0.7 * min(c_a, c_b) / dt  # mS: keeps dt·(G + 2g)/C inside RK4's stability range
     lo, hi = bounds if bounds is not None else (0.0, min(100.0 * max(g_recv.values()), stable))
-    if not 0 <= lo < hi:
+    if not 0 <= lo < hi < math.inf:
         raise ValueError(f"bounds: ({lo}, {hi}) mS must satisfy 0 ≤ low < high")
     if direction == "both":
         # (g/(Gb + g) + g/(Ga + g))/2 = CC, solved for g in closed form

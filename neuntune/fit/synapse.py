@@ -12,14 +12,17 @@ targets leave unconstrained.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import differential_evolution, least_squares
 
 from .. import analysis
 from ..circuit import Circuit
+from ..engine.methods import METHODS
 from ..models.neurons import SpikeSource
 from ..models.stimuli import VoltageClamp
 from ..simulate import CancelledError, Result, simulate_batch
@@ -57,11 +60,61 @@ class SynapseProtocol:
     dt: float = 0.025
     method: str = "rk4"
 
+    def __post_init__(self) -> None:
+        """Check every field (naming it, the value and what is allowed); frequencies
+        become a tuple of floats."""
+        freqs = self.frequencies
+        if isinstance(freqs, str) or not isinstance(freqs, Sequence | np.ndarray):
+            freqs = (_real(freqs, "protocol.frequencies", "Hz"),)  # one frequency given alone
+        freqs = tuple(_real(f, f"protocol.frequencies[{i}]", "Hz") for i, f in enumerate(freqs))
+        if not freqs:
+            raise ValueError("protocol.frequencies: give at least one train frequency (Hz)")
+        object.__setattr__(self, "frequencies", freqs)
+        for name, least in (("pulses", 2), ("recovery_pulses", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise TypeError(
+                    f"protocol.{name}: expected a whole number ≥ {least}, got {value!r}"
+                )
+            if value < least:
+                why = " (the first response is measured up to the second)" if least else ""
+                raise ValueError(f"protocol.{name}: {value} is not allowed; at least {least}{why}")
+        for name, unit, positive in (
+            ("recovery_delay", "ms", True), ("start", "ms", False), ("tail", "ms", True),
+            ("dt", "ms", True),
+        ):  # fmt: skip
+            value = _real(getattr(self, name), f"protocol.{name}", unit, positive)
+            if not positive and value < 0:
+                raise ValueError(f"protocol.{name}: {value:g} {unit} is not allowed; ≥ 0 {unit}")
+        for f in freqs:
+            if f <= 0:
+                raise ValueError(f"protocol.frequencies: {f:g} Hz is not allowed; > 0 Hz")
+            if 1000.0 / f <= self.dt:
+                raise ValueError(
+                    f"protocol.frequencies: at {f:g} Hz the pulses are {1000.0 / f:g} ms apart, "
+                    f"not more than one step (dt = {self.dt:g} ms)"
+                )
+        if self.clamp is not None:
+            _real(self.clamp, "protocol.clamp", "mV (the holding potential) or None")
+        if self.method not in METHODS:
+            raise ValueError(f"protocol.method: {self.method!r} is not one of {', '.join(METHODS)}")
+
     def spikes(self, frequency: float) -> np.ndarray:
         period = 1000.0 / frequency
         train = self.start + period * np.arange(self.pulses)
         recovery = train[-1] + self.recovery_delay + period * np.arange(self.recovery_pulses)
         return np.concatenate([train, recovery])
+
+
+def _real(value: Any, where: str, unit: str, positive: bool = False) -> float:
+    """``value`` as a finite float (> 0 if ``positive``), or an error naming ``where``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: expected a number in {unit}, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or (positive and number <= 0):
+        allowed = "a finite number > 0" if positive else "a finite number"
+        raise ValueError(f"{where}: {value!r} is not allowed; {allowed} ({unit})")
+    return number
 
 
 @dataclass
@@ -99,8 +152,11 @@ class SynapseEvaluator:
     frequency, with the synapse isolated as :class:`SynapseProtocol` describes."""
 
     def __init__(self, circuit: Circuit, connection: str, protocol: SynapseProtocol) -> None:
-        if connection not in circuit.connections:
-            raise ValueError(f"connection: no connection named {connection!r}")
+        if not isinstance(connection, str) or connection not in circuit.connections:
+            raise ValueError(
+                f"connection: no connection named {connection!r} "
+                f"(connections: {', '.join(circuit.connections) or 'none'})"
+            )
         conn = circuit.connections[connection]
         if not conn.synapse.event_driven:
             raise ValueError(f"connection {connection!r}: fitting needs an event-driven synapse")
@@ -199,25 +255,43 @@ def fit_synapse(
     tau_d`` is enforced where both are fitted.  Seeded and reproducible.  The circuit
     is unchanged unless ``apply`` is True.
     """
-    protocol = protocol or SynapseProtocol()
+    protocol = SynapseProtocol() if protocol is None else protocol
+    if not isinstance(protocol, SynapseProtocol):
+        raise TypeError(f"protocol: expected a SynapseProtocol, got {protocol!r}")
     times, recorded = _check_trace(trace)
+    for name, given in (("targets", targets), ("params", params), ("weights", weights or {})):
+        if not isinstance(given, Mapping):
+            raise TypeError(f"{name}: expected a mapping of names to values, got {given!r}")
     if not targets and times is None:
         raise ValueError("targets: give at least one metric and its target value, or a trace")
     if not params:
         raise ValueError("params: give at least one parameter name and its (low, high) bounds")
+    goal = np.array([_real(v, f"targets[{k!r}]", "the metric's unit") for k, v in targets.items()])
+    wanted = [_target_key(name, protocol) for name in targets]
+    for key, value in (weights or {}).items():
+        if key not in targets and key != "trace":
+            raise ValueError(f"weights[{key!r}]: no target of that name (targets: {list(targets)})")
+        if _real(value, f"weights[{key!r}]", "relative weight") < 0:
+            raise ValueError(f"weights[{key!r}]: {value!r} is not allowed; a weight is ≥ 0")
     evaluator = SynapseEvaluator(circuit, connection, protocol)
     names = list(params)
     table = circuit.element(connection).parameter_table()
     for name in names:
         if name not in table:
             raise ValueError(f"params: {connection} has no parameter {name!r}")
-        low, high = params[name]
+        bounds = params[name]
+        if (
+            isinstance(bounds, str)
+            or not isinstance(bounds, Sequence | np.ndarray)
+            or len(bounds) != 2
+        ):
+            raise TypeError(f"params[{name!r}]: expected (low, high) bounds, got {bounds!r}")
+        unit = table[name].unit
+        low, high = (_real(b, f"params[{name!r}]", unit) for b in bounds)
         if not 0 < low < high:
             raise ValueError(
                 f"params[{name!r}]: bounds ({low}, {high}) must satisfy 0 < low < high"
             )
-    wanted = [_target_key(name, protocol) for name in targets]
-    goal = np.array([float(v) for v in targets.values()])
     scale = np.where(goal != 0, np.abs(goal), 1.0)
     weight = np.sqrt([float((weights or {}).get(name, 1.0)) for name in targets])
     log_bounds = np.log(np.array([params[n] for n in names], float))
