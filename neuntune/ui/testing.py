@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from .widgets import css_class
 
@@ -128,11 +129,28 @@ def launch_chromium(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+def block_foreign_requests(page: Any, origin: str) -> list[str]:
+    """List every request ``page`` makes to a host other than ``origin`` ("host:port"),
+    and abort it: the page runs as on a machine without internet, and the list
+    is what it would have fetched from elsewhere (CDNs, fonts).  A test asserts it
+    stays empty."""
+    foreign: list[str] = []
+
+    def elsewhere(url: str) -> bool:
+        parts = urlparse(url)
+        return parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != origin
+
+    page.on("request", lambda r: elsewhere(r.url) and foreign.append(r.url))
+    page.route(elsewhere, lambda route: route.abort("blockedbyclient"))
+    return foreign
+
+
 def open_tuner(browser: Any, url: str, timeout: float = 120.0) -> tuple[Any, Any, dict]:
     """A new context and page showing the tuner's first run.
 
     Returns (context, page, log) where ``log`` collects console messages
-    ("console"), uncaught errors ("errors") and every requested URL ("requests").
+    ("console"), uncaught errors ("errors"), every requested URL ("requests") and
+    the requests to hosts other than the server's ("foreign"), which are aborted.
     """
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     page = context.new_page()
@@ -140,6 +158,7 @@ def open_tuner(browser: Any, url: str, timeout: float = 120.0) -> tuple[Any, Any
     page.on("console", lambda m: log["console"].append((m.type, m.text)))
     page.on("pageerror", lambda e: log["errors"].append(str(e)))
     page.on("request", lambda r: log["requests"].append(r.url))
+    log["foreign"] = block_foreign_requests(page, urlparse(url).netloc)
     page.goto(url)
     page.wait_for_function(HAS_DATA_JS, arg="v:a", timeout=timeout * 1000)
     return context, page, log

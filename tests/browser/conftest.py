@@ -22,7 +22,13 @@ def browser():
 
 @pytest.fixture
 def tuner_page(browser, server_url):
-    """A new browser context showing the tuner's first run, and its console log."""
+    """A new browser context showing the tuner's first run, and its console log.
+
+    Every request to a host other than the server's is aborted and fails the test,
+    whatever it did: the page must work offline in every workflow.
+    """
     context, page, log = open_tuner(browser, server_url)
     yield page, log
     context.close()
+    if log["foreign"]:
+        pytest.fail(f"requests to hosts other than the server's: {log['foreign']}")

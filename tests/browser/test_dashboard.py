@@ -3,7 +3,6 @@
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import expect
@@ -14,19 +13,13 @@ from neuntune.ui.view import css_class
 SCREENSHOT = Path(__file__).parents[2] / "docs" / "dashboard.png"
 
 
-def test_page_loads_offline_without_console_errors(tuner_page, server_url) -> None:
+def test_page_loads_offline_without_console_errors(tuner_page) -> None:
     page, log = tuner_page
     page.get_by_text("neuntune · live tuner").wait_for()
     page.wait_for_timeout(500)  # let late scripts and styles load or fail
     assert log["errors"] == []
     assert [text for kind, text in log["console"] if kind == "error"] == []
-    origin = urlparse(server_url).netloc
-    external = [
-        url
-        for url in log["requests"]
-        if urlparse(url).scheme in ("http", "https", "ws", "wss") and urlparse(url).netloc != origin
-    ]
-    assert external == [], "fonts, scripts or styles fetched from outside the server"
+    assert log["foreign"] == [], "fonts, scripts or styles fetched from outside the server"
     assert len(trace(page, "v:a")["x"]) <= 2002
     # The coupling protocol follows the run: the live CC appears beside its passive estimate.
     page.get_by_text(re.compile(r"CC a→b = 0\.\d+ \(passive estimate 0\.459\)")).wait_for()
@@ -80,7 +73,7 @@ def test_a_blow_up_shows_a_message_and_keeps_the_last_plot(tuner_page) -> None:
 
 
 def test_two_sessions_are_isolated(browser, server_url) -> None:
-    (ctx_a, page_a, _), (ctx_b, page_b, _) = (open_tuner(browser, server_url) for _ in "ab")
+    (ctx_a, page_a, log_a), (ctx_b, page_b, log_b) = (open_tuner(browser, server_url) for _ in "ab")
     try:
         before = trace(page_a, "v:b")["y"]
         type_value(page_a, "gj.g", "20")  # µS
@@ -92,6 +85,7 @@ def test_two_sessions_are_isolated(browser, server_url) -> None:
         assert entry(page_a, "a.stim0.amplitude").input_value() == "0.1"
         assert entry(page_b, "gj.g").input_value() == "2"
         assert trace(page_a, "v:b") != trace(page_b, "v:b")
+        assert log_a["foreign"] == log_b["foreign"] == []
     finally:
         ctx_a.close()
         ctx_b.close()

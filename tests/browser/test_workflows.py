@@ -47,7 +47,7 @@ def upload_preset(page, name: str, text: str) -> None:
 
 
 def test_the_fit_tab_reaches_its_target_and_apply_moves_the_slider(tuner_page) -> None:
-    page, _ = tuner_page
+    page, log = tuner_page
     open_tab(page, "Fit")
     target = page.locator(".nt-target-cc input")
     target.fill("0.3")
@@ -71,6 +71,31 @@ def test_the_fit_tab_reaches_its_target_and_apply_moves_the_slider(tuner_page) -
     expect(readout).to_contain_text(re.compile(r"CC a→b = 0\.3 \("), timeout=30_000)
     page.get_by_role("button", name="Undo").click()
     expect(entry(page, "gj.g")).to_have_value("2", timeout=20_000)
+    expect(readout).to_contain_text("g = 2 µS", timeout=20_000)
+    # Back on Traces, its panes updated while hidden are shown: styled from the server.
+    open_tab(page, "Traces")
+    expect(page.locator("table", has_text="CC pre→post").first).to_be_visible()
+    page.wait_for_timeout(500)  # let the shown panes fetch their stylesheets
+    assert log["foreign"] == []
+
+
+def test_tabs_changed_while_hidden_fetch_nothing_from_other_hosts(tuner_page) -> None:
+    """Issue 20, defect 1: a value changed on another tab restyled the hidden Traces
+    tab's panes with Panel's CDN stylesheets, fetched on coming back."""
+    page, log = tuner_page
+    readout = page.locator(".nt-readout").first
+    for tab, g in (("Fit", "5"), ("Scan", "3"), ("Protocols", "4"), ("Data", "6")):
+        before = trace(page, "v:b")["y"]
+        open_tab(page, tab)
+        type_value(page, "gj.g", g)  # µS, in the sidebar, beside the tab
+        expect(readout).to_contain_text(f"g = {g} µS", timeout=20_000)
+        expect(readout).to_contain_text(re.compile(r"CC a→b = 0\.\d+ \("), timeout=30_000)
+        open_tab(page, "Traces")
+        page.wait_for_function(CHANGED_JS, arg=["v:b", before], timeout=20_000)
+        expect(page.locator("table", has_text="CC pre→post").first).to_be_visible()
+        page.wait_for_timeout(500)  # let the shown panes fetch their stylesheets
+        assert log["foreign"] == [], f"after changing g on the {tab} tab"
+    assert [text for kind, text in log["console"] if kind == "error"] == []
 
 
 def set_axis(page, axis: str, path: str, start: str, stop: str, count: str) -> None:
