@@ -110,6 +110,18 @@ def test_no_spike_within_the_refractory_period():
     np.testing.assert_allclose(np.diff(spikes), period, rtol=0, atol=crossing_bound(0.1, 10.0))
 
 
+def test_refractory_periods_are_per_batch_member():
+    """Members of one batched run each keep their own refractory period."""
+    values = dict(V_rest=0.0, V_reset=-5.0, V_th=20.0, R=1.0, tau=10.0, tau_ref=0.0)
+    periods = [0.0, 1.0, 2.5, 4.0]
+    runs = nt.simulate_batch(lif(30.0, **values), {"n.tau_ref": periods}, 200.0, 0.1)
+    for tau_ref, res in zip(periods, runs, strict=True):
+        expected = lif_period({**values, "tau_ref": tau_ref}, 30.0)
+        np.testing.assert_allclose(
+            np.diff(res.spikes["n"]), expected, rtol=0, atol=crossing_bound(0.1, 10.0)
+        )
+
+
 def test_lif_declaration():
     lif = nt.LIF()
     assert {k: lif.get(k) for k in ("V_rest", "V_reset", "V_th", "R", "tau", "tau_ref")} == dict(
