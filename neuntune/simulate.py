@@ -9,7 +9,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,9 @@ from .engine.compiler import (
     start_sums,
     unpack_states,
 )
+from .engine.network import simulate_network
 from .errors import SimulationError
+from .result import CancelledError, Result, n_samples
 
 #: Largest recording ``simulate`` allocates unless told otherwise (bytes).
 MAX_RECORD_BYTES = 2 * 1024**3
@@ -36,47 +38,6 @@ CHUNK_MEMBERS = 64
 
 #: How long ``init="rest"`` may integrate without stimuli before giving up (ms).
 REST_T_MAX = 5000.0
-
-
-@dataclass
-class Result:
-    """Traces of one run.
-
-    ``t`` (ms, read-only: a batch's results share it) starts at 0; ``v[cell]`` (mV),
-    ``state[element][var]``, ``current[connection]`` (µA into the post cell; for a
-    stimulus, µA injected),
-    ``spikes[cell]`` (ms, interpolated upward threshold crossings, found at every
-    step even when recording is decimated) and ``events[connection]`` (delivery
-    times and logged values such as short-term-plasticity release).
-    """
-
-    t: np.ndarray
-    v: dict[str, np.ndarray]
-    state: dict[str, dict[str, np.ndarray]]
-    current: dict[str, np.ndarray]
-    spikes: dict[str, np.ndarray]
-    events: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    units: dict[str, str] = field(default_factory=dict)
-    dt: float = 0.0
-    method: str = ""
-    precision: str = ""
-
-    def columns(self) -> dict[str, np.ndarray]:
-        """Every recorded trace as ``{"t": ..., "a.v": ..., "gj.I": ...}``."""
-        out = {"t": self.t}
-        for element, variables in self.state.items():
-            for var, trace in variables.items():
-                out[f"{element}.{var}"] = trace
-        for element, trace in self.current.items():
-            out[f"{element}.I"] = trace
-        return out
-
-    def __repr__(self) -> str:
-        n = {k: len(s) for k, s in self.spikes.items()}
-        return (
-            f"Result({len(self.t)} samples to t={self.t[-1]:g} ms, dt={self.dt:g}, "
-            f"{self.method}/{self.precision}, spikes={n})"
-        )
 
 
 def check_run(t_stop: Any, dt: Any, record_every: Any = 1) -> tuple[float, float, int, int]:
@@ -283,20 +244,11 @@ def run_kernel(
     )
 
 
-def n_samples(n_steps: int, record_every: int) -> int:
-    """Samples recorded in ``n_steps``: the start, every ``record_every`` steps, the end."""
-    return n_steps // record_every + 1 + (n_steps % record_every > 0)
-
-
 def can_sum(compiled: Compiled) -> bool:
     """Whether ``run_kernel(..., moments=True)`` can sum voltages: in event-free
     float64 kernels (float32 sums of 10⁵ samples would lose digits a correlation
     needs)."""
     return not compiled.plan.events and compiled.plan.precision == "float64"
-
-
-class CancelledError(RuntimeError):
-    """A long run stopped because its progress callback asked to cancel."""
 
 
 def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -416,6 +368,11 @@ def simulate(
     A NaN or infinite value raises :class:`SimulationError`.
     """
     t_stop, dt, record_every, n_steps = check_run(t_stop, dt, record_every)
+    if circuit.is_network():
+        return simulate_network(
+            circuit, t_stop, dt, n_steps, method, precision, record, record_every, init,
+            MAX_RECORD_BYTES if max_bytes is None else max_bytes, progress,
+        )  # fmt: skip
     compiled = compile_circuit(circuit, method, precision)
     rec_rows = _record_rows(compiled, record)
     arrays = _initial(compiled, parameters(compiled, circuit), init, dt)

@@ -134,12 +134,13 @@ def test_every_registered_model_and_option_round_trips(cls, options):
     kind = {"neuron": "neurons", "synapse": "connections", "stimulus": "stimuli"}.get(cls.kind)
     if kind is None:  # plasticity rules travel inside a connection; see the interop tests
         return
-    doc = {"schema": 1, "metadata": {"name": "x"}, "neurons": [{"name": "a", "model": "Passive"}]}
+    cells = [{"name": "a", "model": "Passive"}, {"name": "b", "model": "Passive"}]
+    doc = {"schema": 1, "metadata": {"name": "x"}, "neurons": cells}
     entry = {"name": "e", **json.loads(json.dumps(element))}
     if kind == "neurons":
         doc["neurons"].append(entry)
     elif kind == "connections":
-        doc["connections"] = [{**entry, "pre": "a", "post": "a"}]
+        doc["connections"] = [{**entry, "pre": "a", "post": "b"}]
     else:
         doc["stimuli"] = [{**entry, "target": "a"}]
     assert from_dict(doc).circuit.element("e") == model
@@ -568,3 +569,119 @@ def test_an_invalid_preset_is_never_written(tmp_path, hh_pair):
     with pytest.raises(nt.PresetError, match=r"\$\.hints\.sliders\[0\]\.path: gj\.g"):
         save(p, tmp_path / "x.json")
     assert not (tmp_path / "x.json").exists()
+
+
+# ------------------------------------------------------------------ size limits
+def _doc():
+    return json.loads(dumps(load("hh_gap_pair")))
+
+
+def test_an_oversized_file_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    def must_not_parse(*args, **kwargs):
+        raise AssertionError("an oversized preset was parsed")
+
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (preset_io.MAX_BYTES + 1))
+    monkeypatch.setattr(preset_io.json, "loads", must_not_parse)
+    with pytest.raises(nt.PresetError, match=rf"^{big}: \$: the file is 8388609 bytes, over the "
+                       r"limit of 8388608 bytes \(8 MiB\) for a preset$"):  # fmt: skip
+        load(big)
+    with pytest.raises(nt.PresetError, match=r"^\$: the preset is 8388609 bytes, over the limit"):
+        parse(b" " * (preset_io.MAX_BYTES + 1))  # what an upload goes through
+    # a file that never ends (a device, a pipe) is read only up to the limit
+    with pytest.raises(nt.PresetError, match=r"/dev/zero: \$: the file holds more, over the limit"):
+        load("/dev/zero")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d["metadata"].update(description="x" * 10_001),
+         r"^\$\.metadata\.description: a string of 10001 characters, over the limit of 10000$"),
+        (lambda d: d["neurons"][0].update(times=[0.0] * 100_001),
+         r"^\$\.neurons\[0\]\.times: 100001 items, over the limit of 100000 items$"),
+        (lambda d: d["neurons"][0].update(options={f"k{i}": 0 for i in range(100_001)}),
+         r"^\$\.neurons\[0\]\.options: 100001 entries, over the limit of 100000 entries$"),
+    ],
+)  # fmt: skip
+def test_lists_objects_and_strings_over_the_limits_name_the_path(change, message):
+    doc = _doc()
+    change(doc)
+    with pytest.raises(nt.PresetError, match=message):
+        from_dict(doc)
+    with pytest.raises(nt.PresetError, match=message):
+        parse(json.dumps(doc))
+
+
+def test_a_lone_surrogate_is_refused_at_load_not_at_save(tmp_path):
+    text = dumps(load("hh_gap_pair")).replace('"name": "hh_gap_pair"', '"name": "a\\ud800"')
+    assert "\\ud800" in text
+    with pytest.raises(nt.PresetError, match=r"^\$\.metadata\.name: not text: a lone surrogate "
+                       r"'\\ud800' at character 1"):  # fmt: skip
+        parse(text)
+    with pytest.raises(nt.PresetError, match=r"^\$\.metadata\.name: not text"):
+        save(load("hh_gap_pair"), tmp_path / "x.json", name="\udfff")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_load_preset_names_what_it_expected():
+    for bad in (None, 3, ["hh_gap_pair"]):
+        with pytest.raises(TypeError, match=r"^load_preset: expected a bundled preset name or a "
+                           r"file path, got "):  # fmt: skip
+            nt.load_preset(bad)
+
+
+# ----------------------------------------------------------- links and leftovers
+def test_saving_over_a_symlink_replaces_the_target_and_keeps_the_link(tmp_path):
+    real = tmp_path / "store" / "real.json"
+    real.parent.mkdir()
+    save(load("hh_gap_pair"), real)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    save(load("rtm_continuous"), link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert load(real).name == "rtm_continuous" == load(link).name
+    assert sorted(p.name for p in real.parent.iterdir()) == ["real.json"]  # no temporary left
+
+
+def test_a_save_killed_midway_leaves_a_temporary_the_next_save_removes(tmp_path):
+    """SIGKILL between writing and renaming leaves the target intact and a hidden
+    temporary behind (nothing can clean up after SIGKILL); the next save to the same
+    file removes it, since its process is gone.  A temporary of a live process (a
+    save in progress) is kept."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "p.json"
+    save(load("hh_gap_pair"), target)
+    before = target.read_bytes()
+    script = (
+        "import sys, time\n"
+        "from neuntune.presets import write_atomically\n"
+        "def write(fh):\n"
+        "    fh.write('{partial'); fh.flush(); print('written', flush=True); time.sleep(60)\n"
+        "write_atomically(sys.argv[1], write)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout.readline().strip() == "written"
+        live = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+        assert live == [f".p.json.{child.pid}.{live[0].split('.')[-2]}.tmp"]
+        save(load("hh_gap_pair"), tmp_path / "p.json")  # its writer still runs: kept
+        assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == live
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert target.read_bytes() == before  # the target survived the kill
+    assert (tmp_path / live[0]).exists()  # and the temporary is left behind
+    time.sleep(0.01)
+    save(load("rtm_continuous"), target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json"]
+    assert load(target).name == "rtm_continuous"

@@ -1426,3 +1426,11 @@ def generate(
         generator.plan.packed = generator.packed_rows()
         generator.plan.single_order = generator.single_order()
     return source, generator.plan
+
+
+def helpers_source(render: Renderer, precision: str) -> str:
+    """The inline helpers every generated module defines (fexp, vtrap, crossing, gauss, …),
+    their constants registered with ``render``."""
+    generator = Generator.__new__(Generator)
+    generator.render, generator.precision = render, precision
+    return generator._helpers_source()

@@ -1,0 +1,244 @@
+"""A circuit as data: groups of instances of one model type, and index arrays.
+
+Every cell population of one model type joins one *cell group*; every connection
+of one synapse type between two cell groups joins one *connection group*; every
+stimulus of one type into one cell group joins one *stimulus group*.  Generated
+code depends only on the list of groups (:attr:`NetworkLayout.key`: model
+definitions, which groups they join, method and precision).  How many instances
+each group has, who connects to whom and every value are arrays filled by
+:meth:`NetworkLayout.arrays`, so a new population size, rule or value compiles
+nothing.
+
+Arrays are (row, instance): a parameter's or state's values for every instance
+of a group are contiguous, so loops over instances vectorise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..circuit import Circuit
+from ..models.base import Definition
+from .layout import Slot
+
+
+@dataclass
+class Group:
+    """Instances of one model type: their rows and, per circuit, their elements."""
+
+    kind: str  # "cell", "connection" or "stimulus"
+    tag: str  # name prefix in generated code: c0, k1, s0
+    slot: Slot  # rows of parameters, derived values and states (group-local)
+    pre: int = -1  # connection: pre cell group; stimulus: target cell group
+    post: int = -1  # connection: post cell group
+    #: per circuit: (element name, first instance, instance count)
+    elements: list[tuple[str, int, int]] = field(default_factory=list)
+
+    @property
+    def definition(self) -> Definition:
+        return self.slot.definition
+
+    @property
+    def n(self) -> int:
+        return sum(count for _, _, count in self.elements)
+
+    @property
+    def event_driven(self) -> bool:
+        return bool(self.definition.on_pre)
+
+    @property
+    def voltage_row(self) -> int:
+        """A cell group's voltage row (-1 without one)."""
+        v = self.definition.voltage
+        return self.slot.states[v] if v in self.slot.states else -1
+
+
+def _slot(name: str, definition: Definition) -> Slot:
+    """Group-local rows for ``definition`` (a lone Layout slot's numbering)."""
+    slot = Slot(name, definition)
+    slot.params = {p: r for r, p in enumerate(definition.parameters)}
+    slot.derived = {d: r for r, d in enumerate(slot.hoisted())}
+    slot.states = {s: r for r, s in enumerate(definition.states)}
+    return slot
+
+
+class NetworkLayout:
+    """Groups for a circuit; ``key`` is what the generated code depends on."""
+
+    def __init__(self, circuit: Circuit) -> None:
+        definitions = {name: model.resolved() for name, model in circuit.neurons.items()}
+        cell_keys = sorted({d.key for d in definitions.values()})
+        self.cells = [
+            _group("cell", f"c{g}", next(d for d in definitions.values() if d.key == key))
+            for g, key in enumerate(cell_keys)
+        ]
+        self.cell_group = {name: cell_keys.index(d.key) for name, d in definitions.items()}
+        conn_keys: dict[tuple, Definition] = {}
+        for conn in circuit.connections.values():
+            d = conn.synapse.resolved()
+            conn_keys[(d.key, self.cell_group[conn.pre], self.cell_group[conn.post])] = d
+        self.connections = []
+        for k, key in enumerate(sorted(conn_keys)):
+            group = _group("connection", f"k{k}", conn_keys[key])
+            group.pre, group.post = key[1], key[2]
+            self.connections.append(group)
+        stim_keys: dict[tuple, Definition] = {}
+        for inj in circuit.stimuli.values():
+            d = inj.stimulus.resolved()
+            stim_keys[(d.key, self.cell_group[inj.target])] = d
+        self.stimuli = []
+        for k, key in enumerate(sorted(stim_keys)):
+            group = _group("stimulus", f"s{k}", stim_keys[key])
+            group.pre = key[1]
+            self.stimuli.append(group)
+        self.key = (
+            tuple(g.definition.key for g in self.cells),
+            tuple((g.definition.key, g.pre, g.post) for g in self.connections),
+            tuple((g.definition.key, g.pre) for g in self.stimuli),
+        )
+        self._place(circuit)
+
+    def _place(self, circuit: Circuit) -> None:
+        """Give every element its instances (data, not part of ``key``)."""
+        self.where: dict[str, tuple[Group, int, int]] = {}
+        for name in circuit.neurons:
+            self._append(self.cells[self.cell_group[name]], name, circuit.size(name))
+        for name, conn in circuit.connections.items():
+            group = self.connection_group(conn.synapse.resolved().key, conn.pre, conn.post)
+            self._append(group, name, circuit.size(name))
+        for name, inj in circuit.stimuli.items():
+            group = next(
+                g
+                for g in self.stimuli
+                if g.definition.key == inj.stimulus.resolved().key
+                and g.pre == self.cell_group[inj.target]
+            )
+            self._append(group, name, circuit.size(name))
+
+    def _append(self, group: Group, name: str, count: int) -> None:
+        start = group.n
+        group.elements.append((name, start, count))
+        self.where[name] = (group, start, count)
+
+    def connection_group(self, key: str, pre: str, post: str) -> Group:
+        pre_g, post_g = self.cell_group[pre], self.cell_group[post]
+        return next(
+            g
+            for g in self.connections
+            if g.definition.key == key and g.pre == pre_g and g.post == post_g
+        )
+
+    def groups(self) -> list[Group]:
+        return self.cells + self.connections + self.stimuli
+
+    @property
+    def n_cells(self) -> int:
+        return sum(g.n for g in self.cells)
+
+    def cell_offsets(self) -> list[int]:
+        """Each cell group's first global cell number (spike records use those)."""
+        offsets, total = [], 0
+        for g in self.cells:
+            offsets.append(total)
+            total += g.n
+        return offsets
+
+    # ------------------------------------------------------------------ values
+    def arrays(self, circuit: Circuit, dtype: type, dt: float) -> dict[str, np.ndarray]:
+        """Every array the kernels read: parameters (row, instance), wiring, and the
+        event tables (see :mod:`neuntune.engine.events`)."""
+        out: dict[str, np.ndarray] = {}
+        for group in self.groups():
+            P = np.empty((len(group.slot.params), max(group.n, 1)), dtype)
+            for name, start, count in group.elements:
+                for param, row in group.slot.params.items():
+                    P[row, start : start + count] = circuit.member_array(name, param)
+            out[f"P_{group.tag}"] = P
+        for group in self.connections:
+            pre = np.zeros(max(group.n, 1), np.int64)
+            post = np.zeros(max(group.n, 1), np.int64)
+            pre_cells, post_cells = self.cells[group.pre], self.cells[group.post]
+            for name, start, count in group.elements:
+                conn = circuit.connections[name]
+                i, j = circuit.pairs(name)
+                pre[start : start + count] = i + self.where[conn.pre][1]
+                post[start : start + count] = j + self.where[conn.post][1]
+            del pre_cells, post_cells
+            out[f"PRE_{group.tag}"] = pre
+            out[f"POST_{group.tag}"] = post
+            if group.event_driven:
+                out.update(self._event_tables(circuit, group, pre, out[f"P_{group.tag}"], dt))
+        for group in self.stimuli:
+            target = np.zeros(max(group.n, 1), np.int64)
+            for name, start, count in group.elements:
+                first = self.where[circuit.stimuli[name].target][1]
+                target[start : start + count] = first + np.arange(count)
+            out[f"TGT_{group.tag}"] = target
+        return out
+
+    def _event_tables(
+        self, circuit: Circuit, group: Group, pre: np.ndarray, P: np.ndarray, dt: float
+    ) -> dict[str, np.ndarray]:
+        """Presynaptic sources of an event-driven group and its connections by source.
+
+        A *source* is one pre cell of one connection element (each element watches
+        its own threshold).  ``ROW`` points into ``ORDER``, the group's connections
+        sorted by source then delay; ``DSTEP`` is each connection's delay in whole
+        steps (rounded, as Brian2 does).
+        """
+        tag = group.tag
+        delay_row, thr_row = group.slot.params["delay"], group.slot.params["threshold"]
+        n_src = 0
+        src_of = np.zeros(max(group.n, 1), np.int64)
+        lo, hi, thr, src_off = [], [], [], []
+        for name, start, count in group.elements:
+            conn = circuit.connections[name]
+            first = self.where[conn.pre][1]
+            size = circuit.size(conn.pre)
+            threshold = circuit.member_array(name, "threshold")
+            if count and np.any(threshold != threshold[0]):
+                raise ValueError(
+                    f"{name}.threshold: every connection of one element watches the same "
+                    "presynaptic threshold; give it one value"
+                )
+            lo.append(first)
+            hi.append(first + size)
+            thr.append(threshold[0] if count else 0.0)
+            src_off.append(n_src)
+            src_of[start : start + count] = n_src + (pre[start : start + count] - first)
+            n_src += size
+        del thr_row
+        steps = np.rint(P[delay_row, : group.n].astype(np.float64) / dt).astype(np.int64)
+        order = np.lexsort((steps, src_of[: group.n])) if group.n else np.zeros(0, np.int64)
+        counts = np.bincount(src_of[: group.n], minlength=n_src)
+        row = np.zeros(n_src + 1, np.int64)
+        np.cumsum(counts, out=row[1:])
+        depth = int(steps.max()) + 1 if group.n else 1
+        return {
+            f"ORDER_{tag}": np.ascontiguousarray(order, np.int64),
+            f"ROW_{tag}": row,
+            f"DSTEP_{tag}": steps if group.n else np.zeros(1, np.int64),
+            f"PLO_{tag}": np.array(lo, np.int64),
+            f"PHI_{tag}": np.array(hi, np.int64),
+            f"PTHR_{tag}": np.array(thr, P.dtype),
+            f"SRCOFF_{tag}": np.array(src_off, np.int64),
+            # spikes of the last `depth` steps (a source fires at most once a step)
+            f"HIST_{tag}": np.zeros((depth, max(n_src, 1)), np.int64),
+            f"HISTN_{tag}": np.zeros(depth, np.int64),
+        }
+
+
+def _group(kind: str, tag: str, definition: Definition) -> Group:
+    return Group(kind, tag, _slot(tag, definition))
+
+
+def memory_estimate(layout: NetworkLayout, stages: int) -> int:
+    """Bytes the engine's arrays take (parameters, states and stage slopes)."""
+    total = 0
+    for g in layout.groups():
+        rows = len(g.slot.params) + len(g.slot.derived) + (stages + 3) * len(g.slot.states)
+        total += 8 * rows * g.n + (24 * g.n if g.kind != "cell" else 0)
+    return int(math.ceil(total))
