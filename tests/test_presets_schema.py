@@ -19,7 +19,8 @@ def test_the_schema_is_valid_and_covers_every_registered_model():
     hh = s["$defs"]["model.HH"]["properties"]["parameters"]["properties"]
     assert hh["gna"]["properties"]["unit"]["enum"][0] == "mS/cm2"
     assert "maximal sodium conductance" in hh["gna"]["description"]
-    assert hh["m0"]["properties"]["value"]["type"] == ["number", "null"]  # steady state allowed
+    (m0,) = hh["m0"]["anyOf"]  # a gate's initial value: null (steady state) or in [0, 1]
+    assert m0["properties"]["value"] == {"type": ["number", "null"], "minimum": 0, "maximum": 1}
 
 
 def test_a_registered_user_model_appears_in_the_schema(monkeypatch):

@@ -7,8 +7,10 @@ damages an existing preset.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
@@ -33,8 +35,23 @@ def names() -> list[str]:
     return sorted(p.name[: -len(".json")] for p in _BUNDLED.iterdir() if p.name.endswith(".json"))
 
 
+#: The largest preset file (or upload) read, in bytes: checked before parsing.
+MAX_BYTES = 8 * 1024 * 1024
+
+
 def parse(text: str | bytes) -> Preset:
-    """A preset from JSON text (any known schema version); raises PresetError."""
+    """A preset from JSON text (any known schema version); raises PresetError.
+
+    Text over :data:`MAX_BYTES` is refused before it is parsed; lists, objects and
+    strings over the limits in :mod:`.reader` before anything is built from them."""
+    if not isinstance(text, str | bytes | bytearray):
+        raise TypeError(f"parse: expected JSON text (str or bytes), got {type(text).__name__}")
+    size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+    if size > MAX_BYTES:
+        raise PresetError(
+            f"$: the preset is {size} bytes, over the limit of {MAX_BYTES} bytes "
+            f"({MAX_BYTES // 2**20} MiB) for a preset"
+        )
     try:
         # NaN and Infinity stay numbers here, so the check that rejects them names their path
         doc = json.loads(text, object_pairs_hook=object_pairs, parse_constant=float)
@@ -63,9 +80,22 @@ def load(name_or_path: str | os.PathLike[str]) -> Preset:
     Raises :class:`~neuntune.PresetError` (a ValueError) naming the file and the
     JSON path of the first problem.
     """
+    if not isinstance(name_or_path, str | os.PathLike):
+        raise TypeError(
+            f"load_preset: expected a bundled preset name or a file path, got "
+            f"{type(name_or_path).__name__} {name_or_path!r}"
+        )
     path = locate(name_or_path)
     try:
-        text = path.read_bytes()
+        with open(path, "rb") as fh:  # at most one byte over the limit, even from a pipe
+            text = fh.read(MAX_BYTES + 1)
+            if len(text) > MAX_BYTES:
+                size = os.fstat(fh.fileno()).st_size
+                held = f"is {size} bytes" if size > MAX_BYTES else "holds more"  # a pipe
+                raise PresetError(
+                    f"{name_or_path}: $: the file {held}, over the limit of {MAX_BYTES} "
+                    f"bytes ({MAX_BYTES // 2**20} MiB) for a preset"
+                )
     except OSError as exc:
         bundled = ", ".join(names())
         raise PresetError(
@@ -120,6 +150,9 @@ def write_atomically(
     An existing file's permissions are kept.
     """
     path = Path(path)
+    if path.is_symlink():  # replace the file the link points to, and keep the link
+        path = Path(os.path.realpath(path))
+    _remove_stale_temporaries(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         handle = open(
@@ -139,6 +172,35 @@ def write_atomically(
         temporary.unlink(missing_ok=True)
         raise
     return path
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove temporaries of earlier saves to ``path`` whose process is gone (a save
+    killed between writing and renaming leaves one).  A temporary of a process that
+    still runs may be a save in progress and is left alone."""
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(\d+)\.[0-9a-f]{{8}}\.tmp$")
+    try:
+        candidates = list(path.parent.iterdir())
+    except OSError:
+        return  # the save itself reports a missing or unreadable folder
+    for candidate in candidates:
+        match = pattern.match(candidate.name)
+        if match is None or _running(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            candidate.unlink()
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # exists (another user's) or cannot tell: keep its file
+    return True
 
 
 def save(

@@ -31,6 +31,12 @@ _SCALES = ("linear", "log")
 _RUN_KEYS = ("t_stop", "dt", "method", "precision", "record", "record_every", "init")
 
 
+#: The most items in one JSON array or object of a preset (a spike train's times).
+MAX_ITEMS = 100_000
+#: The longest string in a preset (a description), in characters.
+MAX_STRING = 10_000
+
+
 class JSONObject(dict):
     """A parsed JSON object that remembers keys it saw twice (json keeps the last)."""
 
@@ -364,9 +370,44 @@ def _couplings(value: Any, circuit: Circuit, run: RunSettings) -> list[Coupling]
     return out
 
 
+def _check_sizes(doc: Any) -> None:
+    """Refuse lists and objects over :data:`MAX_ITEMS`, strings over :data:`MAX_STRING`
+    and strings that are not text (a lone UTF-16 surrogate, which no file can hold),
+    naming the path, before anything is built from them."""
+    stack = [(doc, "$")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if len(value) > MAX_STRING:
+                _fail(
+                    path,
+                    f"a string of {len(value)} characters, over the limit of {MAX_STRING}",
+                )
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                _fail(
+                    path,
+                    f"not text: a lone surrogate {value[exc.start]!r} at character "
+                    f"{exc.start} (JSON escapes like \\ud800 that pair with nothing)",
+                )
+        elif isinstance(value, dict | list):
+            if len(value) > MAX_ITEMS:
+                kind = "entries" if isinstance(value, dict) else "items"
+                _fail(path, f"{len(value)} {kind}, over the limit of {MAX_ITEMS} {kind}")
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    where = _key(path, key) if isinstance(key, str) else f"{path}[{key!r}]"
+                    stack.append((key, f"{where} (the key)"))
+                    stack.append((item, where))
+            else:
+                stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
+
+
 def from_dict(doc: Any) -> Preset:
     """Validate a parsed preset document (any schema version this package knows) and
     build the :class:`~.document.Preset`; raises :class:`~neuntune.PresetError`."""
+    _check_sizes(doc)
     doc = migrate(doc)
     top = ("schema", "metadata", "neurons")
     _object(
