@@ -38,6 +38,16 @@ from .simulate import Result
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
 
 
+def printable(text: object) -> str:
+    """``text`` safe for a terminal: control characters (ANSI/OSC escapes, newlines,
+    carriage returns, bidirectional overrides, lone surrogates) written as Python
+    escapes, so text from a file can neither move the cursor nor fake a line."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode()
+        for ch in str(text)
+    )
+
+
 class BadInput(Exception):
     """Input the command cannot use; its message goes to stderr with exit code 2."""
 
@@ -148,7 +158,9 @@ def _run(args: argparse.Namespace) -> int:
     }
     result = preset.simulate(**overrides)
     run = {**preset.run.arguments(), **overrides}
-    print(f"{preset.name}: {run['t_stop']:g} ms at dt {run['dt']:g} ms ({run['method']})")
+    print(
+        f"{printable(preset.name)}: {run['t_stop']:g} ms at dt {run['dt']:g} ms ({run['method']})"
+    )
     print(summary(result, preset.coupling(result)))
     if args.out:
         _write_traces(result, args.out)
@@ -169,7 +181,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _presets(args: argparse.Namespace) -> int:
     for name in presets.names():
         first = presets.load(name).description.split(". ")[0].rstrip(".")
-        print(f"{name:<16} {first}")
+        print(f"{name:<16} {printable(first)}")
     return 0
 
 
@@ -179,18 +191,23 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             p = presets.load(path)
         except PresetError as exc:
-            print(f"neuntune: {exc}", file=sys.stderr)
+            print(f"neuntune: {printable(exc)}", file=sys.stderr)
             failed += 1
             continue
         c = p.circuit
         print(
-            f"{path}: ok ({p.name}: {len(c.neurons)} cells, {len(c.connections)} connections, "
+            f"{printable(path)}: ok ({printable(p.name)}: {len(c.neurons)} cells, "
+            f"{len(c.connections)} connections, "
             f"{len(c.stimuli)} stimuli)"
         )
     return 2 if failed else 0
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.format == "brian2":
+        _check_output("--out", args.out, (".py",))
+    elif args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise BadInput(f"--out {args.out}: a file; --format bmtk writes a folder of files")
     preset = presets.load(args.preset)
     if args.format == "brian2":
         text = to_brian2(preset)
@@ -271,7 +288,7 @@ def _fit_gap(args: argparse.Namespace) -> int:
     finally:
         close()
     conn = preset.circuit.connections[junction]
-    print(f"{preset.name}: {junction} fitted to CC {args.target:g} ({fit.direction})")
+    print(f"{printable(preset.name)}: {junction} fitted to CC {args.target:g} ({fit.direction})")
     print(f"g     {fit.g:.6g} mS = {fit.g * 1e6:.6g} nS   R = 1/g = {fit.resistance:.6g} MOhm")
     print(
         f"CC    {conn.pre}->{conn.post} {fit.cc_ab:.6f}   {conn.post}->{conn.pre} {fit.cc_ba:.6f}"
@@ -326,13 +343,16 @@ def _fit_synapse(args: argparse.Namespace) -> int:
         )  # fmt: skip
     finally:
         close()
-    print(f"{preset.name}: {connection} fitted ({fit.n_sims} simulations, loss {fit.loss:.3g})")
+    print(
+        f"{printable(preset.name)}: {connection} fitted ({fit.n_sims} simulations, "
+        f"loss {fit.loss:.3g})"
+    )
     for name, value in fit.params.items():
         loose = "  (not constrained by these targets)" if name in fit.unconstrained else ""
         print(f"  {name:<10} {value:.6g}  ±{100 * fit.uncertainty[name]:.1f} %{loose}")
     print(f"  {'metric':<22} {'target':>12} {'achieved':>12}")
     for metric, (goal, achieved) in fit.table.items():
-        print(f"  {metric:<22} {goal:>12.6g} {achieved:>12.6g}")
+        print(f"  {printable(metric):<22} {goal:>12.6g} {achieved:>12.6g}")
     _save_preset(preset, args.save)
     return 0
 
@@ -505,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (BadInput, ValueError, TypeError, KeyError) as exc:  # PresetError is a ValueError
-        print(f"neuntune: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        print(f"neuntune: error: {printable(exc.args[0] if exc.args else exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `neuntune schema | head`: the reader has what it wanted
         # send what is still buffered to /dev/null, so exiting does not fail on it again
@@ -513,10 +533,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as exc:
         text = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
-        print(f"neuntune: error: {text}", file=sys.stderr)
+        print(f"neuntune: error: {printable(text)}", file=sys.stderr)
         return 2
     except SimulationError as exc:
-        print(f"neuntune: {exc}", file=sys.stderr)
+        print(f"neuntune: {printable(exc)}", file=sys.stderr)
         return 1
 
 

@@ -134,7 +134,8 @@ def test_export_writes_bmtk_files_and_brian2_scripts(run, tmp_path):
     # an unwritable target is named as given (not as the temporary file written first)
     lost = tmp_path / "no such folder" / "pair.py"
     out = run("export", "hh_gap_pair", "--format", "brian2", "--out", str(lost))
-    assert out.returncode == 2 and f"{lost}: No such file or directory" in out.stderr
+    assert out.returncode == 2 and f"--out {lost}: the folder" in out.stderr
+    assert ".tmp" not in out.stderr
 
 
 def test_bad_input_exits_2_from_the_real_process():
@@ -315,3 +316,39 @@ def test_fit_synapse_names_a_bad_targets_file_field(run, tmp_path, monkeypatch):
         out = run("fit-synapse", str(preset), "--targets", str(spec))
         assert out.returncode == 2, (change, out.stdout, out.stderr)
         assert text in out.stderr and "Traceback" not in out.stderr, (change, out.stderr)
+
+
+def test_text_from_a_file_cannot_drive_the_terminal(run, tmp_path):
+    """A preset name with ANSI/OSC escapes, a carriage return and a newline is printed
+    with those characters escaped: no cursor movement, no second (fake) line."""
+    evil = "x\x1b[2K\r\nother.json: ok (\x1b]0;title\x07\u202e"
+    preset = tmp_path / "evil.json"
+    save(load("hh_gap_pair"), preset, name=evil)
+    out = run("validate", str(preset))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("\n") == 1 and out.stdout.startswith(f"{preset}: ok (")
+    assert not any(ch in out.stdout[:-1] for ch in "\x1b\r\n\x07\u202e")
+    assert "x\\x1b[2K\\r\\nother.json: ok (\\x1b]0;title\\x07\\u202e" in out.stdout
+    out = run("run", str(preset), "--t-stop", "1")
+    assert out.returncode == 0 and out.stdout.startswith("x\\x1b[2K\\r\\nother.json")
+    assert "\x1b" not in out.stdout
+    # error messages quote what the file says: escaped too
+    doc = json.loads(preset.read_text())
+    doc["neurons"][0]["model"] = "HH\x1b[31m\nneuntune: ok"
+    preset.write_text(json.dumps(doc))
+    out = run("validate", str(preset))
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "\x1b" not in out.stderr
+
+
+def test_export_checks_its_output_path(run, tmp_path):
+    out = run("export", "hh_gap_pair", "--format", "brian2", "--out", tmp_path / "x.txt")
+    assert out.returncode == 2 and "--out" in out.stderr and "use a .py file" in out.stderr
+    afile = tmp_path / "there.json"
+    afile.write_text("{}")
+    out = run("export", "hh_gap_pair", "--format", "bmtk", "--out", afile)
+    assert out.returncode == 2 and "a file; --format bmtk writes a folder" in out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["there.json"]
+    assert (
+        run("export", "hh_gap_pair", "--format", "brian2", "--out", tmp_path / "x.py").returncode
+        == 0
+    )

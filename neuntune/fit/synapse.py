@@ -136,11 +136,16 @@ class SynapseFit:
 
 def _target_key(name: str, protocol: SynapseProtocol) -> tuple[str, float]:
     """Split "ppr@20" into ("ppr", 20.0); metrics without @ use the first frequency."""
+    if not isinstance(name, str):
+        raise TypeError(f"targets: {name!r}: a metric name such as 'peak' or 'ppr@20'")
     metric, _, at = name.partition("@")
     if metric not in EVENT_METRICS and metric not in TRAIN_METRICS:
         known = ", ".join([*EVENT_METRICS, *TRAIN_METRICS])
         raise ValueError(f"targets: unknown metric {metric!r} (known: {known}, name@Hz)")
-    frequency = float(at) if at else protocol.frequencies[0]
+    try:
+        frequency = float(at) if at else protocol.frequencies[0]
+    except ValueError:
+        raise ValueError(f"targets: {name!r}: write metric@Hz, e.g. ppr@20") from None
     if frequency not in protocol.frequencies:
         raise ValueError(f"targets: {name!r} asks for {frequency:g} Hz, not in the protocol's "
                          f"frequencies {protocol.frequencies}")  # fmt: skip
