@@ -1,17 +1,54 @@
-"""examples/tuner.ipynb runs in a real Jupyter kernel and displays the tuner."""
+"""examples/tuner.ipynb runs in a real Jupyter kernel and displays the tuner; its saved
+output shows the tuner in Debian's headless Chromium with no network beyond localhost."""
 
+import ast
+import contextlib
+import functools
+import http.server
 import re
+import threading
 from pathlib import Path
+from urllib.parse import urlparse
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
+from playwright.sync_api import sync_playwright
+
+from neuntune import presets
+from neuntune.ui.notebook import NOTE_CLASS
+from neuntune.ui.testing import block_foreign_requests, launch_chromium
 
 NOTEBOOK = Path(__file__).parent.parent / "examples" / "tuner.ipynb"
 
+#: Run after the notebook in its kernel: show another tab, change g, let the kernel's
+#: loop apply the run to the panes, and list the stylesheet URLs the tuner's models hold.
+UPDATED_STYLESHEETS = """
+import asyncio
+from bokeh.models import ImportedStyleSheet
+tuner._tabs.active = 1  # the Fit tab, built when first shown
+tuner.model.set("gj.g", 0.005)
+tuner.model.wait()
+await asyncio.sleep(1)
+tuner._tabs.active = 0
+models = [m for m, _ in tuner.__panel__()._models.values()]
+print(sorted({s.url for m in models for s in m.select({"type": ImportedStyleSheet})}))
+"""
 
-def test_tuner_notebook_runs_and_displays_the_tuner() -> None:
+
+@pytest.fixture(scope="module")
+def executed() -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+    """The notebook run in a kernel (raises on any error), and the check cell run after it."""
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3").execute()  # raises on any error
+    check = nbformat.v4.new_code_cell(UPDATED_STYLESHEETS)
+    nb.cells.append(check)
+    NotebookClient(nb, timeout=600, kernel_name="python3").execute()
+    nb.cells.pop()
+    return nb, check
+
+
+def test_tuner_notebook_runs_and_displays_the_tuner(executed) -> None:
+    nb, _ = executed
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     shown = [o for o in outputs if o.output_type == "execute_result"]
     # Panel's notebook mimebundle: the tuner rendered as a live (comm-backed) Bokeh view.
@@ -19,3 +56,78 @@ def test_tuner_notebook_runs_and_displays_the_tuner() -> None:
     printed = "".join(o.text for o in outputs if o.output_type == "stream")
     assert re.search(r"spikes: \{'a': \d+, 'b': \d+\}", printed)
     assert re.search(r"CC a→b = 0\.\d{3} \(passive estimate 0\.629\)", printed)
+
+
+def test_the_notebook_states_the_run_settings_of_its_preset() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    text = "".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    run = presets.load("hh_gap_pair").run
+    assert f"{run.t_stop:g} ms at dt = {run.dt:g} ms" in text
+
+
+def test_updates_in_the_kernel_keep_the_stylesheets_inline(executed) -> None:
+    # Panel restyles an updated pane from its stylesheet cache; in a notebook those
+    # pointed at Panel's CDN (theme CSS, loading.css), fetched on every update.
+    _, check = executed
+    urls = ast.literal_eval("".join(o.text for o in check.outputs if o.output_type == "stream"))
+    assert urls, "the tuner's panes are styled"
+    assert [url for url in urls if not url.startswith("data:")] == []
+
+
+def notebook_page(nb: nbformat.NotebookNode) -> str:
+    """What a notebook front end shows for ``nb``'s outputs, in order: HTML inserted
+    as it is (its scripts run), JavaScript outputs run."""
+    parts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/html" in data:
+                parts.append(data["text/html"])
+            elif "application/javascript" in data:
+                parts.append(f"<script>{data['application/javascript']}</script>")
+    body = "\n".join(parts)
+    return f"<!doctype html><html><head><meta charset='utf-8'></head><body>{body}</body></html>"
+
+
+@contextlib.contextmanager
+def serving(directory: Path):
+    """An HTTP server on localhost for ``directory``; yields its base URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=directory)
+    handler.log_message = lambda *args: None  # quiet
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def test_the_saved_output_shows_the_tuner_offline_in_chromium(executed, tmp_path) -> None:
+    nb, _ = executed
+    (tmp_path / "tuner.html").write_text(notebook_page(nb), encoding="utf-8")
+    with serving(tmp_path) as base, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            foreign = block_foreign_requests(page, urlparse(base).netloc)
+            page.goto(base + "tuner.html")
+            # BokehJS (inline) draws the tuner: its plots' canvases appear, the note goes.
+            output = page.locator(".nt-notebook-tuner")
+            output.locator("canvas").first.wait_for(timeout=60_000)
+            output.get_by_text("neuntune · live tuner").wait_for()
+            page.locator(f".{NOTE_CLASS}").wait_for(state="hidden")
+            page.wait_for_timeout(500)  # let late scripts and styles load or fail
+            assert foreign == [], "scripts or styles fetched from outside (a CDN)"
+            assert errors == []
+            # Without its JavaScript the output says so instead of staying blank.
+            blind = browser.new_context(java_script_enabled=False).new_page()
+            blind.goto(base + "tuner.html")
+            note = blind.locator(f".{NOTE_CLASS}")
+            assert note.is_visible()
+            assert "did not run the tuner's JavaScript" in note.inner_text()
+        finally:
+            browser.close()

@@ -33,6 +33,7 @@ from bokeh.models import CustomJSTickFormatter
 
 from ..circuit import Circuit
 from ..presets import Preset
+from . import notebook
 from .controls import Control
 from .model import TunerModel
 from .panels import DataPanel, FitPanel, ProtocolsPanel, ScanPanel
@@ -559,3 +560,10 @@ class Tuner(pn.viewable.Viewer):
         if self._layout is None:
             self._layout = self._build()
         return self._layout
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        """The notebook output: works offline (front end inline, never from a CDN) and
+        says so when its front end has not loaded (:mod:`neuntune.ui.notebook`)."""
+        notebook.load_front_end()
+        bundle = super()._repr_mimebundle_(include, exclude)
+        return notebook.offline_bundle(self.__panel__(), bundle)

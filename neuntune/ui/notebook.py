@@ -1,0 +1,133 @@
+"""The tuner in a Jupyter notebook, offline.
+
+Panel's notebook front end (BokehJS, Panel's and Tabulator's JavaScript and their
+stylesheets) is published into the notebook inline, from the installed packages:
+nothing is fetched from a CDN, so the tuner shows on a machine without internet
+and in a saved notebook.  Until the front end has drawn the tuner, its output
+shows a note saying what is missing, instead of staying blank.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import panel as pn
+from bokeh.document import Document
+from bokeh.models import ImportedStyleSheet
+from panel.io.resources import CDN_DIST, DIST_DIR, LOCAL_DIST
+from panel.io.state import state
+
+#: Panel extensions the tuner's tabs use (the Fit tab's tables).
+EXTENSIONS = ("tabulator",)
+
+#: Shown until the front end replaces it with the tuner (CSS hides it once a Panel
+#: layout has been drawn beside it).
+NOTE_CLASS = "nt-frontend-note"
+_NOTE = f"""<style>
+.nt-notebook-tuner:has(.bk-panel-models-layout-Column) > .{NOTE_CLASS} {{ display: none; }}
+</style>
+<div class="{NOTE_CLASS}" style="padding:6px 10px;border-left:4px solid #c77;background:#fdf3f3">
+<b>neuntune tuner: loading its front end…</b> If this note stays, the notebook did not run
+the tuner's JavaScript (BokehJS and Panel, included in this notebook; nothing is
+fetched from the internet). Trust the notebook (JupyterLab: <i>File → Trust
+Notebook</i>, or <code>jupyter trust</code>) and run the cell again. In Jupyter
+before JupyterLab 4 / Notebook 7, install <code>jupyter_bokeh</code> for the tuner to
+stay live.
+</div>"""
+
+
+def load_front_end() -> None:
+    """Publish BokehJS and Panel's JavaScript and CSS inline into the notebook, once.
+
+    ``pn.extension()`` takes them from Panel's CDN unless ``inline=True``; this is
+    what the tuner does for the user.  A front end loaded earlier from the CDN
+    (``pn.extension()`` without ``inline``) is loaded again, inline.
+    """
+    extension = pn.extension
+    loaded = (
+        extension._loaded
+        and pn.config.inline
+        and set(EXTENSIONS) <= set(extension._loaded_extensions)
+    )
+    if not loaded:
+        extension(*EXTENSIONS, inline=True)
+
+
+def _dist_file(url: Any) -> Path | None:
+    """The file in Panel's dist directory that ``url`` (on Panel's CDN or served by a
+    Panel server) names, if it is one."""
+    if not isinstance(url, str):
+        return None
+    path = url.split("?")[0]
+    for prefix in (CDN_DIST, LOCAL_DIST, f"./{LOCAL_DIST}", f"/{LOCAL_DIST}"):
+        if path.startswith(prefix):
+            file = DIST_DIR / path[len(prefix) :]
+            return file if file.is_file() else None
+    return None
+
+
+class InlineStylesheets(dict):
+    """Panel's stylesheet cache of one notebook document (URL → stylesheet) that
+    answers any of Panel's own stylesheet URLs with that file as a ``data:`` URL.
+
+    Panel renders a notebook output with its stylesheets inline, but a model it
+    updates later takes its stylesheets from this cache, else new ones pointing at
+    its CDN (a notebook document has no server to point them to): theme CSS and
+    loading.css were then fetched from the CDN on each update.  A ``data:`` URL
+    loads offline and passes Panel's checks on cached stylesheets (it has a url).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sheets: dict[Path, ImportedStyleSheet] = {}  # one per file, shared
+
+    def __bool__(self) -> bool:
+        return True  # Panel skips a cache that is empty
+
+    def __contains__(self, url: object) -> bool:
+        return super().__contains__(url) or _dist_file(url) is not None
+
+    def __missing__(self, url: str) -> ImportedStyleSheet:
+        file = _dist_file(url)
+        if file is None:
+            raise KeyError(url)
+        if file not in self._sheets:
+            data = base64.b64encode(file.read_bytes()).decode("ascii")
+            self._sheets[file] = ImportedStyleSheet(url=f"data:text/css;base64,{data}")
+        return self._sheets[file]
+
+    def __setitem__(self, url: str, sheet: Any) -> None:
+        # Panel stores the CDN stylesheet it made when a cached one looked stale;
+        # one of its own files stays inline.
+        if _dist_file(url) is None:
+            super().__setitem__(url, sheet)
+
+    def get(self, url: str, default: Any = None) -> Any:
+        return self[url] if url in self else default
+
+
+def inline_stylesheets(doc: Document) -> None:
+    """Make Panel's later updates of ``doc`` (a notebook output) use inline stylesheets."""
+    if not isinstance(state._stylesheets.get(doc), InlineStylesheets):
+        state._stylesheets[doc] = InlineStylesheets()
+
+
+def offline_bundle(
+    viewable: pn.viewable.Viewable, bundle: Any
+) -> tuple[dict[str, Any], dict[str, Any]] | Any:
+    """Panel's notebook mimebundle of ``viewable``, with a note in its HTML until the front
+    end draws it, and its document's later updates styled inline."""
+    if not isinstance(bundle, tuple):
+        return bundle  # Panel could not display it (and said why)
+    data, metadata = bundle
+    for ref in viewable._models:
+        if ref in state._views:
+            inline_stylesheets(state._views[ref][2])
+    if "text/html" in data:
+        data = {
+            **data,
+            "text/html": f'<div class="nt-notebook-tuner">{_NOTE}{data["text/html"]}</div>',
+        }
+    return data, metadata
