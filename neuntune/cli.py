@@ -1,6 +1,7 @@
 """Command line: run, validate, list and export presets; print the preset schema.
 
     neuntune serve [PRESET] [--port 5006] [--address 127.0.0.1]   the live tuner
+                   [--allow-origin HOST:PORT ...] [--token]
     neuntune presets                          bundled presets with descriptions
     neuntune validate FILE [FILE ...]         check preset files, naming the first problem
     neuntune run [PRESET] [--set gj.g=2nS] [--t-stop 50] [--out traces.csv|.npz|.json]
@@ -172,7 +173,10 @@ def _serve(args: argparse.Namespace) -> int:
     from .ui.server import serve
 
     try:
-        serve(args.preset, port=args.port, address=args.address, show=args.show)
+        serve(
+            args.preset, port=args.port, address=args.address, show=args.show,
+            allow_origin=args.allow_origin, token=True if args.token else None,
+        )  # fmt: skip
     except KeyboardInterrupt:
         print("stopped")
     return 0
@@ -461,6 +465,15 @@ def _parser() -> argparse.ArgumentParser:
     serving.add_argument(
         "--address", default="127.0.0.1",
         help="interface to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for all)",
+    )  # fmt: skip
+    serving.add_argument(
+        "--allow-origin", action="append", default=[], metavar="HOST:PORT",
+        help="an address browsers open the tuner from (repeatable); required with an "
+        "--address other machines can reach, which also turns on the secret token",
+    )  # fmt: skip
+    serving.add_argument(
+        "--token", action="store_true",
+        help="require a random secret token (in the printed URL) on localhost too",
     )  # fmt: skip
     serving.add_argument("--show", action="store_true", help="open a browser tab")
     serving.set_defaults(handler=_serve)
