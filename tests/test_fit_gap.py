@@ -1,7 +1,5 @@
 """Coupling coefficient, its spectrum, and fitting a gap junction to a target CC."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -35,16 +33,16 @@ def test_passive_fit_matches_the_closed_form(passive, target):
 
 
 @pytest.mark.parametrize("target", [0.01, 0.3, 0.9])
-def test_hh_pair_fit_reaches_the_target_in_well_under_a_second(target):
+def test_hh_pair_fit_reaches_the_target_in_few_simulations(target):
+    """The closed-form start leaves little for the root finder: ≤ 20 simulations.
+    (Its wall-clock time, ~0.2 s, is a benchmark's to measure, not a shared CI
+    machine's to assert.)"""
     circuit = hh_gap_pair()
-    nt.fit_gap_junction(circuit, "gj", 0.2)  # compile and warm up
-    start = time.perf_counter()
     fit = nt.fit_gap_junction(circuit, "gj", target, direction="both", apply=True)
-    elapsed = time.perf_counter() - start
     assert abs(fit.achieved - target) <= 1e-4
     assert abs((fit.cc_ab + fit.cc_ba) / 2 - target) <= 1e-4
     assert circuit.get("gj.g") == fit.g  # applied
-    assert elapsed < 1.0 and fit.n_sims <= 20
+    assert fit.n_sims <= 20
     # an independent measurement at the fitted g agrees
     assert nt.coupling_coefficient(circuit, "a", "b") == pytest.approx(fit.cc_ab, abs=1e-9)
 
