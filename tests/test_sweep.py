@@ -257,9 +257,15 @@ def test_scan_spreads_chunks_over_a_dask_cluster():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:  # fmt: skip
         with distributed.Client(cluster) as client:
-            remote = nt.scan(circuit, {"gj.g": gs}, "synchrony", t_stop=50.0, client=client,
-                             chunk=2)  # fmt: skip
+            with distributed.get_task_stream(client) as stream:
+                remote = nt.scan(circuit, {"gj.g": gs}, "synchrony", t_stop=50.0,
+                                 client=client, chunk=2)  # fmt: skip
             workers = client.run(lambda: __import__("os").getpid())
+            # where each chunk ran: 6 points in chunks of 2 are three tasks, each run
+            # by one of the cluster's worker processes, and both workers took some
+            chunks = [t for t in stream.data if t["key"].startswith("_chunk_metric")]
+            assert len(chunks) == 3, [t["key"] for t in stream.data]
+            assert {t["worker"] for t in chunks} == set(workers), chunks
             # a scheduler address: the scan connects its own client and closes it
             clients = set(cluster.scheduler.clients)
             by_address = nt.scan(circuit, {"gj.g": gs}, "synchrony", t_stop=50.0,
