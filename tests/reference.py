@@ -118,3 +118,29 @@ def rtm_steady(v: float) -> tuple[float, float, float]:
     an = 0.032 * (v + 52) / (1 - math.exp(-(v + 52) / 5))
     bn = 0.5 * math.exp(-(v + 57) / 40)
     return am / (am + bm), ah / (ah + bh), an / (an + bn)
+
+
+def hr_alone(t_stop: float, y0) -> np.ndarray:
+    """One uncoupled Hindmarsh–Rose cell (e 3, mu 0.001, S 4 and Neun's a 1, b 3, c 1,
+    d 5, xr −1.6, vh 1) by scipy: its spike times (upward x = 0 crossings, located by
+    DOP853's event finder; rtol 1e-8, atol 1e-10)."""
+
+    def rhs(t, s):
+        x, y, z = s
+        return [y + 3 * x**2 - x**3 - z + 3.0, 1 - 5 * x**2 - y, 0.001 * (4.0 * (x + 1.6) - z)]
+
+    def crossing(t, s):
+        return s[0]
+
+    crossing.direction = 1
+    sol = solve_ivp(rhs, (0, t_stop), y0, method="DOP853", rtol=1e-8, atol=1e-10, events=crossing)
+    assert sol.success, sol.message
+    return sol.t_events[0]
+
+
+def burst_starts(spikes: np.ndarray, gap: float = 100.0) -> np.ndarray:
+    """The first spike of each burst: spikes after a silence longer than ``gap``."""
+    spikes = np.asarray(spikes)
+    if spikes.size == 0:
+        return spikes
+    return np.concatenate([spikes[:1], spikes[1:][np.diff(spikes) > gap]])
