@@ -15,6 +15,15 @@ from typing import Any
 
 from . import analysis, presets
 from .circuit import Circuit
+from .connectivity import (
+    AllToAll,
+    FixedNumberPre,
+    FixedProbability,
+    Normal,
+    OneToOne,
+    Pairs,
+    Uniform,
+)
 from .errors import PresetError, SimulationError
 from .fit import (
     CouplingSpectrum,
@@ -38,6 +47,7 @@ from .models import (
     AsymmetricGapJunction,
     Constant,
     ContinuousSynapse,
+    DeltaSynapse,
     DiffusionSynapse,
     EventSynapse,
     Exp2Synapse,
@@ -60,6 +70,7 @@ from .models import (
     Step,
     Stimulus,
     Synapse,
+    TraubMilesCOBA,
     TsodyksMarkram,
     VoltageClamp,
     WangBuzsaki,
@@ -70,6 +81,7 @@ from .models import (
 from .presets import Preset
 from .presets import load as load_preset
 from .presets import save as save_preset
+from .result import Spikes
 from .simulate import CancelledError, Result, Sums, simulate, simulate_batch, sum_batch
 from .sweep import ScanResult, scan
 
@@ -96,6 +108,7 @@ __all__ = [
     "NMDA",
     "RTM",
     "AdEx",
+    "AllToAll",
     "AlphaSynapse",
     "AsymmetricGapJunction",
     "CancelledError",
@@ -103,17 +116,23 @@ __all__ = [
     "Constant",
     "ContinuousSynapse",
     "CouplingSpectrum",
+    "DeltaSynapse",
     "DiffusionSynapse",
     "EventSynapse",
     "Exp2Synapse",
     "ExpSynapse",
+    "FixedNumberPre",
+    "FixedProbability",
     "GapJunction",
     "GapJunctionFit",
     "Izhikevich",
     "Model",
     "Neuron",
     "Noise",
+    "Normal",
+    "OneToOne",
     "Option",
+    "Pairs",
     "Parameter",
     "Passive",
     "Plasticity",
@@ -127,13 +146,16 @@ __all__ = [
     "SimulationError",
     "Sine",
     "SpikeSource",
+    "Spikes",
     "State",
     "Step",
     "Stimulus",
     "Sums",
     "Synapse",
+    "TraubMilesCOBA",
     "TsodyksMarkram",
     "Tuner",
+    "Uniform",
     "VoltageClamp",
     "WangBuzsaki",
     "analysis",

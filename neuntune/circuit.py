@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .connectivity import Distribution, Rule
-from .models.base import Model, Neuron, Parameter, Stimulus, Synapse
+from .models.base import Model, Neuron, Parameter, Stimulus, Synapse, post_targets
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ELEMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-\>\.#]*$")
@@ -121,6 +121,15 @@ class Circuit:
         if synapse.event_driven is False and not self.neurons[pre].resolved().voltage:
             raise ValueError(
                 f"connect: {type(synapse).__name__} reads v_pre, but {pre!r} has no voltage"
+            )
+        post_states = self.neurons[post].resolved().states
+        missing = sorted(t[: -len("_post")] for t in post_targets(synapse.resolved()))
+        missing = [state for state in missing if state not in post_states]
+        if missing:
+            raise ValueError(
+                f"connect: {type(synapse).__name__} raises {', '.join(missing)} of its post "
+                f"cell, but {type(self.neurons[post]).__name__} has no such state (states: "
+                f"{', '.join(post_states) or 'none'})"
             )
         if rule is not None and not isinstance(rule, Rule):
             raise TypeError(
@@ -235,9 +244,11 @@ class Circuit:
         return i, j
 
     def is_network(self) -> bool:
-        """Whether any element has more than one member (or connects by a rule)."""
+        """Whether the population engine runs this circuit: an element has more than one
+        member, connects by a rule, or raises a state of its post cell."""
         return any(n != 1 for n in self.sizes.values()) or any(
-            c.rule is not None for c in self.connections.values()
+            c.rule is not None or post_targets(c.synapse.resolved())
+            for c in self.connections.values()
         )
 
     def member_array(self, element: str, param: str) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune.models.base import _REGISTRY
+from neuntune.models.base import _REGISTRY, post_targets
 from neuntune.presets import (
     SCHEMA_VERSION,
     Preset,
@@ -134,7 +134,11 @@ def test_every_registered_model_and_option_round_trips(cls, options):
     kind = {"neuron": "neurons", "synapse": "connections", "stimulus": "stimuli"}.get(cls.kind)
     if kind is None:  # plasticity rules travel inside a connection; see the interop tests
         return
-    cells = [{"name": "a", "model": "Passive"}, {"name": "b", "model": "Passive"}]
+    # a synapse that raises a post-cell state (DeltaSynapse) needs a post cell that has it
+    post = (
+        "TraubMilesCOBA" if kind == "connections" and post_targets(model.resolved()) else "Passive"
+    )
+    cells = [{"name": "a", "model": "Passive"}, {"name": "b", "model": post}]
     doc = {"schema": 1, "metadata": {"name": "x"}, "neurons": cells}
     entry = {"name": "e", **json.loads(json.dumps(element))}
     if kind == "neurons":

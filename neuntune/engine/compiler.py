@@ -75,6 +75,11 @@ def compile_circuit(circuit: Circuit, method: str = "rk4", precision: str = "flo
     check_precision(precision)
     if not circuit.neurons:
         raise ValueError("the circuit has no cells: add one with Circuit.add(name, model)")
+    if circuit.is_network():
+        raise ValueError(
+            "this circuit has populations (or synapses that raise a post-cell state): "
+            "nt.simulate runs it; batches, scans, fits and protocols on it are not supported yet"
+        )
     # names are part of the layout (not of the generated code, which is shared by
     # every circuit of this structure through the module cache)
     key = (circuit.structure(), tuple(circuit), method, precision)

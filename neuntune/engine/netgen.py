@@ -79,6 +79,19 @@ class NetworkGenerator:
         return args
 
     @staticmethod
+    def inert(g: Group) -> bool:
+        """A connection group with no dynamics and no current (its events act on
+        the post cell): nothing to evaluate between events."""
+        eqs = g.definition.equations
+        current = eqs.assignments.get("I_post")
+        return (
+            not eqs.derivatives
+            and "I_pre" not in eqs.assignments
+            and isinstance(current, ast.Constant)
+            and current.value == 0
+        )
+
+    @staticmethod
     def local(g: Group) -> bool:
         """Whether a cell group's instances are re-integrated alone around events."""
         d = g.definition
@@ -170,6 +183,8 @@ class NetworkGenerator:
             body.append(f"I_{cell.tag}[i] += {g.tag}_I")
             lines += [f"for k in range(n_{g.tag}):", *_indent(body)]
         for g in self.layout.connections:
+            if self.inert(g):
+                continue
             pre, post = self.layout.cells[g.pre], self.layout.cells[g.post]
             outputs = {"I_post"} | ({"I_pre"} & set(g.definition.equations.assignments))
             body = [f"i = PRE_{g.tag}[m]", f"j = POST_{g.tag}[m]"]
@@ -307,8 +322,13 @@ class NetworkGenerator:
     def _statements(
         self, g: Group, statements: list[Statement], index: str, state, t: str, tag: str
     ) -> list[str]:
-        """Statements on one instance: parameters read from P, states through ``state``."""
+        """Statements on one instance: parameters read from P, states through ``state``;
+        a connection's ``x_post`` is state x of its post cell."""
         local: dict[str, str] = {"dt": "DT"}
+        if g.kind == "connection":
+            post = self.layout.cells[g.post]
+            for name, row in post.slot.states.items():
+                local[f"{name}_post"] = f"X_{post.tag}[{row}, POST_{g.tag}[{index}]]"
         if "release" not in {s.target for s in statements}:
             local["release"] = self._c(1.0)
 
@@ -326,7 +346,11 @@ class NetworkGenerator:
         lines = []
         for stmt in statements:
             value = self.render.expr(stmt.expr, name_of)
-            if stmt.target in g.slot.states:
+            if stmt.target.endswith("_post") and stmt.target in local:
+                target = local[stmt.target]
+                op = "" if stmt.op == "=" else f"{target} {stmt.op} "
+                lines.append(f"{target} = {op}{value}")
+            elif stmt.target in g.slot.states:
                 target = state(g.slot.states[stmt.target])
                 op = "" if stmt.op == "=" else f"{target} {stmt.op} "
                 lines.append(f"{target} = {op}{value}")

@@ -120,9 +120,11 @@ def _recordings(
                 if g.voltage_row >= 0:
                     out.append(_entry(circuit, layout, name, None, g.definition.voltage))
             continue
-        head, variable = (item, None) if item.split("[")[0] in circuit else item.rsplit(".", 1)
-        match = _SPEC.match(head)
-        element = match.group("element") if match else head
+        match, variable = _SPEC.match(item), None
+        if match.group("element") not in circuit and "." in item:
+            head, variable = item.rsplit(".", 1)
+            match = _SPEC.match(head)
+        element = match.group("element")
         if element not in circuit:
             known = ", ".join(circuit)
             raise ValueError(f"record: nothing called {item!r} can be recorded (elements: {known})")
@@ -363,7 +365,7 @@ def _results(circuit, layout, recordings, REC, t, spikes_c, spikes_t, dt, method
         group, start, count = layout.where[name]
         first = offsets[layout.cells.index(group)] + start
         mine = (cells >= first) & (cells < first + count)
-        members, at = cells[mine] - first, times[mine]
+        index, at = cells[mine] - first, times[mine]
         order = np.argsort(at, kind="stable")
-        spikes[name] = at[order] if count == 1 else Spikes(members[order], at[order])
+        spikes[name] = at[order] if count == 1 else Spikes(index[order], at[order])
     return Result(t, v, state, {}, spikes, {}, units, dt, method, precision, members)

@@ -13,7 +13,18 @@ from .base import (
     register,
     registered,
 )
-from .neurons import HH, HR, LIF, RTM, AdEx, Izhikevich, Passive, SpikeSource, WangBuzsaki
+from .neurons import (
+    HH,
+    HR,
+    LIF,
+    RTM,
+    AdEx,
+    Izhikevich,
+    Passive,
+    SpikeSource,
+    TraubMilesCOBA,
+    WangBuzsaki,
+)
 from .plasticity import TsodyksMarkram
 from .stimuli import Constant, Noise, PulseTrain, Ramp, Sine, Step, VoltageClamp
 from .synapses import (
@@ -25,6 +36,7 @@ from .synapses import (
     AlphaSynapse,
     AsymmetricGapJunction,
     ContinuousSynapse,
+    DeltaSynapse,
     DiffusionSynapse,
     EventSynapse,
     Exp2Synapse,
@@ -48,6 +60,7 @@ __all__ = [
     "AsymmetricGapJunction",
     "Constant",
     "ContinuousSynapse",
+    "DeltaSynapse",
     "DiffusionSynapse",
     "EventSynapse",
     "Exp2Synapse",
@@ -70,6 +83,7 @@ __all__ = [
     "Step",
     "Stimulus",
     "Synapse",
+    "TraubMilesCOBA",
     "TsodyksMarkram",
     "VoltageClamp",
     "WangBuzsaki",

@@ -288,6 +288,11 @@ class Model:
         return cls.equations
 
     @classmethod
+    def on_pre_for(cls, options: Mapping[str, str]) -> str:
+        """The on_pre statements for a choice of options (override to let options select them)."""
+        return cls.on_pre
+
+    @classmethod
     def parameter_table(cls) -> dict[str, Parameter]:
         """Declared parameters plus one initial-value parameter per state."""
         table = dict(cls.parameters)
@@ -333,7 +338,7 @@ class Model:
             parameters=table,
             states=dict(cls.states),
             equations=eqs,
-            on_pre=parse_statements(cls.on_pre, f"{where}.on_pre"),
+            on_pre=parse_statements(cls.on_pre_for(opts), f"{where}.on_pre"),
             on_spike=parse_statements(cls.on_spike, f"{where}.on_spike"),
             on_step=parse_statements(cls.on_step, f"{where}.on_step", allow_random=True),
             logged=tuple(cls.logged),
@@ -637,9 +642,16 @@ def _with_plasticity(
     return combined
 
 
+def post_targets(d: Definition) -> set[str]:
+    """Targets of a synapse's ``on_pre`` that are states of its post cell (``ge_post``)."""
+    if d.kind != "synapse":
+        return set()
+    return {s.target for s in d.on_pre if s.target.endswith("_post") and s.target not in d.states}
+
+
 def _event_locals(d: Definition) -> set[str]:
     """Names event statements assign that are not states (temporaries such as ``release``)."""
-    return {s.target for s in d.on_pre + d.on_spike if s.target not in d.states}
+    return {s.target for s in d.on_pre + d.on_spike if s.target not in d.states} - post_targets(d)
 
 
 class Stimulus(Model):
@@ -708,6 +720,8 @@ def _check_definition(d: Definition, where: str) -> None:
                     f"unknown names {sorted(unknown)} (statements see parameters,"
                     " states and t)"
                 )
+            if stmt.target in post_targets(d) and stmt in d.on_pre:
+                continue  # a post-cell state (Brian2's ge_post += w): checked on connect
             if stmt.target not in d.states:
                 if stmt.op != "=":
                     raise EquationError(f"{where}: {stmt.target} {stmt.op}= needs a state")

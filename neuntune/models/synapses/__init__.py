@@ -5,6 +5,7 @@ from .alpha import AlphaSynapse
 from .ampa import AMPA
 from .ampa_nmda_stp import AMPA_NMDA_STP
 from .continuous import ContinuousSynapse
+from .delta import DeltaSynapse
 from .diffusion import DiffusionSynapse
 from .event import EventSynapse
 from .exp import ExpSynapse
@@ -23,6 +24,7 @@ __all__ = [
     "AlphaSynapse",
     "AsymmetricGapJunction",
     "ContinuousSynapse",
+    "DeltaSynapse",
     "DiffusionSynapse",
     "EventSynapse",
     "Exp2Synapse",
