@@ -31,10 +31,8 @@ _NOTE = f"""<style>
 <div class="{NOTE_CLASS}" style="padding:6px 10px;border-left:4px solid #c77;background:#fdf3f3">
 <b>neuntune tuner: loading its front end…</b> If this note stays, the notebook did not run
 the tuner's JavaScript (BokehJS and Panel, included in this notebook; nothing is
-fetched from the internet). Trust the notebook (JupyterLab: <i>File → Trust
-Notebook</i>, or <code>jupyter trust</code>) and run the cell again. In Jupyter
-before JupyterLab 4 / Notebook 7, install <code>jupyter_bokeh</code> for the tuner to
-stay live.
+fetched from the internet). Trust the notebook (command palette: <i>Trust Notebook</i>,
+or <code>jupyter trust NOTEBOOK.ipynb</code>) and run the cell again.
 </div>"""
 
 
