@@ -5,6 +5,7 @@ import pytest
 
 import neuntune as nt
 from neuntune.models.equations import EquationError
+from neuntune.presets.document import element_to_json
 
 
 def test_defaults_are_neuns_standard_set():
@@ -172,15 +173,12 @@ def test_a_preset_with_related_values_out_of_order_names_the_element():
     doc = {
         "schema": 1,
         "metadata": {"name": "bad step"},
-        "neurons": [{"name": "a", "model": "Passive"}],
-        "stimuli": [
-            {
-                "name": "s", "model": "Step", "target": "a",
-                "parameters": {"start": {"value": 50, "unit": "ms"},
-                               "stop": {"value": 10, "unit": "ms"}},
-            }
-        ],
-    }  # fmt: skip
+        "neurons": [{"name": "a", **element_to_json(nt.Passive())}],
+        "stimuli": [{"name": "s", "target": "a", **element_to_json(nt.Step())}],
+    }
+    doc["stimuli"][0]["parameters"].update(
+        start={"value": 50, "unit": "ms"}, stop={"value": 10, "unit": "ms"}
+    )
     with pytest.raises(nt.PresetError, match=r"^\$\.stimuli\[0\]\.parameters: Step: the step "):
         nt.presets.from_dict(doc)
 

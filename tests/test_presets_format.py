@@ -42,14 +42,25 @@ def same_circuit(a: nt.Circuit, b: nt.Circuit) -> None:
     assert a.structure() == b.structure()
 
 
+def given(model: str, **values: dict) -> dict:
+    """Every parameter of ``model`` (a preset gives them all) with its default in its
+    declared unit, then ``values`` as written."""
+    table = _REGISTRY[model].parameter_table()
+    return {k: {"value": p.default, "unit": p.unit} for k, p in table.items()} | values
+
+
 def pair_doc() -> dict:
     """A small valid document, written by hand the way a user would."""
     return {
         "schema": 1,
         "metadata": {"name": "pair"},
         "neurons": [
-            {"name": "a", "model": "HH", "parameters": {"v0": {"value": -75, "unit": "mV"}}},
-            {"name": "b", "model": "HH"},
+            {
+                "name": "a",
+                "model": "HH",
+                "parameters": given("HH", v0={"value": -75, "unit": "mV"}),
+            },
+            {"name": "b", "model": "HH", "parameters": given("HH")},
         ],
         "connections": [
             {
@@ -57,7 +68,7 @@ def pair_doc() -> dict:
                 "model": "GapJunction",
                 "pre": "a",
                 "post": "b",
-                "parameters": {"g": {"value": 2, "unit": "uS"}},
+                "parameters": given("GapJunction", g={"value": 2, "unit": "uS"}),
             }
         ],
         "stimuli": [
@@ -65,7 +76,7 @@ def pair_doc() -> dict:
                 "name": "a.stim0",
                 "model": "Constant",
                 "target": "a",
-                "parameters": {"amplitude": {"value": 100, "unit": "nA"}},
+                "parameters": given("Constant", amplitude={"value": 100, "unit": "nA"}),
             }
         ],
         "run": {"t_stop": {"value": 20, "unit": "ms"}, "dt": {"value": 10, "unit": "us"}},
@@ -78,7 +89,7 @@ def test_a_hand_written_preset_loads_with_units_converted():
     c = p.circuit
     assert c.get("gj.g") == 0.002  # 2 µS, exactly the float 0.002 mS
     assert c.get("a.stim0.amplitude") == 0.1  # 100 nA
-    assert c.get("a.v0") == -75.0 and c.get("b.v0") == -65.0  # b keeps the model default
+    assert c.get("a.v0") == -75.0 and c.get("b.v0") == -65.0
     assert c.get("a.m0") is None  # initial gate at steady state
     assert (p.run.t_stop, p.run.dt) == (20.0, 0.01)
     assert p.name == "pair" and p.description == "" and p.sliders == []
@@ -138,7 +149,10 @@ def test_every_registered_model_and_option_round_trips(cls, options):
     post = (
         "TraubMilesCOBA" if kind == "connections" and post_targets(model.resolved()) else "Passive"
     )
-    cells = [{"name": "a", "model": "Passive"}, {"name": "b", "model": post}]
+    cells = [
+        {"name": "a", **element_to_json(nt.Passive())},
+        {"name": "b", **element_to_json(_REGISTRY[post]())},
+    ]
     doc = {"schema": 1, "metadata": {"name": "x"}, "neurons": cells}
     entry = {"name": "e", **json.loads(json.dumps(element))}
     if kind == "neurons":
@@ -180,7 +194,7 @@ def test_plasticity_rides_on_its_connection():
 
 def test_plasticity_on_a_synapse_that_cannot_carry_it_is_refused():
     doc = pair_doc()
-    doc["connections"][0]["plasticity"] = {"model": "TsodyksMarkram"}
+    doc["connections"][0]["plasticity"] = element_to_json(_REGISTRY["TsodyksMarkram"]())
     with pytest.raises(nt.PresetError, match=r"\$\.connections\[0\]\.plasticity: .*event-driven"):
         from_dict(doc)
     doc["connections"][0]["plasticity"] = {"model": "Nope"}
@@ -689,3 +703,37 @@ def test_a_save_killed_midway_leaves_a_temporary_the_next_save_removes(tmp_path)
     save(load("rtm_continuous"), target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json"]
     assert load(target).name == "rtm_continuous"
+
+
+# ------------------------------------------------------------ every value given
+def test_a_model_parameter_left_out_is_an_error_naming_it():
+    """A preset states every value: one left out (here gna, or a gate's initial
+    value) is a mistake the loader names, never a silent default."""
+    doc = json.loads(dumps(load("hh_gap_pair")))
+    del doc["neurons"][1]["parameters"]["gna"]
+    with pytest.raises(nt.PresetError, match=r"^\$\.neurons\[1\]\.parameters: missing gna: a "
+                       r'preset gives every parameter of HH .* "gna": \{"value": 120\.0, '
+                       r'"unit": "mS/cm2"\}$'):  # fmt: skip
+        from_dict(doc)
+    doc = json.loads(dumps(load("hh_gap_pair")))
+    del doc["neurons"][0]["parameters"]["m0"], doc["connections"][0]["parameters"]["g"]
+    with pytest.raises(nt.PresetError, match=r"^\$\.neurons\[0\]\.parameters: missing m0: .*"
+                       r'"m0": \{"value": null, "unit": "1"\}'):  # fmt: skip
+        from_dict(doc)
+    del doc["neurons"][0]["parameters"]
+    with pytest.raises(nt.PresetError, match=r"^\$\.neurons\[0\]\.parameters: missing cm, gna, "):
+        from_dict(doc)
+
+
+def test_schema_0_documents_left_parameters_out_and_migrate_with_the_defaults():
+    old = {
+        "schema": 0,
+        "name": "old",
+        "cells": [{"name": "a", "model": "HH", "parameters": {"gna": 100.0}},
+                  {"name": "b", "model": "Passive"}],
+    }  # fmt: skip
+    c = from_dict(old).circuit
+    assert c.get("a.gna") == 100.0 and c.get("a.gk") == 36.0 and c.get("a.m0") is None
+    assert c.get("b.gl") == nt.Passive().get("gl")
+    new = migrate(old)
+    assert set(new["neurons"][0]["parameters"]) == set(nt.HH.parameter_table())

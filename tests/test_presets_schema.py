@@ -8,6 +8,7 @@ import pytest
 import neuntune as nt
 from neuntune.models.base import _REGISTRY
 from neuntune.presets import from_dict, locate
+from neuntune.presets.document import element_to_json
 from neuntune.presets.schema import schema
 
 
@@ -42,7 +43,13 @@ def document(celsius):
     return {
         "schema": 1,
         "metadata": {"name": "x"},
-        "neurons": [{"name": "a", "model": "HH", "parameters": {"celsius": celsius}}],
+        "neurons": [
+            {
+                "name": "a",
+                **element_to_json(nt.HH()),
+                "parameters": {**element_to_json(nt.HH())["parameters"], "celsius": celsius},
+            }
+        ],
     }
 
 

@@ -6,8 +6,8 @@ by the validator afterwards, with its path.  A document newer than this package
 knows is refused rather than guessed at.
 
 Schema 0 is the pre-release layout, kept so the mechanism is exercised: cells
-under ``"cells"``, metadata at the top level and bare numbers in each model's
-declared unit (run times in ms)::
+under ``"cells"``, metadata at the top level, bare numbers in each model's
+declared unit (run times in ms) and parameters left out taking their defaults::
 
     {"schema": 0, "name": "pair", "cells": [{"name": "a", "model": "HH",
      "parameters": {"gna": 120.0}}], "run": {"t_stop": 100.0, "dt": 0.01}}
@@ -26,19 +26,23 @@ SCHEMA_VERSION = 1
 
 
 def _bare_numbers(element: Any, kind: str) -> Any:
-    """Schema 0 parameters were bare numbers in the declared unit: add the unit."""
-    if not isinstance(element, dict) or not isinstance(element.get("parameters"), dict):
+    """Schema 0 parameters were bare numbers in the declared unit, and a parameter left
+    out took its default: add the units and the defaults (schema 1 gives every one)."""
+    if not isinstance(element, dict) or not isinstance(element.get("parameters", {}), dict):
         return element
     try:
         table = model_class(element.get("model"), kind).parameter_table()  # type: ignore[arg-type]
     except (KeyError, TypeError):  # an unknown model is the validator's to report
         return element
+    given = element.get("parameters", {})
     params = {
         key: {"value": value, "unit": table[key].unit}
         if key in table and (value is None or isinstance(value, int | float))
         else value
-        for key, value in element["parameters"].items()
+        for key, value in given.items()
     }
+    for key, parameter in table.items():
+        params.setdefault(key, {"value": parameter.default, "unit": parameter.unit})
     return {**element, "parameters": params}
 
 

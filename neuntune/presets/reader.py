@@ -9,6 +9,7 @@ Building the circuit compiles nothing, so validating is cheap.
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 import re
@@ -194,6 +195,15 @@ def _element(value: Any, path: str, kind: str, keys: tuple[str, ...]) -> tuple[d
     for key, quantity in params.items():
         where = f"{path}.parameters.{key}"
         values[key] = _quantity(quantity, where, table[key].unit, table[key])
+    missing = [key for key in table if key not in params]
+    if missing:  # a preset states every value: a key left out is a mistake, not a default
+        _fail(
+            f"{path}.parameters",
+            f"missing {', '.join(missing)}: a preset gives every parameter of {name} with its "
+            f"unit (null for an initial value at steady state), e.g. "
+            f'"{missing[0]}": {{"value": {json.dumps(table[missing[0]].default)}, '
+            f'"unit": "{table[missing[0]].unit}"}}',
+        )
     try:  # all values at once: relations between them (a step's start ≤ stop) are checked last
         model = cls(**options, **values)
     except ValueError as exc:

@@ -68,7 +68,8 @@ def _model(cls: type[Model]) -> dict[str, Any]:
     """What one model allows under ``parameters`` and ``options`` (and ``times``)."""
     table = cls.parameter_table()
     properties: dict[str, Any] = {
-        "parameters": _closed({k: _quantity(p.unit, p) for k, p in table.items()}),
+        # every parameter is required: a preset states each value with its unit
+        "parameters": _closed({k: _quantity(p.unit, p) for k, p in table.items()}, tuple(table)),
         "options": _closed(
             {
                 k: {"enum": list(o.choices), "default": o.default, "description": o.doc}
@@ -91,6 +92,8 @@ def _model(cls: type[Model]) -> dict[str, Any]:
     if cls.kind == "synapse" and not cls.definition().on_pre:
         forbidden.append("plasticity")  # only event-driven synapses can carry a rule
     out: dict[str, Any] = {"properties": properties, "description": (cls.__doc__ or "").strip()}
+    if table:
+        out["required"] = ["parameters"]
     if forbidden:
         out["not"] = {"anyOf": [{"required": [key]} for key in forbidden]}
     return out
