@@ -1,5 +1,6 @@
 """Metrics on traces: spikes and bursts, synchrony, coupling coefficients, cell
-characterisation, single-event PSP/PSC shape and train plasticity.
+characterisation, single-event PSP/PSC shape, train plasticity and population
+metrics (population rate, per-cell rates and ISI CVs, Golomb's synchrony χ).
 
 Functions take plain numpy arrays (times in ms, voltages in mV, currents in µA)
 and return plain numbers or small dataclasses whose docstrings give the units;
@@ -9,6 +10,16 @@ a few take a :class:`~neuntune.Result` (coupling) or run simulations of a
 
 from .cell import FICurve, fi_curve, input_resistance, membrane_time_constant, rheobase
 from .coupling import coupling_coefficient, coupling_coefficients
+from .population import (
+    PopulationRate,
+    Synchrony,
+    cell_cvs,
+    cell_rates,
+    golomb_synchrony,
+    mean_cv,
+    mean_rate,
+    population_rate,
+)
 from .psp import EventMetrics, event_metrics
 from .spikes import Bursts, burst_threshold, bursts, cv, firing_rate, isi, spike_times
 from .synchrony import (
@@ -34,9 +45,13 @@ __all__ = [
     "FICurve",
     "FrequencyResponse",
     "PhaseLocking",
+    "PopulationRate",
+    "Synchrony",
     "TrainMetrics",
     "burst_threshold",
     "bursts",
+    "cell_cvs",
+    "cell_rates",
     "coincidence_factor",
     "coupling_coefficient",
     "coupling_coefficients",
@@ -47,13 +62,17 @@ __all__ = [
     "fi_curve",
     "firing_rate",
     "frequency_response",
+    "golomb_synchrony",
     "input_resistance",
     "isi",
     "mean_abs_difference",
+    "mean_cv",
+    "mean_rate",
     "membrane_time_constant",
     "pearson",
     "pearson_from_sums",
     "phase_locking",
+    "population_rate",
     "rheobase",
     "spike_times",
     "train_amplitudes",
