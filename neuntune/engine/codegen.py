@@ -54,6 +54,7 @@ FASTMATH = "{'contract', 'arcp', 'nsz'}"
 #: The helpers keep FASTMATH: fexp's Cody–Waite reduction needs its exact order.
 KERNEL_FASTMATH = "{'contract', 'arcp', 'nsz', 'reassoc'}"
 
+
 @dataclass
 class Watcher:
     """Something that turns a crossing (or a listed time) into an event."""
@@ -1154,4 +1155,3 @@ def generate(
         generator.plan.packed = generator.packed_rows()
         generator.plan.single_order = generator.single_order()
     return source, generator.plan
-

@@ -15,7 +15,6 @@ of a group are contiguous, so loops over instances vectorise.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -160,13 +159,11 @@ class NetworkLayout:
         for group in self.connections:
             pre = np.zeros(max(group.n, 1), np.int64)
             post = np.zeros(max(group.n, 1), np.int64)
-            pre_cells, post_cells = self.cells[group.pre], self.cells[group.post]
             for name, start, count in group.elements:
                 conn = circuit.connections[name]
                 i, j = circuit.pairs(name)
                 pre[start : start + count] = i + self.where[conn.pre][1]
                 post[start : start + count] = j + self.where[conn.post][1]
-            del pre_cells, post_cells
             out[f"PRE_{group.tag}"] = pre
             out[f"POST_{group.tag}"] = post
             if group.event_driven:
@@ -190,7 +187,7 @@ class NetworkLayout:
         steps (rounded, as Brian2 does).
         """
         tag = group.tag
-        delay_row, thr_row = group.slot.params["delay"], group.slot.params["threshold"]
+        delay_row = group.slot.params["delay"]
         n_src = 0
         src_of = np.zeros(max(group.n, 1), np.int64)
         lo, hi, thr, src_off = [], [], [], []
@@ -210,7 +207,6 @@ class NetworkLayout:
             src_off.append(n_src)
             src_of[start : start + count] = n_src + (pre[start : start + count] - first)
             n_src += size
-        del thr_row
         steps = np.rint(P[delay_row, : group.n].astype(np.float64) / dt).astype(np.int64)
         order = np.lexsort((steps, src_of[: group.n])) if group.n else np.zeros(0, np.int64)
         counts = np.bincount(src_of[: group.n], minlength=n_src)
@@ -241,4 +237,4 @@ def memory_estimate(layout: NetworkLayout, stages: int) -> int:
     for g in layout.groups():
         rows = len(g.slot.params) + len(g.slot.derived) + (stages + 3) * len(g.slot.states)
         total += 8 * rows * g.n + (24 * g.n if g.kind != "cell" else 0)
-    return int(math.ceil(total))
+    return total

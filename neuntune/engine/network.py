@@ -26,8 +26,9 @@ from ..result import CancelledError, Result, Spikes, n_samples
 from .codegen import FLUSH, NONFINITE
 from .compiler import _load, _slp_vectorize, check_precision
 from .groups import Group, NetworkLayout, memory_estimate
+from .integrate import local
 from .methods import EXPEULER, TABLEAUX, check_method
-from .netgen import NetworkGenerator
+from .netgen import generate_network
 
 #: Largest set of engine arrays a network may allocate (bytes).
 MAX_NETWORK_BYTES = 8 * 1024**3
@@ -78,8 +79,7 @@ def compile_network(layout: NetworkLayout, method: str, precision: str) -> Compi
     with _LOCK:
         compiled = _MEMORY.get(key)
         if compiled is None:
-            generator = NetworkGenerator(layout, method, precision)
-            module, _ = _load(generator.source())
+            module, _ = _load(generate_network(layout, method, precision))
             compiled = CompiledNetwork(module, tuple(module.ARGS), precision)
             _MEMORY[key] = compiled
             compilations += 1
@@ -294,7 +294,7 @@ def _allocate(circuit, layout, compiled, dt, stages, recordings, n_records) -> d
             arrays[f"VO_{g.tag}"] = np.zeros(n, F)
             arrays[f"SL_{g.tag}"] = np.zeros(n, F)
             arrays[f"FIRE_{g.tag}"] = np.full(n, -1, np.int64)
-            if NetworkGenerator.local(g):
+            if local(g):
                 arrays[f"XO_{g.tag}"] = np.zeros((rows, n), F)
                 arrays[f"IA_{g.tag}"] = np.zeros(n, F)
                 arrays[f"REF_{g.tag}"] = np.full(n, -np.inf, F)

@@ -1,0 +1,214 @@
+"""Right-hand-side assembly: one stage of the coupled system, as loops over instances.
+
+A stage zeroes every cell's input, adds each stimulus group's current into its
+target cells, lets each connection group compute its currents (into its post and,
+for gap junctions, its pre cells) and its own slopes, and then lets each cell group
+compute its slopes.  What a group does with a slope (the next stage's state, or the
+step's result) is the integration method's business: :func:`stage_lines` asks an
+``update`` callback for those lines, at the end of each instance's loop body.
+
+Generated names: ``P_c0[row, i]`` (parameters), ``D_c0`` (derived values),
+``X_c0[row, i]`` (committed states), ``Y_c0`` (a stage's states), ``I_c0[i]`` (a
+cell's input current, µA); locals ``c0_p3``, ``c0_d1``, ``c0_x2``, ``c0_<name>``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..models.equations import closure, linearity, names
+from .groups import Group, NetworkLayout
+from .render import Renderer
+
+#: The loop index of each kind of group.
+INDEX = {"cell": "i", "connection": "m", "stimulus": "k"}
+
+#: update(group, stage, name_of, index) -> the lines that consume the stage's slopes
+Update = Callable[[Group, int, Callable[[str], str], str], list[str]]
+
+
+@dataclass
+class Context:
+    """What every part of the generator shares."""
+
+    layout: NetworkLayout
+    method: str
+    precision: str
+    render: Renderer
+
+    def c(self, value: float | Fraction) -> str:
+        """A precision-typed constant."""
+        return self.render.const(value)
+
+
+def namer(g: Group, state: Callable[[int], str], t: str) -> Callable[[str], str]:
+    """Symbols of ``g``'s equations as locals of its loop body."""
+    d, tag = g.definition, g.tag
+
+    def name_of(symbol: str) -> str:
+        if symbol in g.slot.params:
+            return f"{tag}_p{g.slot.params[symbol]}"
+        if symbol in g.slot.derived:
+            return f"{tag}_d{g.slot.derived[symbol]}"
+        if symbol in g.slot.states:
+            return state(g.slot.states[symbol])
+        if symbol in d.equations.assignments:
+            return f"{tag}_{symbol}"
+        if symbol == "t":
+            return t
+        if symbol == "I_in":
+            return f"{tag}_Iin"
+        if symbol in ("v_pre", "v_post", "v"):
+            return f"{tag}_{symbol}"
+        raise KeyError(f"{d.name}: cannot resolve {symbol!r}")
+
+    return name_of
+
+
+def state_local(g: Group) -> Callable[[int], str]:
+    return lambda r: f"{g.tag}_x{r}"
+
+
+def loads(g: Group, lines: list[str], index: str) -> list[str]:
+    """Load the parameters and derived values ``lines`` read, for instance ``index``."""
+    text = "\n".join(lines)
+    out = [f"{g.tag}_p{r} = P_{g.tag}[{r}, {index}]" for r in rows(text, f"{g.tag}_p")]
+    out += [f"{g.tag}_d{r} = D_{g.tag}[{r}, {index}]" for r in rows(text, f"{g.tag}_d")]
+    return out
+
+
+def rows(text: str, prefix: str) -> list[int]:
+    """The row numbers of the locals ``{prefix}{row}`` that ``text`` reads."""
+    return sorted({int(m) for m in re.findall(rf"\b{re.escape(prefix)}(\d+)\b", text)})
+
+
+def intermediates(
+    ctx: Context, g: Group, wanted: set[str], name_of: Callable[[str], str]
+) -> list[str]:
+    """The intermediates ``wanted`` needs, in declaration order (derived ones are loaded)."""
+    d = g.definition
+    needed = closure(wanted, d.equations.assignments)
+    return [
+        f"{name_of(n)} = {ctx.render.expr(e, name_of)}"
+        for n, e in d.equations.assignments.items()
+        if n in needed and n not in g.slot.derived
+    ]
+
+
+def derivative_names(g: Group) -> set[str]:
+    """Every symbol the state derivatives read."""
+    used: set[str] = set()
+    for expr in g.definition.equations.derivatives.values():
+        used |= names(expr)
+    return used
+
+
+def all_names(g: Group) -> set[str]:
+    """Every symbol the equations read."""
+    eqs = g.definition.equations
+    used: set[str] = set()
+    for expr in [*eqs.assignments.values(), *eqs.derivatives.values()]:
+        used |= names(expr)
+    return used
+
+
+def evolving(g: Group) -> list[int]:
+    """State rows with a derivative (the others change only at events)."""
+    return [g.slot.states[v] for v in g.definition.equations.derivatives]
+
+
+def linear_rows(g: Group) -> set[int]:
+    """State rows whose derivative is linear in the state itself."""
+    eqs = g.definition.equations
+    return {
+        g.slot.states[v]
+        for v, e in eqs.derivatives.items()
+        if linearity(e, v, eqs.assignments) <= 1
+    }
+
+
+def inert(g: Group) -> bool:
+    """A connection group without dynamics or current (its events act on the post
+    cell): nothing to evaluate between events."""
+    eqs = g.definition.equations
+    current = eqs.assignments.get("I_post")
+    return (
+        not eqs.derivatives
+        and "I_pre" not in eqs.assignments
+        and isinstance(current, ast.Constant)
+        and current.value == 0
+    )
+
+
+def stage_state(g: Group, s: int) -> str:
+    """The array holding ``g``'s states at stage ``s``."""
+    return f"X_{g.tag}" if s == 0 else f"Y_{g.tag}"
+
+
+def state_loads(g: Group, s: int, index: str) -> list[str]:
+    """Load instance ``index``'s states at stage ``s`` (event-only states from X)."""
+    moving = set(evolving(g))
+    return [
+        f"{g.tag}_x{r} = {'Y' if s and r in moving else 'X'}_{g.tag}[{r}, {index}]"
+        for r in g.slot.states.values()
+    ]
+
+
+def stage_lines(ctx: Context, s: int, ts: str, update: Update) -> list[str]:
+    """Stage ``s`` at time ``ts``: every group's loop over its instances."""
+    layout = ctx.layout
+    lines: list[str] = []
+    for g in layout.cells:
+        if g.voltage_row >= 0:
+            lines += [f"for i in range(n_{g.tag}):", f"    I_{g.tag}[i] = {ctx.c(0.0)}"]
+    for g in layout.stimuli:
+        cell = layout.cells[g.pre]
+        body = [f"i = TGT_{g.tag}[k]"]
+        if "v" in all_names(g):
+            body.append(f"{g.tag}_v = {stage_state(cell, s)}[{cell.voltage_row}, i]")
+        name_of = namer(g, state_local(g), ts)
+        body += state_loads(g, s, "k")
+        calc = intermediates(ctx, g, {"I"}, name_of)
+        body += loads(g, calc, "k") + calc
+        body.append(f"I_{cell.tag}[i] += {g.tag}_I")
+        lines += [f"for k in range(n_{g.tag}):", *indent(body)]
+    for g in layout.connections:
+        if inert(g):
+            continue
+        pre, post = layout.cells[g.pre], layout.cells[g.post]
+        outputs = {"I_post"} | ({"I_pre"} & set(g.definition.equations.assignments))
+        body = [f"i = PRE_{g.tag}[m]", f"j = POST_{g.tag}[m]"]
+        used = all_names(g)
+        if "v_pre" in used:
+            body.append(f"{g.tag}_v_pre = {stage_state(pre, s)}[{pre.voltage_row}, i]")
+        if "v_post" in used:
+            body.append(f"{g.tag}_v_post = {stage_state(post, s)}[{post.voltage_row}, j]")
+        name_of = namer(g, state_local(g), ts)
+        body += state_loads(g, s, "m")
+        calc = intermediates(ctx, g, outputs | derivative_names(g), name_of)
+        calc += update(g, s, name_of, "m")
+        body += loads(g, calc, "m") + calc
+        body.append(f"I_{post.tag}[j] += {g.tag}_I_post")
+        if "I_pre" in outputs:
+            body.append(f"I_{pre.tag}[i] += {g.tag}_I_pre")
+        lines += [f"for m in range(n_{g.tag}):", *indent(body)]
+    for g in layout.cells:
+        if not g.slot.states:
+            continue
+        name_of = namer(g, state_local(g), ts)
+        body = state_loads(g, s, "i")
+        if g.voltage_row >= 0:
+            body.append(f"{g.tag}_Iin = I_{g.tag}[i]")
+        calc = intermediates(ctx, g, derivative_names(g), name_of)
+        calc += update(g, s, name_of, "i")
+        body += loads(g, calc, "i") + calc
+        lines += [f"for i in range(n_{g.tag}):", *indent(body)]
+    return lines
+
+
+def indent(lines: list[str], levels: int = 1) -> list[str]:
+    return ["    " * levels + line for line in lines]
