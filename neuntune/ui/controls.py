@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import param
 
 from ..models.base import Parameter
@@ -83,10 +84,10 @@ def slider_range(decl: Parameter) -> tuple[float, float] | None:
     """
     if decl.ui_range is not None:
         return float(decl.ui_range[0]), float(decl.ui_range[1])
+    if decl.default is None:  # bounds or not (gates: [0, 1]), "steady state" is no position
+        return None
     if decl.minimum is not None and decl.maximum is not None:
         return float(decl.minimum), float(decl.maximum)
-    if decl.default is None:
-        return None
     # No declared range: span the default's magnitude on either side, e.g. v0 = −65 mV
     # gives −130…0 mV; a zero default gets ±1 in its unit.
     span = abs(decl.default) or 1.0
@@ -102,6 +103,11 @@ class Control(param.Parameterized):
 
     entry = param.Number(default=None, allow_None=True, doc="value in display units")
     position = param.Number(default=0.0, doc="slider position (log10 of the value if log scale)")
+    spread = param.String(
+        default="",
+        doc="where members of a population differ: how (mean and range) and what moving "
+        "the slider does; empty when every member has the same value",
+    )
 
     def __init__(
         self,
@@ -114,6 +120,7 @@ class Control(param.Parameterized):
         super().__init__(name=path)
         self.path = path
         self.decl = decl
+        value = _typical(value) if isinstance(value, np.ndarray) else value
         shown: tuple[float, float] | None
         if hint is not None:
             self.display = Display(pretty_unit(hint.unit), units.convert(1.0, decl.unit, hint.unit))
@@ -148,11 +155,21 @@ class Control(param.Parameterized):
         self.param.watch(self._entry_changed, "entry")
         self.param.watch(self._position_changed, "position")
 
-    def echo(self, value: float | None, entry: bool = True) -> None:
+    def echo(self, value: float | np.ndarray | None, entry: bool = True) -> None:
         """Show ``value`` (declared units) in the widgets without proposing it again;
-        ``entry=False`` leaves the numeric entry as it is (while a slider moves)."""
+        ``entry=False`` leaves the numeric entry as it is (while a slider moves).
+
+        An array (members of a population differ) shows its mean, and ``spread`` says
+        so: moving the slider or typing a value gives every member that one value.
+        """
+        updates: dict[str, float | str | None] = {}
+        spread = ""
+        if isinstance(value, np.ndarray):
+            spread = self._describe(value)
+            value = _typical(value)
+        if spread != self.spread:
+            updates["spread"] = spread
         shown = None if value is None else value * self.display.factor
-        updates: dict[str, float | None] = {}
         # Skip changes below the widgets' resolution: echoing log10(10**p) back to a
         # slider being dragged would nudge its handle under the user's pointer.
         if entry and (
@@ -168,6 +185,19 @@ class Control(param.Parameterized):
             self.param.update(updates)
         finally:
             self._echoing = False
+
+    def _describe(self, values: np.ndarray) -> str:
+        finite = values[np.isfinite(values)]
+        unit = f" {self.display.unit}" if self.display.unit else ""
+        if not len(finite):
+            return f"Members differ ({len(values)} values)."
+        f = self.display.factor
+        return (
+            f"Differs between the {len(values)} members: mean {_short(finite.mean() * f)}{unit} "
+            f"(range {_short(finite.min() * f)} to {_short(finite.max() * f)}). Moving the "
+            "slider or typing a value gives every member that one value (Undo brings the "
+            "distribution back)."
+        )
 
     def _to_position(self, value: float) -> float:
         shown = value * self.display.factor
@@ -187,3 +217,13 @@ class Control(param.Parameterized):
             return
         shown = 10.0**event.new if self.log else event.new
         self._propose(self.path, shown / self.display.factor, False)
+
+
+def _typical(values: np.ndarray) -> float | None:
+    """The mean of the members' values (None if none is set)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else None
+
+
+def _short(value: float) -> str:
+    return f"{value:.4g}"
