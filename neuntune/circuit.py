@@ -338,11 +338,43 @@ class Circuit:
             array = _check_members(path, declared, values, n)
             self._set_members(element, param, value if isinstance(value, Distribution) else array)
             return
+        previous = model.get(param)
         model.set(param, value, path=path)
-        self.member_values.get(element, {}).pop(param, None)
+        dropped = self.member_values.get(element, {}).pop(param, None)
+        problem = self._relation_problem(element)
+        if problem:
+            model.set(param, previous, path=path)
+            if dropped is not None:
+                self.member_values[element][param] = dropped
+            raise ValueError(f"{path}: {problem}")
 
     def _set_members(self, element: str, param: str, values: np.ndarray | Distribution) -> None:
-        self.member_values.setdefault(element, {})[param] = values
+        own = self.member_values.setdefault(element, {})
+        previous = own.get(param)
+        own[param] = values
+        problem = self._relation_problem(element)
+        if problem:
+            if previous is None:
+                del own[param]
+            else:
+                own[param] = previous
+            raise ValueError(f"{element}.{param}: {problem}")
+
+    def _relation_problem(self, element: str) -> str | None:
+        """How one member's values fail to relate (a reset above its threshold), or None."""
+        model = self.element(element)
+        varying = self.member_values.get(element, {})
+        if not varying or type(model).relation_problem.__func__ is Model.relation_problem.__func__:
+            return None
+        columns = {p: self.member_array(element, p) for p in varying}
+        values = model.values
+        for k in range(self.size(element)):
+            for p, column in columns.items():
+                values[p] = None if np.isnan(column[k]) else float(column[k])
+            problem = model.relation_problem(values)
+            if problem:
+                return f"member {k}: {problem}"
+        return None
 
     def parameters(self) -> Iterator[str]:
         """Every parameter path in the circuit, in a stable order."""

@@ -206,3 +206,15 @@ def test_a_blow_up_names_the_member():
     with pytest.raises(nt.SimulationError, match=r"p\[2\]\.\w+ was") as info:
         nt.simulate(c, 5.0, 0.05)
     assert info.value.suggested_dt == pytest.approx(0.0125)
+
+
+def test_per_member_values_must_relate_like_single_values():
+    c = nt.Circuit()
+    c.add("iz", nt.Izhikevich(), n=3)
+    with pytest.raises(ValueError, match="member 2: the reset voltage c = 40 mV must lie below"):
+        c.set("iz.c", np.array([-65.0, -60.0, 40.0]))
+    assert c.get("iz.c") == -65.0  # nothing changed
+    c.set("iz.c", np.array([-65.0, -60.0, -50.0]))
+    with pytest.raises(ValueError, match="iz.v_peak: member 2"):
+        c.set("iz.v_peak", -55.0)
+    assert c.get("iz.v_peak") == 30.0 and c.get("iz.c").tolist() == [-65.0, -60.0, -50.0]
