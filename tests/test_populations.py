@@ -162,7 +162,7 @@ def test_rules_that_do_not_fit_the_populations_are_refused_and_leave_nothing():
     with pytest.raises(ValueError, match="say which connect with rule="):
         c.connect("a", "b", nt.ExpSynapse())
     c.add("big", nt.Passive(), n=100_000)
-    with pytest.raises(ValueError, match="connections .* is more than the limit"):
+    with pytest.raises(ValueError, match=r"connections .* is more than the limit"):
         c.connect("big", "big", nt.ExpSynapse(), rule=nt.AllToAll())
     assert not c.connections
 
@@ -215,6 +215,6 @@ def test_per_member_values_must_relate_like_single_values():
         c.set("iz.c", np.array([-65.0, -60.0, 40.0]))
     assert c.get("iz.c") == -65.0  # nothing changed
     c.set("iz.c", np.array([-65.0, -60.0, -50.0]))
-    with pytest.raises(ValueError, match="iz.v_peak: member 2"):
+    with pytest.raises(ValueError, match=r"iz\.v_peak: member 2"):
         c.set("iz.v_peak", -55.0)
     assert c.get("iz.v_peak") == 30.0 and c.get("iz.c").tolist() == [-65.0, -60.0, -50.0]
