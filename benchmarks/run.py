@@ -38,6 +38,7 @@ BENCHMARKS = (
     "neuron_compare",
     "throughput",
     "startup",
+    "network",
 )
 
 
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: --repeats {args.repeats} < 30; the issue asks for ≥ 30 runs per timing")
 
     python, info = (None, {})
-    if {"brian2_compare", "neuron_compare"} & set(selected):
+    if {"brian2_compare", "neuron_compare", "network"} & set(selected):
         python, info = compare_python(args.compare_python)
         if python:
             print(
