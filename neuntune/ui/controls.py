@@ -120,6 +120,7 @@ class Control(param.Parameterized):
         super().__init__(name=path)
         self.path = path
         self.decl = decl
+        members = value  # one value per member where a population's members differ
         value = _typical(value) if isinstance(value, np.ndarray) else value
         shown: tuple[float, float] | None
         if hint is not None:
@@ -151,7 +152,7 @@ class Control(param.Parameterized):
             self.param.position.step = (high - low) / SLIDER_STEPS
         self.param.position.label = self.label
         self.param.position.doc = decl.doc
-        self.echo(value)
+        self.echo(members)
         self.param.watch(self._entry_changed, "entry")
         self.param.watch(self._position_changed, "position")
 

@@ -41,6 +41,15 @@ from . import metrics as measure
 from .controls import Control
 from .decimate import minmax_decimate
 from .jobs import finished
+from .population import (
+    NetworkMetrics,
+    default_members,
+    format_members,
+    network_metrics,
+    network_traces,
+    parse_members,
+    record_plan,
+)
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +201,10 @@ class TunerModel(param.Parameterized):
     note = param.String(default="", doc="what the shown result leaves out (e.g. decimation)")
     status = param.String(default="", doc="what the shown result is: run length, step, method")
     busy = param.Boolean(default=False, doc="a requested run has not been shown yet")
+    members = param.Dict(default={}, doc="network: member indices shown, by population")
+    population_metrics = param.ClassSelector(
+        class_=NetworkMetrics, default=None, allow_None=True, doc="network: rates, CV, χ"
+    )
     can_undo = param.Boolean(default=False, doc="there is a change to undo")
 
     def __init__(
@@ -215,7 +228,10 @@ class TunerModel(param.Parameterized):
         self.circuit = preset.circuit
         self.hints = {slider.path: slider for slider in preset.sliders}
         self.dispatch = dispatch or (lambda fn: fn())
-        self.specs = trace_specs(self.circuit)
+        #: A circuit with populations: raster, rates and chosen members instead of traces.
+        self.network = self.circuit.is_network()
+        self.specs = [] if self.network else trace_specs(self.circuit)
+        self.members = default_members(self.circuit) if self.network else {}
         self.controls: dict[str, Control] = {
             path: self._make_control(path) for path in self.circuit.parameters()
         }
@@ -239,7 +255,8 @@ class TunerModel(param.Parameterized):
     def _make_control(self, path: str) -> Control:
         _, model, name = self.circuit.resolve(path)
         decl = model.parameter_table()[name]
-        return Control(path, decl, model.get(name), self._propose, self.hints.get(path))
+        # circuit.get: one value per member where members differ (the control says so)
+        return Control(path, decl, self.circuit.get(path), self._propose, self.hints.get(path))
 
     def groups(self) -> list[tuple[str, str, list[str], list[str]]]:
         """Per element: (name, title, parameter paths, initial-value paths)."""
@@ -299,7 +316,7 @@ class TunerModel(param.Parameterized):
         and re-run.  Every value is validated first: if one is refused (``KeyError``,
         ``TypeError``, ``ValueError``) nothing changes."""
         checked = {path: self._validate(path, value) for path, value in values.items()}
-        changed = {path: v for path, v in checked.items() if v != self.circuit.get(path)}
+        changed = {path: v for path, v in checked.items() if not self._holds(path, v)}
         if not changed:
             return
         self._open = None  # never merged into a slider drag that is still open
@@ -314,9 +331,13 @@ class TunerModel(param.Parameterized):
         _, model, name = self.circuit.resolve(path)
         return model.parameter_table()[name].validate(path, value)
 
+    def _holds(self, path: str, value: float | None) -> bool:
+        """Whether every member's value at ``path`` already is ``value``."""
+        return _same(self.circuit.get(path), value)
+
     def _apply(self, path: str, value: float | None, final: bool) -> None:
         checked = self._validate(path, value)
-        changed = checked != self.circuit.get(path)
+        changed = not self._holds(path, checked)
         if changed:
             self._begin(path)
             self.circuit.set(path, checked)
@@ -342,9 +363,19 @@ class TunerModel(param.Parameterized):
     # -------------------------------------------------------------- undo / reset
     def _snapshot(self) -> dict[str, dict[str, Any]]:
         return {
-            "values": {path: self.circuit.get(path) for path in self.controls},
+            "values": {path: self._spec(path) for path in self.controls},
             "run": dict(self._settings),
         }
+
+    def _spec(self, path: str) -> Any:
+        """The value at ``path`` as the circuit holds it: one number, or where members
+        differ their array (a copy) or seeded distribution, so undo and reset restore
+        a distribution itself rather than its samples."""
+        element, _, name = self.circuit.resolve(path)
+        spec = self.circuit.member_values.get(element, {}).get(name)
+        if spec is None:
+            return self.circuit.get(path)
+        return spec.copy() if isinstance(spec, np.ndarray) else spec
 
     def _begin(self, key: str) -> None:
         """Record the state before a change to ``key``, unless it continues the open one."""
@@ -361,7 +392,7 @@ class TunerModel(param.Parameterized):
         try:
             for path, value in snapshot["values"].items():
                 self.circuit.set(path, value)
-                self.controls[path].echo(value)
+                self.controls[path].echo(self.circuit.get(path))
             self.param.update(snapshot["run"])
             self._settings = dict(snapshot["run"])
         finally:
@@ -382,13 +413,22 @@ class TunerModel(param.Parameterized):
         """Return ``path`` (a parameter path or "t_stop", "dt", "method"), or everything
         if None, to the value the tuner started with.  Undoable."""
         if path is None:
-            if self._snapshot() != self._defaults:
+            if not _same_snapshot(self._snapshot(), self._defaults):
                 self._begin("reset")
                 self._restore(self._defaults)
         elif path in RUN_SETTINGS:
             setattr(self, path, self._defaults["run"][path])
+        elif not isinstance(default := self._defaults["values"][path], float | int | None):
+            # Members differed at the start: bring their values (or distribution) back.
+            if not _same_spec(self._spec(path), default):
+                self._open = None
+                self._begin(f"reset:{path}")
+                self.circuit.set(path, default)
+                self.controls[path].echo(self.circuit.get(path))
+                self._open = None
+                self.request_run()
         else:
-            self.set(path, self._defaults["values"][path])
+            self.set(path, default)
 
     def default(self, path: str) -> Any:
         """The value ``path`` had when the tuner started."""
@@ -420,6 +460,10 @@ class TunerModel(param.Parameterized):
             )
             return
         record_every = max(1, math.ceil(n_steps / (MAX_SAMPLES - 1)))
+        record = None
+        if self.network:
+            plan = record_plan(self.circuit, self.members, n_steps, MAX_SAMPLES)
+            record, record_every = plan.record, plan.record_every
         job = partial(
             self._job,
             generation,
@@ -429,6 +473,8 @@ class TunerModel(param.Parameterized):
             self.method,
             record_every,
             self.points,
+            record,
+            dict(self.members),
         )
         if self.method not in self._compiled_methods:
             self.status = f"Running with {self.method} (its first run compiles for a few seconds)…"
@@ -452,9 +498,12 @@ class TunerModel(param.Parameterized):
         method: str,
         record_every: int,
         points: int,
+        record: list[str] | None = None,
+        members: dict[str, tuple[int, ...]] | None = None,
     ) -> None:
         """Worker thread: run and hand the result over; then, once the values rest, the
-        metrics (the coupling protocol takes longer than the run)."""
+        metrics (the coupling protocol takes longer than the run).  ``record`` and
+        ``members``: a network's recorded and shown members."""
         if generation != self._requested or self._closed:
             return  # superseded while queued
         first_call: list[float] = []  # when the kernel first reported progress
@@ -471,8 +520,9 @@ class TunerModel(param.Parameterized):
 
         try:
             outcome = self._compute(
-                generation, circuit, t_stop, dt, method, record_every, points, cancel
-            )
+                generation, circuit, t_stop, dt, method, record_every, points, cancel,
+                record, members,
+            )  # fmt: skip
         except CancelledError:
             if generation != self._requested or self._closed:
                 return
@@ -507,8 +557,16 @@ class TunerModel(param.Parameterized):
 
         The coupling protocol runs only for the newest values: when a newer request
         arrives it is abandoned and the metrics keep the last CC, marked as being
-        re-measured.
+        re-measured.  A network gets its population metrics instead.
         """
+        if self.network:
+            try:
+                found = network_metrics(result, circuit)
+            except Exception:  # a bug must not kill the session's worker silently
+                log.exception("tuner population metrics failed")
+                return
+            self.dispatch(partial(self._deliver_population_metrics, generation, found))
+            return
         coupling, measured = self._coupling, True
         if measure.electrical_connections(circuit):
             try:
@@ -535,16 +593,21 @@ class TunerModel(param.Parameterized):
         record_every: int,
         points: int,
         cancel: Callable[[float], bool],
+        record: list[str] | None = None,
+        members: dict[str, tuple[int, ...]] | None = None,
     ) -> Outcome:
         # Short runs go to the kernel in one call: with a progress callback it would
         # stop every 2000 steps to take the GIL back, and each time wait for the UI
         # thread.  Only runs long enough to need cancelling pay for that.
         progress = cancel if math.ceil(t_stop / dt) > CHUNKED_AFTER else None
         result = simulate(
-            circuit, t_stop, dt, method, self.preset.run.precision,
+            circuit, t_stop, dt, method, self.preset.run.precision, record=record,
             record_every=record_every, init=self.preset.run.init, progress=progress,
         )  # fmt: skip
-        traces = browser_traces(result, self.specs, points)
+        if self.network:
+            traces = network_traces(result, circuit, members or {}, points)
+        else:
+            traces = browser_traces(result, self.specs, points)
         note = ""
         if record_every > 1:
             note = (
@@ -624,6 +687,29 @@ class TunerModel(param.Parameterized):
             self._coupling = coupling
         self.metrics = metrics
 
+    def _deliver_population_metrics(self, generation: int, metrics: NetworkMetrics) -> None:
+        """Show a network run's metrics if that run is the one shown."""
+        if generation == self._delivered:
+            self.population_metrics = metrics
+
+    # ------------------------------------------------------------------ members
+    def show_members(self, population: str, members: str | list[int] | tuple[int, ...]) -> None:
+        """Show the voltages of ``members`` of ``population`` (indices, or text such as
+        "0, 1, 5-7") and re-run to record them.  A bad choice sets ``error`` and
+        changes nothing.  Not an undo step: it changes what is shown, not the circuit."""
+        if population not in self.members:
+            raise KeyError(f"{population!r} is not a population with a voltage")
+        text = members if isinstance(members, str) else format_members(tuple(members))
+        try:
+            chosen = parse_members(text, self.circuit.size(population), population)
+        except ValueError as exc:
+            self.error = str(exc)
+            return
+        if chosen == self.members[population]:
+            return
+        self.members = {**self.members, population: chosen}
+        self.request_run()
+
     def wait(self, timeout: float | None = 60.0) -> bool:
         """Block until the latest requested run has finished; False on timeout."""
         return finished(self._future, timeout)
@@ -646,11 +732,19 @@ class TunerModel(param.Parameterized):
         return preset
 
     def csv(self) -> str:
-        """The latest good run at full resolution as CSV, units in the header."""
+        """The latest good run at full resolution as CSV, units in the header (a
+        population's recorded members one column each: ``wb[3].v``)."""
         if self.result is None:
             return ""
-        columns = self.result.columns()
-        units = {"t": "ms", **self.result.units}
+        columns, units = {}, {"t": "ms", **self.result.units}
+        for name, trace in self.result.columns().items():
+            if trace.ndim == 1:
+                columns[name] = trace
+                continue
+            element, _, var = name.rpartition(".")
+            for k, row in zip(self.result.members[element], trace, strict=True):
+                columns[f"{element}[{k}].{var}"] = row
+                units[f"{element}[{k}].{var}"] = units.get(name, "1")
         header = ",".join(
             f"{name} ({units[name]})" if units.get(name, "1") != "1" else name for name in columns
         )
@@ -664,3 +758,30 @@ class TunerModel(param.Parameterized):
             fmt="%.10g",
         )
         return buffer.getvalue()
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two parameter values (numbers, None, or one value per member) are equal."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if a is None or b is None:
+            return False
+        x, y = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
+        return bool(np.array_equal(x, y, equal_nan=True))
+    return a == b
+
+
+def _same_spec(a: Any, b: Any) -> bool:
+    """Whether two values as :meth:`TunerModel._spec` returns them are equal."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and np.array_equal(a, b, equal_nan=True)
+        )
+    return bool(a == b)  # numbers, None, or distributions (equal when type and args are)
+
+
+def _same_snapshot(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> bool:
+    return a["run"] == b["run"] and all(
+        _same_spec(value, b["values"].get(path)) for path, value in a["values"].items()
+    )

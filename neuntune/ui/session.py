@@ -31,6 +31,15 @@ from .protocols import SpectrumModel, SynapseProtocolModel, SynapseSettings
 from .recording import DataModel
 from .scanning import ScanModel
 
+#: The Fit, Scan and Protocols tabs' models (None for a circuit with populations:
+#: fits, scans and protocols of networks are not supported yet).
+TAB_MODELS = ("gap_fit", "synapse_fit", "scan", "protocol", "spectrum")
+#: What those tabs say instead for a network.
+NOT_FOR_NETWORKS = (
+    "Fits, scans and protocols of circuits with populations are not supported yet: "
+    "they run batches of the circuit, and batches of networks are not implemented. "
+    "Tune the network live with the sliders (Traces tab)."
+)
 #: How presets that are not bundled are listed in the picker, by how they came.
 UPLOADED = "{} (uploaded)"
 OPENED = "{} (opened)"
@@ -122,21 +131,30 @@ class Session(param.Parameterized):
             label = self._remember(preset, UPLOADED)
         ready = threading.Event()
         jobs = dict(dispatch=self.dispatch, ready=ready)
-        junctions = electrical_connections(tuner.circuit)
-        settings = SynapseSettings(tuner.circuit)
-        models = {
-            "gap_fit": GapFitModel(tuner, junctions, name="gap_fit", **jobs),
-            "synapse_fit": SynapseFitModel(tuner, settings, self.data, name="synapse_fit", **jobs),
-            "scan": ScanModel(tuner, name="scan", **jobs),
-            "protocol": SynapseProtocolModel(tuner, settings, name="protocol", **jobs),
-            "spectrum": SpectrumModel(tuner, junctions, name="spectrum", **jobs),
-        }
+        models: dict[str, Any] = dict.fromkeys(TAB_MODELS)
+        settings = None
+        if not tuner.network:  # fits, scans and protocols do not run networks yet
+            junctions = electrical_connections(tuner.circuit)
+            settings = SynapseSettings(tuner.circuit)
+            models = {
+                "gap_fit": GapFitModel(tuner, junctions, name="gap_fit", **jobs),
+                "synapse_fit": SynapseFitModel(
+                    tuner, settings, self.data, name="synapse_fit", **jobs
+                ),
+                "scan": ScanModel(tuner, name="scan", **jobs),
+                "protocol": SynapseProtocolModel(tuner, settings, name="protocol", **jobs),
+                "spectrum": SpectrumModel(tuner, junctions, name="spectrum", **jobs),
+            }
         self._close_tabs()
         self.settings = settings
         for key, model in models.items():
             setattr(self, key, model)
-        self.jobs = [*models.values(), self.data]
-        if isinstance(warm, threading.Event):
+        self.jobs = [*(m for m in models.values() if m is not None), self.data]
+        if tuner.network:
+            self._ready = ready  # no tab kernels to compile: the live run compiles its own
+            ready.set()
+            self.warming = False
+        elif isinstance(warm, threading.Event):
             self._await(warm, ready)
         elif warm:
             self._warm(tuner.to_preset(), tuner.method, ready)

@@ -26,6 +26,7 @@ from functools import partial
 from io import StringIO
 from typing import Any
 
+import numpy as np
 import panel as pn
 import param
 from bokeh.document import Document
@@ -36,13 +37,16 @@ from ..presets import Preset
 from . import notebook
 from .controls import Control
 from .model import TunerModel
+from .netplots import NetworkPlots
 from .panels import DataPanel, FitPanel, ProtocolsPanel, ScanPanel
 from .plots import TracePlots
+from .population import NetworkMetrics, format_members
 from .recording import DataModel
-from .session import Session
+from .session import NOT_FOR_NETWORKS, Session
 from .widgets import (
     css_class,
     format_number,
+    hint,
     html_pane,
     message_alert,
     response_table,
@@ -99,6 +103,12 @@ def format_conductance(g_ms: float, name: str = "g") -> str:
     )
 
 
+def _describe_spec(spec: Any) -> str:
+    """A distribution as its repr (``Uniform(low=-70.0, high=-50.0, seed=1)``), an array
+    as 'one value per member'."""
+    return "one value per member" if isinstance(spec, np.ndarray) else repr(spec)
+
+
 def format_cc(junction: dict[str, Any], way: str) -> str:
     """CC of a junction ("forward" or "backward"); "…" marks a value being re-measured."""
     value = format_number(junction[f"cc_{way}"])
@@ -153,6 +163,43 @@ def metrics_html(metrics: dict[str, Any]) -> str:
     )
 
 
+def network_metrics_html(metrics: NetworkMetrics | None) -> str:
+    """The metrics panel of a network: per population its spikes, mean rate, ISI CV
+    and Golomb's synchrony χ."""
+    if metrics is None:
+        return ""
+    rows = []
+    for name, p in metrics.populations.items():
+        chi = "—" if p.chi is None else format_number(p.chi, 3)
+        if p.chi is not None and p.chi_members > 1:
+            chi += f" (χ√N = {format_number(p.chi * p.chi_members**0.5, 3)})"
+        rows.append(
+            [
+                name,
+                str(p.size),
+                str(p.spikes),
+                f"{p.mean_rate:.1f}",
+                "—" if p.cv is None else f"{p.cv:.3f} ({p.cv_cells} cells)",
+                chi,
+            ]
+        )
+    start, stop = metrics.window
+    parts = [
+        table(
+            ["population", "cells", "spikes", "mean rate (Hz)", "ISI CV", "synchrony χ"],
+            rows,
+            caption=f"{format_number(start)}–{format_number(stop)} ms",
+            css="nt-population-metrics",
+        ),
+        '<p class="nt-hint">χ (Golomb): variance of the population-averaged voltage over '
+        "the mean variance of single cells, square-rooted: 1 when all cells move together, "
+        "about 1/√N when they are independent (χ√N ≈ 1). CV: standard deviation over mean "
+        "of each cell's interspike intervals (cells with ≥ 3 spikes), averaged.</p>",
+    ]
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in metrics.notes)
+    return "".join(parts) + (f'<ul class="nt-notes">{notes}</ul>' if notes else "")
+
+
 class TunePanel:
     """The controls, live plots and metrics of one :class:`TunerModel`: the sidebar,
     the Traces tab (with the run's status) and the toolbar's Undo, Reset all and CSV.  Built anew
@@ -161,7 +208,7 @@ class TunePanel:
     def __init__(self, model: TunerModel, data: DataModel) -> None:
         self.model = model
         self.data = data
-        self.plots = TracePlots(model.specs)
+        self.plots = NetworkPlots(model.circuit) if model.network else TracePlots(model.specs)
         self.readouts: dict[str, pn.pane.HTML] = {}
         self._ghost: dict | None = None  # ghost traces waiting for the next metrics
         self.metrics_pane = html_pane(sizing_mode="stretch_width")
@@ -170,6 +217,7 @@ class TunePanel:
         model.param.watch(self._show_ghost, "ghost")
         model.param.watch(self._show_metrics, "metrics")
         model.param.watch(self._show_status, "status")
+        model.param.watch(self._show_population_metrics, "population_metrics")
         self._data_watcher = data.param.watch(self._show_recording, ["recording", "overlay"])
         self.sidebar = self._sidebar()
         self.traces = self._traces()
@@ -179,6 +227,7 @@ class TunePanel:
             self.plots.show(model.traces, float(model.result.t[-1]))
         self._show_status()
         self._show_metrics()
+        self._show_population_metrics()
         self._show_recording()
 
     def dispose(self) -> None:
@@ -207,17 +256,32 @@ class TunePanel:
             self.plots.show_ghost(self._ghost)
             self._ghost = None
 
+    def _show_population_metrics(self, *_events: param.parameterized.Event) -> None:
+        if self.model.network:
+            self.metrics_pane.object = network_metrics_html(self.model.population_metrics)
+            for name in self.readouts:
+                self._update_readout(name)
+
     def _show_recording(self, *_events: param.parameterized.Event) -> None:
         self.plots.show_recording(self.data.recording if self.data.overlay else None)
 
     def _update_readout(self, connection: str) -> None:
         """R = 1/g beside the conductance, and the live CC beside its passive estimate."""
         circuit = self.model.circuit
-        lines = [
-            html.escape(format_conductance(circuit.get(p), p.rsplit(".", 1)[1]))
-            for p in self.model.controls
-            if p.rsplit(".", 1)[0] == connection and self.model.controls[p].decl.unit == "mS"
-        ]
+        lines = []
+        for p in self.model.controls:
+            if p.rsplit(".", 1)[0] != connection or self.model.controls[p].decl.unit != "mS":
+                continue
+            value, name = circuit.get(p), p.rsplit(".", 1)[1]
+            if isinstance(value, np.ndarray):  # one per connection: their mean
+                lines.append(
+                    html.escape(format_conductance(float(np.nanmean(value)), f"mean {name}"))
+                )
+            else:
+                lines.append(html.escape(format_conductance(value, name)))
+        if self.model.network:
+            size = circuit.size(connection)
+            lines.append(f"{size:,} connections ({html.escape(self._rule(connection))})")
         junction = self.model.metrics.get("junctions", {}).get(connection)
         if junction is not None:
             pre, post = junction["pre"], junction["post"]
@@ -228,20 +292,44 @@ class TunePanel:
                 )
         self.readouts[connection].object = f'<div class="nt-readout">{"<br>".join(lines)}</div>'
 
+    def _rule(self, connection: str) -> str:
+        rule = self.model.circuit.connections[connection].rule
+        return "one pair" if rule is None else type(rule).__name__
+
     # ----------------------------------------------------------------- layout
-    def _control_row(self, control: Control) -> pn.Row:
+    def _slider(self, control: Control) -> pn.widgets.FloatSlider:
+        """A slider for ``control``: live while dragged, or for a network (a run takes
+        most of a second) on release only (``value_throttled``: the handle moves
+        freely, one run starts where it is let go; arrow keys run at each press)."""
+        options = dict(
+            format=_log_format() if control.log else None,
+            tooltips=False,
+            min_width=140,
+            sizing_mode="stretch_width",
+        )
+        if not self.model.network:
+            return TuningSlider.from_param(control.param.position, **options)
+        spec = control.param.position
+        low, high = spec.bounds
+        slider = TuningSlider(
+            name=spec.label, start=low, end=high, step=spec.step, value=control.position,
+            **options,
+        )  # fmt: skip
+
+        def released(event: param.parameterized.Event) -> None:
+            control.position = event.new
+
+        slider.param.watch(released, "value_throttled")
+        control.param.watch(lambda event: setattr(slider, "value", event.new), "position")
+        return slider
+
+    def _control_row(self, control: Control) -> pn.viewable.Viewable:
         model = self.model
         widgets: list[pn.viewable.Viewable] = []
         if control.has_slider:
             # The slider shows its own value as it moves (in the browser, no round trip);
             # the entry beside it takes the value on release.
-            slider = TuningSlider.from_param(
-                control.param.position,
-                format=_log_format() if control.log else None,
-                tooltips=False,
-                min_width=140,
-                sizing_mode="stretch_width",
-            )
+            slider = self._slider(control)
             # Releasing the handle ends one undo step (a whole drag is undone at once).
             slider.param.watch(lambda _event: model.checkpoint(), "value_throttled")
             widgets.append(slider)
@@ -261,12 +349,15 @@ class TunePanel:
             placeholder="steady state" if control.decl.nullable else "",
         )
         default = model.default(control.path)
-        shown = "steady state" if default is None else f"{default * control.display.factor:g}"
-        reset = pn.widgets.Button(
-            label="↺", width=36, align="end", description=f"Reset to {shown} {control.display.unit}"
-        )
+        if default is None:
+            shown = "steady state"
+        elif isinstance(default, float | int):
+            shown = f"{default * control.display.factor:g} {control.display.unit}"
+        else:  # members differed at the start
+            shown = f"the members' starting values ({_describe_spec(default)})"
+        reset = pn.widgets.Button(label="↺", width=36, align="end", description=f"Reset to {shown}")
         reset.on_click(lambda _event: model.reset(control.path))
-        return pn.Row(
+        row = pn.Row(
             *widgets,
             entry,
             reset,
@@ -274,6 +365,20 @@ class TunePanel:
             margin=0,
             css_classes=[css_class(control.path)],
         )
+        if not model.network:
+            return row
+        # Members of a population may differ: say so (and what moving the slider does)
+        # above the slider, before it is moved.
+        spread = pn.pane.HTML(
+            control.param.spread.rx.pipe(
+                lambda text: f'<span class="nt-hint">⚠ {html.escape(text)}</span>'
+            ),
+            visible=control.param.spread.rx.bool(),
+            sizing_mode="stretch_width",
+            margin=(0, 10),
+            css_classes=["nt-spread", css_class(f"spread.{control.path}")],
+        )
+        return pn.Column(spread, row, sizing_mode="stretch_width", margin=0)
 
     def _setting_row(self, name: str, widget: pn.widgets.Widget) -> pn.Row:
         reset = pn.widgets.Button(
@@ -337,6 +442,8 @@ class TunePanel:
         error = message_alert(model.param.error, "danger")
         note = message_alert(model.param.note, "info")
         plots = [pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in self.plots.figures]
+        if model.network:
+            plots.insert(2, self._member_chooser())
         return pn.Column(
             self.status_pane,
             error,
@@ -344,6 +451,37 @@ class TunePanel:
             *plots,
             pn.pane.HTML("<h3 style='margin:4px 0'>Metrics</h3>"),
             self.metrics_pane,
+            sizing_mode="stretch_width",
+        )
+
+    def _member_chooser(self) -> pn.Row:
+        """One entry per population: which members' voltages are shown (and recorded)."""
+        model = self.model
+        boxes = {}
+        for name, members in model.members.items():
+            box = pn.widgets.TextInput(
+                name=f"{name}: members shown (0–{model.circuit.size(name) - 1})",
+                value=format_members(members),
+                placeholder="e.g. 0, 1, 5-7",
+                width=230,
+                css_classes=[css_class(f"members.{name}")],
+            )
+            box.param.watch(lambda event, n=name: model.show_members(n, event.new), "value")
+            boxes[name] = box
+
+        def follow(event: param.parameterized.Event) -> None:
+            for name, box in boxes.items():
+                box.value = format_members(event.new.get(name, ()))
+
+        model.param.watch(follow, "members")
+        return pn.Row(
+            *boxes.values(),
+            html_pane(
+                '<span class="nt-hint">Members whose voltages are plotted below (indices '
+                "and ranges, at most 10 per population); the raster shows every member.</span>",
+                align="end",
+                sizing_mode="stretch_width",
+            ),
             sizing_mode="stretch_width",
         )
 
@@ -495,6 +633,10 @@ class Tuner(pn.viewable.Viewer):
         if name in self._built:
             return
         session = self.session
+        if session.tuner.network and name in ("Fit", "Scan", "Protocols"):
+            self._tab_boxes[name].objects = [hint(NOT_FOR_NETWORKS)]
+            self._built.add(name)
+            return
         if name == "Fit":
             panel = FitPanel(session).panel
         elif name == "Scan":

@@ -59,6 +59,10 @@ def workflow_kernels(circuit: Circuit, method: str, live: bool = True) -> None:
     protocol this circuit cannot run (e.g. no resting state) is skipped here and
     reported when it is used."""
     steps = _live_steps(circuit, method) if live else []
+    if circuit.is_network():  # no fits, scans or protocols of networks yet
+        for step in steps:
+            _best_effort(step)
+        return
     cells, pairs = coupling_cells(circuit)
     if cells:
         pre, post = sorted(pairs)[0]
@@ -80,6 +84,10 @@ def workflow_kernels(circuit: Circuit, method: str, live: bool = True) -> None:
 
 
 def _live_steps(circuit: Circuit, method: str) -> list[Callable[[], None]]:
+    if circuit.is_network():
+        # The population engine's kernel, as a live run uses it (no batches, no
+        # coupling protocol: networks have neither yet).
+        return [lambda: simulate(circuit, CC_DT, CC_DT, method, record="v")]
     steps = [lambda: _compile(circuit, method)]
     cells, _pairs = coupling_cells(circuit)
     if cells:
@@ -95,7 +103,10 @@ def _best_effort(step: Callable[[], None]) -> None:
 def start(preset: Preset, method: str, live: bool = True) -> subprocess.Popen | None:
     """Compile ``preset``'s workflow kernels in a child process (without the live
     ones if ``live`` is False); None if the preset cannot be written (a model that is
-    not registered, so a child could not load it)."""
+    not registered, so a child could not load it) or has no tabs' kernels to compile
+    (a circuit with populations: fits, scans and protocols do not run networks yet)."""
+    if preset.circuit.is_network() and not live:
+        return None
     try:
         text = dumps(preset)
     except PresetError:

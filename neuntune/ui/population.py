@@ -1,0 +1,259 @@
+"""The tuner on circuits with populations: what a live run records, what the browser
+is sent (raster, population rate, a few members' voltages) and the population
+metrics, measured with :mod:`neuntune.analysis.population` (no panel here).
+
+A live network run records the voltage of a contiguous block of each population's
+members, ``pop[0:K].v``: the members chosen for display and, as far as
+:data:`RECORD_VALUES` allows, the rest, so that Golomb's χ is computed from the
+whole population rather than from the few members on screen (recording is cheap
+next to the run: a 100-cell network records 2·10⁶ values in 200 ms at dt 0.01).
+Spikes of every member are always found by the engine, so the raster, the rates
+and the CVs cover every member whatever is recorded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import analysis
+from ..circuit import Circuit
+from ..result import Result, n_samples
+from .decimate import minmax_decimate
+
+#: Members whose voltage is shown by default, per population: the first few.
+MEMBERS_SHOWN = 3
+#: Most members shown per population (each is a line on the traces plot).
+MAX_SHOWN = 10
+#: Most voltage values one live run records, over every population (8 bytes each):
+#: 4·10⁶ values are 32 MB, the whole of a 200-cell population over 20 000 samples.
+RECORD_VALUES = 4_000_000
+#: The population rate's bin (ms) for runs up to :data:`RATE_BINS` ms; longer runs
+#: get :data:`RATE_BINS` bins.  Smoothed with a Gaussian of one bin's width.
+RATE_BIN = 1.0
+RATE_BINS = 2000
+
+Traces = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def voltage_populations(circuit: Circuit) -> list[str]:
+    """The cells (populations of any size) with a membrane voltage, in circuit order."""
+    return [name for name, neuron in circuit.neurons.items() if neuron.resolved().voltage]
+
+
+def default_members(circuit: Circuit) -> dict[str, tuple[int, ...]]:
+    """The members shown when the tuner opens: the first :data:`MEMBERS_SHOWN` of each."""
+    return {
+        name: tuple(range(min(MEMBERS_SHOWN, circuit.size(name))))
+        for name in voltage_populations(circuit)
+    }
+
+
+def parse_members(text: str, n: int, population: str) -> tuple[int, ...]:
+    """Member indices from text such as ``"0, 1, 5-7"`` (ranges inclusive), checked
+    against the population's ``n`` members and :data:`MAX_SHOWN`.  Raises ValueError
+    naming the population, what was wrong and what is allowed."""
+    chosen: list[int] = []
+    for part in filter(None, (p.strip() for p in str(text).replace(";", ",").split(","))):
+        match = re.fullmatch(r"(\d+)\s*(?:[-–:]\s*(\d+))?", part)
+        if match is None:
+            raise ValueError(
+                f"{population} members: {part!r} is not a member index; write indices and "
+                "ranges such as 0, 1, 5-7"
+            )
+        low = int(match.group(1))
+        high = int(match.group(2)) if match.group(2) else low
+        if high < low:
+            raise ValueError(f"{population} members: {part!r} runs backwards")
+        if high >= n:
+            raise ValueError(
+                f"{population} members: {high} is out of range; {population} has {n} "
+                f"members (0 to {n - 1})"
+            )
+        if high - low + 1 > MAX_SHOWN:
+            raise ValueError(f"{population} members: at most {MAX_SHOWN} are shown")
+        chosen += [k for k in range(low, high + 1) if k not in chosen]
+    if len(chosen) > MAX_SHOWN:
+        raise ValueError(f"{population} members: at most {MAX_SHOWN} are shown")
+    return tuple(sorted(chosen))
+
+
+def format_members(members: tuple[int, ...]) -> str:
+    """``(0, 1, 2)`` as the text :func:`parse_members` reads back: ``"0, 1, 2"``."""
+    return ", ".join(str(k) for k in members)
+
+
+@dataclass(frozen=True)
+class RecordPlan:
+    """What one live run records: ``record`` (for :func:`neuntune.simulate`), one
+    sample in ``record_every`` steps, and per population the recorded block of
+    members ``(0, K)``."""
+
+    record: list[str]
+    record_every: int
+    recorded: dict[str, int] = field(default_factory=dict)
+
+
+def record_plan(
+    circuit: Circuit, members: dict[str, tuple[int, ...]], n_steps: int, max_samples: int
+) -> RecordPlan:
+    """Record ``pop[0:K].v`` per population: K covers the shown ``members`` and, if
+    :data:`RECORD_VALUES` allows, the whole population (for χ).  ``record_every`` keeps
+    each trace at most ``max_samples`` long and the total within the budget."""
+    every = max(1, math.ceil(n_steps / (max_samples - 1)))
+    names = voltage_populations(circuit)
+    need = {name: max(members.get(name, ()), default=-1) + 1 for name in names}
+    # The shown members must be recorded; thin out in time if even they do not fit.
+    while sum(need.values()) * n_samples(n_steps, every) > RECORD_VALUES:
+        every *= 2
+    samples = n_samples(n_steps, every)
+    budget = RECORD_VALUES // samples - sum(need.values())
+    recorded = {}
+    for name in names:  # whole populations while the budget lasts, in circuit order
+        extra = min(circuit.size(name) - need[name], max(budget, 0))
+        budget -= extra
+        recorded[name] = need[name] + extra
+    record = [f"{name}[0:{k}].v" for name, k in recorded.items() if k > 0]
+    return RecordPlan(record, every, {k: v for k, v in recorded.items() if v > 0})
+
+
+def spikes_of(result: Result, population: str) -> tuple[np.ndarray, np.ndarray]:
+    """(member index, time in ms) of a population's spikes; a single cell is member 0."""
+    spikes = result.spikes.get(population)
+    if spikes is None:
+        return np.zeros(0, np.int64), np.zeros(0)
+    if isinstance(spikes, tuple):  # Spikes(i, t)
+        return np.asarray(spikes.i, np.int64), np.asarray(spikes.t, float)
+    times = np.asarray(spikes, float)
+    return np.zeros(len(times), np.int64), times
+
+
+def voltages_of(result: Result, population: str) -> tuple[np.ndarray, np.ndarray]:
+    """(member indices, voltages shaped (members, samples)) recorded for a population."""
+    v = result.v.get(population)
+    if v is None:
+        return np.zeros(0, np.int64), np.zeros((0, len(result.t)))
+    if v.ndim == 1:
+        return np.zeros(1, np.int64), v[None, :]
+    return np.asarray(result.members[population], np.int64), v
+
+
+def stack_offsets(circuit: Circuit) -> dict[str, int]:
+    """Where each population's member 0 sits on the raster's y axis (populations stacked)."""
+    offsets, at = {}, 0
+    for name in circuit.neurons:
+        offsets[name] = at
+        at += circuit.size(name)
+    return offsets
+
+
+def rate_settings(t_stop: float) -> tuple[float, float]:
+    """(bin, Gaussian σ) in ms for the population rate of a run of ``t_stop`` ms."""
+    width = max(RATE_BIN, t_stop / RATE_BINS)
+    return width, width
+
+
+def network_traces(
+    result: Result, circuit: Circuit, members: dict[str, tuple[int, ...]], points: int
+) -> Traces:
+    """What the browser draws, as float32 (x, y) pairs by key:
+
+    - ``"raster:pop"``: spike times (ms) and the spiking member's row (its index plus
+      the population's :func:`stack_offsets`);
+    - ``"rate:pop"``: the population rate (Hz per cell) at bin centres (ms);
+    - ``"v:pop[k]"``: member k's voltage (mV), min/max-decimated to ``points``.
+    """
+    out: Traces = {}
+    t = result.t
+    window = (0.0, float(t[-1]))
+    width, sigma = rate_settings(window[1])
+    offsets = stack_offsets(circuit)
+    f32 = np.float32
+    for name in circuit.neurons:
+        i, times = spikes_of(result, name)
+        out[f"raster:{name}"] = (times.astype(f32), (i + offsets[name]).astype(f32))
+        if window[1] > 0:
+            rate = analysis.population_rate(
+                i, times, circuit.size(name), window, bin=width, smooth=sigma
+            )
+            out[f"rate:{name}"] = (rate.t.astype(f32), rate.rate.astype(f32))
+    for name, shown in members.items():
+        recorded, v = voltages_of(result, name)
+        row = {int(k): r for r, k in enumerate(recorded)}
+        for k in shown:
+            if k in row:
+                x, y = minmax_decimate(t, v[row[k]], points)
+                out[f"v:{name}[{k}]"] = (x.astype(f32), y.astype(f32))
+    return out
+
+
+@dataclass(frozen=True)
+class PopulationMetrics:
+    """One population's metrics over the run.
+
+    ``size``: members; ``spikes``: spikes of all members; ``mean_rate``: mean rate
+    per cell (Hz, silent cells included); ``cv``: mean ISI CV over the ``cv_cells``
+    members with ≥ 3 spikes (dimensionless; None if none has); ``chi``/``chi2``:
+    Golomb's synchrony χ and χ² of the voltages of ``chi_members`` members (None
+    without at least two recorded members or with constant voltages).
+    """
+
+    size: int
+    spikes: int
+    mean_rate: float
+    cv: float | None
+    cv_cells: int
+    chi: float | None
+    chi2: float | None
+    chi_members: int
+
+
+@dataclass(frozen=True)
+class NetworkMetrics:
+    """Metrics of a network run: per population (:class:`PopulationMetrics`), the
+    ``window`` (ms) they were measured over, and ``notes`` on what they leave out."""
+
+    populations: dict[str, PopulationMetrics]
+    window: tuple[float, float]
+    notes: tuple[str, ...] = ()
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def network_metrics(result: Result, circuit: Circuit) -> NetworkMetrics:
+    """Mean rate, ISI CV and Golomb's χ of every population in ``result``."""
+    window = (0.0, float(result.t[-1]))
+    populations = {}
+    notes = []
+    for name in circuit.neurons:
+        n = circuit.size(name)
+        i, times = spikes_of(result, name)
+        rate = analysis.mean_rate(i, times, n, window) if window[1] > 0 else math.nan
+        cvs = analysis.cell_cvs(i, times, n)
+        finite = cvs[np.isfinite(cvs)]
+        recorded, v = voltages_of(result, name)
+        chi = chi2 = None
+        if len(recorded) >= 2 and v.shape[1] >= 2:
+            sync = analysis.golomb_synchrony(v)
+            chi, chi2 = _number(sync.chi), _number(sync.chi2)
+            if len(recorded) < n:
+                notes.append(
+                    f"{name}: χ from members 0–{len(recorded) - 1} of {n} (the recording "
+                    "budget of a live run)"
+                )
+        populations[name] = PopulationMetrics(
+            size=n,
+            spikes=len(times),
+            mean_rate=float(rate),
+            cv=_number(float(np.mean(finite))) if len(finite) else None,
+            cv_cells=len(finite),
+            chi=chi,
+            chi2=chi2,
+            chi_members=len(recorded) if chi is not None else 0,
+        )
+    return NetworkMetrics(populations, window, tuple(notes))
