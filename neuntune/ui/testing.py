@@ -61,6 +61,38 @@ ENDS_AT_JS = f"""([name, t]) => {{
     return x.length > 0 && Math.abs(x[x.length - 1] - t) < 1e-3;
 }}"""
 
+#: True once source ``name``'s x or y differ from ``before`` ({x, y} lists): for a
+#: raster, spike times and rows.
+DATA_CHANGED_JS = f"""([name, before]) => {{
+    {_FIND_JS}
+    const data = find(name).data;
+    for (const key of ["x", "y"]) {{
+        const now = data[key], was = before[key];
+        if (now.length !== was.length) return true;
+        for (let i = 0; i < now.length; i++) if (Math.abs(now[i] - was[i]) > 1e-4) return true;
+    }}
+    return false;
+}}"""
+
+#: How many glyphs of source ``name`` the browser has drawn: the renderer's glyph
+#: view holds screen coordinates (sx) for each point once it has been painted;
+#: counted where they are finite.  -1 while no renderer of that source has a view.
+DRAWN_JS = """(name) => {
+    const seen = new Set();
+    let found = -1;
+    const walk = (view) => {
+        if (!view || seen.has(view)) return;
+        seen.add(view);
+        const source = view.model && view.model.data_source;
+        if (source && source.name === name && view.glyph && view.glyph.sx) {
+            found = Math.max(found, 0) + Array.from(view.glyph.sx).filter(Number.isFinite).length;
+        }
+        if (typeof view.children === "function") for (const child of view.children()) walk(child);
+    };
+    for (const root of window.Bokeh.index.roots) walk(root);
+    return found;
+}"""
+
 #: A trace's plotted data as plain arrays.
 TRACE_JS = f"""(name) => {{
     {_FIND_JS}
@@ -77,14 +109,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(setup: str = "", timeout: float = 180.0) -> Iterator[str]:
-    """Serve the default tuner in a subprocess; yield its URL once it answers.
+def running_server(setup: str = "", timeout: float = 180.0, circuit: str = "None") -> Iterator[str]:
+    """Serve the tuner in a subprocess; yield its URL once it answers.
 
     ``setup`` is Python run in the server process before :func:`serve` (e.g. to
-    change a class attribute for a comparison).  The server is stopped on exit.
+    change a class attribute for a comparison, or to build a circuit); ``circuit``
+    is a Python expression, evaluated after it, for what to serve (default: None,
+    the default preset).  The server is stopped on exit.
     """
     port = free_port()
-    code = f"{setup}\nfrom neuntune.ui.server import serve\nserve(port={port})\n"
+    code = f"{setup}\nfrom neuntune.ui.server import serve\nserve({circuit}, port={port})\n"
     # Append mode: the server writes at the end whatever position we read from.
     with tempfile.TemporaryFile("a+") as log:
         proc = subprocess.Popen(
@@ -145,8 +179,11 @@ def block_foreign_requests(page: Any, origin: str) -> list[str]:
     return foreign
 
 
-def open_tuner(browser: Any, url: str, timeout: float = 120.0) -> tuple[Any, Any, dict]:
-    """A new context and page showing the tuner's first run.
+def open_tuner(
+    browser: Any, url: str, timeout: float = 120.0, ready: str = "v:a"
+) -> tuple[Any, Any, dict]:
+    """A new context and page showing the tuner's first run (once the source named
+    ``ready`` holds data: "v:a" for the default pair, "raster:wb" for a network).
 
     Returns (context, page, log) where ``log`` collects console messages
     ("console"), uncaught errors ("errors"), every requested URL ("requests") and
@@ -160,7 +197,7 @@ def open_tuner(browser: Any, url: str, timeout: float = 120.0) -> tuple[Any, Any
     page.on("request", lambda r: log["requests"].append(r.url))
     log["foreign"] = block_foreign_requests(page, urlparse(url).netloc)
     page.goto(url)
-    page.wait_for_function(HAS_DATA_JS, arg="v:a", timeout=timeout * 1000)
+    page.wait_for_function(HAS_DATA_JS, arg=ready, timeout=timeout * 1000)
     return context, page, log
 
 
