@@ -2,11 +2,12 @@
 is sent (raster, population rate, a few members' voltages) and the population
 metrics, measured with :mod:`neuntune.analysis.population` (no panel here).
 
-A live network run records the voltage of a contiguous block of each population's
-members, ``pop[0:K].v``: the members chosen for display and, as far as
-:data:`RECORD_VALUES` allows, the rest, so that Golomb's χ is computed from the
-whole population rather than from the few members on screen (recording is cheap
-next to the run: a 100-cell network records 2·10⁶ values in 200 ms at dt 0.01).
+A live network run records the voltage of one contiguous block of each population's
+members, ``pop[lo:hi].v`` (a Result holds one block per population): the block
+spanning the members chosen for display and, as far as :data:`RECORD_VALUES`
+allows, the rest, so that Golomb's χ is computed from the whole population rather
+than from the few members on screen (recording is cheap next to the run: a
+100-cell network records 2·10⁶ values in 200 ms at dt 0.01).
 Spikes of every member are always found by the engine, so the raster, the rates
 and the CVs cover every member whatever is recorded.
 """
@@ -90,34 +91,38 @@ def format_members(members: tuple[int, ...]) -> str:
 class RecordPlan:
     """What one live run records: ``record`` (for :func:`neuntune.simulate`), one
     sample in ``record_every`` steps, and per population the recorded block of
-    members ``(0, K)``."""
+    members ``(lo, hi)`` (``lo`` to ``hi − 1``)."""
 
     record: list[str]
     record_every: int
-    recorded: dict[str, int] = field(default_factory=dict)
+    recorded: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def record_plan(
     circuit: Circuit, members: dict[str, tuple[int, ...]], n_steps: int, max_samples: int
 ) -> RecordPlan:
-    """Record ``pop[0:K].v`` per population: K covers the shown ``members`` and, if
-    :data:`RECORD_VALUES` allows, the whole population (for χ).  ``record_every`` keeps
-    each trace at most ``max_samples`` long and the total within the budget."""
+    """Record ``pop[lo:hi].v`` per population: the block spans the shown ``members``
+    and grows, while :data:`RECORD_VALUES` allows, to the whole population (for χ),
+    upwards first.  ``record_every`` keeps each trace at most ``max_samples`` long and
+    the total within the budget (shown members far apart make a wide block: it is
+    then thinned in time rather than left out)."""
     every = max(1, math.ceil(n_steps / (max_samples - 1)))
-    names = voltage_populations(circuit)
-    need = {name: max(members.get(name, ()), default=-1) + 1 for name in names}
-    # The shown members must be recorded; thin out in time if even they do not fit.
-    while sum(need.values()) * n_samples(n_steps, every) > RECORD_VALUES:
+    blocks = {}
+    for name in voltage_populations(circuit):
+        shown = members.get(name, ())
+        blocks[name] = (min(shown), max(shown) + 1) if shown else (0, 0)
+    width = sum(hi - lo for lo, hi in blocks.values())
+    while width * n_samples(n_steps, every) > RECORD_VALUES:
         every *= 2
-    samples = n_samples(n_steps, every)
-    budget = RECORD_VALUES // samples - sum(need.values())
-    recorded = {}
-    for name in names:  # whole populations while the budget lasts, in circuit order
-        extra = min(circuit.size(name) - need[name], max(budget, 0))
-        budget -= extra
-        recorded[name] = need[name] + extra
-    record = [f"{name}[0:{k}].v" for name, k in recorded.items() if k > 0]
-    return RecordPlan(record, every, {k: v for k, v in recorded.items() if v > 0})
+    budget = RECORD_VALUES // n_samples(n_steps, every) - width
+    for name, (lo, hi) in blocks.items():  # whole populations while the budget lasts
+        up = min(circuit.size(name) - hi, max(budget, 0))
+        down = min(lo, max(budget - up, 0))
+        budget -= up + down
+        blocks[name] = (lo - down, hi + up)
+    recorded = {name: block for name, block in blocks.items() if block[1] > block[0]}
+    record = [f"{name}[{lo}:{hi}].v" for name, (lo, hi) in recorded.items()]
+    return RecordPlan(record, every, recorded)
 
 
 def spikes_of(result: Result, population: str) -> tuple[np.ndarray, np.ndarray]:
@@ -243,8 +248,8 @@ def network_metrics(result: Result, circuit: Circuit) -> NetworkMetrics:
             chi, chi2 = _number(sync.chi), _number(sync.chi2)
             if len(recorded) < n:
                 notes.append(
-                    f"{name}: χ from members 0–{len(recorded) - 1} of {n} (the recording "
-                    "budget of a live run)"
+                    f"{name}: χ from members {recorded[0]}–{recorded[-1]} of 0–{n - 1} (the "
+                    "recording budget of a live run)"
                 )
         populations[name] = PopulationMetrics(
             size=n,

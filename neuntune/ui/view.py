@@ -312,7 +312,7 @@ class TunePanel:
         spec = control.param.position
         low, high = spec.bounds
         slider = TuningSlider(
-            name=spec.label, start=low, end=high, step=spec.step, value=control.position,
+            label=spec.label, start=low, end=high, step=spec.step, value=control.position,
             **options,
         )  # fmt: skip
 
@@ -460,7 +460,7 @@ class TunePanel:
         boxes = {}
         for name, members in model.members.items():
             box = pn.widgets.TextInput(
-                name=f"{name}: members shown (0–{model.circuit.size(name) - 1})",
+                label=f"{name}: members shown (0–{model.circuit.size(name) - 1})",
                 value=format_members(members),
                 placeholder="e.g. 0, 1, 5-7",
                 width=230,

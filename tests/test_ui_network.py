@@ -1,0 +1,159 @@
+"""The tuner's model and view on circuits with populations (no browser)."""
+
+import numpy as np
+import pytest
+
+import neuntune as nt
+from neuntune.presets import Preset, RunSettings
+from neuntune.ui.model import TunerModel
+from neuntune.ui.population import (
+    MAX_SHOWN,
+    RECORD_VALUES,
+    NetworkMetrics,
+    parse_members,
+    record_plan,
+)
+from neuntune.ui.session import Session
+
+
+def network(n: int = 10) -> nt.Circuit:
+    c = nt.Circuit()
+    c.add("wb", nt.WangBuzsaki(), n=n)
+    c.connect("wb", "wb", nt.GapJunction(g=1e-3), rule=nt.AllToAll(), name="gap")
+    c.stimulate("wb", nt.Constant(amplitude=0.6))
+    c.set("wb.v0", nt.Uniform(-70, -50, seed=1))
+    return c
+
+
+def short(c: nt.Circuit) -> Preset:
+    return Preset(c, "net", run=RunSettings(t_stop=50.0, dt=0.02))
+
+
+@pytest.fixture
+def model():
+    m = TunerModel(short(network()))
+    yield m
+    m.close()
+
+
+def settle(m: TunerModel) -> None:
+    """Wait for the run and for its metrics (computed after METRICS_AFTER)."""
+    assert m.wait()
+    for _ in range(100):
+        if m.population_metrics is not None and not m.busy:
+            return
+        m._wake.wait(0.05)
+
+
+def test_a_network_run_gives_raster_rate_members_and_metrics(model) -> None:
+    model.request_run()
+    settle(model)
+    assert model.network and model.specs == []
+    assert set(model.traces) == {"raster:wb", "rate:wb", "v:wb[0]", "v:wb[1]", "v:wb[2]"}
+    times, rows = model.traces["raster:wb"]
+    spikes = model.result.spikes["wb"]
+    np.testing.assert_allclose(times, spikes.t, rtol=1e-6)
+    np.testing.assert_array_equal(rows, spikes.i)
+    assert model.traces["rate:wb"][0][-1] == pytest.approx(49.5)  # 1 ms bins
+    metrics = model.population_metrics
+    assert isinstance(metrics, NetworkMetrics)
+    wb = metrics.populations["wb"]
+    assert wb.size == 10 and wb.spikes == len(spikes.t)
+    assert wb.mean_rate == pytest.approx(len(spikes.t) / 10 / 0.05)
+    assert wb.chi_members == 10 and 0 < wb.chi <= 1  # every member recorded for χ
+    assert model.result.v["wb"].shape[0] == 10
+
+
+def test_members_shown_are_chosen_and_checked(model) -> None:
+    model.show_members("wb", "1, 4-5")
+    settle(model)
+    assert model.members == {"wb": (1, 4, 5)}
+    assert {k for k in model.traces if k.startswith("v:")} == {"v:wb[1]", "v:wb[4]", "v:wb[5]"}
+    model.show_members("wb", "12")
+    assert "12 is out of range; wb has 10 members (0 to 9)" in model.error
+    assert model.members == {"wb": (1, 4, 5)}
+    with pytest.raises(ValueError, match="at most"):
+        parse_members("0-10", 100, "wb")
+    with pytest.raises(ValueError, match="not a member index"):
+        parse_members("a", 10, "wb")
+    assert parse_members(" 3; 1,1 ,2-3", 10, "wb") == (1, 2, 3)
+
+
+def test_a_heterogeneous_parameter_says_so_and_a_slider_replaces_it(model) -> None:
+    control = model.controls["wb.v0"]
+    v0 = model.circuit.get("wb.v0")
+    assert control.spread.startswith("Differs between the 10 members: mean")
+    assert control.entry == pytest.approx(v0.mean())
+    assert "every member" in control.spread
+    assert model.controls["wb.gna"].spread == ""
+    model.set("wb.v0", -60.0)
+    assert model.circuit.get("wb.v0") == -60.0 and control.spread == ""
+    model.undo()  # the distribution itself comes back, not its samples
+    assert model.circuit.member_values["wb"]["v0"] == nt.Uniform(-70, -50, seed=1)
+    assert control.spread.startswith("Differs")
+    model.set("wb.v0", -55.0)
+    model.reset("wb.v0")
+    assert model.circuit.member_values["wb"]["v0"] == nt.Uniform(-70, -50, seed=1)
+    model.set("gap.g", 2e-3)
+    model.reset()
+    assert model.circuit.get("gap.g") == 1e-3
+    assert model.circuit.member_values["wb"]["v0"] == nt.Uniform(-70, -50, seed=1)
+
+
+def test_csv_has_a_column_per_recorded_member(model) -> None:
+    model.request_run()
+    settle(model)
+    header = model.csv().splitlines()[0].split(",")
+    assert header[:3] == ["t (ms)", "wb[0].v (mV)", "wb[1].v (mV)"]
+    assert len(header) == 11
+
+
+def test_the_record_plan_keeps_shown_members_and_the_budget() -> None:
+    c = network(10)
+    plan = record_plan(c, {"wb": (0, 1, 2)}, 20_000, 200_001)
+    assert plan.record == ["wb[0:10].v"] and plan.record_every == 1
+    big = nt.Circuit()
+    big.add("p", nt.WangBuzsaki(), n=5000)
+    # The block spans the shown members, then grows up to the budget (upwards first).
+    plan = record_plan(big, {"p": (4000, 4002)}, 20_000, 200_001)
+    assert plan.record_every == 1
+    lo, hi = plan.recorded["p"]
+    assert lo == 4000 and hi - lo == RECORD_VALUES // 20_001
+    plan = record_plan(big, {"p": (4990, 4999)}, 20_000, 200_001)
+    assert plan.recorded["p"] == (5000 - RECORD_VALUES // 20_001, 5000)
+    # Shown members too far apart for every step: the block is thinned in time.
+    plan = record_plan(big, {"p": (0, 4999)}, 100_000, 200_001)
+    assert plan.recorded["p"] == (0, 5000) and plan.record_every > 1
+    samples = -(-100_000 // plan.record_every) + 1
+    assert 5000 * samples <= RECORD_VALUES
+    assert MAX_SHOWN == 10
+
+
+def test_the_session_offers_no_fits_scans_or_protocols_for_networks() -> None:
+    session = Session(short(network(4)), warm=True)
+    try:
+        assert session.tuner.network
+        assert session.gap_fit is None and session.scan is None and session.settings is None
+        assert session.jobs == [session.data] and not session.warming
+        assert session.wait()
+    finally:
+        session.close()
+
+
+def test_the_view_builds_for_a_network() -> None:
+    from neuntune.ui.view import Tuner
+
+    tuner = Tuner(short(network(4)), warm=False)
+    try:
+        tuner.__panel__()
+        tuner.session.wait()
+        panel = tuner._panel
+        assert [f.name for f in panel.plots.figures] == [
+            "figure:raster",
+            "figure:rate",
+            "figure:members",
+        ]
+        tuner._tabs.active = 1  # Fit
+        assert "not supported yet" in tuner._tab_boxes["Fit"].objects[0].object
+    finally:
+        tuner.session.close()
