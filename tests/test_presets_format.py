@@ -317,7 +317,8 @@ def test_a_newer_schema_is_refused_not_misread():
     doc = pair_doc()
     doc["schema"] = SCHEMA_VERSION + 1
     with pytest.raises(
-        nt.PresetError, match=r"\$\.schema: .*schema version 2, newer than this neuntune"
+        nt.PresetError,
+        match=rf"\$\.schema: .*schema version {SCHEMA_VERSION + 1}, newer than this neuntune",
     ):
         from_dict(doc)
 

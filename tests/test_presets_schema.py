@@ -7,7 +7,7 @@ import pytest
 
 import neuntune as nt
 from neuntune.models.base import _REGISTRY
-from neuntune.presets import from_dict, locate
+from neuntune.presets import SCHEMA_VERSION, from_dict, locate
 from neuntune.presets.document import element_to_json
 from neuntune.presets.schema import schema
 
@@ -41,7 +41,7 @@ def test_a_registered_user_model_appears_in_the_schema(monkeypatch):
 
 def document(celsius):
     return {
-        "schema": 1,
+        "schema": SCHEMA_VERSION,
         "metadata": {"name": "x"},
         "neurons": [
             {

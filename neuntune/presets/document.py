@@ -1,9 +1,9 @@
 """What a preset holds (:class:`Preset`) and how it is written as a JSON document.
 
-A preset document (schema 1) looks like this; every number carries its unit::
+A preset document (schema 2) looks like this; every number carries its unit::
 
     {
-      "schema": 1,
+      "schema": 2,
       "metadata": {"name": "hh_gap_pair", "description": "...", "source": "..."},
       "neurons": [
         {"name": "a", "model": "HH",
@@ -28,6 +28,27 @@ A preset document (schema 1) looks like this; every number carries its unit::
                         "window": {"value": 100.0, "unit": "ms"}}]
     }
 
+Populations (schema 2) add three keys.  A cell with ``"n"`` (omitted for a single
+cell) is a population; a connection between populations carries its ``"rule"``
+as data, seed included; ``"members"`` holds the values that differ between members
+(or between a connection's pairs), each in its unit, as a seeded distribution or as
+an explicit list of one value per member.  A value under ``"members"`` replaces the
+one under ``"parameters"`` for every member::
+
+    {"name": "wb", "model": "WangBuzsaki", "n": 100, "parameters": {...},
+     "members": {"v0": {"distribution": "Uniform", "low": -70.0, "high": -50.0,
+                        "seed": 1, "unit": "mV"},
+                 "gna": {"value": [35.0, 36.5, ...], "unit": "mS/cm2"}}}
+    {"name": "gap", "model": "GapJunction", "pre": "wb", "post": "wb",
+     "rule": {"rule": "AllToAll", "self_connections": false}, "parameters": {...}}
+    {"name": "exc->inh", "model": "DeltaSynapse", "pre": "exc", "post": "inh",
+     "rule": {"rule": "FixedProbability", "p": 0.02, "seed": 3, "self_connections": true},
+     ...}
+
+Rules: ``AllToAll`` and ``OneToOne``, ``FixedProbability`` (p, seed), ``FixedNumberPre``
+(n, seed), ``Pairs`` (explicit member indices ``i`` and ``j``; a big network is
+stored as a rule instead, since a preset's lists hold at most :data:`MAX_ITEMS` items).
+
 Reading (with validation) is :mod:`.reader`; this module writes.
 """
 
@@ -40,6 +61,7 @@ import numpy as np
 
 from ..analysis import coupling_coefficient
 from ..circuit import Circuit
+from ..connectivity import Distribution, Pairs, Rule
 from ..errors import PresetError
 from ..models.base import Model, Synapse, model_class
 from ..models.neurons import SpikeSource
@@ -48,6 +70,11 @@ from .migrate import SCHEMA_VERSION
 
 #: Longest coupling-measurement window when the preset does not give one (ms).
 DEFAULT_WINDOW = 100.0
+#: The most items in one JSON array or object of a preset (a spike train's times, a
+#: population's values, explicit pairs): checked when reading and writing.
+MAX_ITEMS = 100_000
+#: The longest string in a preset (a description), in characters.
+MAX_STRING = 10_000
 
 
 @dataclass
@@ -228,14 +255,74 @@ def element_to_json(model: Model) -> dict[str, Any]:
     return out
 
 
-def _entry(name: str, model: Model, **links: str) -> dict[str, Any]:
+def _entry(name: str, model: Model, **links: Any) -> dict[str, Any]:
     """A circuit element: its name, model, the cells it links (pre/post, target), the rest."""
     element = element_to_json(model)
     return {"name": name, "model": element.pop("model"), **links, **element}
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as JSON's numbers and lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def rule_to_json(rule: Rule, path: str) -> dict[str, Any]:
+    """``{"rule": "FixedProbability", "p": 0.02, "seed": 3, "self_connections": false}``;
+    explicit pairs only up to :data:`MAX_ITEMS` (a big network is stored as its rule)."""
+    if isinstance(rule, Pairs) and len(rule.i) > MAX_ITEMS:
+        raise PresetError(
+            f"{path}: {len(rule.i)} explicit pairs, over the limit of {MAX_ITEMS} items a "
+            "preset list holds; describe a network this big by a rule with a seed "
+            "(nt.FixedProbability(p, seed=1), nt.FixedNumberPre(n, seed=1), nt.AllToAll(), "
+            "nt.OneToOne()), which the preset stores instead of the pairs"
+        )
+    return {key: _plain(value) for key, value in rule.describe().items()}
+
+
+def members_to_json(circuit: Circuit, name: str, path: str) -> dict[str, Any]:
+    """The values that differ between ``name``'s members, in the declared units: a
+    distribution with its seed, or an explicit list (null for an initial value at
+    steady state) of at most :data:`MAX_ITEMS`."""
+    values = circuit.member_values.get(name, {})
+    table = circuit.element(name).parameter_table()
+    out: dict[str, Any] = {}
+    for key, spec in values.items():
+        unit = table[key].unit
+        if isinstance(spec, Distribution):
+            out[key] = {**{k: _plain(v) for k, v in spec.describe().items()}, "unit": unit}
+            continue
+        if len(spec) > MAX_ITEMS:
+            raise PresetError(
+                f"{path}.members.{key}: {len(spec)} values, over the limit of {MAX_ITEMS} "
+                "items a preset list holds; give them as a seeded distribution "
+                f"(c.set('{name}.{key}', nt.Normal(mean, sd, seed=1)) or nt.Uniform(low, high, "
+                "seed=1)), which the preset stores instead of the values"
+            )
+        out[key] = {"value": [None if np.isnan(x) else x for x in spec.tolist()], "unit": unit}
+    return out
+
+
+def _population(c: Circuit, name: str, path: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """``entry`` with its values that differ between members (if any) after the rest."""
+    members = members_to_json(c, name, path)
+    return {**entry, "members": members} if members else entry
+
+
+def _size(n: int) -> dict[str, int]:
+    return {} if n == 1 else {"n": int(n)}
+
+
+def _rule(conn: Any, index: int) -> dict[str, Any]:
+    if conn.rule is None:
+        return {}
+    return {"rule": rule_to_json(conn.rule, f"$.connections[{index}].rule")}
+
+
 def to_dict(preset: Preset) -> dict[str, Any]:
-    """The preset as a schema-1 JSON document (plain dicts, lists, str and float)."""
+    """The preset as a JSON document of the current schema (plain dicts, lists, str,
+    float and null); raises PresetError for explicit lists too long for a preset."""
     c = preset.circuit
     run = preset.run
     doc: dict[str, Any] = {
@@ -245,12 +332,23 @@ def to_dict(preset: Preset) -> dict[str, Any]:
             "description": preset.description,
             "source": preset.source,
         },
-        "neurons": [_entry(k, n) for k, n in c.neurons.items()],
-        "connections": [
-            _entry(k, conn.synapse, pre=conn.pre, post=conn.post)
-            for k, conn in c.connections.items()
+        "neurons": [
+            _population(c, k, f"$.neurons[{i}]", _entry(k, n, **_size(c.sizes[k])))
+            for i, (k, n) in enumerate(c.neurons.items())
         ],
-        "stimuli": [_entry(k, inj.stimulus, target=inj.target) for k, inj in c.stimuli.items()],
+        "connections": [
+            _population(
+                c,
+                k,
+                f"$.connections[{i}]",
+                _entry(k, conn.synapse, pre=conn.pre, post=conn.post, **_rule(conn, i)),
+            )
+            for i, (k, conn) in enumerate(c.connections.items())
+        ],
+        "stimuli": [
+            _population(c, k, f"$.stimuli[{i}]", _entry(k, inj.stimulus, target=inj.target))
+            for i, (k, inj) in enumerate(c.stimuli.items())
+        ],
         "run": {
             "t_stop": quantity(run.t_stop, "ms"),
             "dt": quantity(run.dt, "ms"),

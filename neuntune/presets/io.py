@@ -137,8 +137,18 @@ def _checked(preset: Preset) -> dict[str, Any]:
 
 
 def dumps(preset: Preset) -> str:
-    """The preset as JSON text (validated first, so it always loads back)."""
-    return "".join(_chunks(_checked(preset))) + "\n"
+    """The preset as JSON text (validated first, so it always loads back: within
+    :data:`MAX_BYTES` too)."""
+    text = "".join(_chunks(_checked(preset))) + "\n"
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise PresetError(
+            f"$: the preset would be {size} bytes, over the limit of {MAX_BYTES} bytes "
+            f"({MAX_BYTES // 2**20} MiB) a preset may have; store long lists of a network "
+            "as rules and seeded distributions (nt.FixedProbability(p, seed=1), "
+            "nt.Normal(mean, sd, seed=1)) instead of explicit pairs and values"
+        )
+    return text
 
 
 def write_atomically(
@@ -224,11 +234,5 @@ def save(
         raise TypeError(f"save_preset: expected a Preset or a Circuit, got {preset!r}")
     changes = {"name": name, "description": description, "source": source, "run": run}
     preset = replace(preset, **{k: v for k, v in changes.items() if v is not None})
-    doc = _checked(preset)
-
-    def write(fh: IO[str]) -> None:
-        for chunk in _chunks(doc):  # streamed: a failure leaves only the temporary file
-            fh.write(chunk)
-        fh.write("\n")
-
-    return write_atomically(path, write)
+    text = dumps(preset)  # checked, within the size limit, before anything is written
+    return write_atomically(path, lambda fh: fh.write(text))

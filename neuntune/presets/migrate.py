@@ -11,10 +11,18 @@ declared unit (run times in ms) and parameters left out taking their defaults::
 
     {"schema": 0, "name": "pair", "cells": [{"name": "a", "model": "HH",
      "parameters": {"gna": 120.0}}], "run": {"t_stop": 100.0, "dt": 0.01}}
+
+Schema 1 is schema 2 without populations: every cell single (no ``"n"``), every
+connection between two single cells (no ``"rule"``), no ``"members"``.  Its
+documents are schema-2 documents as they stand, so the step only changes the
+version; the version exists so that a neuntune reading schema 1 refuses a
+document with populations ("newer than this neuntune reads") instead of
+misreading it.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +30,7 @@ from ..errors import PresetError
 from ..models.base import model_class
 
 #: The schema version this package writes (and the newest it reads).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _bare_numbers(element: Any, kind: str) -> Any:
@@ -66,8 +74,15 @@ def _v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    # populations are new keys with single-cell defaults: nothing else changes
+    out = copy.copy(doc)  # a parsed document's record of duplicate keys stays with it
+    out["schema"] = 2
+    return out
+
+
 #: ``MIGRATIONS[n]``: schema n -> n + 1.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1, 1: _v1_to_v2}
 
 
 def migrate(doc: Any) -> dict[str, Any]:

@@ -15,7 +15,10 @@ import numbers
 import re
 from typing import Any, NoReturn
 
-from ..circuit import Circuit
+import numpy as np
+
+from ..circuit import MAX_POPULATION, Circuit
+from ..connectivity import DISTRIBUTIONS, RULES, Distribution, Rule, rule_from
 from ..engine.compiler import PRECISIONS
 from ..engine.layout import Layout
 from ..engine.methods import METHODS
@@ -23,7 +26,7 @@ from ..errors import PresetError
 from ..models.base import Model, Parameter, Synapse, model_class, registered
 from ..models.neurons import SpikeSource
 from . import units
-from .document import Coupling, Preset, RunSettings, Slider
+from .document import MAX_ITEMS, MAX_STRING, Coupling, Preset, RunSettings, Slider
 from .migrate import migrate
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -31,11 +34,16 @@ _INITS = ("default", "rest")
 _SCALES = ("linear", "log")
 _RUN_KEYS = ("t_stop", "dt", "method", "precision", "record", "record_every", "init")
 
-
-#: The most items in one JSON array or object of a preset (a spike train's times).
-MAX_ITEMS = 100_000
-#: The longest string in a preset (a description), in characters.
-MAX_STRING = 10_000
+#: Each rule's keys besides "rule": (required, optional).
+_RULE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "AllToAll": ((), ("self_connections",)),
+    "OneToOne": ((), ()),
+    "FixedProbability": (("p", "seed"), ("self_connections",)),
+    "FixedNumberPre": (("n", "seed"), ("self_connections",)),
+    "Pairs": (("i", "j"), ()),
+}
+#: Each distribution's numbers (in the parameter's unit) besides its seed.
+_DISTRIBUTION_KEYS = {"Normal": ("mean", "sd"), "Uniform": ("low", "high")}
 
 
 class JSONObject(dict):
@@ -165,14 +173,18 @@ def _check(parameter: Parameter, number: float, path: str, raw: Any, unit: str) 
 
 
 # -------------------------------------------------------------------- elements
-def _element(value: Any, path: str, kind: str, keys: tuple[str, ...]) -> tuple[dict, Model]:
+def _element(
+    value: Any, path: str, kind: str, keys: tuple[str, ...], more: tuple[str, ...] = ()
+) -> tuple[dict, Model]:
     """A model instance from ``{"model", "parameters", "options", ...}``.
 
-    ``keys`` are the required keys besides ``model`` (name, pre, post, target).
-    A spike source may have ``times``; a synapse may carry ``plasticity``.
+    ``keys`` are the required keys besides ``model`` (name, pre, post, target),
+    ``more`` optional ones the caller reads (n, rule, members).  A spike source
+    may have ``times``; a synapse may carry ``plasticity``.
     """
     base = ("model", *keys)
-    obj = _object(value, path, optional=(*base, "parameters", "options", "times", "plasticity"))
+    everything = (*base, *more, "parameters", "options", "times", "plasticity")
+    obj = _object(value, path, optional=everything)
     if "model" not in obj:
         _fail(path, "missing required key 'model'")
     name = _string(obj["model"], f"{path}.model")
@@ -183,7 +195,7 @@ def _element(value: Any, path: str, kind: str, keys: tuple[str, ...]) -> tuple[d
         _fail(f"{path}.model", f"unknown {kind} model {name!r} (known: {known})")
     extra = ("times",) if issubclass(cls, SpikeSource) else ()
     extra += ("plasticity",) if issubclass(cls, Synapse) and kind == "synapse" else ()
-    _object(obj, path, required=base, optional=("parameters", "options", *extra))
+    _object(obj, path, required=base, optional=(*more, "parameters", "options", *extra))
 
     options = _object(obj.get("options", {}), f"{path}.options", optional=tuple(cls.options))
     for key, choice in options.items():
@@ -233,6 +245,144 @@ def _element(value: Any, path: str, kind: str, keys: tuple[str, ...]) -> tuple[d
     return obj, model
 
 
+# ------------------------------------------------------------------ populations
+def _boolean(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        _fail(path, f"expected true or false; got {_describe(value)}")
+    return value
+
+
+def _size(value: Any, path: str) -> int:
+    """A population size: a whole number from 1 (a single cell) to the largest allowed."""
+    number = _integer(value, path, 1)
+    if number > MAX_POPULATION:
+        _fail(path, f"{number} members is over the limit of {MAX_POPULATION} for one population")
+    return number
+
+
+def _indices(value: Any, path: str, n: int, population: str) -> list[int]:
+    """Member indices of ``population`` (``n`` members) for an explicit ``Pairs`` rule."""
+    items = _array(value, path)
+    for k, index in enumerate(items):
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            _fail(f"{path}[{k}]", f"expected a member index (a whole number ≥ 0); got "
+                  f"{_describe(index)}")  # fmt: skip
+        if index >= n:
+            _fail(
+                f"{path}[{k}]",
+                f"member {index} is out of range: {population} has {n} member(s) (0 to {n - 1})",
+            )
+    return items
+
+
+def _rule(value: Any, path: str, circuit: Circuit, pre: str, post: str) -> Rule:
+    """A connection rule from ``{"rule": "FixedProbability", "p": 0.02, "seed": 3, ...}``,
+    each argument checked against the populations it joins."""
+    if not isinstance(value, dict) or "rule" not in value:
+        _fail(path, f"expected an object such as {{\"rule\": \"AllToAll\"}} (rules: "
+              f"{', '.join(RULES)}); got {_describe(value)}")  # fmt: skip
+    name = _string(value["rule"], f"{path}.rule", tuple(RULES))
+    required, optional = _RULE_KEYS[name]
+    obj = _object(value, path, required=("rule", *required), optional=optional)
+    n_pre, n_post = circuit.size(pre), circuit.size(post)
+    args: dict[str, Any] = {"rule": name}
+    if "self_connections" in obj:
+        args["self_connections"] = _boolean(obj["self_connections"], f"{path}.self_connections")
+    if "seed" in obj:
+        args["seed"] = _integer(obj["seed"], f"{path}.seed", 0)
+    if "p" in obj:
+        p = _number(obj["p"], f"{path}.p")
+        if not 0.0 <= p <= 1.0:
+            _fail(f"{path}.p", f"a probability must lie in [0, 1]; got {p:g}")
+        args["p"] = p
+    if "n" in obj:
+        number = _integer(obj["n"], f"{path}.n", 0)
+        available = n_pre - (pre == post and not args.get("self_connections", False))
+        if number > available:
+            _fail(
+                f"{path}.n",
+                f"{number} pre members per post member, but {pre} offers only {available}",
+            )
+        args["n"] = number
+    if name == "Pairs":
+        args["i"] = _indices(obj["i"], f"{path}.i", n_pre, pre)
+        args["j"] = _indices(obj["j"], f"{path}.j", n_post, post)
+        if len(args["i"]) != len(args["j"]):
+            _fail(path, f"i has {len(args['i'])} entries but j has {len(args['j'])}; give one "
+                  "pair (i[k], j[k]) per connection")  # fmt: skip
+    try:
+        return rule_from(args)
+    except (TypeError, ValueError) as exc:
+        _fail(path, str(exc))
+
+
+def _member_values(
+    value: Any, path: str, parameter: Parameter, n: int, element: str
+) -> np.ndarray | Distribution:
+    """Values that differ between the ``n`` members of ``element``: an explicit list
+    ``{"value": [...], "unit"}`` (null where the parameter allows it), or a seeded
+    distribution ``{"distribution": "Normal", "mean", "sd", "seed", "unit"}``; in the
+    parameter's declared unit."""
+    declared = parameter.unit
+    if isinstance(value, dict) and "distribution" in value:
+        name = _string(value["distribution"], f"{path}.distribution", tuple(DISTRIBUTIONS))
+        numbers_ = _DISTRIBUTION_KEYS[name]
+        obj = _object(value, path, required=("distribution", *numbers_, "seed", "unit"))
+        unit = _string(obj["unit"], f"{path}.unit")
+        args: dict[str, Any] = {
+            key: _in_unit(_number(obj[key], f"{path}.{key}"), unit, declared, f"{path}.unit")
+            for key in numbers_
+        }
+        if name == "Normal" and args["sd"] < 0:
+            _fail(f"{path}.sd", f"a standard deviation must be ≥ 0; got {obj['sd']!r}")
+        if name == "Uniform" and args["high"] < args["low"]:
+            _fail(f"{path}.high", f"must not be below low ({obj['low']!r}); got {obj['high']!r}")
+        args["seed"] = _integer(obj["seed"], f"{path}.seed", 0)
+        return DISTRIBUTIONS[name](**args)
+    if not isinstance(value, dict) or "value" not in value:
+        _fail(
+            path,
+            f'expected {{"value": [one per member], "unit": ...}} or a distribution '
+            f'{{"distribution": "Normal", "mean", "sd", "seed", "unit"}}; got {_describe(value)}',
+        )
+    obj = _object(value, path, required=("value", "unit"))
+    unit = _string(obj["unit"], f"{path}.unit")
+    items = _array(obj["value"], f"{path}.value")
+    if len(items) != n:
+        _fail(f"{path}.value", f"expected {n} values (one per member of {element}); got "
+              f"{len(items)}")  # fmt: skip
+    array = np.empty(n, np.float64)
+    for k, item in enumerate(items):
+        if item is None and parameter.nullable:
+            array[k] = np.nan
+            continue
+        where = f"{path}.value[{k}]"
+        number = _in_unit(_number(item, where), unit, declared, f"{path}.unit")
+        _check(parameter, number, where, item, unit)
+        array[k] = number
+    return array
+
+
+def _members(obj: dict[str, Any], path: str, circuit: Circuit, element: str) -> None:
+    """Set ``obj["members"]`` (values that differ between members) on ``element``."""
+    if "members" not in obj:
+        return
+    table = circuit.element(element).parameter_table()
+    members = _object(obj["members"], f"{path}.members", optional=tuple(table))
+    n = circuit.size(element)
+    for key, value in members.items():
+        where = f"{path}.members.{key}"
+        values = _member_values(value, where, table[key], n, element)
+        if isinstance(values, np.ndarray) and np.isnan(values).any():
+            # some members at steady state (null): checked above, stored as set() would
+            circuit.member_values.setdefault(element, {})[key] = values
+            continue
+        try:
+            circuit.set(f"{element}.{key}", values)
+        except (TypeError, ValueError) as exc:
+            _fail(where, str(exc))
+
+
 # ----------------------------------------------------------------------- parts
 def _circuit(doc: dict[str, Any]) -> Circuit:
     circuit = Circuit()
@@ -257,23 +407,43 @@ def _circuit(doc: dict[str, Any]) -> Circuit:
 
     for i, value in enumerate(_array(doc["neurons"], "$.neurons", min_items=1)):
         path = f"$.neurons[{i}]"
-        obj, model = _element(value, path, "neuron", ("name",))
+        obj, model = _element(value, path, "neuron", ("name",), ("n", "members"))
         name = _string(obj["name"], f"{path}.name")
         claim(name, path)
-        build(path, circuit.add, name, model)
+        n = _size(obj["n"], f"{path}.n") if "n" in obj else 1
+        build(path, circuit.add, name, model, n)
+        _members(obj, path, circuit, name)
     for i, value in enumerate(_array(doc.get("connections", []), "$.connections")):
         path = f"$.connections[{i}]"
-        obj, model = _element(value, path, "synapse", ("name", "pre", "post"))
+        obj, model = _element(value, path, "synapse", ("name", "pre", "post"), ("rule", "members"))
         name = _string(obj["name"], f"{path}.name")
         claim(name, path)
         pre, post = cell(obj["pre"], f"{path}.pre"), cell(obj["post"], f"{path}.post")
-        build(path, circuit.connect, pre, post, model, name)
+        rule = None
+        if "rule" in obj:
+            rule = _rule(obj["rule"], f"{path}.rule", circuit, pre, post)
+        elif circuit.size(pre) != 1 or circuit.size(post) != 1:
+            _fail(
+                path,
+                f"missing 'rule': {pre} has {circuit.size(pre)} member(s) and {post} "
+                f'{circuit.size(post)}; say which connect, e.g. "rule": {{"rule": '
+                f'"FixedProbability", "p": 0.1, "seed": 1}} (rules: {", ".join(RULES)})',
+            )
+        try:
+            circuit.connect(pre, post, model, name, rule)
+        except (TypeError, ValueError) as exc:  # a rule the populations cannot satisfy
+            where = f"{path}.rule" if rule is not None and str(exc).startswith(
+                (type(rule).__name__, "Pairs.")
+            ) else path  # fmt: skip
+            _fail(where, str(exc))
+        _members(obj, path, circuit, name)
     for i, value in enumerate(_array(doc.get("stimuli", []), "$.stimuli")):
         path = f"$.stimuli[{i}]"
-        obj, model = _element(value, path, "stimulus", ("name", "target"))
+        obj, model = _element(value, path, "stimulus", ("name", "target"), ("members",))
         name = _string(obj["name"], f"{path}.name")
         claim(name, path)
         build(path, circuit.stimulate, cell(obj["target"], f"{path}.target"), model, name)
+        _members(obj, path, circuit, name)
     return circuit
 
 
@@ -297,21 +467,54 @@ def _run(value: Any, circuit: Circuit) -> RunSettings:
     if "record_every" in obj:
         run.record_every = _integer(obj["record_every"], "$.run.record_every", 1)
     if obj.get("record") is not None:
-        recordables = Layout(circuit).recordables
-        known = {"v"} | {r.element for r in recordables}
-        known |= {f"{r.element}.{r.variable}" for r in recordables}
         items = []
+        if circuit.is_network():
+            check = _recordable_in_network
+        else:
+            recordables = Layout(circuit).recordables
+            known = {"v"} | {r.element for r in recordables}
+            known |= {f"{r.element}.{r.variable}" for r in recordables}
+
+            def check(text: str, _: Circuit) -> str | None:
+                return None if text in known else f"choices: {', '.join(sorted(known))}"
+
         for i, item in enumerate(_array(obj["record"], "$.run.record", min_items=1)):
             text = _string(item, f"$.run.record[{i}]")
-            if text not in known:
-                _fail(
-                    f"$.run.record[{i}]",
-                    f"nothing called {text!r} can be recorded "
-                    f"(choices: {', '.join(sorted(known))})",
-                )
+            problem = check(text, circuit)
+            if problem is not None:
+                _fail(f"$.run.record[{i}]", f"nothing called {text!r} can be recorded ({problem})")
             items.append(text)
         run.record = tuple(items)
     return run
+
+
+_RECORD = re.compile(r"^(?P<element>.*?)(?:\[(?P<lo>\d*)(?P<colon>:?)(?P<hi>\d*)\])?$")
+
+
+def _recordable_in_network(text: str, circuit: Circuit) -> str | None:
+    """None if a circuit with populations can record ``text`` ("v", "fs", "fs.v",
+    "fs[3].v", "fs[0:10].v", "gap.s"), else what is wrong with it."""
+    if text == "v":
+        return None
+    match, variable = _RECORD.match(text), None
+    if match is None or (match.group("element") not in circuit and "." in text):
+        head, variable = text.rsplit(".", 1)
+        match = _RECORD.match(head)
+    element = match.group("element") if match else text
+    if element not in circuit:
+        return f"elements: {', '.join(circuit)}; members as 'fs[0:10].v'"
+    n = circuit.size(element)
+    if match.group("lo") or match.group("colon"):
+        lo = int(match.group("lo") or 0)
+        hi = int(match.group("hi") or n) if match.group("colon") else lo + 1
+        if not 0 <= lo < hi <= n:
+            return f"{element} has {n} member(s), 0 to {n - 1}"
+    states = circuit.element(element).resolved().states
+    if variable is not None and variable not in states:
+        return f"{element} has no state {variable!r}; states: {', '.join(states) or 'none'}"
+    if not states:
+        return f"{element} has no states"
+    return None
 
 
 def _sliders(value: Any, circuit: Circuit) -> list[Slider]:
@@ -404,7 +607,8 @@ def _check_sizes(doc: Any) -> None:
         elif isinstance(value, dict | list):
             if len(value) > MAX_ITEMS:
                 kind = "entries" if isinstance(value, dict) else "items"
-                _fail(path, f"{len(value)} {kind}, over the limit of {MAX_ITEMS} {kind}")
+                _fail(path, f"{len(value)} {kind}, over the limit of {MAX_ITEMS} {kind}"
+                      f"{_too_long_hint(path)}")  # fmt: skip
             if isinstance(value, dict):
                 for key, item in value.items():
                     where = _key(path, key) if isinstance(key, str) else f"{path}[{key!r}]"
@@ -412,6 +616,23 @@ def _check_sizes(doc: Any) -> None:
                     stack.append((item, where))
             else:
                 stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
+
+
+def _too_long_hint(path: str) -> str:
+    """What to write instead of a list too long for a preset, by where it is."""
+    if re.search(r"\.rule\.[ij]$", path):
+        return (
+            "; a network this big stores its connectivity as a rule with a seed "
+            '({"rule": "FixedProbability", "p": 0.02, "seed": 1}, FixedNumberPre, AllToAll, '
+            "OneToOne), not as explicit pairs"
+        )
+    if re.search(r"\.members\.[^.]+\.value$", path):
+        return (
+            "; values for this many members are stored as a seeded distribution "
+            '({"distribution": "Normal", "mean": ..., "sd": ..., "seed": 1, "unit": ...} '
+            "or Uniform with low and high), not as a list"
+        )
+    return ""
 
 
 def from_dict(doc: Any) -> Preset:

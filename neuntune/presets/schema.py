@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..circuit import _ELEMENT, _NAME
+from ..circuit import _ELEMENT, _NAME, MAX_POPULATION
 from ..engine.compiler import PRECISIONS
 from ..engine.methods import METHODS
 from ..models.base import Model, Parameter, model_class, registered
 from ..models.neurons import SpikeSource
 from . import units
+from .document import MAX_ITEMS
 from .migrate import SCHEMA_VERSION
 
 _KINDS = {"neuron": "neurons", "synapse": "connections", "stimulus": "stimuli"}
@@ -64,12 +65,113 @@ def _quantity(unit: str, parameter: Parameter | None = None, positive: bool = Fa
     return out
 
 
+def _listed(quantity: dict[str, Any]) -> dict[str, Any]:
+    """A ``_quantity`` schema with ``value`` a list (one per member) of what it allowed."""
+    if "anyOf" in quantity:
+        return {"anyOf": [_listed(branch) for branch in quantity["anyOf"]]}
+    out = {**quantity, "properties": dict(quantity["properties"])}
+    out.pop("default", None)
+    out["properties"]["value"] = {
+        "type": "array",
+        "items": quantity["properties"]["value"],
+        "maxItems": MAX_ITEMS,
+    }
+    return out
+
+
+def _distributions(unit: str | None) -> list[dict[str, Any]]:
+    """Seeded distributions of a value in ``unit`` (any unit if None)."""
+    seed = {"type": "integer", "minimum": 0}
+    unit_schema = {"type": "string"} if unit is None else {"enum": units.compatible(unit)}
+    return [
+        _closed(
+            {
+                "distribution": {"const": name},
+                **{key: {"type": "number", **extra} for key, extra in numbers.items()},
+                "seed": seed,
+                "unit": unit_schema,
+            },
+            ("distribution", *numbers, "seed", "unit"),
+        )
+        for name, numbers in (
+            ("Normal", {"mean": {}, "sd": {"minimum": 0}}),
+            ("Uniform", {"low": {}, "high": {}}),
+        )
+    ]
+
+
+def _member_values(unit: str | None, parameter: Parameter | None = None) -> dict[str, Any]:
+    """Values that differ between members: a list in ``unit`` or a seeded distribution."""
+    if unit is None:
+        listed = _closed(
+            {"value": {"type": "array", "items": {"type": ["number", "null"]},
+                       "maxItems": MAX_ITEMS}, "unit": {"type": "string"}},
+            ("value", "unit"),
+        )  # fmt: skip
+    else:
+        listed = _listed(_quantity(unit, parameter))
+    out: dict[str, Any] = {"anyOf": [listed, *_distributions(unit)]}
+    if parameter is not None:
+        out["description"] = (
+            f"one value per member ({parameter.doc}; {parameter.describe_range()} {unit}), "
+            "or a seeded distribution of them"
+        )
+    return out
+
+
+def _rules() -> dict[str, Any]:
+    """Every connection rule with its arguments (``rule`` names it)."""
+    seed = {"type": "integer", "minimum": 0, "description": "the random generator's seed"}
+    self_connections = {"type": "boolean", "description": "within one population, k -> k too"}
+    index = {"type": "array", "items": {"type": "integer", "minimum": 0}, "maxItems": MAX_ITEMS}
+    rules = {
+        "AllToAll": ({"self_connections": self_connections}, ()),
+        "OneToOne": ({}, ()),
+        "FixedProbability": (
+            {
+                "p": {"type": "number", "minimum": 0, "maximum": 1},
+                "seed": seed,
+                "self_connections": self_connections,
+            },
+            ("p", "seed"),
+        ),
+        "FixedNumberPre": (
+            {
+                "n": {"type": "integer", "minimum": 0, "description": "pre members per post"},
+                "seed": seed,
+                "self_connections": self_connections,
+            },
+            ("n", "seed"),
+        ),
+        "Pairs": ({"i": index, "j": index}, ("i", "j")),
+    }
+    return {
+        "description": "which members connect: pre member i to post member j for each pair "
+        "the rule makes (a gap junction within one population joins each pair once)",
+        "oneOf": [
+            _closed({"rule": {"const": name}, **props}, ("rule", *required))
+            for name, (props, required) in rules.items()
+        ],
+    }
+
+
 def _model(cls: type[Model]) -> dict[str, Any]:
-    """What one model allows under ``parameters`` and ``options`` (and ``times``)."""
+    """What one model allows under ``parameters``, ``options`` and ``members`` (and
+    ``times``)."""
     table = cls.parameter_table()
+    members = {k: _member_values(p.unit, p) for k, p in table.items()}
+    can_learn = cls.kind == "synapse" and bool(cls.definition().on_pre)
     properties: dict[str, Any] = {
         # every parameter is required: a preset states each value with its unit
         "parameters": _closed({k: _quantity(p.unit, p) for k, p in table.items()}, tuple(table)),
+        # a plasticity rule's parameters may differ between connections too
+        "members": _closed(members, additionalProperties=_member_values(None))
+        if can_learn
+        else _closed(members),
+    }
+    if cls.kind == "plasticity":  # its values vary on the connection that carries it
+        del properties["members"]
+    properties |= {
         "options": _closed(
             {
                 k: {"enum": list(o.choices), "default": o.default, "description": o.doc}
@@ -108,10 +210,23 @@ def _element(kind: str, links: dict[str, Any]) -> dict[str, Any]:
         "parameters": {"type": "object"},
         "options": {"type": "object"},
     }
+    if kind != "plasticity":
+        properties["members"] = {
+            "type": "object",
+            "description": "values that differ between members (or connections), by "
+            "parameter; they replace the value under parameters",
+        }
     if kind == "neuron":
         properties["times"] = {"type": "object"}
+        properties["n"] = {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_POPULATION,
+            "description": "members of the population (omitted: 1, a single cell)",
+        }
     if kind == "synapse":
         properties["plasticity"] = _ref("plasticity")
+        properties["rule"] = _ref("rule")
     dispatch = [
         {
             "if": {"properties": {"model": {"const": name}}, "required": ["model"]},
@@ -132,6 +247,7 @@ def schema() -> dict[str, Any]:
         "synapse": _element("synapse", {"name": element, "pre": cell, "post": cell}),
         "stimulus": _element("stimulus", {"name": element, "target": cell}),
         "plasticity": _element("plasticity", {}),
+        "rule": _rules(),
     }
     for kind in ("neuron", "synapse", "stimulus", "plasticity"):
         for name in registered(kind):
