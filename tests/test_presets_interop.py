@@ -243,3 +243,127 @@ def test_exported_scripts_run_in_brian2_and_match(tmp_path):
     rise = o.v["p"].max() - o.v["p"][0]
     assert rise > 1.0  # the chain src -> lif -> p really carried events
     assert np.max(np.abs(b["p.v"] - o.v["p"][:-1])) < 0.05 * rise
+
+
+# ------------------------------------------------------------- Brian2 networks
+def gap_network() -> Preset:
+    """Ten Wang–Buzsáki cells, all-to-all gap junctions: values differ between members
+    and between connections (drawn from seeded distributions); one member at steady state."""
+    c = nt.Circuit()
+    c.add("wb", nt.WangBuzsaki(h0=0.6, n0=0.32), n=10)
+    c.set("wb.v0", nt.Uniform(-70.0, -50.0, seed=1))
+    c.set("wb[2].h0", None)
+    c.connect("wb", "wb", nt.GapJunction(g=0.001), rule=nt.AllToAll(), name="gap")
+    c.set("gap.g", nt.Uniform(0.0005, 0.0015, seed=3))
+    c.stimulate("wb", nt.Constant(amplitude=0.6))
+    c.set("wb.stim0.amplitude", nt.Normal(0.6, 0.02, seed=5))
+    return Preset(c, "wb10", run=RunSettings(t_stop=50.0, dt=0.01, record=("wb[0:3].v",)))
+
+
+def coba_network() -> Preset:
+    """A 50-cell COBAHH (40 + 10, p = 0.2, stronger excitation so that it fires)."""
+    c = nt.Circuit()
+    for pop, n, seed in (("exc", 40, 1), ("inh", 10, 4)):
+        c.add(pop, nt.TraubMilesCOBA(m0=0.0, h0=0.0, n0=0.0), n=n)
+        c.set(f"{pop}.v0", nt.Normal(-65.0, 5.0, seed=seed))
+        c.set(f"{pop}.ge0", nt.Normal(4e-5, 1.5e-5, seed=seed + 1))
+        c.set(f"{pop}.gi0", nt.Normal(2e-4, 1.2e-4, seed=seed + 2))
+    seeds = iter(range(11, 20))
+    for pre, target, w in (("exc", "ge", 6e-5), ("inh", "gi", 67e-6)):
+        for post in ("exc", "inh"):
+            rule = nt.FixedProbability(0.2, seed=next(seeds), self_connections=True)
+            c.connect(pre, post, nt.DeltaSynapse(target=target, w=w), f"{pre}->{post}", rule)
+    c.set("exc->inh.w", nt.Uniform(3e-5, 9e-5, seed=99))  # one weight per connection
+    run = RunSettings(t_stop=100.0, dt=0.1, method="expeuler", record=("exc[0:2].v",))
+    return Preset(c, "coba50", run=run)
+
+
+def _calls(script: str, method: str) -> list[ast.Call]:
+    return [
+        node
+        for node in ast.walk(ast.parse(script))
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == method
+    ]
+
+
+def test_a_network_exports_as_groups_of_its_size_connected_by_the_same_pairs():
+    p = coba_network()
+    script = to_brian2(p)
+    compile(script, "coba50.py", "exec")
+    groups = {ast.unparse(call.args[0]) for call in _calls(script, "NeuronGroup")}
+    assert groups == {"40", "10"}
+    assert "cell_exc = b2.NeuronGroup(\n    40," in script
+    connects = _calls(script, "connect")
+    assert len(connects) == 4
+    for name, call in zip(p.circuit.connections, connects, strict=True):
+        given = {k.arg: eval(ast.unparse(k.value), {"np": np}) for k in call.keywords}
+        i, j = p.circuit.pairs(name)
+        assert np.array_equal(given["i"], i) and np.array_equal(given["j"], j), name
+    assert "syn_exc_exc.connect(\n    i=np.array([" in script
+    # the delta synapse raises the post cell's conductance, with no summed current
+    assert 'on_pre="""\nge_post += w\n"""' in script and 'on_pre="""\ngi_post += w\n"""' in script
+    assert ": 1 (summed)" not in script
+    # values that differ between members are the arrays neuntune draws
+    namespace = {"np": np}
+    start = script.split("\ncell_exc.v = ")[1]
+    v0 = eval(start[: start.index("])") + 2], namespace)
+    assert np.array_equal(v0, p.circuit.member_array("exc", "v0"))
+    weights = script.split("\nsyn_exc_inh.w = ")[1]
+    w = eval(weights[: weights.index("])") + 2], namespace)
+    assert np.array_equal(w, p.circuit.member_array("exc->inh", "w"))
+    # monitors: the members the run records, or the first ten
+    assert "b2.StateMonitor(cell_exc, ['v', 'm', 'h', 'n', 'ge', 'gi'], record=[0, 1])" in script
+    assert "record=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9])" in script
+
+
+def test_a_gap_network_exports_per_pair_conductances_and_steady_state_members():
+    p = gap_network()
+    script = to_brian2(p)
+    compile(script, "wb10.py", "exec")
+    assert "cell_wb = b2.NeuronGroup(\n    10," in script
+    assert "Ipre_syn_gap_pre = Ipre : 1 (summed)" in script  # both cells of each pair
+    assert 'cell_wb.h = "ah / (ah + bh)"' in script  # steady state, then the others' 0.6
+    assert "cell_wb.h[np.array([\n    0, 1, 3, 4, 5, 6, 7, 8, 9,\n], dtype=np.int64)]" in script
+    assert "syn_gap.g = np.array([" in script and "cell_wb.stim_wb_stim0_amplitude = " in script
+
+
+def test_a_population_of_spike_sources_is_not_exported():
+    c = nt.Circuit()
+    c.add("src", nt.SpikeSource([1.0]), n=3)
+    with pytest.raises(ValueError, match="src: a population of spike sources is not exported"):
+        to_brian2(Preset(c, "x"))
+
+
+@needs_brian2
+def test_exported_networks_run_in_brian2_with_the_same_spikes(tmp_path):
+    """The 50-cell COBAHH: events at step ends and exponential Euler on both sides, so
+    the same spikes and voltages to rounding; the gap network: the same spikes, within
+    what Brian2's once-per-step summed coupling (dt/2 late) shifts them."""
+    runs = {"coba50": coba_network(), "wb10": gap_network()}
+    jobs = {}
+    for name, preset in runs.items():
+        script = tmp_path / f"{name}.py"
+        script.write_text(to_brian2(preset))
+        jobs[name] = subprocess.Popen(
+            [str(COMPARE), str(script), str(tmp_path / f"{name}.npz")],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    for job in jobs.values():
+        _, err = job.communicate(timeout=600)
+        assert job.returncode == 0, err[-3000:]
+    brian = {name: np.load(tmp_path / f"{name}.npz") for name in runs}
+    ours = {name: p.simulate() for name, p in runs.items()}
+    b, o = brian["coba50"], ours["coba50"]
+    for cell in ("exc", "inh"):
+        assert len(b[f"{cell}.spikes"]) == len(o.spikes[cell].t) > 100, cell
+    assert list(b["exc.members"]) == [0, 1]
+    assert np.max(np.abs(b["exc.v"] - o.v["exc"][:, :-1])) < 1e-9
+    b, o = brian["wb10"], ours["wb10"]
+    assert len(b["wb.spikes"]) == len(o.spikes["wb"].t) >= 10
+    for member in range(10):
+        theirs = np.sort(b["wb.spikes"][b["wb.spike_i"] == member])
+        mine = o.spikes["wb"].t[o.spikes["wb"].i == member]
+        assert len(theirs) == len(mine) and np.all(np.abs(theirs - mine) < 0.05), member

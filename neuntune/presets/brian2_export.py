@@ -12,8 +12,16 @@ Differences the script states in its docstring: Brian2 updates ``(summed)``
 coupling variables once per step, so a cell sees its synaptic input about dt/2
 late; spikes that trigger event-driven synapses are detected at the end of the
 step in which the voltage crosses the threshold rather than interpolated.
+Populations become groups of their size: ``NeuronGroup(N, ...)``; values that
+differ between members are written as arrays (a seeded distribution as the values
+it draws), and each connection's ``Synapses`` is connected with the pairs its rule
+realised (``S.connect(i=..., j=...)``), so the connectivity is identical.  A
+synapse that raises a state of its post cell (``DeltaSynapse``) becomes
+``on_pre="ge_post += w"``, as in Brian2's COBA examples.
+
 Not exportable (a ValueError says which element): ``on_step`` statements (the
-noise stimulus), voltage clamps, ``init="rest"``.
+noise stimulus), voltage clamps, ``init="rest"``, a population of spike sources,
+per-connection thresholds.
 """
 
 from __future__ import annotations
@@ -23,8 +31,10 @@ import copy
 import re
 from collections.abc import Callable, Iterable
 
+import numpy as np
+
 from ..circuit import Circuit
-from ..models.base import Definition, Model, initial_parameter
+from ..models.base import Definition, Model, initial_parameter, post_targets
 from ..models.equations import CONSTANTS, Statement
 from .document import Preset, RunSettings
 
@@ -165,18 +175,70 @@ def _constants(model: Model, d: Definition, name_of: Callable[[str], str]) -> di
     return {name_of(k): v for k, v in model.values.items() if k not in initial}
 
 
+def _literal(values: np.ndarray) -> str:
+    """``np.array([...])`` of ``values`` (whole numbers as int64), wrapped in lines."""
+    items = [repr(int(x)) if values.dtype.kind in "iu" else repr(float(x)) for x in values]
+    lines, line = [], ""
+    for item in items:
+        if line and len(line) + len(item) + 2 > 96:
+            lines.append(line + ",")
+            line = item
+        else:
+            line = f"{line}, {item}" if line else item
+    body = "\n    ".join([*lines, line]) if line else ""
+    dtype = ", dtype=np.int64" if values.dtype.kind in "iu" else ""
+    return f"np.array([\n    {body},\n]{dtype})" if len(items) > 8 else f"np.array([{body}]{dtype})"
+
+
 def _initial(
-    target: str, model: Model, d: Definition, w: _Writer, name_of: Callable[[str], str]
+    target: str,
+    model: Model,
+    d: Definition,
+    w: _Writer,
+    name_of: Callable[[str], str],
+    members: dict[str, np.ndarray],
 ) -> list[str]:
-    """Initial values: numbers first (the voltage), then expressions that may read them."""
+    """Initial values: numbers first (the voltage), then expressions that may read them;
+    ``members`` holds the arrays of initial-value parameters that differ between members
+    (NaN: that member starts at steady state)."""
     numbers, expressions = [], []
     for state in d.states:
-        value = model.get(initial_parameter(state))
-        if value is not None:
-            numbers.append(f"{target}.{name_of(state)} = {value!r}")
+        key = initial_parameter(state)
+        value, target_state = model.get(key), f"{target}.{name_of(state)}"
+        steady = (
+            f'{target_state} = "{w.expr(d.initial[state], name_of)}"'
+            if state in d.initial
+            else f"{target_state} = {value!r}"  # no steady state: the declared start
+        )
+        if key in members:
+            values = members[key]
+            given = ~np.isnan(values)
+            if given.all():
+                numbers.append(f"{target_state} = {_literal(values)}")
+            else:  # steady state first, then the members that have their own value
+                index = np.flatnonzero(given)
+                expressions.append(steady)
+                if len(index):
+                    expressions.append(
+                        f"{target_state}[{_literal(index)}] = {_literal(values[index])}"
+                    )
+        elif value is not None:
+            numbers.append(f"{target_state} = {value!r}")
         else:
-            expressions.append(f'{target}.{name_of(state)} = "{w.expr(d.initial[state], name_of)}"')
+            expressions.append(steady)
     return numbers + expressions
+
+
+def _member_arrays(circuit: Circuit, name: str) -> dict[str, np.ndarray]:
+    """The values that differ between ``name``'s members (distributions drawn), by parameter."""
+    return {key: circuit.member_array(name, key) for key in circuit.member_values.get(name, {})}
+
+
+def _silent(d: Definition) -> bool:
+    """A connection that only acts through events: no dynamics, no current (DeltaSynapse)."""
+    current = d.equations.assignments.get("I_post")
+    zero = isinstance(current, ast.Constant) and current.value == 0
+    return zero and not d.equations.derivatives and "I_pre" not in d.equations.assignments
 
 
 def _check(name: str, d: Definition) -> None:
@@ -194,11 +256,15 @@ def _namespace(helpers: Iterable[str]) -> str:
     return "{" + ", ".join(f"{k!r}: {k}" for k in sorted(helpers)) + "}"
 
 
-def _parameters(target: str, values: dict[str, float]) -> tuple[list[str], list[str]]:
-    """Declarations (``gna : 1 (constant)``) and assignments (``cell_a.gna = 120.0``)."""
+def _parameters(target: str, values: dict[str, float | np.ndarray]) -> tuple[list[str], list[str]]:
+    """Declarations (``gna : 1 (constant)``) and assignments (``cell_a.gna = 120.0``, or
+    an array where members differ)."""
     return (
         [f"{k} : 1 (constant)" for k in values],
-        [f"{target}.{k} = {v!r}" for k, v in values.items()],
+        [
+            f"{target}.{k} = {_literal(v) if isinstance(v, np.ndarray) else repr(v)}"
+            for k, v in values.items()
+        ],
     )
 
 
@@ -246,13 +312,17 @@ class _Export:
         self.conns = _identifiers(circuit.connections, "syn")
         self.stims = _identifiers(circuit.stimuli, "stim")
         self.blocks: list[str] = []
-        self.monitors: list[tuple[str, str, list[str]]] = []  # (cell, group, states)
+        # (cell, group, states, members monitored)
+        self.monitors: list[tuple[str, str, list[str], list[int]]] = []
 
-    def cell(self, cell: str, model: Model) -> None:
+    def cell(self, cell: str, model: Model, monitored: list[int]) -> None:
         circuit, w, d = self.circuit, self.w, model.resolved()
         _check(cell, d)
         group = self.cells[cell]
+        size = circuit.size(cell)
         if not d.states:  # a spike source: its times are its spikes
+            if size != 1:
+                raise ValueError(f"{cell}: a population of spike sources is not exported")
             times = [float(t) for t in model.times]  # type: ignore[attr-defined]
             self.blocks.append(
                 f"# {cell}: {d.name}\n{group} = b2.SpikeGeneratorGroup("
@@ -261,10 +331,13 @@ class _Export:
             return
         name_of = _namer(d, {"I_in": "I_in"})
         lines = _equations(d, w, name_of)
-        values = _constants(model, d, name_of)
+        values: dict[str, float | np.ndarray] = dict(_constants(model, d, name_of))
+        members = _member_arrays(circuit, cell)
+        initial = {initial_parameter(state) for state in d.states}
+        values |= {name_of(k): v for k, v in members.items() if k not in initial}
         terms = []
         for name, conn in circuit.connections.items():  # coupling currents, summed by Brian2
-            if conn.post == cell:
+            if conn.post == cell and not _silent(conn.synapse.resolved()):
                 terms.append(f"I_{self.conns[name]}")
             if conn.pre == cell and "I_pre" in conn.synapse.resolved().equations.assignments:
                 terms.append(f"Ipre_{self.conns[name]}")
@@ -276,6 +349,7 @@ class _Export:
                 stim_of = _namer(sd, {"v": d.voltage or "v"}, prefix=f"{self.stims[name]}_")
                 lines += [f"# stimulus {name}: {sd.name}", *_equations(sd, w, stim_of)]
                 values.update(_constants(inj.stimulus, sd, stim_of))
+                values.update({stim_of(k): v for k, v in _member_arrays(circuit, name).items()})
                 terms.append(stim_of("I"))
         lines.append(f"I_in = {' + '.join(terms) or '0'} : 1")
         extra = []
@@ -292,6 +366,9 @@ class _Export:
                 continue
             # one event per connection, at the upward crossing of its own threshold
             ident = self.conns[name]
+            if "threshold" in circuit.member_values.get(name, {}):
+                raise ValueError(f"{name}: thresholds that differ between connections are not "
+                                 "exported; give the connection one threshold")  # fmt: skip
             above, threshold = f"above_{ident}", f"threshold_{ident}"
             lines.append(f"{above} : boolean")
             values[threshold] = conn.synapse.get("threshold")
@@ -302,13 +379,14 @@ class _Export:
         if events:
             extra.append(f"events={events!r}")
         declarations, assignments = _parameters(group, values)
-        initial = _initial(group, model, d, w, name_of)
+        starts = _initial(group, model, d, w, name_of, members)
         namespace = _namespace(w.helpers)
-        comment = f"{cell}: {d.name}"
+        comment = f"{cell}: {d.name}" + (f", {size} members" if size != 1 else "")
         lines = declarations + lines
-        self.blocks.append(_block(comment, group, "NeuronGroup", ["1"], lines, namespace, extra))
-        self.blocks.append("\n".join(assignments + on_event + initial))
-        self.monitors.append((cell, group, [name_of(s) for s in d.states]))
+        args = [str(size)]
+        self.blocks.append(_block(comment, group, "NeuronGroup", args, lines, namespace, extra))
+        self.blocks.append("\n".join(assignments + on_event + starts))
+        self.monitors.append((cell, group, [name_of(s) for s in d.states], monitored))
 
     def connection(self, name: str) -> None:
         conn = self.circuit.connections[name]
@@ -322,24 +400,41 @@ class _Export:
             "I_post": "Ipost",
             "I_pre": "Ipre",
         }
-        temporaries = {s.target for s in d.on_pre if s.target not in d.states}
+        raised = post_targets(d)  # post-cell states the events raise: ge_post += w
+        inputs |= {t: f"{safe(t[: -len('_post')])}_post" for t in raised}
+        temporaries = {s.target for s in d.on_pre if s.target not in d.states} - raised
         if "release" not in temporaries:  # no plasticity: every event releases fully
             inputs["release"] = "1.0"
         name_of = _namer(d, inputs, extra=temporaries)
-        lines = _equations(d, w, name_of, " (clock-driven)")
-        lines.append(f"I_{ident}_post = Ipost : 1 (summed)")
+        silent = _silent(d)
+        lines = [] if silent else _equations(d, w, name_of, " (clock-driven)")
+        if not silent:
+            lines.append(f"I_{ident}_post = Ipost : 1 (summed)")
         if "I_pre" in d.equations.assignments:
             lines.append(f"Ipre_{ident}_pre = Ipre : 1 (summed)")
         extra = []
-        setup = [f"{ident}.connect(i=0, j=0)"]
+        if conn.rule is None:
+            setup = [f"{ident}.connect(i=0, j=0)"]
+        else:  # the pairs the rule realised: the same connectivity as neuntune's
+            i, j = self.circuit.pairs(name)
+            setup = [
+                f"# {conn.rule!r}: {len(i)} connections",
+                f"{ident}.connect(\n    i={_literal(i)},\n    j={_literal(j)},\n)",
+            ]
+        members = _member_arrays(self.circuit, name)
         if d.on_pre:
             extra.append(f'on_pre="""\n{w.statements(d.on_pre, name_of)}\n"""')
             if self.circuit.neurons[conn.pre].resolved().states:
                 extra.append(f'on_event="spike_{ident}"')
-            setup.append(f"{ident}.delay = {syn.get('delay')!r} * ms")
-        declarations, assignments = _parameters(ident, _constants(syn, d, name_of))
+            delay = members.pop("delay", None)
+            written = repr(syn.get("delay")) if delay is None else _literal(delay)
+            setup.append(f"{ident}.delay = {written} * ms")
+        initial = {initial_parameter(state) for state in d.states}
+        values: dict[str, float | np.ndarray] = dict(_constants(syn, d, name_of))
+        values |= {name_of(k): v for k, v in members.items() if k not in initial}
+        declarations, assignments = _parameters(ident, values)
         lines = declarations + lines
-        setup += assignments + _initial(ident, syn, d, w, name_of)
+        setup += assignments + _initial(ident, syn, d, w, name_of, members)
         namespace = _namespace(w.helpers)
         args = [self.cells[conn.pre], self.cells[conn.post]]
         comment = f"{name}: {d.name} {conn.pre} -> {conn.post}"
@@ -358,10 +453,30 @@ def to_brian2(preset: Preset, run: RunSettings | None = None) -> str:
         raise ValueError(f"run.init={run.init!r}: only the models' initial values can be exported")
     export = _Export(preset.circuit)
     for cell, model in preset.circuit.neurons.items():
-        export.cell(cell, model)
+        export.cell(cell, model, _monitored(preset.circuit, cell, run))
     for name in preset.circuit.connections:
         export.connection(name)
     return _script(preset, run, export)
+
+
+#: Members of a population the script monitors when the run settings name none.
+MONITORED = 10
+_RECORD = re.compile(r"^(?P<element>[A-Za-z_][A-Za-z0-9_]*)\[(?P<lo>\d*)(?P<colon>:?)(?P<hi>\d*)\]")
+
+
+def _monitored(circuit: Circuit, cell: str, run: RunSettings) -> list[int]:
+    """The members of ``cell`` whose states the script records: those the run settings
+    name (``"fs[0:5].v"``, ``"fs[3]"``), else the first :data:`MONITORED`."""
+    n = circuit.size(cell)
+    chosen: set[int] = set()
+    for item in run.record or ():
+        match = _RECORD.match(item)
+        if match is None or match.group("element") != cell:
+            continue
+        lo = int(match.group("lo") or 0)
+        hi = int(match.group("hi") or n) if match.group("colon") else lo + 1
+        chosen.update(range(lo, min(hi, n)))
+    return sorted(chosen) or list(range(min(n, MONITORED)))
 
 
 def _script(preset: Preset, run: RunSettings, export: _Export) -> str:
@@ -372,10 +487,11 @@ def _script(preset: Preset, run: RunSettings, export: _Export) -> str:
     if run.precision != "float64":
         notes.append(f"The preset runs in {run.precision}; Brian2 computes in float64.")
     record = "".join(
-        f'    "{cell}": (b2.StateMonitor({group}, {states!r}, record=0), '
+        f'    "{cell}": (b2.StateMonitor({group}, {states!r}, record={members!r}), '
         f"b2.SpikeMonitor({group})),\n"
-        for cell, group, states in export.monitors
+        for cell, group, states, members in export.monitors
     )
+    sizes = {cell: preset.circuit.size(cell) for cell, *_ in export.monitors}
     description = "\n".join(f"    {line}" for line in _wrap(preset.description)) or "    -"
     source = "\n".join(f"    {line}" for line in _wrap(preset.source)) or "    -"
     return f'''"""{_docstring(preset.name)}: a neuntune preset as a standalone Brian2 script.
@@ -393,7 +509,9 @@ in neuntune's fully coupled integration, and spikes that trigger event-driven
 synapses are detected at the end of a step, not interpolated within it.
 {" ".join(notes)}
 Run:  python this_script.py [traces.npz]
-(saves t in ms, every cell state as "cell.state" and spike times as "cell.spikes")
+(saves t in ms, every cell state as "cell.state" and spike times as "cell.spikes";
+for a population, "cell.state" has one row per monitored member, whose indices are
+in "cell.members", and "cell.spike_i" holds the member index of each spike)
 """
 
 import sys
@@ -415,12 +533,18 @@ monitors = {{
 network.add(*(monitor for pair in monitors.values() for monitor in pair))
 network.run(T_STOP * ms)
 
+SIZES = {sizes!r}
 traces = {{}}
 for cell, (states, spikes) in monitors.items():
     traces["t"] = np.asarray(states.t / ms)
+    single = SIZES[cell] == 1
     for name in states.record_variables:
-        traces[f"{{cell}}.{{name}}"] = np.asarray(getattr(states, name)[0])
+        values = np.asarray(getattr(states, name))
+        traces[f"{{cell}}.{{name}}"] = values[0] if single else values
     traces[f"{{cell}}.spikes"] = np.asarray(spikes.t / ms)
+    if not single:
+        traces[f"{{cell}}.members"] = np.asarray(states.record)
+        traces[f"{{cell}}.spike_i"] = np.asarray(spikes.i)
     print(f"{{cell}}: {{len(spikes.t)}} spikes")
 if len(sys.argv) > 1:
     np.savez(sys.argv[1], **traces)
