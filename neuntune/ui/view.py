@@ -230,6 +230,18 @@ class TunePanel:
         self._show_population_metrics()
         self._show_recording()
 
+    def resend(self) -> None:
+        """Send the shown run's plot data again (once the page has loaded).
+
+        A run delivered while the page was still loading — after the browser pulled
+        the document, before it had rendered it — never reached the browser's
+        sources (seen with a network's first run, which takes over a second); fresh
+        copies make a change Bokeh sends whatever it last sent.
+        """
+        if self.model.traces:
+            copies = {key: (x.copy(), y.copy()) for key, (x, y) in self.model.traces.items()}
+            self.plots.show(copies, float(self.model.result.t[-1]))
+
     def dispose(self) -> None:
         """Stop following the session's recording (this panel's preset was closed)."""
         self.data.param.unwatch(self._data_watcher)
@@ -550,6 +562,7 @@ class Tuner(pn.viewable.Viewer):
         self.session.param.watch(self._switched, "tuner")
         if self._doc is not None and self._doc.session_context is not None:
             pn.state.on_session_destroyed(lambda _context: self.session.close())
+            pn.state.onload(lambda: self._panel.resend())
 
     @property
     def model(self) -> TunerModel:
