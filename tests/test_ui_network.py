@@ -126,6 +126,14 @@ def test_the_record_plan_keeps_shown_members_and_the_budget() -> None:
     assert plan.recorded["p"] == (0, 5000) and plan.record_every > 1
     samples = -(-100_000 // plan.record_every) + 1
     assert 5000 * samples <= RECORD_VALUES
+    # Two populations share what is left in proportion to what each leaves out.
+    two = nt.Circuit()
+    two.add("e", nt.WangBuzsaki(), n=3200)
+    two.add("i", nt.WangBuzsaki(), n=800)
+    plan = record_plan(two, {"e": (0, 1, 2), "i": (0, 1, 2)}, 2000, 200_001)
+    widths = {name: hi - lo for name, (lo, hi) in plan.recorded.items()}
+    assert sum(widths.values()) * 2001 <= RECORD_VALUES
+    assert widths["e"] == pytest.approx(4 * widths["i"], rel=0.01) and widths["i"] > 300
     assert MAX_SHOWN == 10
 
 

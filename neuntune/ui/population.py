@@ -102,10 +102,11 @@ def record_plan(
     circuit: Circuit, members: dict[str, tuple[int, ...]], n_steps: int, max_samples: int
 ) -> RecordPlan:
     """Record ``pop[lo:hi].v`` per population: the block spans the shown ``members``
-    and grows, while :data:`RECORD_VALUES` allows, to the whole population (for χ),
-    upwards first.  ``record_every`` keeps each trace at most ``max_samples`` long and
-    the total within the budget (shown members far apart make a wide block: it is
-    then thinned in time rather than left out)."""
+    and grows, as far as :data:`RECORD_VALUES` allows, to the whole population (for
+    χ; upwards first, the budget shared in proportion to the members left out).
+    ``record_every`` keeps each trace at most ``max_samples`` long and the total
+    within the budget (shown members far apart make a wide block: it is then thinned
+    in time rather than left out)."""
     every = max(1, math.ceil(n_steps / (max_samples - 1)))
     blocks = {}
     for name in voltage_populations(circuit):
@@ -114,11 +115,15 @@ def record_plan(
     width = sum(hi - lo for lo, hi in blocks.values())
     while width * n_samples(n_steps, every) > RECORD_VALUES:
         every *= 2
-    budget = RECORD_VALUES // n_samples(n_steps, every) - width
-    for name, (lo, hi) in blocks.items():  # whole populations while the budget lasts
-        up = min(circuit.size(name) - hi, max(budget, 0))
-        down = min(lo, max(budget - up, 0))
-        budget -= up + down
+    budget = max(RECORD_VALUES // n_samples(n_steps, every) - width, 0)
+    # What is left is shared in proportion to the members each population has not
+    # recorded yet, so that every population's χ rests on a sample of it.
+    missing = {name: circuit.size(name) - (hi - lo) for name, (lo, hi) in blocks.items()}
+    total = sum(missing.values())
+    for name, (lo, hi) in blocks.items():
+        share = missing[name] if total <= budget else budget * missing[name] // total
+        up = min(circuit.size(name) - hi, share)
+        down = min(lo, share - up)
         blocks[name] = (lo - down, hi + up)
     recorded = {name: block for name, block in blocks.items() if block[1] > block[0]}
     record = [f"{name}[{lo}:{hi}].v" for name, (lo, hi) in recorded.items()]
