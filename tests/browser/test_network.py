@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from neuntune.ui.testing import (
     DATA_CHANGED_JS,
     DRAWN_JS,
+    HAS_DATA_JS,
     entry,
     open_tab,
     open_tuner,
@@ -124,12 +125,29 @@ def test_members_can_be_chosen_and_fits_say_networks_are_not_supported(network_p
         pytest.skip("the screenshot is taken by test_screenshot_of_the_network_view")
 
 
+def test_the_bundled_network_preset_opens_from_the_pair_tuner(tuner_page) -> None:
+    page, log = tuner_page
+    page.locator(".nt-preset select").select_option("wb_gap_network")
+    page.wait_for_function(HAS_DATA_JS, arg="raster:wb", timeout=60_000)
+    spikes = len(trace(page, "raster:wb")["x"])
+    assert spikes > 100 * 5  # 100 cells at ~40 Hz over 200 ms
+    page.wait_for_function(f"() => ({DRAWN_JS})('raster:wb') === {spikes}", timeout=20_000)
+    expect(page.locator(".nt-population-metrics")).to_contain_text("wb", timeout=30_000)
+    # The voltages differ between members at the start: the control says so.
+    page.locator(".card-header", has_text="cell wb · WangBuzsaki").click()
+    page.locator(".card-header", has_text="initial values").last.click()
+    expect(page.locator(f".{css_class('spread.wb.v0')}")).to_contain_text(
+        "Differs between the 100 members"
+    )
+    assert log["errors"] == []
+
+
 @pytest.mark.skipif(
     not os.environ.get("NEUNTUNE_UPDATE_SCREENSHOT"), reason="updates docs/network.png"
 )
 def test_screenshot_of_the_network_view(browser) -> None:
-    # The README's picture: 100 cells, 200 ms, as the latency benchmark runs them.
-    with running_server(SETUP.format(n=100, t_stop=200.0), circuit="preset") as url:
+    # The README's picture: the bundled 100-cell network, as the latency benchmark runs it.
+    with running_server(circuit="'wb_gap_network'") as url:
         context, page, _ = open_tuner(browser, url, ready="raster:wb")
         try:
             expect(page.locator(".nt-population-metrics")).to_contain_text("χ", timeout=30_000)
