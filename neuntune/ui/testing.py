@@ -74,9 +74,10 @@ DATA_CHANGED_JS = f"""([name, before]) => {{
     return false;
 }}"""
 
-#: How many glyphs of source ``name`` the browser has drawn: the renderer's glyph
-#: view holds screen coordinates (sx) for each point once it has been painted;
-#: counted where they are finite.  -1 while no renderer of that source has a view.
+#: How many glyphs of source ``name`` the browser has drawn inside its plot's frame:
+#: the renderer's glyph view holds screen coordinates (sx, sy) for each point once
+#: it has been painted, and the plot view its frame's box on screen.  -1 while no
+#: renderer of that source has a view.
 DRAWN_JS = """(name) => {
     const seen = new Set();
     let found = -1;
@@ -85,7 +86,15 @@ DRAWN_JS = """(name) => {
         seen.add(view);
         const source = view.model && view.model.data_source;
         if (source && source.name === name && view.glyph && view.glyph.sx) {
-            found = Math.max(found, 0) + Array.from(view.glyph.sx).filter(Number.isFinite).length;
+            const box = view.parent.frame.bbox;
+            const sx = view.glyph.sx, sy = view.glyph.sy;
+            let inside = 0;
+            for (let i = 0; i < sx.length; i++) {
+                if (sx[i] >= box.x0 && sx[i] <= box.x1 && sy[i] >= box.y0 && sy[i] <= box.y1) {
+                    inside++;
+                }
+            }
+            found = Math.max(found, 0) + inside;
         }
         if (typeof view.children === "function") for (const child of view.children()) walk(child);
     };

@@ -230,18 +230,6 @@ class TunePanel:
         self._show_population_metrics()
         self._show_recording()
 
-    def resend(self) -> None:
-        """Send the shown run's plot data again (once the page has loaded).
-
-        A run delivered while the page was still loading — after the browser pulled
-        the document, before it had rendered it — never reached the browser's
-        sources (seen with a network's first run, which takes over a second); fresh
-        copies make a change Bokeh sends whatever it last sent.
-        """
-        if self.model.traces:
-            copies = {key: (x.copy(), y.copy()) for key, (x, y) in self.model.traces.items()}
-            self.plots.show(copies, float(self.model.result.t[-1]))
-
     def dispose(self) -> None:
         """Stop following the session's recording (this panel's preset was closed)."""
         self.data.param.unwatch(self._data_watcher)
@@ -554,6 +542,8 @@ class Tuner(pn.viewable.Viewer):
         self._loop = _kernel_loop()
         self._queue: list[Callable[[], None]] = []  # updates waiting for the UI thread
         self._queue_lock = threading.Lock()
+        # A served page takes updates once it has loaded (see _dispatch).
+        self._loaded = not (self._doc is not None and self._doc.session_context is not None)
         self._layout: pn.viewable.Viewable | None = None
         given = (("t_stop", t_stop), ("dt", dt), ("method", method))
         run = {key: value for key, value in given if value is not None}
@@ -562,7 +552,7 @@ class Tuner(pn.viewable.Viewer):
         self.session.param.watch(self._switched, "tuner")
         if self._doc is not None and self._doc.session_context is not None:
             pn.state.on_session_destroyed(lambda _context: self.session.close())
-            pn.state.onload(lambda: self._panel.resend())
+            pn.state.onload(self._page_loaded)
 
     @property
     def model(self) -> TunerModel:
@@ -576,6 +566,12 @@ class Tuner(pn.viewable.Viewer):
         Updates run in the order they were dispatched (the models rely on it): they
         are queued here and drained by one callback, because Bokeh runs next-tick
         callbacks added before a session has started in no particular order.
+
+        A served page drains nothing before it has loaded: Panel defers changes to
+        its own widgets until the browser is connected, but a change made directly
+        to a Bokeh model (a plot's data or range) between the page's rendering and
+        its websocket's connection never reaches the browser.  A network's first
+        run (over a second) used to land there and leave the plots empty.
         """
         doc = self._doc
         served = doc is not None and doc.session_context is not None
@@ -584,12 +580,18 @@ class Tuner(pn.viewable.Viewer):
             return
         with self._queue_lock:
             self._queue.append(update)
-            if len(self._queue) > 1:
-                return  # a drain is already scheduled and will run this one too
+            if len(self._queue) > 1 or not self._loaded:
+                return  # a drain is already scheduled (or the page's load drains)
         if served:
             doc.add_next_tick_callback(partial(self._drain, doc))
         else:
             self._loop.call_soon_threadsafe(self._drain, None)
+
+    def _page_loaded(self) -> None:
+        """The browser has rendered the page: apply what arrived meanwhile."""
+        with self._queue_lock:
+            self._loaded = True
+        self._drain(self._doc)
 
     def _drain(self, doc: Document | None) -> None:
         with self._queue_lock:
