@@ -515,7 +515,10 @@ class TunerModel(param.Parameterized):
             if not first_call:
                 first_call.append(now)
             elapsed = now - first_call[0]
-            superseded = generation != self._requested and elapsed > SUPERSEDED_AFTER
+            # A network's sliders request runs on release only: nothing to show while
+            # dragging, so a superseded network run stops at once.
+            patience = 0.0 if self.network else SUPERSEDED_AFTER
+            superseded = generation != self._requested and elapsed >= patience
             return self._closed or superseded or elapsed > MAX_SECONDS
 
         try:
@@ -599,7 +602,9 @@ class TunerModel(param.Parameterized):
         # Short runs go to the kernel in one call: with a progress callback it would
         # stop every 2000 steps to take the GIL back, and each time wait for the UI
         # thread.  Only runs long enough to need cancelling pay for that.
-        progress = cancel if math.ceil(t_stop / dt) > CHUNKED_AFTER else None
+        # A network's run is long whatever its step count: it can always be cancelled.
+        chunked = self.network or math.ceil(t_stop / dt) > CHUNKED_AFTER
+        progress = cancel if chunked else None
         result = simulate(
             circuit, t_stop, dt, method, self.preset.run.precision, record=record,
             record_every=record_every, init=self.preset.run.init, progress=progress,
