@@ -490,6 +490,13 @@ def markdown(results: dict[str, Any]) -> str:
             + (", quick mode: not for publishing_" if section.get("quick") else "_"),
             "",
         ]
+        sc = section.get("compare_extra")
+        if sc:
+            lines += [
+                f"compare extra for this section: brian2 {sc.get('brian2')}, NEURON "
+                f"{sc.get('neuron')} (numpy {sc.get('numpy')}) via `{sc.get('python')}`",
+                "",
+            ]
         if section.get("error"):
             lines += [f"Failed: `{section['error']}`", ""]
         for text in section.get("skipped", []):

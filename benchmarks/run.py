@@ -41,6 +41,9 @@ BENCHMARKS = (
     "network",
 )
 
+#: The sections that run brian2 or NEURON in the compare interpreter.
+COMPARE_USERS = {"brian2_compare", "neuron_compare", "network"}
+
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: --repeats {args.repeats} < 30; the issue asks for ≥ 30 runs per timing")
 
     python, info = (None, {})
-    if {"brian2_compare", "neuron_compare", "network"} & set(selected):
+    if COMPARE_USERS & set(selected):
         python, info = compare_python(args.compare_python)
         if python:
             print(
@@ -97,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         machine=machine(),
         settings={"quick": args.quick, "repeats": args.repeats, "only": args.only or None},
     )
-    if python or "compare_extra" not in results:
+    # with --only, the other sections keep the interpreter they were measured with: each
+    # section that used one records its own, and the top-level entry changes on full runs
+    if python and (not args.only or "compare_extra" not in results):
         results["compare_extra"] = cfg.compare_info
     failed = []
     for name in selected:
@@ -112,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         section["wall_s"] = round(time.perf_counter() - start, 1)
         section["quick"] = args.quick
         section["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        if python and name in COMPARE_USERS:
+            section["compare_extra"] = cfg.compare_info
         results["benchmarks"][name] = section
         results["benchmarks"] = {
             b: results["benchmarks"][b] for b in BENCHMARKS if b in results["benchmarks"]
