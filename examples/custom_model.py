@@ -16,8 +16,9 @@ import neuntune as nt
 
 
 @nt.register
-class AdEx(nt.Neuron):
-    """Adaptive exponential integrate-and-fire (Brette & Gerstner 2005), per cm²:
+class DensityAdEx(nt.Neuron):
+    """Adaptive exponential integrate-and-fire (Brette & Gerstner 2005), written per cm²
+    as a user would (neuntune's own ``nt.AdEx`` takes Brian2's absolute units):
 
     cm dv/dt = −gl(v − el) + gl·ΔT·exp((v − vt)/ΔT) − w + I_in/area
     tau_w dw/dt = a(v − el) − w;   at v = 0 mV: v ← v_reset, w ← w + b
@@ -56,7 +57,7 @@ class AdEx(nt.Neuron):
 
 def main() -> None:
     circuit = nt.Circuit()
-    circuit.add("cell", AdEx())
+    circuit.add("cell", DensityAdEx())
     circuit.stimulate("cell", nt.Step(amplitude=3e-3, start=50.0, stop=450.0))
     result = nt.simulate(circuit, 500.0, 0.02)
     spikes = result.spikes["cell"]

@@ -276,10 +276,11 @@ class Circuit:
     def resolve(self, path: str) -> tuple[str, Model, str]:
         """Split ``"element.param"`` into (element name, model, parameter name)
         (a member index, ``"fs[3].gna"``, is dropped: see :meth:`member`)."""
-        element, _, model, param = self._split(path)
+        element, _, model, param = self.split(path)
         return element, model, param
 
-    def _split(self, path: str) -> tuple[str, int | None, Model, str]:
+    def split(self, path: str) -> tuple[str, int | None, Model, str]:
+        """``"fs[3].gna"`` as (element, member index or None, model, parameter)."""
         if not isinstance(path, str) or "." not in path:
             raise KeyError(
                 f"{path!r}: a parameter path looks like 'cell.param' or 'connection.param'"
@@ -309,7 +310,7 @@ class Circuit:
     def get(self, path: str) -> float | np.ndarray | None:
         """Value at ``path`` in the unit the model declares (per cm² for densities);
         an array (a copy) where members differ, one number for ``"fs[3].gna"``."""
-        element, index, model, param = self._split(path)
+        element, index, model, param = self.split(path)
         if index is not None:
             value = self.member_array(element, param)[index]
             return None if np.isnan(value) else float(value)
@@ -324,7 +325,7 @@ class Circuit:
         :class:`~neuntune.connectivity.Distribution` gives each member its own;
         ``"fs[3].gna"`` sets one member.
         """
-        element, index, model, param = self._split(path)
+        element, index, model, param = self.split(path)
         declared = model.parameter_table()[param]
         if index is not None:
             number = declared.validate(path, value)

@@ -10,7 +10,7 @@
     neuntune fit-gap PRESET --target 0.05 [--junction gj] [--direction both] [--save FILE]
     neuntune fit-synapse PRESET --targets FILE [--connection syn] [--save FILE]
     neuntune scan PRESET --param gj.g=0.0001:0.01:20 [--param a.gna=log:50:200:16]
-                  --metric synchrony [--out scan.csv|.json] [--plot scan.png] [--specialise]
+                  --metric synchrony [--out scan.csv|.json] [--plot scan.png]
 
 PRESET is a bundled name or a file.  Exit codes: 0 ok, 2 bad input (message on
 stderr, no traceback), 1 a run that failed.
@@ -386,7 +386,7 @@ def _scan(args: argparse.Namespace) -> int:
             preset.circuit, grid, args.metric,
             t_stop=run.t_stop if args.t_stop is None else args.t_stop,
             dt=run.dt if args.dt is None else args.dt, method=run.method, precision=run.precision,
-            client=args.scheduler, progress=update, specialise=args.specialise,
+            client=args.scheduler, progress=update,
         )  # fmt: skip
     finally:
         close()
@@ -523,11 +523,6 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", help="write the table to a .csv or .json file")
     sweep.add_argument("--plot", help="write a line plot or heat map to this PNG file")
     sweep.add_argument("--scheduler", help="a dask.distributed scheduler address (tcp://...)")
-    sweep.add_argument(
-        "--specialise", action="store_true",
-        help="compile a kernel for these parameters: faster runs after one compilation "
-        "(seconds, cached on disk); pays for long or repeated scans",
-    )  # fmt: skip
     sweep.set_defaults(handler=_scan)
     return parser
 

@@ -246,7 +246,6 @@ def _evaluate(
         sums = sum_batch(
             circuit, values, settings["t_stop"], settings["dt"], settings["method"],
             settings["precision"], settings["record_every"], settings["init"], progress=progress,
-            specialise=settings["specialise"],
         )  # fmt: skip
     if spec.protocol is not None:
         source, target = spec.protocol
@@ -254,7 +253,6 @@ def _evaluate(
         results = simulate_batch(
             protocol.circuit, values, protocol.t_stop, settings["dt"], settings["method"],
             settings["precision"], record="v", init="rest", progress=progress,
-            specialise=settings["specialise"],
         )  # fmt: skip
         metric = [measure_coupling(r, protocol, source, target) for r in results]
     elif sums is not None:
@@ -265,7 +263,6 @@ def _evaluate(
             circuit, values, settings["t_stop"], settings["dt"], settings["method"],
             settings["precision"], record=list(spec.record) or None,
             record_every=settings["record_every"], init=settings["init"], progress=progress,
-            specialise=settings["specialise"],
         )  # fmt: skip
         metric = [spec.measure(r) for r in results]
     return np.asarray(metric, dtype=float), (results if keep else None)
@@ -286,7 +283,6 @@ def scan(
     chunk: int | None = None,
     progress: Callable[[float], bool | None] | None = None,
     protocol: Mapping[str, float] | None = None,
-    specialise: bool = False,
     max_points: int = MAX_POINTS,
 ) -> ScanResult:
     """Evaluate ``metric`` over a 1-D or 2-D grid of parameter values.
@@ -298,8 +294,6 @@ def scan(
     address such as "tcp://10.0.0.5:8786"), in chunks of ``chunk`` points on the
     cluster's workers.  ``progress(fraction)`` may return True to cancel.
     ``protocol`` passes options (amplitude, settle, duration) to the CC protocol.
-    ``specialise`` compiles a kernel for the scanned paths (see
-    :func:`~neuntune.simulate.simulate_batch`): faster runs after one compilation.
     A grid of more than ``max_points`` points is refused before anything runs.
     The circuit is not changed.
     """
@@ -313,7 +307,7 @@ def scan(
     values = {path: np.array([p[i] for p in points]) for i, path in enumerate(axes)}
     settings = dict(
         t_stop=t_stop, dt=dt, method=method, precision=precision, record_every=record_every,
-        init=init, protocol=dict(protocol or {}), specialise=bool(specialise),
+        init=init, protocol=dict(protocol or {}),
     )  # fmt: skip
     shape = tuple(len(a) for a in axes.values())
     if client is None:

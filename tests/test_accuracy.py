@@ -9,7 +9,7 @@ from reference import HH, hh_pair_rhs, hh_rates, hh_steady, solve, upward_crossi
 from scipy.optimize import brentq
 
 import neuntune as nt
-from neuntune.engine.compiler import compile_circuit, kernel_for
+from neuntune.engine.run import compile_circuit
 
 
 @pytest.mark.parametrize("g", [1e-5, 1e-4, 1e-3])
@@ -134,20 +134,20 @@ def test_explicit_initial_values_are_parameters(hh_pair):
 def test_float32_really_computes_in_float32(hh_pair, tmp_path, monkeypatch):
     # a private cache directory: numba cannot show the IR of code loaded from its cache
     monkeypatch.setenv("NEUNTUNE_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr("neuntune.engine.compiler._MEMORY", {})
+    monkeypatch.setattr("neuntune.engine.run._MEMORY", {})
     for name in [m for m in sys.modules if m.startswith("neuntune_kernels.")]:
         monkeypatch.delitem(sys.modules, name)
-    compiled = compile_circuit(hh_pair, "rk4", "float32")
-    for batch in (1, 4):  # the single-member and the batch kernel
-        kernel = kernel_for(compiled, batch)
-        ir = kernel.inspect_llvm(kernel.signatures[0])
-        double_ops = re.findall(
-            r"= (?:[\w ]*?)(fadd|fsub|fmul|fdiv|fcmp)(?: \w+)* (?:double|<\d+ x double>)", ir
-        )
-        float_ops = re.findall(
-            r"= (?:[\w ]*?)(fadd|fsub|fmul|fdiv)(?: \w+)* (?:float|<\d+ x float>)", ir
-        )
-        assert double_ops == [] and len(float_ops) > 100
+    for batch in ({"gj.g": [0.001]}, {"gj.g": [0.001, 0.002, 0.003, 0.004]}):
+        nt.simulate_batch(hh_pair, batch, 1.0, 0.01, precision="float32")
+    kernel = compile_circuit(hh_pair, "rk4", "float32").module.kernel
+    ir = kernel.inspect_llvm(kernel.signatures[0])
+    double_ops = re.findall(
+        r"= (?:[\w ]*?)(fadd|fsub|fmul|fdiv|fcmp)(?: \w+)* (?:double|<\d+ x double>)", ir
+    )
+    float_ops = re.findall(
+        r"= (?:[\w ]*?)(fadd|fsub|fmul|fdiv)(?: \w+)* (?:float|<\d+ x float>)", ir
+    )
+    assert double_ops == [] and len(float_ops) > 100
 
 
 def test_float32_stays_close_to_float64(hh_pair):

@@ -1,40 +1,43 @@
-"""Compiled kernels are reused: values never recompile, a second process loads from disk."""
+"""Compiled kernels are reused: values never recompile, a second process loads from disk,
+and a circuit of model types already seen compiles nothing."""
 
 import subprocess
 import sys
 import textwrap
 
 import neuntune as nt
-from neuntune.engine import compiler
+from neuntune.engine import run
 
 
-def test_changing_values_never_recompiles(hh_pair):
+def test_changing_values_and_structure_of_known_types_never_recompiles(hh_pair):
     nt.simulate(hh_pair, 1.0, 0.01)
-    compiled = compiler.compile_circuit(hh_pair)
-    kernel = compiler.kernel_for(compiled, 1)
-    before = (len(compiler._MEMORY), len(kernel.signatures))
+    kernel = run.compile_circuit(hh_pair).module.kernel
+    before = (run.compilations, len(kernel.signatures))
     for g in (0.0, 0.001, 0.01):
         hh_pair.set("gj.g", g)
         hh_pair.set("a.v0", -70.0 + g)
         hh_pair.set("a.stim0.amplitude", g)
         nt.simulate(hh_pair, 1.0, 0.01)
-    assert compiler.compile_circuit(hh_pair) is compiled
-    assert (len(compiler._MEMORY), len(kernel.signatures)) == before
+    bigger = hh_pair.copy()  # a third HH cell of a model already used: nothing to compile
+    bigger.add("c", nt.HH())
+    bigger.connect("b", "c", nt.GapJunction(g=0.001))
+    bigger.stimulate("c", nt.Constant(amplitude=0.05))
+    nt.simulate(bigger, 1.0, 0.01)
+    assert run.compile_circuit(bigger).module is run.compile_circuit(hh_pair).module
+    assert (run.compilations, len(kernel.signatures)) == before
 
 
 def test_a_second_process_loads_kernels_from_disk(tmp_path):
     script = textwrap.dedent(
         """
         import time, neuntune as nt
-        from neuntune.engine.compiler import compile_circuit
+        from neuntune.engine.run import compile_circuit
         c = nt.Circuit()
         c.add("a", nt.Passive()); c.add("b", nt.Passive())
         c.connect("a", "b", nt.RectifyingGapJunction(), name="gj")
         c.stimulate("a", nt.Ramp())
-        start = time.perf_counter()
-        compiled = compile_circuit(c, "rk4", "float64")
         nt.simulate(c, 5.0, 0.01)
-        k = compiled.module.kernel1  # the single-member kernel simulate() uses
+        k = compile_circuit(c, "rk4", "float64").module.kernel
         sig = k.signatures[0]
         print(k.stats.cache_hits.get(sig, 0), k.stats.cache_misses.get(sig, 0))
         """

@@ -183,7 +183,6 @@ def test_scan_writes_a_table_and_a_plot(run, tmp_path):
     out = run(
         "scan", "hh_gap_pair", "--param", "gj.g=0.0001:0.01:3", "--metric", "synchrony",
         "--t-stop", "40", "--dt", "0.01", "--out", str(table), "--plot", str(plot),
-        "--specialise",
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     rows = table.read_text().splitlines()

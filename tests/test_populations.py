@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune.engine import network
+from neuntune.engine import run
 
 V0 = [-75.0, -65.0, -70.0, -60.0]
 
@@ -170,7 +170,7 @@ def test_rules_that_do_not_fit_the_populations_are_refused_and_leave_nothing():
 def test_a_second_circuit_of_known_types_compiles_nothing():
     first = chain(3)
     nt.simulate(first, 1.0, 0.01)
-    before = network.compilations
+    before = run.compilations
     bigger = nt.Circuit()
     bigger.add("q", nt.HH(), n=40)
     rule = nt.FixedProbability(0.2, seed=9)
@@ -179,7 +179,7 @@ def test_a_second_circuit_of_known_types_compiles_nothing():
     bigger.set("q.gna", nt.Uniform(100.0, 140.0, seed=2))
     res = nt.simulate(bigger, 2.0, 0.01, record="q[0:5].v")
     assert res.v["q"].shape == (5, len(res.t)) and res.members["q"].tolist() == [0, 1, 2, 3, 4]
-    assert network.compilations == before
+    assert run.compilations == before
 
 
 def test_cobahh_style_increments_raise_the_post_cells_conductance():

@@ -8,9 +8,6 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune.engine.codegen import Generator
-from neuntune.engine.compiler import compile_circuit
-from neuntune.engine.layout import Layout
 from neuntune.library import hh_chain, hh_gap_pair
 from neuntune.sweep import parse_axis
 
@@ -52,15 +49,17 @@ def test_summed_voltages_equal_sums_of_the_recorded_traces():
             np.testing.assert_allclose(m[:, 2:], d @ d.T, rtol=1e-11)
 
 
-def test_circuits_with_events_fall_back_to_recorded_traces():
-    """Event-driven kernels do not sum voltages: sum_batch says so (None) and a
-    synchrony scan measures the kept traces instead, with the same numbers."""
+def test_circuits_with_events_are_summed_too():
+    """Event-driven circuits sum their voltages as they go like any other (the events
+    split steps; samples are taken on the grid): a synchrony scan gives a single run's
+    correlation, and float32, whose sums would lose digits, declines (None)."""
     circuit = hh_gap_pair()
     circuit.connect("a", "b", nt.ExpSynapse(g=0.0005, tau=5.0), name="syn")
-    assert nt.sum_batch(circuit, {"gj.g": [0.001]}, 10.0) is None
+    assert nt.sum_batch(circuit, {"gj.g": [0.001]}, 10.0, precision="float32") is None
     result = nt.scan(circuit, {"gj.g": [0.0005, 0.004]}, "synchrony", t_stop=40.0)
     circuit.set("gj.g", 0.004)
     single = nt.simulate(circuit, 40.0, 0.01)
+    assert len(single.spikes["a"]) > 0
     assert result.values[1] == pytest.approx(
         nt.analysis.pearson(single.v["a"], single.v["b"]), rel=1e-9
     )
@@ -101,52 +100,20 @@ def test_a_batch_shares_one_read_only_time_axis():
         runs[0].t[0] = 1.0
 
 
-def test_a_specialised_kernel_gives_the_generic_kernels_numbers():
-    """specialise=True compiles a batch kernel that reads every parameter the batch
-    does not vary once per run.  Its numbers are the generic kernel's to rounding,
-    also when a varied parameter feeds a derived value (cm -> 1/cm), which must then
-    stay per member: read once, every member would run with the first one's cm."""
+def test_summed_moments_equal_the_recorded_traces():
+    """sum_batch keeps Σd and Σd·d per member instead of traces: the same numbers as
+    summing the traces simulate_batch records, also when a varied parameter feeds a
+    derived value (cm -> 1/cm) that must then differ between members."""
     circuit = hh_gap_pair()
-    compiled = compile_circuit(circuit)
-    g_row = compiled.layout.slot("gj").params["g"]
-    cm_row = compiled.layout.slot("a").params["cm"]
-    for values, varied in (
-        ({"gj.g": [0.001, 0.004, 0.002]}, {g_row}),
-        ({"a.cm": [1.0, 2.0, 0.5, 1.5], "gj.g": [0.002, 0.002, 0.004, 0.001]}, {g_row, cm_row}),
-    ):
-        generic = nt.simulate_batch(circuit, values, 30.0, 0.01)
-        fast = nt.simulate_batch(circuit, values, 30.0, 0.01, specialise=True)
-        assert frozenset(varied) in compiled.specialised
-        for g, f in zip(generic, fast, strict=True):
-            for cell in ("a", "b"):
-                np.testing.assert_allclose(f.v[cell], g.v[cell], rtol=0, atol=1e-9)
-                np.testing.assert_allclose(f.spikes[cell], g.spikes[cell], atol=1e-10)
-    assert not np.allclose(fast[0].v["a"], fast[1].v["a"], atol=1.0)  # cm matters
-    kernels = len(compiled.specialised)
-    sums = nt.sum_batch(circuit, values, 30.0, 0.01, specialise=True)
-    assert len(compiled.specialised) == kernels  # the same kernel sums
-    for member, res in enumerate(fast):
+    values = {"a.cm": [1.0, 2.0, 0.5, 1.5], "gj.g": [0.002, 0.002, 0.004, 0.001]}
+    runs = nt.simulate_batch(circuit, values, 30.0, 0.01)
+    assert not np.allclose(runs[0].v["a"], runs[1].v["a"], atol=1.0)  # cm matters
+    sums = nt.sum_batch(circuit, values, 30.0, 0.01)
+    assert sums.cells == ["a", "b"] and sums.n == len(runs[0].t)
+    for member, res in enumerate(runs):
         d = np.array([res.v[c] - res.v[c][0] for c in ("a", "b")])
         np.testing.assert_allclose(sums.moments[member][:, 1], d.sum(axis=1), rtol=1e-9)
-
-
-def test_a_specialised_kernel_shares_only_what_the_batch_does_not_vary():
-    """Which parameter and derived rows the specialised kernel reads once."""
-    layout = Layout(hh_gap_pair())
-    a, b, gj = (layout.slot(name) for name in ("a", "b", "gj"))
-    everything = {f"p{r}" for r in range(layout.n_params)} | {
-        f"d{r}" for r in range(layout.n_derived)
-    }
-    assert Generator(layout, "rk4", "float64").shared == set()  # nothing known
-    shared = Generator(layout, "rk4", "float64", frozenset({gj.params["g"]})).shared
-    assert shared == everything - {f"p{gj.params['g']}"}
-    varying = frozenset({a.params["cm"], b.params["celsius"]})
-    shared = Generator(layout, "rk4", "float64", varying).shared
-    per_member = {f"p{r}" for r in varying} | {
-        f"d{a.derived['inv_cm']}",  # 1/cm of a
-        f"d{b.derived['phi']}",  # b's temperature factor
-    }
-    assert shared == everything - per_member
+        np.testing.assert_allclose(sums.moments[member][:, 2:], d @ d.T, rtol=1e-9)
 
 
 def test_two_dimensional_scan_and_table():

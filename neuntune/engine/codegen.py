@@ -1,59 +1,125 @@
-"""Assemble the module of a network's *model types*: kernels vectorised over instances.
+"""Assemble the module of a circuit's *model types*: kernels vectorised over instances.
 
 One module per :attr:`~neuntune.engine.groups.NetworkLayout.key` (which models,
-which cell groups each connection and stimulus group joins), method and precision;
-populations of any size and wiring share it.  Its parts come from
-:mod:`~neuntune.engine.render` (expressions, helpers), :mod:`~neuntune.engine.rhs`
-(a stage of the coupled system), :mod:`~neuntune.engine.integrate` (the method) and
-:mod:`~neuntune.engine.events` (spikes, resets, delayed events, noise).
+which cell groups each connection and stimulus group joins), method, precision
+and event mode; circuits of any size and wiring, and batches of them, share it.
+Its parts come from :mod:`~neuntune.engine.render` (expressions, helpers),
+:mod:`~neuntune.engine.rhs` (a stage of the coupled system),
+:mod:`~neuntune.engine.integrate` (the method), :mod:`~neuntune.engine.events`
+(spikes, resets, delayed events at step boundaries, noise) and
+:mod:`~neuntune.engine.exact` (steps split at exact event times).
 
-The kernels' arguments are declared once (:func:`arguments`); the module exports
-them as ``ARGS`` and callers pass arrays by those names, so the signature and the
-call cannot drift apart.
+Functions: ``setup`` (derived values, initial states), ``advance`` (one step of
+the whole system), ``outputs`` (currents, for recording), ``derivs`` (the right-hand
+side, for finding rest), ``sums`` (voltage moments of each batch member) and
+``kernel`` (the time loop).  Their arguments are declared once (:func:`arguments`);
+the module exports them as ``ARGS`` and callers pass arrays by those names.
 """
 
 from __future__ import annotations
 
 from ..models.equations import names
-from .codegen import FASTMATH, FLUSH, KERNEL_FASTMATH, NAN_CHECK, NONFINITE, OK
-from .events import EVENT_ARRAYS, cell_event_lines, delivery_lines, per_step_lines
+from .events import (
+    EVENT_ARRAYS,
+    cell_event_lines,
+    delivery_lines,
+    event_groups,
+    per_step_lines,
+    source_lines,
+)
+from .exact import exact_step_lines, first_events
 from .groups import NetworkLayout
-from .integrate import local, local_source, step_lines
+from .integrate import local, local_source, locally, step_lines
 from .render import Renderer, helpers_source
-from .rhs import INDEX, Context, indent, intermediates, namer, rows, state_local
+from .rhs import (
+    INDEX,
+    Context,
+    clamp_adjust,
+    clamp_of,
+    command_lines,
+    evolving,
+    indent,
+    intermediates,
+    namer,
+    rows,
+    stage_lines,
+    state_local,
+)
+
+#: How the kernel treats events: at step boundaries, or splitting steps at them.
+MODES = ("step", "exact")
+#: Kernel exit codes (the kernel returns (steps done, status)): finished; a state
+#: became NaN/inf; the spike or event-log buffer needs emptying; the event heap needs
+#: to grow; more events pending than the heap holds (an error).
+OK, NONFINITE, FLUSH, GROW, CROWDED = 0, 1, 2, 3, 4
+#: The kernel looks for NaN/inf every this many steps.
+NAN_CHECK = 32
+FASTMATH = "{'contract', 'arcp', 'nsz'}"
+#: The kernels' own arithmetic (the models' equations and the Runge–Kutta sums) may
+#: also be reassociated: LLVM then merges a gate's α(1 − x) − βx into α − (α + β)x
+#: and the like.  The helpers keep FASTMATH: fexp's Cody–Waite reduction needs its
+#: exact order, and a NaN test inside reassociating code stops catching blow-ups.
+KERNEL_FASTMATH = "{'contract', 'arcp', 'nsz', 'reassoc'}"
+#: Scalars of the kernel call, not passed on to the functions it calls.
+_SCALARS = ("T0", "DT", "NSTEPS", "STEP0")
 
 
-def arguments(layout: NetworkLayout) -> list[str]:
+def arguments(layout: NetworkLayout, mode: str) -> list[str]:
     """Every kernel argument, in order (the generated module's ``ARGS``)."""
-    args = ["T0", "DT", "NSTEPS", "STEP0", "NG", "REC", "RECPOS", "SPKC", "SPKT", "SPKN"]
+    exact = mode == "exact"
+    args = [*_SCALARS, "NG", "NM", "COFF", "REC", "RECPOS", "RECOUT", "SPKC", "SPKT", "SPKN"]
+    args += ["LOGQ", "LOGM", "LOGT", "LOGV", "LOGN", "MOM"]
+    if exact:
+        args += ["HT", "HK", "HI", "HN"]
     for g in layout.groups():
         t = g.tag
         args += [f"P_{t}", f"D_{t}"]
         if g.slot.states:
-            args += [f"X_{t}", f"Y_{t}", f"K_{t}", f"RI_{t}", f"RC_{t}"]
-        if g.kind == "cell" and g.voltage_row >= 0:
-            args += [f"I_{t}", f"VO_{t}", f"SL_{t}", f"FIRE_{t}"]
-            if local(g):
-                args += [f"XO_{t}", f"IA_{t}", f"REF_{t}"]
+            args += [f"X_{t}", f"Y_{t}", f"K_{t}", f"RI_{t}"]
+            args += [f"XS_{t}"] if exact else []
+        if g.kind == "cell":
+            args.append(f"FIRE_{t}")
+            if g.voltage_row >= 0:
+                args += [f"I_{t}", f"VO_{t}", f"SL_{t}", f"CPOS_{t}"]
+                args += [f"ARMC_{t}", f"TXC_{t}"] if exact else []
+                if local(g) and not exact:  # see integrate.locally
+                    args += [f"XO_{t}", f"IA_{t}"]
+                if g.definition.refractory or local(g):
+                    args.append(f"REF_{t}")
+                if clamp_of(layout, g) is not None:
+                    args.append(f"CLK_{t}")
+            if not g.slot.states:
+                args += [f"SRCT_{t}", f"SRCHI_{t}", f"SRCP_{t}"]
         if g.kind == "connection":
-            args += [f"PRE_{t}", f"POST_{t}"]
+            args += [f"PRE_{t}", f"POST_{t}", f"IO_{t}", f"IP_{t}", f"RJ_{t}"]
             if g.event_driven:
                 args += [f"{a}_{t}" for a in EVENT_ARRAYS]
+                args += [f"ARMS_{t}", f"TXS_{t}"] if exact else []
         if g.kind == "stimulus":
-            args.append(f"TGT_{t}")
+            args += [f"TGT_{t}", f"GAIN_{t}", f"IO_{t}", f"RJ_{t}"]
         if g.definition.on_step:
             args.append(f"STREAM_{t}")
     return args
+
+
+def _inner(args: list[str]) -> str:
+    """The arguments the kernel passes on to its functions (after their own t, DT)."""
+    return ", ".join(a for a in args if a not in _SCALARS)
 
 
 def _counts(layout: NetworkLayout) -> list[str]:
     return [f"n_{g.tag} = NG[{q}]" for q, g in enumerate(layout.groups())]
 
 
+def _function(name: str, args: list[str], body: list[str], options: str = "OPTS") -> str:
+    head = [f"@njit(**{options})", f"def {name}(t, DT, {_inner(args)}):"]
+    return "\n\n" + "\n".join(head + indent(body) + ["    return 0"]) + "\n"
+
+
 def _setup_source(ctx: Context, args: list[str]) -> str:
-    """``setup(ARGS)``: derived values and initial states of every instance (explicit
-    values, or the model's expression, e.g. a gate at steady state, where NaN)."""
-    lines = ["@njit(**OPTS)", f"def setup({', '.join(args)}):", *indent(_counts(ctx.layout))]
+    """``setup``: derived values and initial states of every instance (explicit values,
+    or the model's expression, e.g. a gate at steady state, where NaN)."""
+    lines = _counts(ctx.layout)
     for g in ctx.layout.groups():
         tag, d, index = g.tag, g.definition, INDEX[g.kind]
         name_of = namer(g, state_local(g), ctx.c(0.0))
@@ -78,19 +144,101 @@ def _setup_source(ctx: Context, args: list[str]) -> str:
         body += [f"X_{tag}[{r}, {index}] = {tag}_x{r}" for r in g.slot.states.values()]
         params = [f"{tag}_p{r} = P_{tag}[{r}, {index}]" for r in rows("\n".join(body), f"{tag}_p")]
         if body:
-            lines += indent([f"for {index} in range(n_{tag}):", *indent(params + body)])
-    lines.append("    return 0")
-    return "\n\n" + "\n".join(lines) + "\n"
+            lines += [f"for {index} in range(n_{tag}):", *indent(params + body)]
+    # a clamped cell starts at its command
+    lines += command_lines(ctx, lambda g: f"X_{g.tag}", ctx.c(0.0))
+    return _function("setup", args, lines)
 
 
-def _record(layout: NetworkLayout) -> list[str]:
-    """Sample the recorded states into row ``r`` of REC (RI: row and instance; RC: column)."""
-    lines = []
+def _outputs_source(ctx: Context, args: list[str]) -> str:
+    """``outputs``: every connection's and stimulus's current at ``t`` (for recording)."""
+
+    def update(g, s, name_of, index):
+        clamp = clamp_of(ctx.layout, g) if g.kind == "cell" else None
+        if clamp is None:
+            return []
+        r = g.voltage_row
+        expr = g.definition.equations.derivatives[g.definition.voltage]
+        return [f"{g.tag}_k{r} = {ctx.render.expr(expr, name_of)}", *clamp_adjust(ctx, g, index)]
+
+    return _function(
+        "outputs", args, [*_counts(ctx.layout), *stage_lines(ctx, 0, "t", update, True)]
+    )
+
+
+def _derivs_source(ctx: Context, args: list[str]) -> str:
+    """``derivs``: every state's slope at ``t`` into ``K[0]`` (0 for event-only states)."""
+
+    def update(g, s, name_of, index):
+        lines = []
+        for var, expr in g.definition.equations.derivatives.items():
+            r = g.slot.states[var]
+            lines.append(f"{g.tag}_k{r} = {ctx.render.expr(expr, name_of)}")
+        lines += clamp_adjust(ctx, g, index)
+        return lines + [f"K_{g.tag}[0, {r}, {index}] = {g.tag}_k{r}" for r in evolving(g)]
+
+    body = _counts(ctx.layout)
+    for g in ctx.layout.groups():
+        if g.slot.states and g.kind != "stimulus":
+            body += [
+                f"for i in range(n_{g.tag}):",
+                f"    for r in range({len(g.slot.states)}):",
+                f"        K_{g.tag}[0, r, i] = {ctx.c(0.0)}",
+            ]
+    return _function("derivs", args, body + stage_lines(ctx, 0, "t", update))
+
+
+def _sums_source(ctx: Context, args: list[str]) -> str:
+    """``sums``: add each batch member's voltages (minus its first sample, MOM[b, c, 0])
+    to MOM[b, c, 1] and their products to MOM[b, c, 2 + c'] (c' ≥ c).  Sums are float64;
+    a float32 module sums nothing (and so holds no float64 arithmetic at all)."""
+    if ctx.precision != "float64":
+        return _function("sums", args, [])
+    body = [
+        *_counts(ctx.layout),
+        "C = MOM.shape[1]",
+        "dv = np.empty(C, np.float64)",
+        "for b in range(MOM.shape[0]):",
+    ]
+    inner = []
+    for q, g in enumerate(ctx.layout.groups()):
+        if g.kind == "cell" and g.voltage_row >= 0:
+            inner += [
+                f"for k in range(NM[{q}]):",
+                f"    c = CPOS_{g.tag}[k]",
+                f"    dv[c] = X_{g.tag}[{g.voltage_row}, b * NM[{q}] + k] - MOM[b, c, 0]",
+            ]
+    inner += [
+        "for c in range(C):",
+        "    MOM[b, c, 1] += dv[c]",
+        "    for c2 in range(c, C):",
+        "        MOM[b, c, 2 + c2] += dv[c] * dv[c2]",
+    ]
+    return _function("sums", args, body + indent(inner))
+
+
+def _record(ctx: Context) -> list[str]:
+    """Sample ``r`` of every recorded trace into REC[column, r]: states (RI: row,
+    instance, column) and, when RECOUT[0], currents (RJ: IO or IP, instance, column);
+    when RECOUT[1], add to the voltage moments (``sums``)."""
+    layout = ctx.layout
+    lines = ["if RECOUT[0]:", f"    outputs(tn, DT, {_inner(arguments(layout, ctx.mode))})"]
+    lines.append("if RECOUT[1]:")
+    lines.append(f"    sums(tn, DT, {_inner(arguments(layout, ctx.mode))})")
     for g in layout.groups():
         if g.slot.states:
             lines += [
                 f"for q in range(RI_{g.tag}.shape[0]):",
-                f"    REC[r, RC_{g.tag}[0] + q] = X_{g.tag}[RI_{g.tag}[q, 0], RI_{g.tag}[q, 1]]",
+                f"    REC[RI_{g.tag}[q, 2], r] = X_{g.tag}[RI_{g.tag}[q, 0], RI_{g.tag}[q, 1]]",
+            ]
+        if g.kind != "cell":
+            current = f"IP_{g.tag}" if g.kind == "connection" else f"IO_{g.tag}"
+            lines += [
+                f"for q in range(RJ_{g.tag}.shape[0]):",
+                f"    if RJ_{g.tag}[q, 0] == 0:",
+                f"        REC[RJ_{g.tag}[q, 2], r] = IO_{g.tag}[RJ_{g.tag}[q, 1]]",
+                "    else:",
+                f"        REC[RJ_{g.tag}[q, 2], r] = {current}[RJ_{g.tag}[q, 1]]",
             ]
     return lines
 
@@ -113,52 +261,83 @@ def _kernel_source(ctx: Context, args: list[str]) -> str:
     """``kernel(ARGS)``: NSTEPS steps from T0; samples every RECPOS[3] steps (and the
     first and last); returns (steps done, status)."""
     layout = ctx.layout
-    lines = ["@njit(**KERNEL_OPTS)", f"def kernel({', '.join(args)}):", *indent(_counts(layout))]
-    lines += [
-        "    step0 = STEP0",
-        "    countdown = RECPOS[1]",
-        "    if STEP0 == 0:",
-        "        r = RECPOS[0]",
-        *indent(_record(layout), 2),
-        "        RECPOS[0] = r + 1",
-        "    for it in range(NSTEPS):",
-        f"        if SPKN[0] + {layout.n_cells} > SPKT.shape[0]:",  # room for a step's spikes
-        "            RECPOS[1] = countdown",
-        f"            return it, {FLUSH}",
-        "        step = STEP0 + it",
-        "        t = T0 + F(it) * DT",
-        "        tn = T0 + F(it + 1) * DT",
+    head = [*_counts(layout), "step0 = STEP0", f"inf = {ctx.c(float('inf'))}"]
+    head += ["countdown = RECPOS[1]", "tn = T0", "if STEP0 == 0:", "    r = RECPOS[0]"]
+    head += [*indent(_record(ctx)), "    RECPOS[0] = r + 1"]
+    cells = " + ".join(f"n_{g.tag}" for g in layout.cells)
+    events = " + ".join(f"n_{g.tag}" for g in event_groups(ctx)) or "0"
+    checks = [  # room for a step's spikes (a cell crosses about once) and logged events
+        f"if SPKN[0] + 4 * ({cells}) + 64 > SPKT.shape[0] or "
+        f"LOGN[0] + 4 * ({events}) + 64 > LOGT.shape[0]:",
+        "    RECPOS[1] = countdown",
+        f"    return it, {FLUSH}",
     ]
-    body = step_lines(ctx) + cell_event_lines(ctx) + delivery_lines(ctx) + per_step_lines(ctx)
+    if ctx.mode == "exact":
+        first = first_events(ctx)
+        head += ["if STEP0 == 0:", *indent(first)] if first else []
+        checks += [
+            "if HN[0] > HT.shape[0] // 2:",
+            "    RECPOS[1] = countdown",
+            f"    return it, {GROW}",
+        ]
+    body = [
+        *checks,
+        "step = STEP0 + it",
+        "t = T0 + F(it) * DT",
+        "tn = T0 + F(it + 1) * DT",
+    ]
+    if ctx.mode == "exact":
+        save = [
+            f"XS_{g.tag}[:, :n_{g.tag}] = X_{g.tag}[:, :n_{g.tag}]"
+            for g in layout.groups()
+            if g.slot.states
+        ]
+        restore = [
+            f"X_{g.tag}[:, :n_{g.tag}] = XS_{g.tag}[:, :n_{g.tag}]"
+            for g in layout.groups()
+            if g.slot.states
+        ]
+        body += ["t_end = tn", f"tol = DT * {ctx.c(1e-9)}"]
+        body += exact_step_lines(ctx, step_lines(ctx, "tc", "h"), save, restore)
+        body += ["tn = t_end", "if HN[1]:", f"    return it, {CROWDED}"]
+    else:
+        body += step_lines(ctx)
+        body += cell_event_lines(ctx) + source_lines(ctx) + delivery_lines(ctx)
+    body += per_step_lines(ctx)
     body += [f"if (step + 1) % {NAN_CHECK} == 0 or it == NSTEPS - 1:", *indent(_finite(ctx))]
     body += [
         "countdown -= 1",
         "if countdown == 0 or step + 1 == RECPOS[2]:",
         "    countdown = RECPOS[3]",
         "    r = RECPOS[0]",
-        *indent(_record(layout)),
+        *indent(_record(ctx)),
         "    RECPOS[0] = r + 1",
     ]
-    lines += indent(body, 2)
+    lines = ["@njit(**KERNEL_OPTS)", f"def kernel({', '.join(args)}):", *indent(head)]
+    lines += ["    for it in range(NSTEPS):", *indent(body, 2)]
     lines += ["    RECPOS[1] = countdown", f"    return NSTEPS, {OK}"]
     return "\n\n" + "\n".join(lines) + "\n"
 
 
-def generate_network(layout: NetworkLayout, method: str, precision: str) -> str:
+def generate_network(layout: NetworkLayout, method: str, precision: str, mode: str) -> str:
     """The module source for ``layout``'s model types integrated by ``method``."""
-    ctx = Context(layout, method, precision, Renderer(precision))
-    args = arguments(layout)
+    ctx = Context(layout, method, precision, Renderer(precision), mode)
+    args = arguments(layout, mode)
     functions = [
         helpers_source(ctx.render, precision),
-        *[local_source(ctx, g) for g in layout.cells if local(g)],
+        *[local_source(ctx, g) for g in layout.cells if locally(ctx, g)],
         _setup_source(ctx, args),
+        _outputs_source(ctx, args),
+        _derivs_source(ctx, args),
+        _sums_source(ctx, args),
         _kernel_source(ctx, args),
     ]
     header = [
-        '"""Generated by neuntune.engine.netgen: do not edit (regenerated on demand)."""',
+        '"""Generated by neuntune.engine.codegen: do not edit (regenerated on demand)."""',
         "import math",
         "import numpy as np",
         "from numba import njit",
+        "from neuntune.engine.heap import heap_pop, heap_push",
         "from neuntune.engine.intrinsics import bits_float32, bits_float64, float32_bits,"
         " float64_bits",
         "",

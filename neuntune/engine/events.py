@@ -20,11 +20,11 @@ from collections.abc import Callable
 
 from ..models.equations import Statement
 from .groups import Group
-from .integrate import local
+from .integrate import locally
 from .rhs import INDEX, Context, indent
 
 #: Per event-driven group: its connections by source, delays in steps, sources and the ring.
-EVENT_ARRAYS = ("ORDER", "ROW", "DSTEP", "PLO", "PHI", "PTHR", "SRCOFF", "HIST", "HISTN")
+EVENT_ARRAYS = ("ORDER", "ROW", "DSTEP", "MINDLY", "PLO", "PHI", "PTHR", "SRCOFF", "HIST", "HISTN")
 
 
 def statements(
@@ -84,11 +84,66 @@ def threshold(ctx: Context, g: Group) -> str:
     return ctx.render.expr(d.reset_threshold, name_of)
 
 
+def record_spike(ctx: Context, g: Group, time: str) -> list[str]:
+    """Write instance ``i`` of cell group ``g``'s spike at ``time`` to the spike buffer
+    (``SPKC``: the cell's global number, ``COFF`` being each group's first)."""
+    q = ctx.layout.cells.index(g)
+    return [
+        "s = SPKN[0]",
+        f"SPKC[s] = COFF[{q}] + i",
+        f"SPKT[s] = {time}",
+        "SPKN[0] = s + 1",
+        f"FIRE_{g.tag}[i] = step",
+    ]
+
+
+def deliver(ctx: Context, g: Group, q: int, time: str, exact: bool) -> list[str]:
+    """Connection ``m`` of event-driven group ``g`` (the ``q``-th) receives an event at
+    ``time``: its on_pre statements; in exact mode its pulse's end is queued (the
+    step is split there); logged values go to the event log."""
+    d, tag = g.definition, g.tag
+    lines = statements(ctx, g, d.on_pre, "m", lambda r: f"X_{tag}[{r}, m]", time, f"e_{tag}")
+    if exact and d.pulse:
+        lines.append(
+            f"heap_push(HT, HK, HI, HN, {time} + P_{tag}[{g.slot.params[d.pulse]}, m], -1, 0)"
+        )
+    if d.logged:
+        lines += [
+            "ln = LOGN[0]",
+            f"LOGQ[ln] = {q}",
+            "LOGM[ln] = m",
+            f"LOGT[ln] = {time}",
+            *[f"LOGV[ln, {c}] = e_{tag}_{name}" for c, name in enumerate(d.logged)],
+            "LOGN[0] = ln + 1",
+        ]
+    return lines
+
+
+def event_groups(ctx: Context) -> list[Group]:
+    """The event-driven connection groups, in the order their codes number them."""
+    return [g for g in ctx.layout.connections if g.event_driven]
+
+
+def source_lines(ctx: Context) -> list[str]:
+    """Step mode: spike sources (cells that are lists of times) fire what falls in the step."""
+    lines = []
+    for g in ctx.layout.cells:
+        if g.slot.states:
+            continue
+        body = [
+            f"while SRCP_{g.tag}[i] < SRCHI_{g.tag}[i] and SRCT_{g.tag}[SRCP_{g.tag}[i]] <= tn:",
+            *indent(record_spike(ctx, g, f"SRCT_{g.tag}[SRCP_{g.tag}[i]]")),
+            f"    SRCP_{g.tag}[i] += 1",
+        ]
+        lines += [f"for i in range(n_{g.tag}):", *indent(body)]
+    return lines
+
+
 def cell_event_lines(ctx: Context) -> list[str]:
     """Locate and record every cell's spike in the step just taken; reset and re-integrate
     the cells that have a reset; finish the steps in which a refractory period ends."""
     lines = []
-    for g, offset in zip(ctx.layout.cells, ctx.layout.cell_offsets(), strict=True):
+    for g in ctx.layout.cells:
         if g.voltage_row < 0:
             continue
         tag, d = g.tag, g.definition
@@ -100,13 +155,9 @@ def cell_event_lines(ctx: Context) -> list[str]:
             f"thr = {threshold(ctx, g)}",
             "if vo < thr and vn >= thr:",
             f"    tx = t + crossing(vo, SL_{tag}[i], vn, thr, DT)",
-            "    s = SPKN[0]",
-            f"    SPKC[s] = {offset} + i",
-            "    SPKT[s] = tx",
-            "    SPKN[0] = s + 1",
-            f"    FIRE_{tag}[i] = step",
+            *indent(record_spike(ctx, g, "tx")),
         ]
-        if local(g):
+        if locally(ctx, g):
             restart = [f"xs = np.empty({n}, F)", *[f"xs[{q}] = XO_{tag}[{q}, i]" for q in range(n)]]
             store = [f"X_{tag}[{q}, i] = xs[{q}]" for q in range(n)]
             event = list(restart)
@@ -134,19 +185,11 @@ def delivery_lines(ctx: Context) -> list[str]:
         if not g.event_driven:
             continue
         tag, pre = g.tag, ctx.layout.cells[g.pre]
-        if pre.definition.reset_threshold is not None:  # a cell with a reset spikes there
-            fired = f"FIRE_{pre.tag}[i] == step"
+        if pre.definition.reset_threshold is not None or not pre.slot.states:
+            fired = f"FIRE_{pre.tag}[i] == step"  # a reset (or a listed time) is the spike
         else:
             fired = f"VO_{pre.tag}[i] < thr and X_{pre.tag}[{pre.voltage_row}, i] >= thr"
-        apply = statements(
-            ctx,
-            g,
-            g.definition.on_pre,
-            "m",
-            lambda q, tag=tag: f"X_{tag}[{q}, m]",
-            "tn",
-            f"e_{tag}",
-        )
+        apply = deliver(ctx, g, event_groups(ctx).index(g), "tn", exact=False)
         lines += [
             f"depth = HIST_{tag}.shape[0]",
             "slot = step % depth",

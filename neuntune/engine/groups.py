@@ -21,7 +21,41 @@ import numpy as np
 
 from ..circuit import Circuit
 from ..models.base import Definition
-from .layout import Slot
+from ..models.equations import closure, names
+
+
+#: Inputs an intermediate must not read to be computed once per run.
+_VARYING = {"t", "I_in", "v_pre", "v_post", "v"}
+
+
+@dataclass
+class Slot:
+    """One circuit element's place in the flat arrays."""
+
+    name: str
+    definition: Definition
+    params: dict[str, int] = field(default_factory=dict)
+    derived: dict[str, int] = field(default_factory=dict)
+    states: dict[str, int] = field(default_factory=dict)
+    pre: int = -1  # connections: index of the pre cell; stimuli: target cell
+    post: int = -1  # connections: index of the post cell
+    gain: int = -1  # stimuli: P row of the on/off gain (0 while finding the rest state)
+
+    @property
+    def kind(self) -> str:
+        return self.definition.kind
+
+    def hoisted(self) -> list[str]:
+        """Intermediates that depend on parameters only, in declaration order."""
+        d = self.definition
+        varying = set(d.states) | _VARYING
+        return [
+            name
+            for name, expr in d.equations.assignments.items()
+            if name not in ("I_post", "I_pre", "I")
+            and name not in d.equations.booleans
+            and not (closure(names(expr), d.equations.assignments) & varying)
+        ]
 
 
 @dataclass
@@ -146,50 +180,81 @@ class NetworkLayout:
         return offsets
 
     # ------------------------------------------------------------------ values
-    def arrays(self, circuit: Circuit, dtype: type, dt: float) -> dict[str, np.ndarray]:
-        """Every array the kernels read: parameters (row, instance), wiring, and the
-        event tables (see :mod:`neuntune.engine.events`)."""
+    def arrays(
+        self,
+        circuit: Circuit,
+        dtype: type,
+        dt: float,
+        batch: int = 1,
+        varying: dict[tuple[str, str, int | None], np.ndarray] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Every array the kernels read, for ``batch`` members side by side.
+
+        Member b's instance k of a group is column ``b·n + k`` (n: the group's
+        instances per member), so a batch is one circuit of ``batch`` disconnected
+        copies.  ``varying`` maps (element, parameter, member index or None for
+        all) to one value per batch member.  Also: wiring (``PRE``/``POST``,
+        ``TGT``) and the event tables (see :meth:`_event_tables`).
+        """
         out: dict[str, np.ndarray] = {}
+        varying = varying or {}
         for group in self.groups():
-            P = np.empty((len(group.slot.params), max(group.n, 1)), dtype)
+            n = group.n
+            P = np.empty((len(group.slot.params), max(batch * n, 1)), dtype)
             for name, start, count in group.elements:
                 for param, row in group.slot.params.items():
-                    P[row, start : start + count] = circuit.member_array(name, param)
+                    values = circuit.member_array(name, param)
+                    for b in range(batch):
+                        P[row, b * n + start : b * n + start + count] = values
+            for (name, param, member), column in varying.items():
+                if self.where[name][0] is not group:
+                    continue
+                row, start, count = (
+                    group.slot.params[param],
+                    self.where[name][1],
+                    self.where[name][2],
+                )
+                picked = range(count) if member is None else [member]
+                for b in range(batch):
+                    for k in picked:
+                        P[row, b * n + start + k] = column[b]
             out[f"P_{group.tag}"] = P
         for group in self.connections:
-            pre = np.zeros(max(group.n, 1), np.int64)
-            post = np.zeros(max(group.n, 1), np.int64)
+            pre = np.zeros(group.n, np.int64)
+            post = np.zeros(group.n, np.int64)
             for name, start, count in group.elements:
                 conn = circuit.connections[name]
                 i, j = circuit.pairs(name)
                 pre[start : start + count] = i + self.where[conn.pre][1]
                 post[start : start + count] = j + self.where[conn.post][1]
-            out[f"PRE_{group.tag}"] = pre
-            out[f"POST_{group.tag}"] = post
+            out[f"PRE_{group.tag}"] = _tile(pre, batch, self.cells[group.pre].n)
+            out[f"POST_{group.tag}"] = _tile(post, batch, self.cells[group.post].n)
             if group.event_driven:
-                out.update(self._event_tables(circuit, group, pre, out[f"P_{group.tag}"], dt))
+                out.update(self._event_tables(circuit, group, out[f"P_{group.tag}"], dt, batch))
         for group in self.stimuli:
-            target = np.zeros(max(group.n, 1), np.int64)
+            target = np.zeros(group.n, np.int64)
             for name, start, count in group.elements:
                 first = self.where[circuit.stimuli[name].target][1]
                 target[start : start + count] = first + np.arange(count)
-            out[f"TGT_{group.tag}"] = target
+            out[f"TGT_{group.tag}"] = _tile(target, batch, self.cells[group.pre].n)
         return out
 
     def _event_tables(
-        self, circuit: Circuit, group: Group, pre: np.ndarray, P: np.ndarray, dt: float
+        self, circuit: Circuit, group: Group, P: np.ndarray, dt: float, batch: int
     ) -> dict[str, np.ndarray]:
         """Presynaptic sources of an event-driven group and its connections by source.
 
         A *source* is one pre cell of one connection element (each element watches
-        its own threshold).  ``ROW`` points into ``ORDER``, the group's connections
-        sorted by source then delay; ``DSTEP`` is each connection's delay in whole
-        steps (rounded, as Brian2 does).
+        its own threshold): per member, element p's sources are ``SRCOFF[p]`` on,
+        for the pre cells ``PLO[p]`` to ``PHI[p]``.  ``ROW`` points into ``ORDER``,
+        the group's connections sorted by source then delay; ``DSTEP`` is each
+        connection's delay in whole steps (rounded, as Brian2 does) and ``MINDLY``
+        each source's shortest delay (ms).
         """
-        tag = group.tag
-        delay_row = group.slot.params["delay"]
+        tag, n = group.tag, group.n
+        pre_n = self.cells[group.pre].n
         n_src = 0
-        src_of = np.zeros(max(group.n, 1), np.int64)
+        local_src = np.zeros(n, np.int64)
         lo, hi, thr, src_off = [], [], [], []
         for name, start, count in group.elements:
             conn = circuit.connections[name]
@@ -201,40 +266,56 @@ class NetworkLayout:
                     f"{name}.threshold: every connection of one element watches the same "
                     "presynaptic threshold; give it one value"
                 )
+            i = circuit.pairs(name)[0]
             lo.append(first)
             hi.append(first + size)
             thr.append(threshold[0] if count else 0.0)
             src_off.append(n_src)
-            src_of[start : start + count] = n_src + (pre[start : start + count] - first)
+            local_src[start : start + count] = n_src + i
             n_src += size
-        steps = np.rint(P[delay_row, : group.n].astype(np.float64) / dt).astype(np.int64)
-        order = np.lexsort((steps, src_of[: group.n])) if group.n else np.zeros(0, np.int64)
-        counts = np.bincount(src_of[: group.n], minlength=n_src)
-        row = np.zeros(n_src + 1, np.int64)
-        np.cumsum(counts, out=row[1:])
-        depth = int(steps.max()) + 1 if group.n else 1
+        member = np.repeat(np.arange(batch, dtype=np.int64), n)
+        src_of = np.tile(local_src, batch) + member * n_src
+        delays = P[group.slot.params["delay"], : batch * n].astype(np.float64)
+        steps = np.rint(delays / dt).astype(np.int64)
+        order = np.lexsort((delays, src_of)).astype(np.int64)
+        row = np.zeros(batch * n_src + 1, np.int64)
+        np.cumsum(np.bincount(src_of, minlength=batch * n_src), out=row[1:])
+        shortest = np.full(max(batch * n_src, 1), np.inf)
+        np.minimum.at(shortest, src_of, delays)
+        depth = int(steps.max()) + 1 if len(steps) else 1
+        offsets = np.arange(batch, dtype=np.int64)
         return {
-            f"ORDER_{tag}": np.ascontiguousarray(order, np.int64),
+            f"ORDER_{tag}": order if len(order) else np.zeros(1, np.int64),
             f"ROW_{tag}": row,
-            f"DSTEP_{tag}": steps if group.n else np.zeros(1, np.int64),
-            f"PLO_{tag}": np.array(lo, np.int64),
-            f"PHI_{tag}": np.array(hi, np.int64),
-            f"PTHR_{tag}": np.array(thr, P.dtype),
-            f"SRCOFF_{tag}": np.array(src_off, np.int64),
+            f"DSTEP_{tag}": steps if len(steps) else np.zeros(1, np.int64),
+            f"MINDLY_{tag}": shortest.astype(P.dtype),
+            f"PLO_{tag}": (np.array(lo, np.int64) + pre_n * offsets[:, None]).ravel(),
+            f"PHI_{tag}": (np.array(hi, np.int64) + pre_n * offsets[:, None]).ravel(),
+            f"PTHR_{tag}": np.tile(np.array(thr, P.dtype), batch),
+            f"SRCOFF_{tag}": (np.array(src_off, np.int64) + n_src * offsets[:, None]).ravel(),
             # spikes of the last `depth` steps (a source fires at most once a step)
-            f"HIST_{tag}": np.zeros((depth, max(n_src, 1)), np.int64),
+            f"HIST_{tag}": np.zeros((depth, max(batch * n_src, 1)), np.int64),
             f"HISTN_{tag}": np.zeros(depth, np.int64),
+            f"ARMS_{tag}": np.ones(max(batch * n_src, 1), np.bool_),
         }
+
+
+def _tile(index: np.ndarray, batch: int, stride: int) -> np.ndarray:
+    """``index`` repeated for every member, member b's shifted by ``b·stride``."""
+    tiled = (np.tile(index, batch) + np.repeat(np.arange(batch) * stride, len(index))).astype(
+        np.int64
+    )
+    return tiled if len(tiled) else np.zeros(1, np.int64)
 
 
 def _group(kind: str, tag: str, definition: Definition) -> Group:
     return Group(kind, tag, _slot(tag, definition))
 
 
-def memory_estimate(layout: NetworkLayout, stages: int) -> int:
+def memory_estimate(layout: NetworkLayout, stages: int, batch: int = 1) -> int:
     """Bytes the engine's arrays take (parameters, states and stage slopes)."""
     total = 0
     for g in layout.groups():
         rows = len(g.slot.params) + len(g.slot.derived) + (stages + 3) * len(g.slot.states)
         total += 8 * rows * g.n + (24 * g.n if g.kind != "cell" else 0)
-    return total
+    return total * batch

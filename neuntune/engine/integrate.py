@@ -18,11 +18,12 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from ..models.equations import derivative
-from .codegen import END_OF_STEP, START_OF_STEP
 from .groups import Group
 from .methods import EXPEULER, TABLEAUX
 from .rhs import (
     Context,
+    clamp_adjust,
+    command_lines,
     derivative_names,
     evolving,
     indent,
@@ -33,6 +34,13 @@ from .rhs import (
     stage_lines,
     state_local,
 )
+
+
+#: Where a stage at the end of a step evaluates time-dependent conditions (just
+#: before it), and one at its start (just after it): a stimulus switching exactly on
+#: the grid, or a pulse ending where the step was split, belongs to the next step.
+END_OF_STEP = 1.0 - 2.0**-20
+START_OF_STEP = 2.0**-20
 
 
 def nodes(method: str) -> list[Fraction]:
@@ -46,30 +54,43 @@ def local(g: Group) -> bool:
     return g.kind == "cell" and (d.reset_threshold is not None or bool(d.refractory))
 
 
-def step_lines(ctx: Context) -> list[str]:
-    """One step of every group from ``t`` to ``t + DT``."""
+def locally(ctx: Context, g: Group) -> bool:
+    """Whether this kernel integrates ``g``'s cells alone around their events (with
+    events at step boundaries; a kernel with exact events splits the whole step)."""
+    return ctx.mode == "step" and local(g)
+
+
+def step_lines(ctx: Context, t: str = "t", h: str = "DT") -> list[str]:
+    """One step of every group from time ``t`` for ``h`` (names of the kernel's locals)."""
     lines: list[str] = []
     stages = nodes(ctx.method)
     for s, node in enumerate(stages):
-        ts = "t" if s == 0 else f"ts{s}"
+        ts = t if s == 0 else f"ts{s}"
         if s:
-            lines.append(f"{ts} = t + {ctx.c(node)} * DT")
+            lines.append(f"{ts} = {t} + {ctx.c(node)} * {h}")
         # comparisons in time (a stimulus switching on) see the inside of the step at
         # its ends, so a switch exactly on the grid belongs to the step it starts
         nudge = START_OF_STEP if node == 0 else END_OF_STEP if node == 1 else None
-        lines.append(f"ts{s}f = {f't + {ctx.c(nudge)} * DT' if nudge is not None else ts}")
+        lines.append(f"ts{s}f = {f'{t} + {ctx.c(nudge)} * {h}' if nudge is not None else ts}")
         ctx.render.condition_time = {ts: f"ts{s}f"} if nudge is not None else {}
 
         def update(g: Group, s_: int, name_of: Callable[[str], str], index: str) -> list[str]:
-            return slopes(ctx, g, s_, name_of, index, s_ == len(stages) - 1)
+            return slopes(ctx, g, s_, name_of, index, s_ == len(stages) - 1, h)
 
         lines += stage_lines(ctx, s, ts, update)
         ctx.render.condition_time = {}
-    return lines
+    # a clamped voltage ends the step at the command's value there
+    return lines + command_lines(ctx, lambda g: f"X_{g.tag}", f"({t} + {h})")
 
 
 def slopes(
-    ctx: Context, g: Group, s: int, name_of: Callable[[str], str], index: str, last: bool
+    ctx: Context,
+    g: Group,
+    s: int,
+    name_of: Callable[[str], str],
+    index: str,
+    last: bool,
+    h: str = "DT",
 ) -> list[str]:
     """Slopes of ``g``'s states at stage ``s`` and the states they update."""
     tag, eqs = g.tag, g.definition.equations
@@ -77,7 +98,7 @@ def slopes(
     linear = linear_rows(g) if expeuler else set()
     held = g.kind == "cell" and g.definition.refractory
     lines = []
-    if s == 0 and local(g):  # the input at the step's start, for local steps
+    if s == 0 and locally(ctx, g):  # the input at the step's start, for local steps
         lines.append(f"IA_{tag}[{index}] = {tag}_Iin")
     for var, expr in eqs.derivatives.items():
         r = g.slot.states[var]
@@ -88,13 +109,14 @@ def slopes(
         if r in linear:
             rate = derivative(expr, var, eqs.assignments)
             lines.append(f"{tag}_b{r} = -({ctx.render.expr(rate, name_of)})")
+    lines += clamp_adjust(ctx, g, index)
     if g.kind == "cell" and g.voltage_row >= 0:
         r = g.voltage_row
         if s == 0:  # where the voltage started and its slope: spikes are located from them
             lines.append(f"SL_{tag}[{index}] = {tag}_k{r}")
         if last:
             lines.append(f"VO_{tag}[{index}] = X_{tag}[{r}, {index}]")
-    if last and local(g):
+    if last and locally(ctx, g):
         lines += [f"XO_{tag}[{r}, {index}] = X_{tag}[{r}, {index}]" for r in g.slot.states.values()]
     tab = TABLEAUX.get(ctx.method)
     for var in eqs.derivatives:
@@ -102,23 +124,29 @@ def slopes(
         x = f"X_{tag}[{r}, {index}]"
         if expeuler:
             step = (
-                f"eeuler({tag}_x{r}, {tag}_k{r}, {tag}_b{r}, DT)"
+                f"eeuler({tag}_x{r}, {tag}_k{r}, {tag}_b{r}, {h})"
                 if r in linear
-                else f"{tag}_x{r} + DT * {tag}_k{r}"
+                else f"{tag}_x{r} + {h} * {tag}_k{r}"
             )
             lines.append(f"{x} = {step}")
         elif last:
-            lines.append(f"{x} = {x} + {weighted(ctx, tab.b, s, tag, r, index)}")
+            lines.append(f"{x} = {x} + {weighted(ctx, tab.b, s, tag, r, index, h)}")
         else:
             lines.append(f"K_{tag}[{s}, {r}, {index}] = {tag}_k{r}")
             lines.append(
-                f"Y_{tag}[{r}, {index}] = {x} + {weighted(ctx, tab.a[s + 1], s, tag, r, index)}"
+                f"Y_{tag}[{r}, {index}] = {x} + {weighted(ctx, tab.a[s + 1], s, tag, r, index, h)}"
             )
     return lines
 
 
 def weighted(
-    ctx: Context, weights: tuple[Fraction, ...], s: int, tag: str, r: int, index: str
+    ctx: Context,
+    weights: tuple[Fraction, ...],
+    s: int,
+    tag: str,
+    r: int,
+    index: str,
+    h: str = "DT",
 ) -> str:
     """Σ_j w_j·DT·k_j: this stage's slope from its local, earlier ones from K; stages of
     equal weight summed first."""
@@ -130,7 +158,7 @@ def weighted(
     terms = []
     for w, ks in groups.items():
         summed = ks[0] if len(ks) == 1 else f"({' + '.join(ks)})"
-        terms.append(f"({ctx.c(w)} * DT) * {summed}")
+        terms.append(f"({ctx.c(w)} * {h}) * {summed}")
     return " + ".join(terms) if terms else ctx.c(0.0)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..models.equations import closure, linearity, names
+from ..models.equations import closure, derivative, linearity, names
 from .groups import Group, NetworkLayout
 from .render import Renderer
 
@@ -39,6 +39,7 @@ class Context:
     method: str
     precision: str
     render: Renderer
+    mode: str = "step"  # events at step boundaries, or "exact" (steps split at them)
 
     def c(self, value: float | Fraction) -> str:
         """A precision-typed constant."""
@@ -158,14 +159,69 @@ def state_loads(g: Group, s: int, index: str) -> list[str]:
     ]
 
 
-def stage_lines(ctx: Context, s: int, ts: str, update: Update) -> list[str]:
-    """Stage ``s`` at time ``ts``: every group's loop over its instances."""
+def is_clamp(g: Group) -> bool:
+    """An ideal voltage clamp: a stimulus that sets its cell's voltage (V_command)."""
+    return g.kind == "stimulus" and "V_command" in g.definition.equations.assignments
+
+
+def clamp_of(layout: NetworkLayout, cell: Group) -> Group | None:
+    """The clamp group holding instances of ``cell`` (at most one per cell group)."""
+    clamps = [g for g in layout.stimuli if is_clamp(g) and layout.cells[g.pre] is cell]
+    return clamps[0] if clamps else None
+
+
+def command_lines(ctx: Context, array: Callable[[Group], str], t: str) -> list[str]:
+    """Every clamp's command voltage at ``t`` into its cell's voltage in ``array``
+    (while its gain is on), and ``CLK`` (the clamp holding a cell, or −1)."""
+    lines = []
+    for g in ctx.layout.stimuli:
+        if not is_clamp(g):
+            continue
+        cell = ctx.layout.cells[g.pre]
+        name_of = namer(g, state_local(g), t)
+        calc = intermediates(ctx, g, {"V_command"}, name_of)
+        body = [f"i = TGT_{g.tag}[k]", *loads(g, calc, "k"), *calc]
+        body += [
+            f"if GAIN_{g.tag}[k] > {ctx.c(0.0)}:",
+            f"    {array(cell)}[{cell.voltage_row}, i] = {g.tag}_V_command",
+            f"    CLK_{cell.tag}[i] = k",
+            "else:",
+            f"    CLK_{cell.tag}[i] = -1",
+        ]
+        lines += [f"for k in range(n_{g.tag}):", *indent(body)]
+    return lines
+
+
+def clamp_adjust(ctx: Context, g: Group, index: str) -> list[str]:
+    """For a clamped cell: its clamp's current, the one that would otherwise have
+    charged it, I = −k_v/(∂k_v/∂I_in) (positive depolarises, as NEURON's SEClamp
+    reports it); then its voltage's slope is 0."""
+    clamp = clamp_of(ctx.layout, g) if g.kind == "cell" else None
+    if clamp is None:
+        return []
+    r, d = g.voltage_row, g.definition
+    gain = derivative(d.equations.derivatives[d.voltage], "I_in", d.equations.assignments)
+    name_of = namer(g, state_local(g), "t")
+    return [
+        f"ck = CLK_{g.tag}[{index}]",
+        "if ck >= 0:",
+        f"    IO_{clamp.tag}[ck] = -{g.tag}_k{r} / ({ctx.render.expr(gain, name_of)})",
+        f"    {g.tag}_k{r} = {ctx.c(0.0)}",
+    ]
+
+
+def stage_lines(ctx: Context, s: int, ts: str, update: Update, outputs: bool = False) -> list[str]:
+    """Stage ``s`` at time ``ts``: every group's loop over its instances.  With
+    ``outputs`` each connection and stimulus also writes its current to ``IO`` (and a
+    gap junction its pre-cell current to ``IP``), for recording."""
     layout = ctx.layout
-    lines: list[str] = []
+    lines = command_lines(ctx, lambda g: stage_state(g, s), ts)
     for g in layout.cells:
         if g.voltage_row >= 0:
             lines += [f"for i in range(n_{g.tag}):", f"    I_{g.tag}[i] = {ctx.c(0.0)}"]
     for g in layout.stimuli:
+        if is_clamp(g):
+            continue
         cell = layout.cells[g.pre]
         body = [f"i = TGT_{g.tag}[k]"]
         if "v" in all_names(g):
@@ -174,13 +230,16 @@ def stage_lines(ctx: Context, s: int, ts: str, update: Update) -> list[str]:
         body += state_loads(g, s, "k")
         calc = intermediates(ctx, g, {"I"}, name_of)
         body += loads(g, calc, "k") + calc
+        body.append(f"{g.tag}_I = {g.tag}_I * GAIN_{g.tag}[k]")  # 0 while finding rest
+        if outputs:
+            body.append(f"IO_{g.tag}[k] = {g.tag}_I")
         body.append(f"I_{cell.tag}[i] += {g.tag}_I")
         lines += [f"for k in range(n_{g.tag}):", *indent(body)]
     for g in layout.connections:
         if inert(g):
             continue
         pre, post = layout.cells[g.pre], layout.cells[g.post]
-        outputs = {"I_post"} | ({"I_pre"} & set(g.definition.equations.assignments))
+        currents = {"I_post"} | ({"I_pre"} & set(g.definition.equations.assignments))
         body = [f"i = PRE_{g.tag}[m]", f"j = POST_{g.tag}[m]"]
         used = all_names(g)
         if "v_pre" in used:
@@ -189,12 +248,16 @@ def stage_lines(ctx: Context, s: int, ts: str, update: Update) -> list[str]:
             body.append(f"{g.tag}_v_post = {stage_state(post, s)}[{post.voltage_row}, j]")
         name_of = namer(g, state_local(g), ts)
         body += state_loads(g, s, "m")
-        calc = intermediates(ctx, g, outputs | derivative_names(g), name_of)
+        calc = intermediates(ctx, g, currents | derivative_names(g), name_of)
         calc += update(g, s, name_of, "m")
         body += loads(g, calc, "m") + calc
         body.append(f"I_{post.tag}[j] += {g.tag}_I_post")
-        if "I_pre" in outputs:
+        if "I_pre" in currents:
             body.append(f"I_{pre.tag}[i] += {g.tag}_I_pre")
+        if outputs:
+            body.append(f"IO_{g.tag}[m] = {g.tag}_I_post")
+            if "I_pre" in currents:
+                body.append(f"IP_{g.tag}[m] = {g.tag}_I_pre")
         lines += [f"for m in range(n_{g.tag}):", *indent(body)]
     for g in layout.cells:
         if not g.slot.states:

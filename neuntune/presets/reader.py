@@ -20,8 +20,9 @@ import numpy as np
 from ..circuit import MAX_POPULATION, Circuit
 from ..connectivity import DISTRIBUTIONS, RULES, Distribution, Rule, rule_from
 from ..engine.compiler import PRECISIONS
-from ..engine.layout import Layout
+from ..engine.groups import NetworkLayout
 from ..engine.methods import METHODS
+from ..engine.run import parse_record
 from ..errors import PresetError
 from ..models.base import Model, Parameter, Synapse, model_class, registered
 from ..models.neurons import SpikeSource
@@ -468,53 +469,16 @@ def _run(value: Any, circuit: Circuit) -> RunSettings:
         run.record_every = _integer(obj["record_every"], "$.run.record_every", 1)
     if obj.get("record") is not None:
         items = []
-        if circuit.is_network():
-            check = _recordable_in_network
-        else:
-            recordables = Layout(circuit).recordables
-            known = {"v"} | {r.element for r in recordables}
-            known |= {f"{r.element}.{r.variable}" for r in recordables}
-
-            def check(text: str, _: Circuit) -> str | None:
-                return None if text in known else f"choices: {', '.join(sorted(known))}"
-
+        layout = NetworkLayout(circuit)
         for i, item in enumerate(_array(obj["record"], "$.run.record", min_items=1)):
             text = _string(item, f"$.run.record[{i}]")
-            problem = check(text, circuit)
-            if problem is not None:
-                _fail(f"$.run.record[{i}]", f"nothing called {text!r} can be recorded ({problem})")
+            try:
+                parse_record(circuit, layout, text)
+            except ValueError as exc:
+                _fail(f"$.run.record[{i}]", str(exc).removeprefix("record: "))
             items.append(text)
         run.record = tuple(items)
     return run
-
-
-_RECORD = re.compile(r"^(?P<element>.*?)(?:\[(?P<lo>\d*)(?P<colon>:?)(?P<hi>\d*)\])?$")
-
-
-def _recordable_in_network(text: str, circuit: Circuit) -> str | None:
-    """None if a circuit with populations can record ``text`` ("v", "fs", "fs.v",
-    "fs[3].v", "fs[0:10].v", "gap.s"), else what is wrong with it."""
-    if text == "v":
-        return None
-    match, variable = _RECORD.match(text), None
-    if match is None or (match.group("element") not in circuit and "." in text):
-        head, variable = text.rsplit(".", 1)
-        match = _RECORD.match(head)
-    element = match.group("element") if match else text
-    if element not in circuit:
-        return f"elements: {', '.join(circuit)}; members as 'fs[0:10].v'"
-    n = circuit.size(element)
-    if match.group("lo") or match.group("colon"):
-        lo = int(match.group("lo") or 0)
-        hi = int(match.group("hi") or n) if match.group("colon") else lo + 1
-        if not 0 <= lo < hi <= n:
-            return f"{element} has {n} member(s), 0 to {n - 1}"
-    states = circuit.element(element).resolved().states
-    if variable is not None and variable not in states:
-        return f"{element} has no state {variable!r}; states: {', '.join(states) or 'none'}"
-    if not states:
-        return f"{element} has no states"
-    return None
 
 
 def _sliders(value: Any, circuit: Circuit) -> list[Slider]:
