@@ -6,7 +6,7 @@ and memory, the Wang–Buzsáki gap-junction network and COBAHH against Brian2.
    that first ``nt.simulate`` (generation + numba compilation + the short run;
    Python and ``import neuntune`` excluded, reported beside it).  The same process
    then builds a second circuit of the same types with other sizes, wiring and
-   values and runs it: ``neuntune.engine.network.compilations`` must not move.
+   values and runs it: ``neuntune.engine.run.compilations`` must not move.
    Goal: ≤ 5 s, and 0 compilations for the second circuit.
 2. **16-cell HH ring** (one population of 16, gap junctions i → i+1 mod 16 given
    as ``nt.connectivity.Pairs``, 0.1 µA into member 0; 10 ms, RK4, dt 0.01 ms):
@@ -224,7 +224,7 @@ def child_compile(kind: str) -> dict[str, Any]:
     """Cold first use of a set of model types, then a second circuit of the same types."""
     start = time.perf_counter()
     import neuntune  # noqa: F401
-    from neuntune.engine import network
+    from neuntune.engine import run as network
 
     out: dict[str, Any] = {"import_s": time.perf_counter() - start}
     _, first, second = TYPE_SETS[kind]
@@ -244,7 +244,7 @@ def child_ring(repeats: int) -> dict[str, Any]:
     """Ring build + compile + run (cold or from the disk cache), then warm repeats."""
     start = time.perf_counter()
     import neuntune  # noqa: F401
-    from neuntune.engine import network
+    from neuntune.engine import run as network
 
     out: dict[str, Any] = {"import_s": time.perf_counter() - start}
     start = time.perf_counter()
@@ -440,7 +440,7 @@ def _compile(cfg, sec, summary) -> None:
         "(code generation, numba compilation, a 10 ms run), without starting Python and "
         "importing neuntune (shown separately).  The second circuit has other sizes, "
         "wiring, seeds and values; its compilation count comes from "
-        "neuntune.engine.network.compilations."
+        "neuntune.engine.run.compilations."
     )
 
 

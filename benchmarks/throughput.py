@@ -5,9 +5,7 @@ Rate unit: neuron-RK4-steps per second (one HH cell advanced one RK4 step).  The
 batch is the Neun docs' HH pair with its junction g varied across members
 (``nt.simulate_batch``, v recorded every 100 steps so the rate measures computing,
 not memory), at 1 and 2 worker threads, in float64 and float32 (float32's error is
-measured against float64 on the same members), with the generic batch kernel and
-with ``specialise=True`` (a kernel compiled for batches that vary gj.g only, which
-reads every other parameter once per run; the goals are judged on it).  Yardsticks
+measured against float64 on the same members), the goals judged on them.  Yardsticks
 measured in the same run:
 
 - the exp-bound limit: the polynomial exponential's vectorised throughput on this
@@ -131,7 +129,6 @@ def run(cfg: Config) -> Section:
         record_every: int = EVERY,
         circ=circuit,
         progress=None,
-        specialise: bool = False,
     ):
         def go():
             return nt.simulate_batch(
@@ -145,7 +142,6 @@ def run(cfg: Config) -> Section:
                 record_every=record_every,
                 workers=workers,
                 progress=progress,
-                specialise=specialise,
             )
 
         return go
@@ -160,7 +156,6 @@ def run(cfg: Config) -> Section:
     for prec, F in (("float64", np.float64), ("float32", np.float32)):
         for w in (1, 2):
             fns[f"api_{prec}_{w}"] = api(prec, w)
-            fns[f"spec_{prec}_{w}"] = api(prec, w, specialise=True)
             fns[f"hw_{prec}_{w}"] = handwritten(F, w)
     fns["hw2exp_float64_1"] = handwritten(np.float64, 1, "batch_fast_2exp")
     fns["api_float64_1_every_step"] = api("float64", 1, 1)
@@ -200,7 +195,6 @@ def run(cfg: Config) -> Section:
     rates = {k: _rate(t, neuron_steps) for k, t in timings.items()}
     labels = {
         "api": "nt.simulate_batch",
-        "spec": "nt.simulate_batch(specialise=True)",
         "hw": "hand-written batched kernel",
         "hw2exp": "hand-written batched kernel with 2 exps per cell-stage (no shared exp)",
     }
@@ -223,11 +217,9 @@ def run(cfg: Config) -> Section:
             median=rates[key][1] / 1e6,
         )
 
-    # goals on the kernel specialised to the scanned parameter (public API, one
-    # compilation per set of scanned paths; the generic kernel's rates are above),
-    # in M/s and relative to the yardstick measured beside it: the issue set each goal
-    # against a hand-written kernel it measured on this machine (46–57, 86–113,
-    # 160–220 M/s); dividing by the slowest of those gives the fraction of the
+    # goals on the public API, in M/s and relative to the yardstick measured beside it:
+    # the issue set each goal against a hand-written kernel it measured on this machine
+    # (46–57, 86–113, 160–220 M/s); dividing by the slowest of those gives the fraction of the
     # hand-written kernel's speed each goal asks for, which this machine's load does
     # not move (its rounds are paired, see paired_ratio)
     for goal, quoted, key, label in (
@@ -236,35 +228,34 @@ def run(cfg: Config) -> Section:
         (150, 160, "float32_2", "float32, 2 workers"),
     ):
         sec.goal(
-            f"{label}, specialise=True (M neuron-steps/s)",
+            f"{label}, nt.simulate_batch (M neuron-steps/s)",
             goal,
             ">=",
-            *(r / 1e6 for r in rates[f"spec_{key}"]),
+            *(r / 1e6 for r in rates[f"api_{key}"]),
             "M/s",
         )
         sec.goal(
-            f"{label}, specialise=True: speed / hand-written kernel's, same run "
+            f"{label}, nt.simulate_batch: speed / hand-written kernel's, same run "
             f"(goal {goal} over the quoted {quoted} M/s)",
             round(goal / quoted, 3),
             ">=",
-            *paired_ratio(timings[f"hw_{key}"], timings[f"spec_{key}"]),
+            *paired_ratio(timings[f"hw_{key}"], timings[f"api_{key}"]),
             "×",
         )
     for prec in ("float64", "float32"):
-        for kind, label in (("api", "nt.simulate_batch"), ("spec", "specialise=True")):
-            f, m = ratio(timings[f"{kind}_{prec}_1"], timings[f"hw_{prec}_1"])
-            sec.value(
-                f"{kind}_over_hw_{prec}",
-                f"{prec}, 1 worker: {label} time / hand-written",
-                f,
-                "×",
-                median=m,
-            )
+        f, m = ratio(timings[f"api_{prec}_1"], timings[f"hw_{prec}_1"])
+        sec.value(
+            f"api_over_hw_{prec}",
+            f"{prec}, 1 worker: nt.simulate_batch time / hand-written",
+            f,
+            "×",
+            median=m,
+        )
         p = "f64" if prec == "float64" else "f32"
         sec.value(
-            f"spec_of_limit_{prec}",
-            f"{prec}, 1 worker: specialise=True as a fraction of the exp-bound limit",
-            rates[f"spec_{prec}_1"][0] / limit[p],
+            f"api_of_limit_{prec}",
+            f"{prec}, 1 worker: nt.simulate_batch as a fraction of the exp-bound limit",
+            rates[f"api_{prec}_1"][0] / limit[p],
         )
         f, m = ratio(timings[f"api_{prec}_1"], timings[f"api_{prec}_2"])
         sec.value(f"scaling_{prec}", f"{prec}: speed-up from 1 to 2 workers", f, "×", median=m)
@@ -314,11 +305,6 @@ def profile(cfg: Config, sec: Section, timings: dict, rates: dict, limit: dict, 
         ],
         ["nt.simulate_batch, HH pair", f"{ns['api_float64_1']:.1f}"],
         [
-            "nt.simulate_batch(specialise=True), HH pair (parameters g does not touch "
-            "read once per run)",
-            f"{ns['spec_float64_1']:.1f}",
-        ],
-        [
             "nt.simulate_batch, HH pair, v recorded every step",
             f"{ns['api_float64_1_every_step']:.1f}",
         ],
@@ -334,13 +320,12 @@ def profile(cfg: Config, sec: Section, timings: dict, rates: dict, limit: dict, 
         ns["hw2exp_float64_1"] - ns["hw_float64_1"],
         "ns",
     )
-    for kind, label in (("api", "nt.simulate_batch"), ("spec", "specialise=True")):
-        sec.value(
-            f"gap_ns_{kind}",
-            f"{label} − hand-written (both 1 exp per cell-stage), per neuron-step",
-            ns[f"{kind}_float64_1"] - ns["hw_float64_1"],
-            "ns",
-        )
+    sec.value(
+        "gap_ns_api",
+        "nt.simulate_batch − hand-written (both 1 exp per cell-stage), per neuron-step",
+        ns["api_float64_1"] - ns["hw_float64_1"],
+        "ns",
+    )
     sec.value(
         "bookkeeping_ns",
         "… compare: the passive pair's whole per-neuron-step cost (engine bookkeeping)",
@@ -380,7 +365,8 @@ import json, re, sys
 sys.path.insert(0, {here!r})
 import numpy as np
 import _kernels
-from neuntune.engine.compiler import compile_circuit, kernel_for
+import neuntune as nt
+from neuntune.engine.run import compile_circuit
 from neuntune.library import hh_gap_pair
 
 def mix(dispatcher):
@@ -397,14 +383,13 @@ def mix(dispatcher):
         "div": sum(1 for i, a in ins if i.startswith("vdiv") or i.startswith("div")),
     }}
 
-engine = compile_circuit(hh_gap_pair(), "rk4", "float64")
+c = hh_gap_pair()
+nt.simulate_batch(c, {{"gj.g": [0.001, 0.002]}}, 0.1, 0.01)
+engine = compile_circuit(c, "rk4", "float64")
 _kernels.warm(np.float64)
 k = _kernels.kernels(np.float64)
 print(json.dumps({{
-    "engine kernel (HH pair, rk4)": mix(kernel_for(engine, 2)),
-    "engine kernel, specialise=True (gj.g varies)": mix(
-        kernel_for(engine, 2, frozenset({{engine.layout.slot("gj").params["g"]}}))
-    ),
+    "engine kernel (HH pair, rk4)": mix(engine.module.kernel),
     "hand-written batched kernel": mix(k["batch_fast"]),
     "hand-written single-pair kernel (SLP)": mix(k["pair_fast"]),
 }}))
@@ -510,7 +495,7 @@ def conductance_scan(cfg: Config, sec: Section) -> None:
     values = np.linspace(0.0001, 0.01, 20)
     t_stop, dt = 100.0, 0.001
 
-    def scan(specialise: bool = True):
+    def scan():
         return nt.scan(
             circuit,
             {"gj.g": "0.0001:0.01:20"},
@@ -518,7 +503,6 @@ def conductance_scan(cfg: Config, sec: Section) -> None:
             t_stop=t_stop,
             dt=dt,
             method="rk4",
-            specialise=specialise,
         )
 
     def loop():
@@ -535,7 +519,6 @@ def conductance_scan(cfg: Config, sec: Section) -> None:
         _kernels.run_batch(np.float64, state, 0.1, 0.08, dt, round(t_stop / dt), 2)
 
     sc = scan()
-    scan(specialise=False)
     lp = loop()
     sec.value(
         "scan_vs_loop",
@@ -545,7 +528,6 @@ def conductance_scan(cfg: Config, sec: Section) -> None:
     timings = measure_many(
         {
             "scan": scan,
-            "scan_generic": lambda: scan(False),
             "loop": loop,
             "scan_hw": handwritten,
         },
@@ -553,11 +535,9 @@ def conductance_scan(cfg: Config, sec: Section) -> None:
     )
     sec.timing(
         "scan",
-        "nt.scan(specialise=True): Neun's conductance scan (20 g, 100 ms at dt 0.001, RK4, "
-        "float64, every core)",
+        "nt.scan: Neun's conductance scan (20 g, 100 ms at dt 0.001, RK4, float64, every core)",
         timings["scan"],
     )
-    sec.timing("scan_generic", "nt.scan, generic batch kernel", timings["scan_generic"])
     sec.timing(
         "scan_loop", "loop of 20 single nt.simulate runs (+ the same metric)", timings["loop"]
     )
@@ -602,7 +582,7 @@ def conductance_scan(cfg: Config, sec: Section) -> None:
     from neuntune.simulate import sum_batch
 
     batch = {"gj.g": values}
-    fast = dict(specialise=True)
+    fast: dict = {}
     parts = {
         "sum_2w": lambda: sum_batch(circuit, batch, t_stop, dt, "rk4", **fast),
         "sum_1w": lambda: sum_batch(circuit, batch, t_stop, dt, "rk4", workers=1, **fast),
@@ -619,7 +599,7 @@ def conductance_scan(cfg: Config, sec: Section) -> None:
     pt = measure_many(parts, cfg.n(quick=3))
     labels = {
         "sum_2w": "sum_batch of the 20 members (v summed in the kernel, nothing stored), "
-        "2 workers: what nt.scan runs (all rows specialise=True)",
+        "2 workers: what nt.scan runs",
         "sum_1w": "same, 1 worker",
         "run_every_step_2w": "nt.simulate_batch, v stored every step (32 MB), 2 workers",
         "run_every_100_2w": "nt.simulate_batch, v stored every 100 steps, 2 workers",
@@ -640,8 +620,7 @@ def conductance_scan(cfg: Config, sec: Section) -> None:
         "The scan sums v of both cells at every step inside the kernel (the synchrony "
         "metric needs only Σd, Σd², Σd_a·d_b), so nothing of 20 × 2 × 100 001 samples is "
         "stored.  20 members are 5 AVX2 vectors of 4; two workers split them 3 + 2, so "
-        "two cores can do at most 5/3 of one core's work here.  specialise=True compiles "
-        "(once, cached on disk) a kernel that reads every parameter but gj.g once per run."
+        "two cores can do at most 5/3 of one core's work here."
     )
 
 
