@@ -5,11 +5,23 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, str(Path(__file__).parent))
 
 import neuntune as nt
+from neuntune.ui.testing import launch_chromium
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, one per worker (Playwright keeps an event loop running in the
+    main thread while it is open: asyncio tests run theirs in a thread)."""
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)  # missing browser: an error, not a skip
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

@@ -254,7 +254,8 @@ def _set(path, value):
         ),
         (
             _set(["run", "record"], ["wb.m"]),
-            r"\$\.run\.record\[0\]: .*wb has no state 'm'; states: v, h, n",
+            r"\$\.run\.record\[0\]: nothing called 'wb\.m' can be recorded "
+            r"\(choices: 'v', wb\.v, wb\.h, wb\.n\)",
         ),
     ],
 )

@@ -13,11 +13,10 @@ from urllib.parse import urlparse
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from playwright.sync_api import sync_playwright
 
 from neuntune import presets
 from neuntune.ui.notebook import NOTE_CLASS
-from neuntune.ui.testing import block_foreign_requests, launch_chromium
+from neuntune.ui.testing import block_foreign_requests
 
 NOTEBOOK = Path(__file__).parent.parent / "examples" / "tuner.ipynb"
 
@@ -104,13 +103,14 @@ def serving(directory: Path):
         thread.join()
 
 
-def test_the_saved_output_shows_the_tuner_offline_in_chromium(executed, tmp_path) -> None:
+def test_the_saved_output_shows_the_tuner_offline_in_chromium(executed, browser, tmp_path) -> None:
     nb, _ = executed
     (tmp_path / "tuner.html").write_text(notebook_page(nb), encoding="utf-8")
-    with serving(tmp_path) as base, sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with serving(tmp_path) as base:
+        context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        blind = browser.new_context(java_script_enabled=False)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             foreign = block_foreign_requests(page, urlparse(base).netloc)
@@ -124,10 +124,11 @@ def test_the_saved_output_shows_the_tuner_offline_in_chromium(executed, tmp_path
             assert foreign == [], "scripts or styles fetched from outside (a CDN)"
             assert errors == []
             # Without its JavaScript the output says so instead of staying blank.
-            blind = browser.new_context(java_script_enabled=False).new_page()
-            blind.goto(base + "tuner.html")
-            note = blind.locator(f".{NOTE_CLASS}")
+            blind_page = blind.new_page()
+            blind_page.goto(base + "tuner.html")
+            note = blind_page.locator(f".{NOTE_CLASS}")
             assert note.is_visible()
             assert "did not run the tuner's JavaScript" in note.inner_text()
         finally:
-            browser.close()
+            blind.close()
+            context.close()

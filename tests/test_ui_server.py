@@ -7,6 +7,7 @@ session id must all be refused, and the right token must let a browser in.
 """
 
 import asyncio
+import concurrent.futures
 import contextlib
 import re
 import socket
@@ -22,6 +23,13 @@ from neuntune.ui.server import COOKIE, TOKEN_PAGE, access, is_loopback
 from neuntune.ui.testing import free_port
 
 TOKEN = "a-test-token-0123456789"
+
+
+def run(coroutine):
+    """``asyncio.run`` in a thread of its own: a worker's shared Playwright browser
+    (tests/conftest.py) keeps an event loop running in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # ------------------------------------------------------------------------ rules
@@ -179,7 +187,7 @@ def test_token_mode_refuses_tokenless_requests_foreign_origins_and_forged_sessio
             )
             assert await websocket(ws, base, cookie, payload) == "closed"
 
-        asyncio.run(check())
+        run(check())
 
 
 def test_loopback_without_token_refuses_foreign_origins():
@@ -196,7 +204,7 @@ def test_loopback_without_token_refuses_foreign_origins():
             assert await websocket(ws, base, None, session) == "open"
             assert await websocket(ws, "http://evil.example", None, session) == 403
 
-        asyncio.run(check())
+        run(check())
 
 
 def test_loopback_token_mode_refuses_a_tokenless_request():
@@ -208,7 +216,7 @@ def test_loopback_token_mode_refuses_a_tokenless_request():
             assert (await fetch(f"http://127.0.0.1:{port}/"))[0] == 302
             assert (await fetch(url))[0] == 200
 
-        asyncio.run(check())
+        run(check())
 
 
 def _ipv6_loopback():
@@ -234,7 +242,7 @@ def test_ipv6_loopback_serves_pages_and_websockets():
             assert await websocket(ws, f"http://[::1]:{port}", None, session) == "open"
             assert await websocket(ws, "http://[::2]:80", None, session) == 403
 
-        asyncio.run(check())
+        run(check())
 
 
 def test_serve_prints_the_token_url_and_a_warning_naming_the_exposure():
@@ -269,7 +277,7 @@ def test_serve_prints_the_token_url_and_a_warning_naming_the_exposure():
             except OSError:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
-        status, headers, _ = asyncio.run(fetch(f"http://127.0.0.1:{port}/"))
+        status, headers, _ = run(fetch(f"http://127.0.0.1:{port}/"))
         assert status == 302 and TOKEN_PAGE in headers["Location"]
     finally:
         proc.terminate()

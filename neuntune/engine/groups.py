@@ -23,7 +23,6 @@ from ..circuit import Circuit
 from ..models.base import Definition
 from ..models.equations import closure, names
 
-
 #: Inputs an intermediate must not read to be computed once per run.
 _VARYING = {"t", "I_in", "v_pre", "v_post", "v"}
 

@@ -35,7 +35,6 @@ from .rhs import (
     state_local,
 )
 
-
 #: Where a stage at the end of a step evaluates time-dependent conditions (just
 #: before it), and one at its start (just after it): a stimulus switching exactly on
 #: the grid, or a pulse ending where the step was split, belongs to the next step.

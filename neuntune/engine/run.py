@@ -178,7 +178,10 @@ def parse_record(
             lo = int(match.group("lo") or 0)
             hi = int(match.group("hi") or n) if match.group("colon") else lo + 1
             if not 0 <= lo < hi <= n:
-                raise ValueError(f"record: {item!r} is outside {element!r}'s {n} members")
+                raise ValueError(
+                    f"record: nothing called {item!r} can be recorded ({element} has {n} "
+                    f"member(s): indices 0 to {n - 1})"
+                )
             members = np.arange(lo, hi)
         choices = recordables(circuit, layout, element)
         for var in list(choices) if variable is None else [variable]:

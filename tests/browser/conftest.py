@@ -1,23 +1,14 @@
-"""A tuner server and Debian's Chromium, shared by the browser tests of one worker."""
+"""A tuner server shared by the browser tests of one worker (the browser: tests/conftest.py)."""
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from neuntune.ui.testing import launch_chromium, open_tuner, running_server
+from neuntune.ui.testing import open_tuner, running_server
 
 
 @pytest.fixture(scope="session")
 def server_url():
     with running_server() as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)  # missing browser: an error, not a skip
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """The tuner on a network, in Debian's headless Chromium: 20 Wang–Buzsáki cells coupled
 all-to-all by gap junctions, 100 ms at dt 0.01 ms, served by a server started here."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -19,8 +17,6 @@ from neuntune.ui.testing import (
     trace,
 )
 from neuntune.ui.view import css_class
-
-SCREENSHOT = Path(__file__).parents[2] / "docs" / "network.png"
 
 #: Run in the server process: the circuit it serves, as a preset with 100 ms.
 SETUP = """
@@ -121,8 +117,6 @@ def test_members_can_be_chosen_and_fits_say_networks_are_not_supported(network_p
         open_tab(page, tab)
         expect(page.get_by_text("not supported yet").first).to_be_visible()
     open_tab(page, "Traces")
-    if os.environ.get("NEUNTUNE_UPDATE_SCREENSHOT"):  # the README's picture
-        pytest.skip("the screenshot is taken by test_screenshot_of_the_network_view")
 
 
 def test_the_bundled_network_preset_opens_from_the_pair_tuner(tuner_page) -> None:
@@ -140,18 +134,3 @@ def test_the_bundled_network_preset_opens_from_the_pair_tuner(tuner_page) -> Non
         "Differs between the 100 members"
     )
     assert log["errors"] == []
-
-
-@pytest.mark.skipif(
-    not os.environ.get("NEUNTUNE_UPDATE_SCREENSHOT"), reason="updates docs/network.png"
-)
-def test_screenshot_of_the_network_view(browser) -> None:
-    # The README's picture: the bundled 100-cell network, as the latency benchmark runs it.
-    with running_server(circuit="'wb_gap_network'") as url:
-        context, page, _ = open_tuner(browser, url, ready="raster:wb")
-        try:
-            expect(page.locator(".nt-population-metrics")).to_contain_text("χ", timeout=30_000)
-            page.wait_for_timeout(500)
-            page.screenshot(path=SCREENSHOT, full_page=True)
-        finally:
-            context.close()

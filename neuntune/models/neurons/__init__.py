@@ -11,4 +11,15 @@ from .spike_source import SpikeSource
 from .traub_miles import TraubMilesCOBA
 from .wang_buzsaki import WangBuzsaki
 
-__all__ = ["HH", "HR", "LIF", "RTM", "AdEx", "Izhikevich", "Passive", "SpikeSource", "TraubMilesCOBA", "WangBuzsaki"]
+__all__ = [
+    "HH",
+    "HR",
+    "LIF",
+    "RTM",
+    "AdEx",
+    "Izhikevich",
+    "Passive",
+    "SpikeSource",
+    "TraubMilesCOBA",
+    "WangBuzsaki",
+]
