@@ -108,6 +108,14 @@ class Control(param.Parameterized):
         doc="where members of a population differ: how (mean and range) and what moving "
         "the slider does; empty when every member has the same value",
     )
+    mark = param.String(
+        default="",
+        doc="set by the model: the value shown has not been simulated (its run failed) and "
+        "what the plots show instead; empty when they agree",
+    )
+    off_scale = param.String(
+        default="", doc="why the slider's handle cannot show the value (≤ 0 on a log slider)"
+    )
 
     def __init__(
         self,
@@ -179,8 +187,12 @@ class Control(param.Parameterized):
             updates["entry"] = shown
         if self.has_slider and value is not None:
             position = self._to_position(value)
+            self._extend(position)
             if abs(position - self.position) > self.param.position.step / 2:
                 updates["position"] = position
+            updates["off_scale"] = self._off_scale(value)
+        elif self.off_scale:
+            updates["off_scale"] = ""
         self._echoing = True
         try:
             self.param.update(updates)
@@ -201,11 +213,33 @@ class Control(param.Parameterized):
         )
 
     def _to_position(self, value: float) -> float:
+        """Where the slider shows ``value``: beyond its ends for a value outside its
+        range (:meth:`_extend` then widens it), its left end for a log slider's 0."""
         shown = value * self.display.factor
-        low, high = self.param.position.bounds
         if self.log:
-            shown = math.log10(shown) if shown > 0 else low
-        return min(max(shown, low), high)
+            return math.log10(shown) if shown > 0 else self.param.position.bounds[0]
+        return shown
+
+    def _extend(self, position: float) -> None:
+        """Widen the slider's range to reach ``position``: a typed or loaded value
+        beyond its ends is shown where it is, never clamped to an end.  The step
+        stays a :data:`SLIDER_STEPS`-th of the (new) range."""
+        low, high = self.param.position.bounds
+        if low <= position <= high:
+            return
+        low, high = min(low, position), max(high, position)
+        self.param.position.bounds = (low, high)
+        self.param.position.step = (high - low) / SLIDER_STEPS
+
+    def _off_scale(self, value: float) -> str:
+        """Why the slider's handle cannot show ``value`` (≤ 0 on a log slider), or ""."""
+        if not self.log or value * self.display.factor > 0:
+            return ""
+        unit = f" {self.display.unit}" if self.display.unit else ""
+        return (
+            f"{_short(value * self.display.factor)}{unit} lies below the log slider's range: "
+            "its handle rests at the left end, the value is the entry's."
+        )
 
     def _entry_changed(self, event: param.parameterized.Event) -> None:
         if self._echoing:

@@ -98,6 +98,9 @@ class Outcome:
     error: str = ""
     note: str = ""
     status: str = ""
+    #: The values and run settings that were simulated (of a run that succeeded).
+    circuit: Circuit | None = None
+    run: dict[str, Any] = field(default_factory=dict)
 
 
 def trace_specs(circuit: Circuit) -> list[TraceSpec]:
@@ -244,6 +247,8 @@ class TunerModel(param.Parameterized):
         self._delivered = 0  # generation of the newest outcome applied
         self._compiled_methods: set[str] = set()
         self._shown_status = ""
+        #: The values and run settings of the run shown (None before the first).
+        self._shown: tuple[Circuit, dict[str, Any]] | None = None
         self._coupling = measure.CouplingResult()  # CC from the newest finished protocol
         self._executor: ThreadPoolExecutor | None = None
         self._future: Future | None = None
@@ -324,6 +329,7 @@ class TunerModel(param.Parameterized):
         for path, value in changed.items():
             self.circuit.set(path, value)
             self.controls[path].echo(value)
+            self.controls[path].mark = ""
         self._open = None
         self.request_run()
 
@@ -341,6 +347,7 @@ class TunerModel(param.Parameterized):
         if changed:
             self._begin(path)
             self.circuit.set(path, checked)
+            self.controls[path].mark = ""
         # While a slider moves only it shows the value (updating the entry too would
         # cost the browser a re-render per step); the entry follows on release.
         self.controls[path].echo(checked, entry=final)
@@ -393,6 +400,7 @@ class TunerModel(param.Parameterized):
             for path, value in snapshot["values"].items():
                 self.circuit.set(path, value)
                 self.controls[path].echo(self.circuit.get(path))
+                self.controls[path].mark = ""
             self.param.update(snapshot["run"])
             self._settings = dict(snapshot["run"])
         finally:
@@ -622,7 +630,10 @@ class TunerModel(param.Parameterized):
             )
         # No timing in the status: text that changed on every run would cost a page update.
         status = f"{t_stop:g} ms at dt {dt:g} ms ({method})"
-        return Outcome(generation, result, traces, note=note, status=status)
+        run = {"t_stop": t_stop, "dt": dt, "method": method}
+        return Outcome(
+            generation, result, traces, note=note, status=status, circuit=circuit, run=run
+        )
 
     @staticmethod
     def _metrics(
@@ -668,8 +679,12 @@ class TunerModel(param.Parameterized):
         updates: dict[str, Any] = {"busy": outcome.generation != self._requested}
         if outcome.error:
             updates.update(error=outcome.error, status=self._shown_status)
+            self._mark_unsimulated()
         else:
             self._shown_status = outcome.status
+            self._shown = (outcome.circuit, outcome.run)
+            for control in self.controls.values():
+                control.mark = ""
             updates.update(
                 result=outcome.result,
                 traces=outcome.traces,
@@ -678,6 +693,26 @@ class TunerModel(param.Parameterized):
                 status=outcome.status,
             )
         self.param.update(updates)
+
+    def _mark_unsimulated(self) -> None:
+        """A run failed: mark each control whose value differs from the shown run's,
+        saying what the plots, metrics and a downloaded preset hold instead."""
+        if self._shown is None:
+            return
+        shown = self._shown[0]
+        for path, control in self.controls.items():
+            before = shown.get(path)
+            if _same(self.circuit.get(path), before):
+                continue
+            if isinstance(before, np.ndarray) or before is None:
+                was = "their earlier values" if before is not None else "steady state"
+            else:
+                unit = f" {control.display.unit}" if control.display.unit else ""
+                was = f"{before * control.display.factor:.4g}{unit}"
+            control.mark = (
+                "Not simulated: the run with this value failed (see the message above the "
+                f"plots). The plots, metrics and a downloaded preset hold {was}."
+            )
 
     def _deliver_metrics(
         self,
@@ -734,6 +769,19 @@ class TunerModel(param.Parameterized):
         preset = self.preset.copy()
         preset.circuit = self.circuit.copy()
         preset.run = replace(preset.run, t_stop=self.t_stop, dt=self.dt, method=self.method)
+        return preset
+
+    def simulated_preset(self) -> Preset:
+        """The shown run as a preset: the values and run settings that were simulated,
+        with this tuner's metadata, hints and measurements.  It differs from
+        :meth:`to_preset` only while a change has not run yet or its run failed
+        (the controls then say so); before the first run it is :meth:`to_preset`."""
+        if self._shown is None:
+            return self.to_preset()
+        circuit, run = self._shown
+        preset = self.preset.copy()
+        preset.circuit = circuit.copy()
+        preset.run = replace(preset.run, **run)
         return preset
 
     def csv(self) -> str:

@@ -117,8 +117,9 @@ class Session(param.Parameterized):
         return True
 
     def download(self) -> tuple[str, str]:
-        """(file name, JSON text) of the current state as a preset; it reopens to this state."""
-        preset = self.tuner.to_preset()
+        """(file name, JSON text) of the run shown as a preset (the values that were
+        simulated: a value whose run failed is not saved); it reopens to that run."""
+        preset = self.tuner.simulated_preset()
         return f"{Path(preset.name).stem or 'preset'}.json", presets.dumps(preset)
 
     def _open(

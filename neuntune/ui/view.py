@@ -103,6 +103,13 @@ def format_conductance(g_ms: float, name: str = "g") -> str:
     )
 
 
+def _marks(mark: str, off_scale: str) -> str:
+    """A control's marks (see :class:`~neuntune.ui.controls.Control`) as HTML."""
+    return "<br>".join(
+        f'<span class="nt-hint">⚠ {html.escape(text)}</span>' for text in (mark, off_scale) if text
+    )
+
+
 def _describe_spec(spec: Any) -> str:
     """A distribution as its repr (``Uniform(low=-70.0, high=-50.0, seed=1)``), an array
     as 'one value per member'."""
@@ -321,6 +328,13 @@ class TunePanel:
 
         slider.param.watch(released, "value_throttled")
         control.param.watch(lambda event: setattr(slider, "value", event.new), "position")
+
+        def widened(_event: param.parameterized.Event) -> None:
+            # A value beyond the slider's ends widens its range (see Control._extend).
+            low, high = control.param.position.bounds
+            slider.param.update(start=low, end=high, step=control.param.position.step)
+
+        control.param.watch(widened, "position", what="bounds")
         return slider
 
     def _control_row(self, control: Control) -> pn.viewable.Viewable:
@@ -365,8 +379,22 @@ class TunePanel:
             margin=0,
             css_classes=[css_class(control.path)],
         )
+        # A value the plots do not show (its run failed), or the handle cannot (0 on a
+        # log slider): said under the row, so the widgets never silently disagree.
+        marks = param.rx(_marks)(control.param.mark, control.param.off_scale)
+        mark = pn.pane.HTML(
+            marks,
+            visible=marks.rx.bool(),
+            sizing_mode="stretch_width",
+            margin=(0, 10),
+            css_classes=["nt-mark", css_class(f"mark.{control.path}")],
+        )
+        if control.decl.unit == "mS" and control.path.rsplit(".", 1)[0] in self.readouts:
+            # The readout (g, R = 1/g) follows the value as soon as it is applied.
+            connection = control.path.rsplit(".", 1)[0]
+            control.param.watch(lambda _e: self._update_readout(connection), "entry")
         if not model.network:
-            return row
+            return pn.Column(row, mark, sizing_mode="stretch_width", margin=0)
         # Members of a population may differ: say so (and what moving the slider does)
         # above the slider, before it is moved.
         spread = pn.pane.HTML(
@@ -378,7 +406,7 @@ class TunePanel:
             margin=(0, 10),
             css_classes=["nt-spread", css_class(f"spread.{control.path}")],
         )
-        return pn.Column(spread, row, sizing_mode="stretch_width", margin=0)
+        return pn.Column(spread, row, mark, sizing_mode="stretch_width", margin=0)
 
     def _setting_row(self, name: str, widget: pn.widgets.Widget) -> pn.Row:
         reset = pn.widgets.Button(
@@ -416,10 +444,11 @@ class TunePanel:
             # the element's other parameters fold away.
             first = [p for p in model.hints if p in paths] if name in hinted else paths
             rest = [p for p in paths if p not in first]
-            rows: list[pn.viewable.Viewable] = [self._control_row(model.controls[p]) for p in first]
-            if name in model.circuit.connections:
+            if name in model.circuit.connections:  # before its rows: they update it
                 self.readouts[name] = html_pane(sizing_mode="stretch_width")
                 self._update_readout(name)
+            rows: list[pn.viewable.Viewable] = [self._control_row(model.controls[p]) for p in first]
+            if name in self.readouts:
                 rows.append(self.readouts[name])
             for label, group in (("more parameters", rest), ("initial values", initial)):
                 if group:

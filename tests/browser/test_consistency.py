@@ -1,0 +1,75 @@
+"""Issue 20: the page never contradicts itself — every display of a value agrees with
+the others and with what was simulated, in one unit per quantity."""
+
+import json
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from neuntune.ui.testing import (
+    CHANGED_JS,
+    entry,
+    slider_value,
+    trace,
+    type_value,
+    wait_for_slider,
+)
+from neuntune.ui.widgets import css_class
+
+
+def download_preset(page) -> dict:
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download preset").click()
+    return json.loads(Path(download.value.path()).read_text())
+
+
+def test_values_beyond_the_slider_widen_it_and_a_failed_run_is_marked(tuner_page) -> None:
+    """Defect 2: 1e6 µS left the slider at its end (10), the readout at the last run and
+    Download preset saving a value that never ran."""
+    page, _ = tuner_page
+    readout = page.locator(".nt-readout").first
+    mark = page.locator(f".{css_class('mark.gj.g')}")
+    before = trace(page, "v:b")["y"]
+    type_value(page, "gj.g", "20")  # µS, beyond the log slider's 0.1–10: it widens
+    wait_for_slider(page, "gj.g", 20.0, tol=0.05)
+    expect(entry(page, "gj.g")).to_have_value("20")
+    expect(readout).to_contain_text("g = 20 µS")
+    page.wait_for_function(CHANGED_JS, arg=["v:b", before], timeout=20_000)
+    shown = trace(page, "v:b")
+    assert not mark.is_visible(), "a value that ran needs no mark"
+
+    type_value(page, "gj.g", "1e6")  # 1000 mS: the run blows up
+    alert = page.get_by_text("the simulation blew up")
+    alert.wait_for(state="visible", timeout=20_000)
+    # Entry, slider and readout all show the typed value; none is clamped...
+    expect(entry(page, "gj.g")).to_have_value("1000000")
+    wait_for_slider(page, "gj.g", 1e6, tol=1.0)
+    expect(readout).to_contain_text("g = 1000000 µS")
+    # ...and the mark says the plots show another value, which is the one saved.
+    expect(mark).to_be_visible()
+    expect(mark).to_contain_text("Not simulated")
+    expect(mark).to_contain_text("hold 20 µS")
+    assert trace(page, "v:b") == shown, "the plot keeps the last good run"
+    doc = download_preset(page)
+    assert doc["connections"][0]["parameters"]["g"] == {"value": 0.02, "unit": "mS"}
+
+    page.get_by_role("button", name="Undo").click()
+    expect(entry(page, "gj.g")).to_have_value("20", timeout=20_000)
+    expect(mark).to_be_hidden()
+    alert.wait_for(state="hidden", timeout=20_000)
+    assert abs(slider_value(page, "gj.g") - 20.0) <= 0.05
+    expect(readout).to_contain_text("g = 20 µS")
+
+
+def test_zero_on_a_log_slider_is_marked_not_clamped(tuner_page) -> None:
+    """Defect 2: a log slider cannot show 0: its handle rests at the left end, and the
+    row says so instead of showing 0.1 µS as if it were the value."""
+    page, _ = tuner_page
+    before = trace(page, "v:b")["y"]
+    type_value(page, "gj.g", "0")
+    page.wait_for_function(CHANGED_JS, arg=["v:b", before], timeout=20_000)
+    mark = page.locator(f".{css_class('mark.gj.g')}")
+    expect(mark).to_contain_text(re.compile(r"0 µS lies below the log slider's range"))
+    expect(page.locator(".nt-readout").first).to_contain_text("g = 0 µS")
+    assert download_preset(page)["connections"][0]["parameters"]["g"]["value"] == 0.0
