@@ -18,12 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import llvmlite.binding as llvm
 import numba
 import numpy as np
 
 PRECISIONS = ("float64", "float32")
 #: Bump when generated code changes meaning without its text changing.
-_ENGINE_VERSION = "2"
+_ENGINE_VERSION = "3"
 
 
 def cache_dir() -> Path:
@@ -67,16 +68,35 @@ def load_module(source: str) -> tuple[ModuleType, Path]:
     return module, path
 
 
+#: LLVM's limits on the runtime checks that two arrays do not overlap, ours and its
+#: defaults.  A stage's loop over cells reads and writes a dozen arrays (states,
+#: stage values, slopes, parameters, inputs); under the default limit LLVM keeps
+#: that loop scalar, so a batch's members would not share SIMD lanes.
+_MEMORY_CHECKS = {
+    "runtime-memory-check-threshold": (256, 8),
+    "vectorize-memory-check-threshold": (1024, 128),
+}
+
+
+def _memory_checks(which: int) -> None:
+    for option, values in _MEMORY_CHECKS.items():
+        llvm.set_option("", f"--{option}={values[which]}")
+
+
 @contextlib.contextmanager
 def slp_vectorize() -> Iterator[None]:
-    """Let LLVM pack independent scalar work (two cells) into SIMD lanes while compiling.
+    """Let LLVM vectorise our kernels while they compile: pack independent scalar work
+    (two cells) into SIMD lanes, and vectorise loops over cells behind runtime
+    checks that their arrays do not overlap.
 
-    numba leaves the SLP vectoriser off by default; it is read when a module is
-    optimised, so switching it on around our own compilations affects nothing else.
+    Both settings are read when a module is optimised, so setting them around our
+    own compilations affects nothing else.
     """
     previous = numba.config.SLP_VECTORIZE
     numba.config.SLP_VECTORIZE = True
+    _memory_checks(0)
     try:
         yield
     finally:
         numba.config.SLP_VECTORIZE = previous
+        _memory_checks(1)

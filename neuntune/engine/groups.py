@@ -88,11 +88,18 @@ class Group:
         return self.slot.states[v] if v in self.slot.states else -1
 
 
+#: Slot.hoisted() per definition key: a circuit's layout is built on every run.
+_HOISTED: dict[tuple, list[str]] = {}
+
+
 def _slot(name: str, definition: Definition) -> Slot:
     """Group-local rows for ``definition`` (a lone Layout slot's numbering)."""
     slot = Slot(name, definition)
     slot.params = {p: r for r, p in enumerate(definition.parameters)}
-    slot.derived = {d: r for r, d in enumerate(slot.hoisted())}
+    hoisted = _HOISTED.get(definition.key)
+    if hoisted is None:
+        hoisted = _HOISTED[definition.key] = slot.hoisted()
+    slot.derived = {d: r for r, d in enumerate(hoisted)}
     slot.states = {s: r for r, s in enumerate(definition.states)}
     return slot
 

@@ -58,9 +58,17 @@ class Compiled:
         return 1 if self.method == EXPEULER else TABLEAUX[self.method].stages
 
 
-def default_mode(circuit: Circuit) -> str:
-    """Exact event times for circuits of single cells, step-aligned ones with populations."""
-    return "step" if any(n > 1 for n in circuit.sizes.values()) else "exact"
+def default_mode(circuit: Circuit, layout: NetworkLayout | None = None) -> str:
+    """Exact event times for circuits of single cells that have events (synapses driven
+    by spikes, resets, spike sources); step-aligned ones for populations and for
+    circuits without events, where both modes compute the same steps."""
+    if any(n > 1 for n in circuit.sizes.values()):
+        return "step"
+    layout = layout or NetworkLayout(circuit)
+    has_events = any(g.event_driven or g.definition.pulse for g in layout.connections) or any(
+        g.definition.reset_threshold is not None or not g.slot.states for g in layout.cells
+    )
+    return "exact" if has_events else "step"
 
 
 def check_mode(mode: str) -> str:
@@ -77,11 +85,11 @@ def compile_circuit(
     global compilations
     check_method(method)
     check_precision(precision)
-    mode = check_mode(mode or default_mode(circuit))
     if not circuit.neurons:
         raise ValueError("the circuit has no cells: add one with Circuit.add(name, model)")
     _check_supported(circuit)
     layout = NetworkLayout(circuit)
+    mode = check_mode(mode or default_mode(circuit, layout))
     key = (layout.key, method, precision, mode)
     with _LOCK:
         cached = _MEMORY.get(key)
