@@ -66,3 +66,83 @@ def test_zero_on_a_log_slider_is_marked(tuner) -> None:
     assert control.off_scale.startswith("0 µS lies below the log slider's range")
     control.entry = 2.0
     assert control.off_scale == ""
+
+
+# ----------------------------------------------------------- defect 4: one unit each
+def test_a_refused_value_is_named_in_the_unit_it_was_typed_in(tuner) -> None:
+    """Typing −1 in the µS entry said "−0.001 mS"."""
+    tuner.controls["gj.g"].entry = -1.0
+    assert tuner.error == "gj.g: value -1 µS is out of range; allowed: ≥ 0 µS"
+    assert tuner.get("gj.g") == 0.002 and tuner.controls["gj.g"].entry == 2.0
+    # A parameter shown in its declared unit keeps the declaration's own message.
+    tuner.controls["a.cm"].entry = -1.0
+    assert tuner.error.startswith("a.cm: value -1 uF/cm2 is out of range")
+
+
+def test_the_current_plot_uses_pa_or_na_as_the_metrics_do() -> None:
+    """Currents were plotted in µA (ticks 6.000e−5) while the table gave pA."""
+    import numpy as np
+
+    from neuntune.ui.model import trace_specs
+    from neuntune.ui.plots import TracePlots
+
+    tuner = TunerModel(resolve_preset(None))
+    plots = TracePlots(trace_specs(tuner.circuit))
+    figure = next(f for f in plots.figures if f.name == "figure:I")
+    t = np.linspace(0, 10, 11, dtype=np.float32)
+    tiny = {"I:gj": (t, np.full(11, -7.18e-5, np.float32))}  # µA: −71.8 pA
+    plots.show(tiny, 10.0)
+    assert figure.yaxis[0].axis_label == "I (pA)"
+    np.testing.assert_allclose(plots.sources["I:gj"].data["y"], -71.8, rtol=1e-5)
+    low, high = figure.y_range.start, figure.y_range.end
+    assert low < -71.8 < high and high - low < 10
+    plots.show_ghost(tiny)
+    np.testing.assert_allclose(plots.ghosts["I:gj"].data["y"], -71.8, rtol=1e-5)
+    # 20 nA: the axis switches to nA, and the ghost already drawn follows.
+    plots.show({"I:gj": (t, np.full(11, 0.02, np.float32))}, 10.0)
+    assert figure.yaxis[0].axis_label == "I (nA)"
+    np.testing.assert_allclose(plots.sources["I:gj"].data["y"], 20.0, rtol=1e-5)
+    np.testing.assert_allclose(plots.ghosts["I:gj"].data["y"], -0.0718, rtol=1e-5)
+    assert figure.y_range.start < -0.0718 and figure.y_range.end > 20.0
+    hover = next(tool for tool in figure.tools if type(tool).__name__ == "HoverTool")
+    assert hover.tooltips[-1][1].endswith(" nA")
+    # Small changes near the boundary keep the unit (no flicker while dragging).
+    plots.show({"I:gj": (t, np.full(11, 8e-4, np.float32))}, 10.0)  # 0.8 nA
+    assert figure.yaxis[0].axis_label == "I (nA)"
+
+
+@pytest.fixture
+def session():
+    from neuntune.ui.session import Session
+
+    opened = Session(None, warm=False, t_stop=20.0)
+    assert opened.wait()
+    yield opened
+    opened.close()
+
+
+def test_the_scan_csv_names_its_units_and_uses_the_plots(session) -> None:
+    """The scan CSV stored gj.g in mS under a bare "gj.g" while the plot used µS."""
+    scan = session.scan
+    scan.param.update(x="gj.g", x_from=1.0, x_to=20.0, x_count=3, x_log=False, metric="spikes of a")
+    scan.run()
+    assert scan.wait() and scan.error == ""
+    lines = scan.csv().splitlines()
+    assert lines[0] == "gj.g (µS),spikes of a"
+    rows = [[float(v) for v in line.split(",")] for line in lines[1:]]
+    assert [r[0] for r in rows] == pytest.approx([1.0, 10.5, 20.0])
+    assert [r[1] for r in rows] == list(scan.result.values)
+
+
+def test_the_gap_fit_speaks_the_sliders_unit(session) -> None:
+    """The fit's error reported mS while the slider and table show µS."""
+    fit = session.gap_fit
+    fit.target = 0.999
+    fit.run()
+    assert fit.wait()
+    assert "out of reach" in fit.error and " µS" in fit.error and " mS" not in fit.error
+    fit.target = 0.3
+    fit.run()
+    assert fit.wait() and fit.error == ""
+    g = float(fit.status.split("g = ")[1].split(" µS")[0])
+    assert g == pytest.approx(fit.result.g * 1e3, rel=1e-3)

@@ -241,6 +241,23 @@ class Control(param.Parameterized):
             "its handle rests at the left end, the value is the entry's."
         )
 
+    def refusal(self, value: float | None, exc: Exception) -> str:
+        """Why ``value`` (declared unit) was refused, in the unit this control shows:
+        the declaration's message speaks in declared units ("−0.001 mS" for a typed
+        −1 µS)."""
+        decl = self.decl
+        if value is None or self.display.factor == 1.0 or not isinstance(exc, ValueError):
+            return str(exc)
+        f, unit = self.display.factor, f" {self.display.unit}" if self.display.unit else ""
+        low = None
+        if decl.minimum is not None:
+            low = f"{'>' if decl.exclusive_minimum else '≥'} {_short(decl.minimum * f)}{unit}"
+        high = None if decl.maximum is None else f"≤ {_short(decl.maximum * f)}{unit}"
+        allowed = " and ".join(part for part in (low, high) if part) or "any finite number"
+        if not math.isfinite(value):
+            return f"{self.path}: value {value} is not finite; allowed: {allowed}"
+        return f"{self.path}: value {_short(value * f)}{unit} is out of range; allowed: {allowed}"
+
     def _entry_changed(self, event: param.parameterized.Event) -> None:
         if self._echoing:
             return

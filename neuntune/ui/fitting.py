@@ -13,6 +13,7 @@ import dataclasses
 import io
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,7 @@ import param
 from ..fit import GapJunctionFit, fit_gap_junction
 from ..fit.synapse import EVENT_METRICS, TRAIN_METRICS, SynapseFit, fit_synapse
 from ..models.base import initial_parameter
+from .controls import Display
 from .jobs import Job, Progress
 from .model import TunerModel
 from .protocols import SynapseSettings
@@ -69,20 +71,29 @@ class GapFitModel(Job):
         self.param.direction.objects = choices
         self.direction = "a->b"
 
+    def display(self, junction: str | None = None) -> Display:
+        """The unit g is shown in: its control's (µS for the default pair), so the fit's
+        table, messages and Apply speak as the slider does."""
+        return self.tuner.controls[f"{junction or self.fitted or self.junction}.g"].display
+
     def run(self) -> None:
         """Fit on the worker thread; the tuner's circuit is copied, not changed."""
         circuit, junction = self.tuner.circuit.copy(), self.junction
         target, direction = float(self.target), self.direction
+        display = self.display(junction)
 
         def work(progress: Progress) -> GapJunctionFit:
-            return fit_gap_junction(circuit, junction, target, direction, progress=progress)
+            try:
+                return fit_gap_junction(circuit, junction, target, direction, progress=progress)
+            except ValueError as exc:  # its message speaks mS: say it in the slider's unit
+                raise ValueError(conductances_in(str(exc), display)) from None
 
         def done(fit: GapJunctionFit) -> str:
             self.fitted = junction
             self.result = fit
             return (
-                f"CC {fit.achieved:.4f} for target {target:g}: g = {fit.g * 1e3:.4g} µS "
-                f"after {fit.n_sims} simulations"
+                f"CC {fit.achieved:.4f} for target {target:g}: g = "
+                f"{fit.g * display.factor:.4g} {display.unit} after {fit.n_sims} simulations"
             )
 
         self.start("Fitting g", work, done)
@@ -91,6 +102,29 @@ class GapFitModel(Job):
         """Move the junction's conductance to the fitted value (undoable)."""
         if self.result is not None:
             self.tuner.set(f"{self.fitted}.g", self.result.g)
+
+
+#: A conductance in a message of the fit: "0.02 mS", or "between 0 and 0.02 mS".
+_BETWEEN_MS = re.compile(r"between (\S+) and (\S+) mS\b")
+_IN_MS = re.compile(r"(-?\d[\d.]*(?:e[+-]?\d+)?) mS\b")
+
+
+def conductances_in(message: str, display: Display) -> str:
+    """``message`` with its conductances in mS (the engine's unit) given in ``display``'s
+    unit instead ("g between 0 and 0.2 mS" -> "g between 0 and 200 µS")."""
+    if display.unit == "mS":
+        return message
+
+    def shown(number: str) -> str:
+        try:
+            return f"{float(number) * display.factor:.4g}"
+        except ValueError:
+            return number
+
+    message = _BETWEEN_MS.sub(
+        lambda m: f"between {shown(m[1])} and {shown(m[2])} {display.unit}", message
+    )
+    return _IN_MS.sub(lambda m: f"{shown(m[1])} {display.unit}", message)
 
 
 def parse_targets(data: bytes, source: str) -> tuple[dict[str, float], dict[str, tuple]]:

@@ -314,7 +314,7 @@ class TunerModel(param.Parameterized):
             self._apply(path, value, final)
         except (TypeError, ValueError) as exc:
             self.controls[path].echo(self.circuit.get(path))
-            self.error = str(exc)
+            self.error = self.controls[path].refusal(value, exc)
 
     def set_many(self, values: Mapping[str, float | None]) -> None:
         """Set several values as one undoable change (a fit's result, a scan's point)

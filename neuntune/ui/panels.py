@@ -96,6 +96,7 @@ class FitPanel:
             plot.show("cc", np.arange(1, len(r.history) + 1), [cc for _, cc in r.history])
             target.location = r.target
             conn = self.session.tuner.circuit.connections[fit.fitted]
+            display = fit.display()
             results.object = table(
                 ["", "target", "achieved"],
                 [
@@ -106,14 +107,15 @@ class FitPanel:
                     ],
                     [f"CC {conn.pre}→{conn.post}", "", format_number(r.cc_ab, 4)],
                     [f"CC {conn.post}→{conn.pre}", "", format_number(r.cc_ba, 4)],
-                    ["g (µS)", "", format_number(r.g * 1e3, 4)],
-                    ["g (nS)", "", format_number(r.g * 1e6, 4)],
+                    [f"g ({display.unit})", "", format_number(r.g * display.factor, 4)],
                     ["R = 1/g (MΩ)", "", format_number(r.resistance, 4)],
                     ["simulations", "", str(r.n_sims)],
                 ],
                 caption=f"{fit.fitted}: target vs achieved",
             )
-            apply.label = f"Apply g = {format_number(r.g * 1e3, 4)} µS to {fit.fitted}"
+            apply.label = (
+                f"Apply g = {format_number(r.g * display.factor, 4)} {display.unit} to {fit.fitted}"
+            )
             apply.disabled = False
 
         fit.param.watch(show, "result")
@@ -420,10 +422,7 @@ class ScanPanel:
         )
 
     def _csv(self) -> StringIO:
-        result = self.scan.result
-        if result is None:
-            return StringIO("")
-        return StringIO(pd.DataFrame(result.table()).to_csv(index=False))
+        return StringIO(self.scan.csv())
 
 
 class ProtocolsPanel:

@@ -39,9 +39,15 @@ from .recording import Recording
 
 _TITLES = {
     "v": ("Membrane voltage", "V (mV)"),
-    "I": ("Synaptic currents (into the named cell)", "I (µA)"),
+    "I": ("Synaptic currents (into the named cell)", "I (pA)"),
     "gate": ("Synaptic gates and states", "state"),
 }
+#: Units a current plot may use, with their factor from the engine's µA: the first
+#: in which the largest current stays under 1000 (as the metrics table gives pA).
+CURRENT_UNITS = (("pA", 1e6), ("nA", 1e3), ("µA", 1.0))
+#: A current unit is kept while the largest current reads between these in it, so a
+#: drag across a boundary does not flip the axis back and forth.
+CURRENT_KEPT = (0.5, 5000.0)
 _TOOLS = "pan,xwheel_zoom,box_zoom,reset,save"
 GHOST_ALPHA = 0.3
 RECORDING_COLOR = "#222222"
@@ -71,6 +77,10 @@ class TracePlots:
         self.figures = []
         self._groups: dict[str, list[str]] = {}  # figure name -> its trace keys
         self._fitted: dict[str, tuple[float, float]] = {}  # y range last set from data
+        self.current_unit = CURRENT_UNITS[0]  # (label, factor from µA) of the current plot
+        self._ghost: Traces = {}  # as given (µA), to redraw in another current unit
+        self._recording: Recording | None = None
+        self._hovers: dict[str, HoverTool] = {}
         colors: dict[str, str] = {}
         for group in ("v", "I", "gate"):
             members = [s for s in specs if s.group == group]
@@ -133,13 +143,10 @@ class TracePlots:
                 )
                 lines.append(line)
                 items.setdefault(spec.label, []).append(line)
-            unit = members[0].unit
-            fig.add_tools(
-                HoverTool(
-                    renderers=lines,
-                    tooltips=[("", "$name"), ("t", "@x{0.000} ms"), ("", f"@y{{0.0000}} {unit}")],
-                )
-            )
+            unit = self.current_unit[0] if group == "I" else members[0].unit
+            hover = HoverTool(renderers=lines, tooltips=_tooltips(unit))
+            self._hovers[group] = hover
+            fig.add_tools(hover)
             legend_items = [LegendItem(label=k, renderers=v) for k, v in items.items()]
             legend_items.append(LegendItem(label="previous", renderers=ghosts))
             if group in ("v", "I"):
@@ -158,8 +165,13 @@ class TracePlots:
             self.figures.append(fig)
 
     def show(self, traces: Traces, t_stop: float) -> None:
-        """Replace every trace's data in place (``cds.data.update``)."""
+        """Replace every trace's data in place (``cds.data.update``); currents (µA in
+        ``traces``) in the unit that suits their size (:data:`CURRENT_UNITS`)."""
+        self._choose_current_unit(traces)
+        factor = self.current_unit[1]
         for key, (x, y) in traces.items():
+            if key.startswith("I:"):
+                y = (y * factor).astype(np.float32)
             self.sources[key].data.update(x=x, y=y)
         # Only a new run length moves the time axis: a user's zoom survives re-runs.
         if t_stop != self._t_stop:
@@ -170,24 +182,59 @@ class TracePlots:
 
     def show_ghost(self, ghost: Traces) -> None:
         """Draw ``ghost`` (the run before the current change) faintly; empty clears it."""
-        for key, source in self.ghosts.items():
-            x, y = ghost.get(key, (np.zeros(0, np.float32), np.zeros(0, np.float32)))
-            source.data.update(x=x, y=y)
+        self._draw_ghost(ghost)
         for fig in self.figures:
             self._fit_y(fig)
 
+    def _draw_ghost(self, ghost: Traces) -> None:
+        self._ghost = ghost
+        factor = self.current_unit[1]
+        for key, source in self.ghosts.items():
+            x, y = ghost.get(key, (np.zeros(0, np.float32), np.zeros(0, np.float32)))
+            if key.startswith("I:"):
+                y = (y * factor).astype(np.float32)
+            source.data.update(x=x, y=y)
+
     def show_recording(self, recording: Recording | None) -> None:
         """Draw ``recording`` over the voltage or current traces; None removes it."""
+        self._draw_recording(recording)
+        for fig in self.figures:
+            self._fit_y(fig)
+
+    def _draw_recording(self, recording: Recording | None) -> None:
+        self._recording = recording
         group = None if recording is None else {"voltage": "v", "current": "I"}[recording.quantity]
         for key, source in self.recordings.items():
             if key == group:
                 x, y = minmax_decimate(recording.t, recording.y, 4000)
+                if key == "I":
+                    y = y * self.current_unit[1]
                 source.data.update(x=x.astype(np.float32), y=y.astype(np.float32))
             elif len(source.data["x"]):
                 source.data.update(_empty())
             self._recording_items[key].visible = key == group
-        for fig in self.figures:
-            self._fit_y(fig)
+
+    def _choose_current_unit(self, traces: Traces) -> None:
+        """Switch the current plot to the unit that suits ``traces``' largest current;
+        the ghost and the recording already drawn are redrawn in it."""
+        currents = [y for key, (_, y) in traces.items() if key.startswith("I:") and len(y)]
+        if not currents:
+            return
+        peak = float(max(np.max(np.abs(y)) for y in currents))
+        factor = self.current_unit[1]
+        if CURRENT_KEPT[0] <= peak * factor < CURRENT_KEPT[1] or not np.isfinite(peak):
+            return
+        chosen = next((u for u in CURRENT_UNITS if peak * u[1] < 1000), CURRENT_UNITS[-1])
+        if chosen == self.current_unit:
+            return
+        self.current_unit = chosen
+        fig = next(f for f in self.figures if f.name == "figure:I")
+        fig.yaxis.axis_label = f"I ({chosen[0]})"
+        self._hovers["I"].tooltips = _tooltips(chosen[0])
+        self._fitted.pop(fig.name, None)  # new numbers: refit the range (show does)
+        self._draw_ghost(self._ghost)
+        if self._recording is not None and self._recording.quantity == "current":
+            self._draw_recording(self._recording)
 
     def _fit_y(self, fig: figure) -> None:
         """Fit the y range to the lines, ghosts and recording, unless the user has zoomed."""
@@ -218,6 +265,10 @@ class TracePlots:
             y.update(start=fitted[0], end=fitted[1])
         y.update(reset_start=fitted[0], reset_end=fitted[1])
         self._fitted[fig.name] = fitted
+
+
+def _tooltips(unit: str) -> list[tuple[str, str]]:
+    return [("", "$name"), ("t", "@x{0.000} ms"), ("", f"@y{{0.0000}} {unit}")]
 
 
 TOOLS = "pan,wheel_zoom,box_zoom,reset,save"

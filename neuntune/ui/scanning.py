@@ -211,6 +211,26 @@ class ScanModel(Job):
 
         self.start("Scanning", work, done)
 
+    def csv(self) -> str:
+        """The shown result as CSV: one row per grid point, each parameter in the unit
+        its control (and the plot's axis) shows, named in the header ("gj.g (µS)"),
+        then the metric under its label; "" before the first result."""
+        result = self.result
+        if result is None:
+            return ""
+        columns: dict[str, np.ndarray] = {}
+        for path in self.shown:
+            display = self.tuner.controls[path].display
+            header = f"{path} ({display.unit})" if display.unit else path
+            columns[header] = result.params[path].ravel() * display.factor
+        columns[result.metric] = np.asarray(result.values, float).ravel()
+        lines = [",".join(_csv_field(name) for name in columns)]
+        lines += [
+            ",".join(f"{value:.10g}" for value in row)
+            for row in zip(*columns.values(), strict=True)
+        ]
+        return "\n".join(lines) + "\n"
+
     def load(self, index: int) -> dict[str, float]:
         """Set the tuner to grid point ``index`` (flat, in C order) of the shown result,
         as one undoable change; returns the values set (declared units)."""
@@ -218,3 +238,10 @@ class ScanModel(Job):
         values = {path: float(grids[path].flat[index]) for path in self.shown}
         self.tuner.set_many(values)
         return values
+
+
+def _csv_field(text: str) -> str:
+    """``text`` as one CSV field (quoted if it holds a comma or a quote)."""
+    if any(c in text for c in ',"\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text

@@ -73,3 +73,32 @@ def test_zero_on_a_log_slider_is_marked_not_clamped(tuner_page) -> None:
     expect(mark).to_contain_text(re.compile(r"0 µS lies below the log slider's range"))
     expect(page.locator(".nt-readout").first).to_contain_text("g = 0 µS")
     assert download_preset(page)["connections"][0]["parameters"]["g"]["value"] == 0.0
+
+
+#: The label of the y axis of figure ``name`` ("figure:I").
+Y_LABEL_JS = """(name) => {
+    const doc = window.Bokeh.documents[0];
+    doc._recompute_all_models();
+    return doc.get_model_by_name(name).left[0].axis_label;
+}"""
+
+
+def test_one_unit_per_quantity_in_messages_and_plots(tuner_page) -> None:
+    """Defect 4: −1 typed in µS was refused as "−0.001 mS"; currents were plotted in µA
+    with ticks like 6.000e−5 while the metrics table gave pA."""
+    page, _ = tuner_page
+    type_value(page, "gj.g", "-1")
+    alert = page.get_by_text("gj.g: value -1 µS is out of range; allowed: ≥ 0 µS")
+    alert.wait_for(state="visible", timeout=20_000)
+    expect(entry(page, "gj.g")).to_have_value("2")
+    # The junction's current (about 0.02 µA at 2 µS) reads in nA, with numbers to match.
+    assert page.evaluate(Y_LABEL_JS, "figure:I") == "I (nA)"
+    current = trace(page, "I:gj")["y"]
+    peak = max(abs(y) for y in current)
+    assert 1.0 <= peak < 1000.0, f"{peak} nA"
+    # Stronger coupling, a larger current: same unit, numbers follow the engine's.
+    before = trace(page, "v:b")["y"]
+    type_value(page, "gj.g", "8")
+    page.wait_for_function(CHANGED_JS, arg=["v:b", before], timeout=20_000)
+    assert page.evaluate(Y_LABEL_JS, "figure:I") == "I (nA)"
+    assert max(abs(y) for y in trace(page, "I:gj")["y"]) > peak
