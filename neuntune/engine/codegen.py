@@ -37,9 +37,12 @@ from .rhs import (
     clamp_adjust,
     clamp_of,
     command_lines,
+    coupling_setup,
     evolving,
     indent,
     intermediates,
+    is_clamp,
+    matrix_coupled,
     namer,
     rows,
     stage_lines,
@@ -92,6 +95,7 @@ def arguments(layout: NetworkLayout, mode: str) -> list[str]:
                 args += [f"SRCT_{t}", f"SRCHI_{t}", f"SRCP_{t}"]
         if g.kind == "connection":
             args += [f"PRE_{t}", f"POST_{t}", f"IO_{t}", f"IP_{t}", f"RJ_{t}"]
+            args += [f"GM_{t}", f"GC_{t}"] if matrix_coupled(layout, g) else []
             if g.event_driven:
                 args += [f"{a}_{t}" for a in EVENT_ARRAYS]
                 args += [f"ARMS_{t}", f"TXS_{t}"] if exact else []
@@ -108,7 +112,20 @@ def _inner(args: list[str]) -> str:
 
 
 def _counts(layout: NetworkLayout) -> list[str]:
-    return [f"n_{g.tag} = NG[{q}]" for q, g in enumerate(layout.groups())]
+    """Instance counts, and whether each current stimulus group drives its cells one
+    by one in order (then its loop needs no scatter and vectorises)."""
+    lines = [f"n_{g.tag} = NG[{q}]" for q, g in enumerate(layout.groups())]
+    for g in layout.stimuli:
+        if not is_clamp(g):
+            t = g.tag
+            lines += [
+                f"dense_{t} = n_{t} == n_{layout.cells[g.pre].tag}",
+                f"for k in range(n_{t} if dense_{t} else 0):",
+                f"    if TGT_{t}[k] != k:",
+                f"        dense_{t} = False",
+                "        break",
+            ]
+    return lines
 
 
 def _function(name: str, args: list[str], body: list[str], options: str = "OPTS") -> str:
@@ -145,6 +162,9 @@ def _setup_source(ctx: Context, args: list[str]) -> str:
         params = [f"{tag}_p{r} = P_{tag}[{r}, {index}]" for r in rows("\n".join(body), f"{tag}_p")]
         if body:
             lines += [f"for {index} in range(n_{tag}):", *indent(params + body)]
+    for g in ctx.layout.connections:
+        if matrix_coupled(ctx.layout, g):
+            lines += coupling_setup(ctx, g)
     # a clamped cell starts at its command
     lines += command_lines(ctx, lambda g: f"X_{g.tag}", ctx.c(0.0))
     return _function("setup", args, lines)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..models.equations import closure, derivative, linearity, names
+from ..models.equations import CONSTANTS, LINEAR, closure, derivative, linearity, names
 from .groups import Group, NetworkLayout
 from .render import Renderer
 
@@ -145,6 +145,79 @@ def inert(g: Group) -> bool:
     )
 
 
+def matrix_coupled(layout: NetworkLayout, g: Group) -> bool:
+    """A connection group whose currents are affine in the two voltages with
+    coefficients from parameters only (a gap junction), within one cell group: in a
+    dense network its currents are a matrix times the voltages (``GM``, ``GC``), which
+    vectorises where the scatter over connections cannot."""
+    if g.kind != "connection" or g.pre != g.post or g.event_driven or g.slot.states:
+        return False
+    eqs = g.definition.equations
+    currents = [c for c in ("I_post", "I_pre") if c in eqs.assignments]
+    allowed = set(g.slot.params) | set(g.slot.derived) | set(eqs.assignments)
+    allowed |= {"v_pre", "v_post"} | set(CONSTANTS)
+    for c in currents:
+        expr = eqs.assignments[c]
+        if not closure(names(expr), eqs.assignments) <= allowed:
+            return False
+        if any(linearity(expr, v, eqs.assignments) > LINEAR for v in ("v_pre", "v_post")):
+            return False
+    return bool(currents) and layout.cells[g.pre].voltage_row >= 0
+
+
+def coupling_setup(ctx: Context, g: Group) -> list[str]:
+    """Fill ``GM``/``GC`` from the connections (when the run chose the matrix): each
+    current's intercept and its slopes in v_pre and v_post, by evaluating it at
+    (0, 0), (1, 0) and (0, 1) mV."""
+    tag = g.tag
+    eqs = g.definition.equations
+    currents = [c for c in ("I_post", "I_pre") if c in eqs.assignments]
+    name_of = namer(g, state_local(g), ctx.c(0.0))
+    calc = intermediates(ctx, g, set(currents), name_of)
+    body = [f"i = PRE_{tag}[m]", f"j = POST_{tag}[m]", *loads(g, calc, "m")]
+    for point, (pre, post) in enumerate(((0.0, 0.0), (1.0, 0.0), (0.0, 1.0))):
+        body += [f"{tag}_v_pre = {ctx.c(pre)}", f"{tag}_v_post = {ctx.c(post)}", *calc]
+        body += [f"e{point}_{c} = {tag}_{c}" for c in currents]
+    body += [
+        f"nn = GM_{tag}.shape[1]",
+        "bb = j // nn",
+        "il = i - bb * nn",
+        "jl = j - bb * nn",
+        f"GC_{tag}[j] += e0_I_post",
+        f"GM_{tag}[bb, jl, il] += e1_I_post - e0_I_post",
+        f"GM_{tag}[bb, jl, jl] += e2_I_post - e0_I_post",
+    ]
+    if "I_pre" in currents:
+        body += [
+            f"GC_{tag}[i] += e0_I_pre",
+            f"GM_{tag}[bb, il, il] += e1_I_pre - e0_I_pre",
+            f"GM_{tag}[bb, il, jl] += e2_I_pre - e0_I_pre",
+        ]
+    return [
+        f"if GM_{tag}.shape[0] > 0:",
+        f"    GM_{tag}[:] = {ctx.c(0.0)}",
+        f"    GC_{tag}[:] = {ctx.c(0.0)}",
+        f"    for m in range(n_{tag}):",
+        *indent(body, 2),
+    ]
+
+
+def _matrix_lines(layout: NetworkLayout, g: Group, s: int) -> list[str]:
+    """The group's currents as ``GM`` times the voltages, plus ``GC``, per member."""
+    cell, tag = layout.cells[g.pre], g.tag
+    v = f"{stage_state(cell, s)}[{cell.voltage_row}, o + q]"
+    return [
+        f"nn = GM_{tag}.shape[1]",
+        f"for bb in range(GM_{tag}.shape[0]):",
+        "    o = bb * nn",
+        "    for r in range(nn):",
+        f"        acc = GC_{tag}[o + r]",
+        "        for q in range(nn):",
+        f"            acc += GM_{tag}[bb, r, q] * {v}",
+        f"        I_{cell.tag}[o + r] += acc",
+    ]
+
+
 def stage_state(g: Group, s: int) -> str:
     """The array holding ``g``'s states at stage ``s``."""
     return f"X_{g.tag}" if s == 0 else f"Y_{g.tag}"
@@ -223,7 +296,7 @@ def stage_lines(ctx: Context, s: int, ts: str, update: Update, outputs: bool = F
         if is_clamp(g):
             continue
         cell = layout.cells[g.pre]
-        body = [f"i = TGT_{g.tag}[k]"]
+        body = []
         if "v" in all_names(g):
             body.append(f"{g.tag}_v = {stage_state(cell, s)}[{cell.voltage_row}, i]")
         name_of = namer(g, state_local(g), ts)
@@ -234,7 +307,16 @@ def stage_lines(ctx: Context, s: int, ts: str, update: Update, outputs: bool = F
         if outputs:
             body.append(f"IO_{g.tag}[k] = {g.tag}_I")
         body.append(f"I_{cell.tag}[i] += {g.tag}_I")
-        lines += [f"for k in range(n_{g.tag}):", *indent(body)]
+        lines += [
+            f"if dense_{g.tag}:",
+            f"    for k in range(n_{g.tag}):",
+            "        i = k",
+            *indent(body, 2),
+            "else:",
+            f"    for k in range(n_{g.tag}):",
+            f"        i = TGT_{g.tag}[k]",
+            *indent(body, 2),
+        ]
     for g in layout.connections:
         if inert(g):
             continue
@@ -258,7 +340,15 @@ def stage_lines(ctx: Context, s: int, ts: str, update: Update, outputs: bool = F
             body.append(f"IO_{g.tag}[m] = {g.tag}_I_post")
             if "I_pre" in currents:
                 body.append(f"IP_{g.tag}[m] = {g.tag}_I_pre")
-        lines += [f"for m in range(n_{g.tag}):", *indent(body)]
+        loop = [f"for m in range(n_{g.tag}):", *indent(body)]
+        if matrix_coupled(layout, g) and not outputs:
+            loop = [
+                f"if GM_{g.tag}.shape[0] > 0:",
+                *indent(_matrix_lines(layout, g, s)),
+                "else:",
+                *indent(loop),
+            ]
+        lines += loop
     for g in layout.cells:
         if not g.slot.states:
             continue

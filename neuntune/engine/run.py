@@ -26,7 +26,7 @@ from .exact import sources_of
 from .groups import Group, NetworkLayout, memory_estimate
 from .integrate import local
 from .methods import EXPEULER, TABLEAUX, check_method
-from .rhs import clamp_of, is_clamp
+from .rhs import clamp_of, is_clamp, matrix_coupled
 
 #: Largest set of engine arrays one run may allocate (bytes).
 MAX_ENGINE_BYTES = 8 * 1024**3
@@ -226,6 +226,12 @@ class Raw:
     states: dict[str, np.ndarray] = field(default_factory=dict)  # final X per group
 
 
+#: When a gap-junction-like group's currents are computed as a matrix times the
+#: voltages: cell groups of at least this many cells (per member) whose connections
+#: fill at least 1/MATRIX_FILL of the matrix, up to this many entries in all.
+MATRIX_MIN_CELLS, MATRIX_FILL, MATRIX_MAX_ENTRIES = 16, 16, 2**24
+
+
 class Run:
     """One batch's arrays: ``batch`` copies of ``circuit``, values in ``varying``
     ({(element, parameter, member or None): one value per batch member})."""
@@ -311,6 +317,13 @@ class Run:
                 a[f"GAIN_{g.tag}"] = np.ones(n, F)
             if g.event_driven:
                 a[f"TXS_{g.tag}"] = np.zeros(a[f"ARMS_{g.tag}"].shape[0], F)
+            if matrix_coupled(self.layout, g):
+                cells = self.layout.cells[g.pre].n
+                dense = cells >= MATRIX_MIN_CELLS and 2 * g.n * MATRIX_FILL >= cells * cells
+                dense = dense and batch * cells * cells <= MATRIX_MAX_ENTRIES
+                shape = (batch, cells, cells) if dense else (0, 0, 0)
+                a[f"GM_{g.tag}"] = np.zeros(shape, F)
+                a[f"GC_{g.tag}"] = np.zeros(batch * cells if dense else 0, F)
         if g.definition.on_step:
             streams = np.zeros(n, np.int64)
             names = list(self.circuit)
