@@ -146,3 +146,38 @@ def test_the_gap_fit_speaks_the_sliders_unit(session) -> None:
     assert fit.wait() and fit.error == ""
     g = float(fit.status.split("g = ")[1].split(" µS")[0])
     assert g == pytest.approx(fit.result.g * 1e3, rel=1e-3)
+
+
+# ------------------------------------------------------------------ defect 7: Fit tab
+def test_the_gap_fit_validates_its_target_and_bounds_and_clears_stale_results(session) -> None:
+    fit = session.gap_fit
+    fit.target = 1.5  # refused at once, with the reason, and never clamped
+    assert fit.target == 1.5 and fit.error.startswith("Target CC must lie strictly between 0 and 1")
+    fit.run()
+    assert fit.wait() and fit.result is None and fit.status == ""
+    fit.target = 0.3
+    assert fit.error == ""
+    fit.run()
+    assert fit.wait() and fit.result is not None
+    # g ≤ 1 µS cannot reach 0.3: the failed fit leaves no result of the previous one.
+    fit.g_high = 1.0
+    fit.run()
+    assert fit.result is None, "cleared as the fit starts"
+    assert fit.wait() and fit.result is None
+    assert "g between 0 and 1 µS" in fit.error and "widen the g bounds" in fit.error
+    fit.g_low, fit.g_high = 2.0, 1.0
+    assert fit.error == "g to (1.0 µS) must be larger than g from (2.0 µS)."
+    fit.g_high = None
+    assert fit.error.startswith("g from = 2.0 µS: give g to as well")
+    fit.g_low, fit.g_high = 1.0, 20.0
+    fit.run()
+    assert fit.wait() and fit.error == ""
+    assert 1e-3 <= fit.result.g <= 20e-3 and abs(fit.result.achieved - 0.3) <= 1e-4
+
+
+def test_counts_tick_at_whole_numbers() -> None:
+    from neuntune.ui.plots import XYPlot
+
+    plot = XYPlot("n", "t", "simulation batch", "CC", {"cc": ("CC", "both")}, integer_x=True)
+    ticker = plot.figure.xaxis[0].ticker
+    assert ticker.min_interval == 1 and ticker.num_minor_ticks == 0

@@ -41,13 +41,23 @@ class GapFitModel(Job):
 
     junction = param.Selector(default=None, objects=[], doc="the electrical connection")
     direction = param.Selector(default="a->b", objects=["a->b", "b->a", "both"])
+    # No bounds on the parameter: a widget would clamp a typed 1.5 to 1 silently; run()
+    # refuses it with a message instead (and so does a change, at once).
     target = param.Number(
         default=0.3,
-        bounds=(0.0, 1.0),
-        inclusive_bounds=(False, False),
         step=0.01,
         label="Target CC",
-        doc="coupling coefficient to reach, between 0 and 1",
+        doc="coupling coefficient to reach, strictly between 0 and 1",
+    )
+    g_low = param.Number(
+        default=0.0, label="g from", doc="smallest g the fit may try, in the slider's unit"
+    )
+    g_high = param.Number(
+        default=None,
+        allow_None=True,
+        label="g to",
+        doc="largest g the fit may try, in the slider's unit; empty: automatic (100 times "
+        "the receiving cell's own conductance, within what the protocol's step keeps stable)",
     )
     result = param.ClassSelector(class_=GapJunctionFit, default=None, allow_None=True)
 
@@ -57,8 +67,12 @@ class GapFitModel(Job):
         self.fitted = ""  # the junction the result belongs to
         self.param.junction.objects = junctions
         self.param.watch(self._name_directions, "junction")
+        self.param.watch(self._check_settings, ["target", "g_low", "g_high"])
         if junctions:
             self.junction = junctions[0]
+            unit = self.display(junctions[0]).unit
+            self.param.g_low.label = f"g from ({unit})"
+            self.param.g_high.label = f"g to ({unit}; empty: auto)"
 
     def _name_directions(self, _event: param.parameterized.Event | None = None) -> None:
         """Direction choices named after the junction's cells ("a → b")."""
@@ -76,17 +90,60 @@ class GapFitModel(Job):
         table, messages and Apply speak as the slider does."""
         return self.tuner.controls[f"{junction or self.fitted or self.junction}.g"].display
 
+    def settings_error(self) -> str:
+        """Why the target or the g bounds cannot be fitted, or ""."""
+        target, low, high = self.target, self.g_low, self.g_high
+        unit = self.display().unit if self.junction else ""
+        if target is None or not 0 < target < 1:
+            return (
+                f"Target CC must lie strictly between 0 and 1 (got {target}): CC = ΔV₂/ΔV₁ "
+                "is 0 without coupling and approaches 1 as g grows."
+            )
+        if low is None or low < 0:
+            return f"g from must be ≥ 0 {unit} (got {low})."
+        if high is not None and not high > low:
+            return f"g to ({high} {unit}) must be larger than g from ({low} {unit})."
+        if high is None and low > 0:
+            return f"g from = {low} {unit}: give g to as well (empty means 0 to automatic)."
+        return ""
+
+    def _check_settings(self, *_events: param.parameterized.Event) -> None:
+        """Say at once when the target or the bounds cannot be fitted (and stop saying
+        so once they can)."""
+        if self.running:
+            return  # the running fit keeps its settings; run() checks the new ones
+        message = self.settings_error()
+        if message:
+            self.refuse(message)
+        elif self.error.startswith(_SETTINGS_ERRORS):
+            self.error = ""
+
     def run(self) -> None:
-        """Fit on the worker thread; the tuner's circuit is copied, not changed."""
+        """Fit on the worker thread; the tuner's circuit is copied, not changed.  The
+        previous fit's result is cleared as this one starts: a fit that fails leaves
+        nothing stale to apply."""
+        message = self.settings_error()
+        if message:
+            self.refuse(message)
+            return
         circuit, junction = self.tuner.circuit.copy(), self.junction
         target, direction = float(self.target), self.direction
         display = self.display(junction)
+        bounds = None
+        if self.g_high is not None:
+            bounds = (self.g_low / display.factor, self.g_high / display.factor)
+        self.result = None
 
         def work(progress: Progress) -> GapJunctionFit:
             try:
-                return fit_gap_junction(circuit, junction, target, direction, progress=progress)
+                return fit_gap_junction(
+                    circuit, junction, target, direction, bounds=bounds, progress=progress
+                )
             except ValueError as exc:  # its message speaks mS: say it in the slider's unit
-                raise ValueError(conductances_in(str(exc), display)) from None
+                message = conductances_in(str(exc), display)
+                raise ValueError(
+                    message.replace("widen bounds", "widen the g bounds (g from, g to)")
+                ) from None
 
         def done(fit: GapJunctionFit) -> str:
             self.fitted = junction
@@ -103,6 +160,9 @@ class GapFitModel(Job):
         if self.result is not None:
             self.tuner.set(f"{self.fitted}.g", self.result.g)
 
+
+#: How the messages of GapFitModel.settings_error begin.
+_SETTINGS_ERRORS = ("Target CC must", "g from", "g to")
 
 #: A conductance in a message of the fit: "0.02 mS", or "between 0 and 0.02 mS".
 _BETWEEN_MS = re.compile(r"between (\S+) and (\S+) mS\b")
@@ -307,6 +367,8 @@ class SynapseFitModel(Job):
         # the one a recorded trace is compared with.
         extra = [f for f in target_frequencies(targets) if f not in protocol.frequencies]
         protocol = dataclasses.replace(protocol, frequencies=(*protocol.frequencies, *extra))
+
+        self.result = None  # the previous fit's: nothing stale to apply if this one fails
 
         def work(progress: Progress) -> SynapseFit:
             return fit_synapse(

@@ -84,14 +84,26 @@ class FitPanel:
         apply.on_click(lambda _event: fit.apply())
         plot = XYPlot(
             "gapfit", "Convergence: CC at each g tried", "simulation batch", "CC",
-            {"cc": ("CC tried", "both")}, height=260,
+            {"cc": ("CC tried", "both")}, height=260, integer_x=True,
         )  # fmt: skip
-        target = target_line(plot.figure, fit.target)
-        results = html_pane(sizing_mode="stretch_width")
+        target = target_line(plot.figure, fit.target, name="gapfit:target")
+        results = html_pane(sizing_mode="stretch_width", css_classes=["nt-gap-fit-results"])
+
+        def cleared() -> None:
+            if fit.result is not None:
+                return  # a result arrived meanwhile
+            plot.clear()
+            target.location = fit.target if fit.settings_error() == "" else None
+            results.object = ""
+            apply.param.update(label="Apply", disabled=True)
 
         def show(*_events: param.parameterized.Event) -> None:
             r = fit.result
             if r is None:
+                # A new fit started (or the target changed since): nothing of the previous
+                # one stays.  Through dispatch: a widget's callback (the target's, Fit g)
+                # does not hold the document's lock that changing a plot directly needs.
+                self.session.dispatch(cleared)
                 return
             plot.show("cc", np.arange(1, len(r.history) + 1), [cc for _, cc in r.history])
             target.location = r.target
@@ -119,6 +131,8 @@ class FitPanel:
             apply.disabled = False
 
         fit.param.watch(show, "result")
+        # The target line follows a new target until a fit reaches it.
+        fit.param.watch(lambda _e: fit.result is None and show(), "target")
         show()
         inputs = pn.Row(
             pn.widgets.Select.from_param(fit.param.junction, label="Junction", width=120),
@@ -126,13 +140,18 @@ class FitPanel:
             pn.widgets.FloatInput.from_param(
                 fit.param.target, width=120, css_classes=["nt-target-cc"]
             ),
+            pn.widgets.FloatInput.from_param(fit.param.g_low, width=110, css_classes=["nt-g-low"]),
+            pn.widgets.FloatInput.from_param(
+                fit.param.g_high, width=150, placeholder="auto", css_classes=["nt-g-high"]
+            ),
             sizing_mode="stretch_width",
         )
         return _section(
             "Gap junction: fit g to a coupling coefficient",
             hint(
                 "BMTool's protocol: stimuli removed, −10 pA into one cell, CC = ΔV₂/ΔV₁ at steady "
-                "state (window means). Starts from the passive closed form, then root-finds."
+                "state (window means). Starts from the passive closed form, then root-finds "
+                "between g from and g to (empty: up to 100 times the cell's own conductance)."
             ),
             inputs,
             job_bar(fit, run),
@@ -205,7 +224,7 @@ class FitPanel:
         apply.on_click(lambda _event: fit.apply())
         loss = XYPlot(
             "synfit", "Loss after each stage", "stage (1: global search, 2: least squares)",
-            "loss", {"loss": ("best loss", "both")}, height=220, y_log=True,
+            "loss", {"loss": ("best loss", "both")}, height=220, y_log=True, integer_x=True,
         )  # fmt: skip
         results = html_pane(sizing_mode="stretch_width")
 
@@ -236,7 +255,19 @@ class FitPanel:
             apply.label = f"Apply {len(r.params)} fitted values to {fit.fitted}"
             apply.disabled = False
 
-        fit.param.watch(show, "result")
+        def cleared() -> None:
+            if fit.result is None:  # a result may have arrived meanwhile
+                loss.clear()
+                results.object = ""
+                apply.param.update(label="Apply", disabled=True)
+
+        def clear(*_events: param.parameterized.Event) -> None:
+            if fit.result is None:  # a new fit started: nothing of the previous one stays
+                self.session.dispatch(cleared)  # the document's lock: see the gap fit's
+            else:
+                show()
+
+        fit.param.watch(clear, "result")
         show()
         return _section(
             "Chemical synapse: fit parameters to targets or a recording",
@@ -454,7 +485,7 @@ class ProtocolsPanel:
         )  # fmt: skip
         amplitudes = XYPlot(
             "amplitudes", "Amplitude of each response", "pulse", "amplitude",
-            {"amplitude": ("A1…A12", "both")}, height=240,
+            {"amplitude": ("A1…A12", "both")}, height=240, integer_x=True,
         )  # fmt: skip
         frequency = XYPlot(
             "frequency", "Frequency response", "frequency (Hz)", "ratio",

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 from bokeh.models import (
+    BasicTicker,
     ColorBar,
     ColumnDataSource,
     HoverTool,
@@ -317,10 +318,13 @@ class XYPlot:
         y_log: bool = False,
         height: int = 240,
         dashed: tuple[str, ...] = (),
+        integer_x: bool = False,
     ) -> None:
         self.figure = small_figure(
             title, x_label, y_label, x_log=x_log, y_log=y_log, height=height, name=name
         )
+        if integer_x:  # counts (simulations, stages, pulses): ticks at whole numbers only
+            self.figure.xaxis.ticker = BasicTicker(min_interval=1, num_minor_ticks=0)
         self.sources: dict[str, ColumnDataSource] = {}
         for i, (key, (label, glyph)) in enumerate(series.items()):
             source = ColumnDataSource(_empty(), name=f"{name}:{key}")
@@ -449,8 +453,8 @@ def _edges(centres: np.ndarray, log: bool) -> tuple[np.ndarray, np.ndarray]:
     return (np.exp(low), np.exp(high)) if log else (low, high)
 
 
-def target_line(fig: figure, value: float) -> Span:
+def target_line(fig: figure, value: float, name: str | None = None) -> Span:
     """A dashed horizontal line at ``value`` (a fit's target)."""
-    span = Span(location=value, dimension="width", line_dash="dashed", line_color="red")
+    span = Span(location=value, dimension="width", line_dash="dashed", line_color="red", name=name)
     fig.add_layout(span)
     return span

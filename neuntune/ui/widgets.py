@@ -86,7 +86,10 @@ def job_bar(job: Job, *buttons: pn.widgets.Button) -> pn.Column:
         value=0, max=100, width=220, height=18, visible=False, align="center", bar_color="info"
     )
     status = html_pane(sizing_mode="stretch_width", align="center")
-    error = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
+    error = pn.pane.Alert(
+        "", alert_type="danger", visible=False, sizing_mode="stretch_width",
+        css_classes=["nt-job-error"],
+    )  # fmt: skip
 
     def show(*_events: Any) -> None:
         cancel.disabled = not job.running
