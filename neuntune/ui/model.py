@@ -249,6 +249,7 @@ class TunerModel(param.Parameterized):
         self._shown_status = ""
         #: The values and run settings of the run shown (None before the first).
         self._shown: tuple[Circuit, dict[str, Any]] | None = None
+        self._failed = 0  # generation of the newest request that failed or was refused
         self._coupling = measure.CouplingResult()  # CC from the newest finished protocol
         self._executor: ThreadPoolExecutor | None = None
         self._future: Future | None = None
@@ -495,6 +496,7 @@ class TunerModel(param.Parameterized):
     def _refuse(self, generation: int, message: str) -> None:
         # Outcomes still in flight are older than this refusal: they must not hide it.
         self._delivered = generation
+        self._failed = generation
         self.param.update(error=message, busy=False)
 
     def _job(
@@ -679,6 +681,7 @@ class TunerModel(param.Parameterized):
         updates: dict[str, Any] = {"busy": outcome.generation != self._requested}
         if outcome.error:
             updates.update(error=outcome.error, status=self._shown_status)
+            self._failed = outcome.generation
             self._mark_unsimulated()
         else:
             self._shown_status = outcome.status
@@ -772,11 +775,12 @@ class TunerModel(param.Parameterized):
         return preset
 
     def simulated_preset(self) -> Preset:
-        """The shown run as a preset: the values and run settings that were simulated,
-        with this tuner's metadata, hints and measurements.  It differs from
-        :meth:`to_preset` only while a change has not run yet or its run failed
-        (the controls then say so); before the first run it is :meth:`to_preset`."""
-        if self._shown is None:
+        """What Download preset saves: the values and run settings simulated (or being
+        simulated), never ones whose run failed or was refused.  :meth:`to_preset`
+        (the current state), unless the newest request failed: then the run shown,
+        with this tuner's metadata, hints and measurements (the controls whose values
+        it lacks are marked)."""
+        if self._shown is None or self._failed != self._requested:
             return self.to_preset()
         circuit, run = self._shown
         preset = self.preset.copy()
