@@ -181,3 +181,28 @@ def test_counts_tick_at_whole_numbers() -> None:
     plot = XYPlot("n", "t", "simulation batch", "CC", {"cc": ("CC", "both")}, integer_x=True)
     ticker = plot.figure.xaxis[0].ticker
     assert ticker.min_interval == 1 and ticker.num_minor_ticks == 0
+
+
+# ------------------------------------------------------------- defect 3: entries
+def test_entries_show_the_sliders_precision_and_follow_a_drag(tuner) -> None:
+    control = tuner.controls["gj.g"]
+    tuner.set_many({"gj.g": 0.00048231516678791225})  # a fit's g, in mS
+    assert control.entry == 0.4823  # µS, not 0.48231516678791225
+    assert tuner.get("gj.g") == 0.00048231516678791225, "the model keeps the exact value"
+    # A drag step (log slider): the value is the slider's, to its precision, and the
+    # entry follows while the handle moves (at most every DRAG_ENTRY_EVERY s).
+    control._entry_at = 0.0
+    control.position = 0.3
+    assert tuner.get("gj.g") == pytest.approx(1.995e-3, rel=1e-12)
+    assert control.entry == 1.995
+    control.position = 0.31  # within DRAG_ENTRY_EVERY of the last: the entry waits...
+    assert control.entry == 1.995 and tuner.get("gj.g") == pytest.approx(2.042e-3, rel=1e-12)
+    tuner.checkpoint()  # ...and takes the value on release
+    assert control.entry == 2.042
+    # A typed value is shown as typed.
+    control.entry = 2.123456
+    assert control.entry == 2.123456 and tuner.get("gj.g") == pytest.approx(2.123456e-3)
+    # Linear sliders: the decimals of the step (0.3 µA / 1000), at least 4 digits.
+    amplitude = tuner.controls["a.stim0.amplitude"]
+    assert amplitude.rounded(0.123456789) == 0.1235
+    assert amplitude.rounded(1.23456e-6) == 1.235e-6, "small values keep 4 digits"

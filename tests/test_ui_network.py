@@ -83,7 +83,7 @@ def test_a_heterogeneous_parameter_says_so_and_a_slider_replaces_it(model) -> No
     control = model.controls["wb.v0"]
     v0 = model.circuit.get("wb.v0")
     assert control.spread.startswith("Differs between the 10 members: mean")
-    assert control.entry == pytest.approx(v0.mean())
+    assert control.entry == round(v0.mean(), 2)  # to the slider's precision (4 digits)
     assert "every member" in control.spread
     assert model.controls["wb.gna"].spread == ""
     model.set("wb.v0", -60.0)

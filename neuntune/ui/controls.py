@@ -15,6 +15,7 @@ matters for that setup (BMTool's g in nS, a clamp's holding level, ...).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -50,6 +51,11 @@ _CONDUCTANCE_PREFIXES = (("nS", 1e6), ("µS", 1e3), ("mS", 1.0))
 
 #: Steps across a slider's range (the slider moves in this many increments).
 SLIDER_STEPS = 1000
+#: Significant digits an entry shows at least (a fit's g: 0.4823, not 0.48231516678791225).
+ENTRY_DIGITS = 4
+#: While a slider is dragged its entry follows at most this often (s): each update
+#: re-renders the entry in the browser, which the redraw of the plots should not wait for.
+DRAG_ENTRY_EVERY = 0.15
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,7 @@ class Control(param.Parameterized):
             shown = None if bounds is None else (bounds[0] * factor, bounds[1] * factor)
         self._propose = propose
         self._echoing = False
+        self._entry_at = 0.0  # when a drag last updated the entry (time.monotonic)
         label = path.rsplit(".", 1)[1]
         unit = f" ({self.display.unit})" if self.display.unit else ""
         self.label = f"{label}{unit}"
@@ -181,10 +188,16 @@ class Control(param.Parameterized):
         shown = None if value is None else value * self.display.factor
         # Skip changes below the widgets' resolution: echoing log10(10**p) back to a
         # slider being dragged would nudge its handle under the user's pointer.
+        # The entry shows the value rounded to the slider's precision; a value typed
+        # (already shown as it was typed) stays as it is.
         if entry and (
-            shown is None or self.entry is None or not math.isclose(shown, self.entry, rel_tol=1e-9)
+            shown is None
+            or self.entry is None
+            or not (
+                math.isclose(shown, self.entry, rel_tol=1e-9) or self.entry == self.rounded(shown)
+            )
         ):
-            updates["entry"] = shown
+            updates["entry"] = None if shown is None else self.rounded(shown)
         if self.has_slider and value is not None:
             position = self._to_position(value)
             self._extend(position)
@@ -258,6 +271,32 @@ class Control(param.Parameterized):
             return f"{self.path}: value {value} is not finite; allowed: {allowed}"
         return f"{self.path}: value {_short(value * f)}{unit} is out of range; allowed: {allowed}"
 
+    def rounded(self, shown: float) -> float:
+        """``shown`` (display units) to the slider's precision: the decimals of its step
+        (a log slider: the significant digits its relative step resolves), and at
+        least :data:`ENTRY_DIGITS` significant digits."""
+        if shown == 0 or not math.isfinite(shown):
+            return shown
+        magnitude = math.floor(math.log10(abs(shown)))
+        decimals = ENTRY_DIGITS - 1 - magnitude
+        step = self.param.position.step if self.has_slider else None
+        if step:
+            if self.log:
+                relative = 10.0**step - 1.0
+                decimals = max(decimals, math.ceil(-math.log10(relative)) - magnitude)
+            else:
+                decimals = max(decimals, math.ceil(-math.log10(step) - 1e-9))
+        return round(shown, decimals)
+
+    def entry_due(self) -> bool:
+        """Whether a drag should update the entry now (at most every
+        :data:`DRAG_ENTRY_EVERY` s)."""
+        now = time.monotonic()
+        if now - self._entry_at < DRAG_ENTRY_EVERY:
+            return False
+        self._entry_at = now
+        return True
+
     def _entry_changed(self, event: param.parameterized.Event) -> None:
         if self._echoing:
             return
@@ -267,7 +306,8 @@ class Control(param.Parameterized):
     def _position_changed(self, event: param.parameterized.Event) -> None:
         if self._echoing:
             return
-        shown = 10.0**event.new if self.log else event.new
+        # To the slider's precision: 10**0.3 is 1.995, not 1.9952623149688795.
+        shown = self.rounded(10.0**event.new if self.log else event.new)
         self._propose(self.path, shown / self.display.factor, False)
 
 

@@ -349,9 +349,10 @@ class TunerModel(param.Parameterized):
             self._begin(path)
             self.circuit.set(path, checked)
             self.controls[path].mark = ""
-        # While a slider moves only it shows the value (updating the entry too would
-        # cost the browser a re-render per step); the entry follows on release.
-        self.controls[path].echo(checked, entry=final)
+        # While a slider moves its entry follows a few times a second (updating it at
+        # every step would cost the browser a re-render each), and on release.
+        control = self.controls[path]
+        control.echo(checked, entry=final or control.entry_due())
         if final:
             self._open = None
         if changed:

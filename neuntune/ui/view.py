@@ -35,7 +35,7 @@ from bokeh.models import CustomJSTickFormatter
 from ..circuit import Circuit
 from ..presets import Preset
 from . import notebook
-from .controls import Control
+from .controls import ENTRY_DIGITS, Control
 from .model import TunerModel
 from .netplots import NetworkPlots
 from .panels import DataPanel, FitPanel, ProtocolsPanel, ScanPanel
@@ -95,11 +95,12 @@ def _log_format() -> CustomJSTickFormatter:
 
 
 def format_conductance(g_ms: float, name: str = "g") -> str:
-    """A conductance given in mS as µS and nS, with its resistance R = 1/g in MΩ."""
-    resistance = "∞" if g_ms == 0 else format_number(1e-3 / g_ms)
+    """A conductance given in mS as µS and nS, with its resistance R = 1/g in MΩ, to
+    the digits the entries show (:data:`~neuntune.ui.controls.ENTRY_DIGITS`)."""
+    resistance = "∞" if g_ms == 0 else format_number(1e-3 / g_ms, ENTRY_DIGITS)
     return (
-        f"{name} = {format_number(g_ms * 1e3)} µS = {format_number(g_ms * 1e6)} nS · "
-        f"R = 1/{name} = {resistance} MΩ"
+        f"{name} = {format_number(g_ms * 1e3, ENTRY_DIGITS)} µS = "
+        f"{format_number(g_ms * 1e6, ENTRY_DIGITS)} nS · R = 1/{name} = {resistance} MΩ"
     )
 
 

@@ -102,3 +102,30 @@ def test_one_unit_per_quantity_in_messages_and_plots(tuner_page) -> None:
     page.wait_for_function(CHANGED_JS, arg=["v:b", before], timeout=20_000)
     assert page.evaluate(Y_LABEL_JS, "figure:I") == "I (nA)"
     assert max(abs(y) for y in trace(page, "I:gj")["y"]) > peak
+
+
+def test_the_entry_follows_a_drag_rounded_to_the_sliders_precision(tuner_page) -> None:
+    """Defect 3: entries kept the old value during a drag and then showed full floats
+    (0.48231516678791225) cut off in their box."""
+    page, _ = tuner_page
+    box = entry(page, "gj.g")
+    handle = page.locator(f".{css_class('gj.g')} .noUi-handle")
+    bounds = handle.bounding_box()
+    x, y = bounds["x"] + bounds["width"] / 2, bounds["y"] + bounds["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    try:
+        page.mouse.move(x + 40, y, steps=8)
+        # Still held: the entry has left 2 µS and shows the slider's value, rounded.
+        expect(box).not_to_have_value("2", timeout=10_000)
+        held = box.input_value()
+        assert len(re.sub(r"[^0-9]", "", held).lstrip("0")) <= 4, held
+        page.mouse.move(x + 70, y, steps=4)
+    finally:
+        page.mouse.up()
+    moved = slider_value(page, "gj.g")
+    assert moved > 2.0
+    expect(box).to_have_value(re.compile(r"^\d+(\.\d{1,4})?$"), timeout=20_000)
+    assert float(box.input_value()) == moved or abs(float(box.input_value()) - moved) < 0.01
+    readout = page.locator(".nt-readout").first
+    expect(readout).to_contain_text(f"g = {box.input_value()} µS", timeout=20_000)
