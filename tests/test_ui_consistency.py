@@ -206,3 +206,37 @@ def test_entries_show_the_sliders_precision_and_follow_a_drag(tuner) -> None:
     amplitude = tuner.controls["a.stim0.amplitude"]
     assert amplitude.rounded(0.123456789) == 0.1235
     assert amplitude.rounded(1.23456e-6) == 1.235e-6, "small values keep 4 digits"
+
+
+# ------------------------------------------------------------ defect 6: gates plot
+def test_the_gates_plot_has_distinct_colours_no_bookkeeping_and_legend_swatches() -> None:
+    from bokeh.models import Legend
+
+    from neuntune.ui.model import trace_specs
+    from neuntune.ui.plots import TracePlots
+
+    circuit = presets.load("bmtool_ampa_nmda_stp").circuit
+    specs = trace_specs(circuit)
+    gates = [s.key for s in specs if s.group == "gate"]
+    # BMTool's AMPA_NMDA_STP: four kinetic components, u and R; t_last (ms) is not a gate.
+    assert gates == [
+        "state:syn.A_AMPA", "state:syn.B_AMPA", "state:syn.A_NMDA", "state:syn.B_NMDA",
+        "state:syn.u", "state:syn.R",
+    ]  # fmt: skip
+    plots = TracePlots(specs)
+    figure = next(f for f in plots.figures if f.name == "figure:gate")
+    colors = [
+        r.glyph.line_color
+        for r in figure.renderers
+        if r.data_source.name in gates  # the gates' own lines
+    ]
+    assert len(colors) == 6 and len(set(colors)) == 6
+    for fig in plots.figures:
+        legend = next(obj for obj in fig.right if isinstance(obj, Legend))
+        assert legend.click_policy == "hide"
+        for item in legend.items:
+            # A swatch is drawn from a renderer holding data: every entry has one that
+            # always does ("previous" before any change, "recording" before a recording).
+            if item.label.value in ("previous", "recording"):
+                held = [len(r.data_source.data["x"]) for r in item.renderers]
+                assert max(held) >= 1, item.label.value

@@ -115,8 +115,10 @@ def trace_specs(circuit: Circuit) -> list[TraceSpec]:
         # pre cell (I_pre) is in the CSV, but every extra line costs each redraw.
         specs.append(TraceSpec(f"I:{name}", "I", f"{name} → {conn.post}", "µA"))
         for var, state in conn.synapse.resolved().states.items():
-            unit = "" if state.unit == "1" else state.unit
-            specs.append(TraceSpec(f"state:{name}.{var}", "gate", f"{name}.{var}", unit))
+            # Dimensionless states (gates, fractions) share an axis; bookkeeping such as
+            # the time of the last event (ms) would squash them: it is in the CSV.
+            if state.unit in ("1", ""):
+                specs.append(TraceSpec(f"state:{name}.{var}", "gate", f"{name}.{var}", ""))
     # A voltage clamp's current is what an experimenter records (other stimuli's
     # currents are their own settings, and in the CSV).
     for name, injection in circuit.stimuli.items():

@@ -23,6 +23,7 @@ from bokeh.models import (
     BasicTicker,
     ColorBar,
     ColumnDataSource,
+    GlyphRenderer,
     HoverTool,
     Legend,
     LegendItem,
@@ -41,8 +42,12 @@ from .recording import Recording
 _TITLES = {
     "v": ("Membrane voltage", "V (mV)"),
     "I": ("Synaptic currents (into the named cell)", "I (pA)"),
-    "gate": ("Synaptic gates and states", "state"),
+    "gate": ("Synaptic gates and states (dimensionless; times are in the CSV)", "state"),
 }
+#: The states' colours: distinct from each other (several states of one synapse).
+GATE_COLORS = Category10_10[3:] + Category10_10[:3]
+#: The "previous" legend entry's swatch: the ghosts are faint copies of every colour.
+SWATCH_GHOST = "#666666"
 #: Units a current plot may use, with their factor from the engine's µA: the first
 #: in which the largest current stays under 1000 (as the metrics table gives pA).
 CURRENT_UNITS = (("pA", 1e6), ("nA", 1e3), ("µA", 1.0))
@@ -104,9 +109,11 @@ class TracePlots:
             items: dict[str, list] = {}
             lines = []
             ghosts = []
-            for spec in members:
+            for i, spec in enumerate(members):
                 owner = spec.cell or spec.key.partition(":")[2].split(".")[0]
                 color = colors.setdefault(owner, Category10_10[len(colors) % 10])
+                if group == "gate":  # a synapse's states: one colour each, not its own
+                    color = GATE_COLORS[i % len(GATE_COLORS)]
                 source = ColumnDataSource(_empty(), name=spec.key)
                 self.sources[spec.key] = source
                 if spec.key.startswith("spikes:"):
@@ -149,7 +156,10 @@ class TracePlots:
             self._hovers[group] = hover
             fig.add_tools(hover)
             legend_items = [LegendItem(label=k, renderers=v) for k, v in items.items()]
-            legend_items.append(LegendItem(label="previous", renderers=ghosts))
+            # BokehJS draws a legend swatch only for a renderer holding data: the ghosts
+            # (empty until a change) get a stand-in that always shows one.
+            swatch = _swatch(fig, color=SWATCH_GHOST, alpha=GHOST_ALPHA * 2, line_width=1)
+            legend_items.append(LegendItem(label="previous", renderers=[*ghosts, swatch]))
             if group in ("v", "I"):
                 # A recorded voltage or current is drawn over the traces of its kind.
                 recording = ColumnDataSource(_empty(), name=f"recording:{group}")
@@ -158,7 +168,10 @@ class TracePlots:
                     "x", "y", source=recording, color=RECORDING_COLOR, alpha=0.7,
                     line_width=1.2, line_dash="dashed", name="recording",
                 )  # fmt: skip
-                item = LegendItem(label="recording", renderers=[line], visible=False)
+                swatch = _swatch(
+                    fig, color=RECORDING_COLOR, alpha=0.7, line_width=1.2, line_dash="dashed"
+                )
+                item = LegendItem(label="recording", renderers=[line, swatch], visible=False)
                 self._recording_items[group] = item
                 legend_items.append(item)
             legend = Legend(items=legend_items, click_policy="hide", location="top_left")
@@ -266,6 +279,12 @@ class TracePlots:
             y.update(start=fitted[0], end=fitted[1])
         y.update(reset_start=fitted[0], reset_end=fitted[1])
         self._fitted[fig.name] = fitted
+
+
+def _swatch(fig: figure, **style) -> GlyphRenderer:
+    """A line that draws nothing in the plot (one NaN point) but a legend swatch."""
+    source = ColumnDataSource({"x": [np.nan], "y": [np.nan]})
+    return fig.line("x", "y", source=source, **style)
 
 
 def _tooltips(unit: str) -> list[tuple[str, str]]:
