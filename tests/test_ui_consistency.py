@@ -240,3 +240,31 @@ def test_the_gates_plot_has_distinct_colours_no_bookkeeping_and_legend_swatches(
             if item.label.value in ("previous", "recording"):
                 held = [len(r.data_source.data["x"]) for r in item.renderers]
                 assert max(held) >= 1, item.label.value
+
+
+# ------------------------------------------------------------ defect 5: flat traces
+def test_flat_traces_get_a_minimum_axis_span() -> None:
+    """A clamped voltage's axis read −69.999997 … −70.000003."""
+    import numpy as np
+
+    from neuntune.ui.model import trace_specs
+    from neuntune.ui.plots import MIN_SPAN, TracePlots
+
+    tuner = TunerModel(resolve_preset(None))
+    plots = TracePlots(trace_specs(tuner.circuit))
+    t = np.linspace(0, 10, 11, dtype=np.float32)
+    flat = {
+        "v:a": (t, np.full(11, -70.0, np.float32)),
+        "v:b": (t, np.full(11, -70.0, np.float32)),
+        "I:gj": (t, np.zeros(11, np.float32)),
+    }
+    plots.show(flat, 10.0)
+    ranges = {f.name: (f.y_range.start, f.y_range.end) for f in plots.figures}
+    assert ranges["figure:v"] == pytest.approx((-71.0, -69.0))
+    assert ranges["figure:I"] == pytest.approx((-1.0, 1.0))  # pA
+    assert MIN_SPAN["v"] == 2.0
+    # Data wider than the minimum keep their 5 % margins.
+    flat["v:b"] = (t, np.linspace(-70.0, -50.0, 11, dtype=np.float32))
+    plots.show(flat, 10.0)
+    start, end = plots.figures[0].y_range.start, plots.figures[0].y_range.end
+    assert (start, end) == pytest.approx((-71.0, -49.0))

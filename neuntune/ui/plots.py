@@ -61,6 +61,10 @@ RECORDING_COLOR = "#222222"
 Y_PADDING = 0.05
 #: A y range is kept while it holds the data and the data fill this fraction of it.
 FIT_KEPT = 0.7
+#: Smallest y span per plot, in its display unit: a flat trace (a clamped voltage, no
+#: current) is drawn in the middle of this span rather than on an axis reading
+#: −69.999997 … −70.000003.
+MIN_SPAN = {"v": 2.0, "I": 2.0, "gate": 0.1}
 
 Traces = dict[str, tuple[np.ndarray, np.ndarray]]
 
@@ -266,8 +270,11 @@ class TracePlots:
             return
         low = float(min(np.min(a) for a in arrays))
         high = float(max(np.max(a) for a in arrays))
-        pad = max(high - low, 1e-6 * max(abs(low), abs(high)), 1e-12) * Y_PADDING
+        pad = (high - low) * Y_PADDING
         fitted = (low - pad, high + pad)
+        widen = MIN_SPAN[group] - (fitted[1] - fitted[0])
+        if widen > 0:
+            fitted = (fitted[0] - widen / 2, fitted[1] + widen / 2)
         y = fig.y_range
         last = self._fitted.get(fig.name)
         if last is not None and last[0] <= low and high <= last[1]:

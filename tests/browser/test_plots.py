@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image
 from playwright.sync_api import expect
 
-from neuntune.ui.testing import HAS_DATA_JS
+from neuntune.ui.testing import HAS_DATA_JS, trace
 from neuntune.ui.widgets import css_class
 
 #: The legend of figure ``name`` on the page: its box in page coordinates, and per
@@ -94,3 +94,18 @@ def test_the_gates_plot_of_a_synapse_with_several_states(tuner_page) -> None:
         const r = doc.get_model_by_name("figure:gate").y_range; return [r.start, r.end]; }"""
     )
     assert -0.2 < y[0] and y[1] < 1.2, f"the gates' axis spans {y}: no bookkeeping in ms on it"
+
+
+def test_a_clamped_voltage_gets_a_readable_axis(tuner_page) -> None:
+    """Defect 5: the clamped post cell's voltage axis read −69.999997 … −70.000003."""
+    page, _ = tuner_page
+    page.locator(".nt-preset select").select_option("bmtool_ampa_nmda_stp")
+    page.wait_for_function(HAS_DATA_JS, arg="v:post", timeout=60_000)
+    page.wait_for_function(HAS_DATA_JS, arg="I:post.clamp", timeout=60_000)
+    voltage = trace(page, "v:post")["y"]
+    assert max(voltage) - min(voltage) < 1e-3, "clamped: flat"
+    start, end = page.evaluate(
+        """() => { const doc = window.Bokeh.documents[0]; doc._recompute_all_models();
+        const r = doc.get_model_by_name("figure:v").y_range; return [r.start, r.end]; }"""
+    )
+    assert end - start >= 2.0 - 1e-9 and start < min(voltage) and max(voltage) < end
