@@ -268,3 +268,29 @@ def test_flat_traces_get_a_minimum_axis_span() -> None:
     plots.show(flat, 10.0)
     start, end = plots.figures[0].y_range.start, plots.figures[0].y_range.end
     assert (start, end) == pytest.approx((-71.0, -49.0))
+
+
+# ----------------------------------------------------- defect 10: the notebook's text
+def test_the_notebook_states_the_run_its_preset_makes() -> None:
+    """examples/tuner.ipynb said "200 ms at dt 0.01 ms" for a preset that runs 100 ms at
+    dt 0.001 ms: every run it describes must be the one its tuner makes."""
+    import re
+    from pathlib import Path
+
+    notebook = Path(__file__).parents[1] / "examples" / "tuner.ipynb"
+    cells = json.loads(notebook.read_text())["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    preset = re.search(r'Tuner\("(\w+)"\)', code)[1]
+    stated = re.findall(r"(\d+(?:\.\d+)?) ms at dt =? ?(\d+(?:\.\d+)?) ms(?: \((\w+)\))?", text)
+    assert stated, "the notebook states its run settings"
+    run = presets.load(preset).run
+    for t_stop, dt, method in stated:
+        assert (float(t_stop), float(dt)) == (run.t_stop, run.dt)
+        assert method in ("", run.method.upper(), run.method)
+    # And the tuner it opens runs with them (status line of the first run).
+    model = TunerModel(resolve_preset(preset))
+    model.request_run()
+    assert model.wait()
+    model.close()
+    assert model.status == f"{run.t_stop:g} ms at dt {run.dt:g} ms ({run.method})"
