@@ -89,7 +89,7 @@ def test_moving_the_gap_conductance_changes_the_raster(network_page) -> None:
     page.wait_for_function(f"() => ({DRAWN_JS})('raster:wb') === {len(after['x'])}")
     g = float(entry(page, "gap.g").input_value())
     assert g > 1.0  # µS: moved right from 1 µS
-    expect(page.locator(".nt-readout").first).to_contain_text(f"g = {g:.3g} µS")
+    expect(page.locator(".nt-readout").first).to_contain_text(f"g = {g:.4g} µS")
     # Keys move it too, one run per press.
     handle.focus()
     page.keyboard.press("ArrowLeft")
