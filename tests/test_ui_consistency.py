@@ -294,3 +294,24 @@ def test_the_notebook_states_the_run_its_preset_makes() -> None:
     assert model.wait()
     model.close()
     assert model.status == f"{run.t_stop:g} ms at dt {run.dt:g} ms ({run.method})"
+
+
+def test_synapse_fit_targets_are_shown_in_the_response_tables_units() -> None:
+    """Defect 4: the Fit tab's targets said µA while the response table said pA."""
+    from neuntune.ui.panels import FitPanel, target_display
+    from neuntune.ui.session import Session
+
+    session = Session("bmtool_ampa_nmda_stp", warm=False)
+    try:
+        assert session.wait() and session.settings.clamped
+        session.synapse_fit.targets = {"peak": -7.18e-5, "charge": -2e-3, "decay": 3.0}
+        rows = FitPanel(session)._target_rows().set_index("metric")
+        assert rows.loc["peak", "unit"] == "pA"
+        assert rows.loc["peak", "target"] == pytest.approx(-71.8)
+        assert rows.loc["charge", "unit"] == "pC"
+        assert rows.loc["charge", "target"] == pytest.approx(-2.0)
+        assert (rows.loc["decay", "unit"], rows.loc["decay", "target"]) == ("ms", 3.0)
+        assert target_display("ppr@20", True) == ("", 1.0)
+        assert target_display("peak", False) == ("mV", 1.0)
+    finally:
+        session.close()

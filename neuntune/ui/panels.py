@@ -32,6 +32,19 @@ from .widgets import format_number, hint, html_pane, job_bar, response_table, ta
 RESPONSE_DISPLAY = {"uA": ("pA", 1e6), "mV": ("mV", 1.0)}
 
 
+def target_units(clamped: bool) -> dict[str, tuple[str, float]]:
+    """How a synapse fit's targets are shown, by metric: (unit, factor from engine
+    units), as the response table shows them (peak in pA, charge in pC when clamped)."""
+    peak, charge = (("pA", 1e6), ("pC", 1e3)) if clamped else (("mV", 1.0), ("mV·ms", 1.0))
+    times = dict.fromkeys(("latency", "rise", "decay", "half_width"), ("ms", 1.0))
+    return {"peak": peak, "charge": charge, **times}
+
+
+def target_display(metric: str, clamped: bool) -> tuple[str, float]:
+    """(unit, factor) of target ``metric`` ("ppr@20" has no unit: ("", 1))."""
+    return target_units(clamped).get(metric.partition("@")[0], ("", 1.0))
+
+
 def warming_note(session: Session) -> pn.pane.Alert:
     """Says that the tabs' kernels are being compiled for this circuit."""
     return pn.pane.Alert(
@@ -182,11 +195,12 @@ class FitPanel:
         def targets_edited(_event: Any) -> None:
             if syncing[0]:
                 return
-            rows = targets.value
-            fit.targets = {
-                m: float(v) for m, v in zip(rows["metric"], rows["target"], strict=True)
+            rows, clamped = targets.value, settings.clamped
+            fit.targets = {  # entered in the units shown (pA, pC), kept in engine units
+                m: float(v) / target_display(m, clamped)[1]
+                for m, v in zip(rows["metric"], rows["target"], strict=True)
                 if pd.notna(v)
-            }  # fmt: skip
+            }
 
         def params_edited(_event: Any) -> None:
             if syncing[0]:
@@ -233,11 +247,14 @@ class FitPanel:
             if r is None:
                 return
             loss.show("loss", np.arange(1, len(r.history) + 1), np.maximum(r.history, 1e-300))
-            achieved = table(
-                ["metric", "target", "achieved"],
-                [[m, format_number(g, 4), format_number(a, 4)] for m, (g, a) in r.table.items()],
-                caption="target vs achieved",
-            )
+            rows = []
+            for m, (goal, got) in r.table.items():
+                unit, factor = target_display(m, settings.clamped)
+                label = f"{m} ({unit})" if unit else m
+                rows.append(
+                    [label, format_number(goal * factor, 4), format_number(got * factor, 4)]
+                )
+            achieved = table(["metric", "target", "achieved"], rows, caption="target vs achieved")
             fitted = table(
                 ["parameter", "fitted", "± (1σ)", ""],
                 [
@@ -274,7 +291,8 @@ class FitPanel:
             hint(
                 "The synapse is isolated (a spike source drives it onto a copy of its post cell) "
                 "and driven by BMTool's train: 8 pulses, 4 more 250 ms later. Enter targets in "
-                "engine units (µA, mV, ms; ratios), tick the parameters to fit and their ranges."
+                "the units shown (pA and pC as the response table, mV, ms; ratios), tick the "
+                "parameters to fit and their ranges."
             ),
             synapse_settings(settings),
             pn.Row(
@@ -299,16 +317,18 @@ class FitPanel:
         )
 
     def _target_rows(self) -> pd.DataFrame:
-        fit, settings = self.session.synapse_fit, self.session.settings
-        unit = "µA" if settings.clamped else "mV"
-        units = {"peak": unit, "charge": f"{unit}·ms", **dict.fromkeys(
-            ("latency", "rise", "decay", "half_width"), "ms")}  # fmt: skip
+        """The targets in the units the response table shows (pA, pC, mV, ms)."""
+        fit, clamped = self.session.synapse_fit, self.session.settings.clamped
         names = [*METRICS, *(m for m in fit.targets if m not in METRICS)]
+        shown = [target_display(m, clamped) for m in names]
         return pd.DataFrame(
             {
                 "metric": names,
-                "target": [fit.targets.get(m, np.nan) for m in names],
-                "unit": [units.get(m.partition("@")[0], "") for m in names],
+                "target": [
+                    fit.targets[m] * factor if m in fit.targets else np.nan
+                    for m, (_, factor) in zip(names, shown, strict=True)
+                ],
+                "unit": [unit for unit, _ in shown],
             }
         )
 
