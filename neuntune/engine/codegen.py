@@ -70,7 +70,8 @@ _SCALARS = ("T0", "DT", "NSTEPS", "STEP0")
 def arguments(layout: NetworkLayout, mode: str) -> list[str]:
     """Every kernel argument, in order (the generated module's ``ARGS``)."""
     exact = mode == "exact"
-    args = [*_SCALARS, "NG", "NM", "COFF", "REC", "RECPOS", "RECOUT", "SPKC", "SPKT", "SPKN"]
+    args = [*_SCALARS, "NG", "NM", "DENSE", "COFF", "REC", "RECPOS", "RECOUT"]
+    args += ["SPKC", "SPKT", "SPKN"]
     args += ["LOGQ", "LOGM", "LOGT", "LOGV", "LOGN", "MOM"]
     if exact:
         args += ["HT", "HK", "HI", "HN"]
@@ -114,17 +115,11 @@ def _inner(args: list[str]) -> str:
 def _counts(layout: NetworkLayout) -> list[str]:
     """Instance counts, and whether each current stimulus group drives its cells one
     by one in order (then its loop needs no scatter and vectorises)."""
-    lines = [f"n_{g.tag} = NG[{q}]" for q, g in enumerate(layout.groups())]
-    for g in layout.stimuli:
-        if not is_clamp(g):
-            t = g.tag
-            lines += [
-                f"dense_{t} = n_{t} == n_{layout.cells[g.pre].tag}",
-                f"for k in range(n_{t} if dense_{t} else 0):",
-                f"    if TGT_{t}[k] != k:",
-                f"        dense_{t} = False",
-                "        break",
-            ]
+    lines = []
+    for q, g in enumerate(layout.groups()):
+        lines.append(f"n_{g.tag} = NG[{q}]")
+        if g.kind == "stimulus" and not is_clamp(g):
+            lines.append(f"dense_{g.tag} = DENSE[{q}]")
     return lines
 
 

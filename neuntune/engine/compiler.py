@@ -24,7 +24,7 @@ import numpy as np
 
 PRECISIONS = ("float64", "float32")
 #: Bump when generated code changes meaning without its text changing.
-_ENGINE_VERSION = "3"
+_ENGINE_VERSION = "4"
 
 
 def cache_dir() -> Path:
@@ -68,35 +68,38 @@ def load_module(source: str) -> tuple[ModuleType, Path]:
     return module, path
 
 
-#: LLVM's limits on the runtime checks that two arrays do not overlap, ours and its
-#: defaults.  A stage's loop over cells reads and writes a dozen arrays (states,
-#: stage values, slopes, parameters, inputs); under the default limit LLVM keeps
-#: that loop scalar, so a batch's members would not share SIMD lanes.
-_MEMORY_CHECKS = {
+#: LLVM options for our compilations: (ours, LLVM's default).  A stage's loop over
+#: cells reads and writes a dozen arrays (states, stage values, slopes, parameters,
+#: inputs); under the default limit on runtime checks that they do not overlap, LLVM
+#: keeps the loop scalar, so a batch's members would not share SIMD lanes.  The
+#: vectorised loop takes 4 or 8 cells at a time; its remainder (all of a pair) then
+#: runs 2 at a time instead of one by one.
+_LLVM_OPTIONS = {
     "runtime-memory-check-threshold": (256, 8),
     "vectorize-memory-check-threshold": (1024, 128),
+    "epilogue-vectorization-force-VF": (2, 1),
 }
 
 
-def _memory_checks(which: int) -> None:
-    for option, values in _MEMORY_CHECKS.items():
+def _llvm_options(which: int) -> None:
+    for option, values in _LLVM_OPTIONS.items():
         llvm.set_option("", f"--{option}={values[which]}")
 
 
 @contextlib.contextmanager
-def slp_vectorize() -> Iterator[None]:
+def vectorising() -> Iterator[None]:
     """Let LLVM vectorise our kernels while they compile: pack independent scalar work
-    (two cells) into SIMD lanes, and vectorise loops over cells behind runtime
-    checks that their arrays do not overlap.
+    into SIMD lanes (numba leaves its SLP vectoriser off), and vectorise loops over
+    cells behind runtime checks that their arrays do not overlap (:data:`_LLVM_OPTIONS`).
 
-    Both settings are read when a module is optimised, so setting them around our
+    These settings are read when a module is optimised, so setting them around our
     own compilations affects nothing else.
     """
     previous = numba.config.SLP_VECTORIZE
     numba.config.SLP_VECTORIZE = True
-    _memory_checks(0)
+    _llvm_options(0)
     try:
         yield
     finally:
         numba.config.SLP_VECTORIZE = previous
-        _memory_checks(1)
+        _llvm_options(1)

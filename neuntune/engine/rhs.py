@@ -307,16 +307,17 @@ def stage_lines(ctx: Context, s: int, ts: str, update: Update, outputs: bool = F
         if outputs:
             body.append(f"IO_{g.tag}[k] = {g.tag}_I")
         body.append(f"I_{cell.tag}[i] += {g.tag}_I")
-        lines += [
-            f"if dense_{g.tag}:",
-            f"    for k in range(n_{g.tag}):",
-            "        i = k",
-            *indent(body, 2),
-            "else:",
-            f"    for k in range(n_{g.tag}):",
-            f"        i = TGT_{g.tag}[k]",
-            *indent(body, 2),
-        ]
+        loop = [f"for k in range(n_{g.tag}):", f"    i = TGT_{g.tag}[k]", *indent(body)]
+        if not outputs:  # recording: the scatter (in order, vectorised, it cost more)
+            loop = [
+                f"if dense_{g.tag}:",
+                f"    for k in range(n_{g.tag}):",
+                "        i = k",
+                *indent(body, 2),
+                "else:",
+                *indent(loop),
+            ]
+        lines += loop
     for g in layout.connections:
         if inert(g):
             continue

@@ -21,12 +21,10 @@ import numpy as np
 from ..circuit import Circuit
 from ..errors import SimulationError
 from .codegen import CROWDED, FLUSH, GROW, MODES, NONFINITE, generate_network
-from .compiler import check_precision, load_module, slp_vectorize
-from .exact import sources_of
+from .compiler import check_precision, load_module, vectorising
 from .groups import Group, NetworkLayout, memory_estimate
-from .integrate import local
 from .methods import EXPEULER, TABLEAUX, check_method
-from .rhs import clamp_of, is_clamp, matrix_coupled
+from .rhs import is_clamp, matrix_coupled
 
 #: Largest set of engine arrays one run may allocate (bytes).
 MAX_ENGINE_BYTES = 8 * 1024**3
@@ -226,6 +224,14 @@ class Raw:
     states: dict[str, np.ndarray] = field(default_factory=dict)  # final X per group
 
 
+def _in_order(g: Group, arrays: dict[str, np.ndarray], layout: NetworkLayout, batch: int) -> bool:
+    """A current stimulus group whose k-th instance drives its cell group's k-th cell."""
+    if g.kind != "stimulus" or is_clamp(g):
+        return False
+    target, cells = arrays[f"TGT_{g.tag}"], batch * layout.cells[g.pre].n
+    return target.size == cells and bool(np.all(target == np.arange(cells)))
+
+
 #: When a gap-junction-like group's currents are computed as a matrix times the
 #: voltages: cell groups of at least this many cells (per member) whose connections
 #: fill at least 1/MATRIX_FILL of the matrix, up to this many entries in all.
@@ -260,6 +266,7 @@ class Run:
             T0=F(0.0), DT=F(dt), NSTEPS=0, STEP0=0,
             NG=np.array([batch * g.n for g in groups], np.int64),
             NM=np.array([g.n for g in groups], np.int64),
+            DENSE=np.array([_in_order(g, a, layout, batch) for g in groups]),
             COFF=cells_total[:-1].astype(np.int64),
             REC=np.zeros((1, 1), F), RECPOS=np.zeros(4, np.int64), RECOUT=np.zeros(2, np.bool_),
             SPKC=np.zeros(SPIKE_BUFFER + 8 * int(cells_total[-1]), np.int64),
@@ -287,7 +294,7 @@ class Run:
                 voltage_cells += g.n
         self.set_recording([])
         self.call = [a[name] for name in compiled.module.ARGS]
-        with slp_vectorize():
+        with vectorising():
             compiled.module.setup(F(0.0), F(dt), *self._inner())
 
     def _allocate(self, g: Group, F: type, first_position: int) -> None:
@@ -429,7 +436,7 @@ class Run:
         sources = {k: a[k].copy() for k in a if k.startswith("SRCP_")}
         for k in gains:
             a[k][:] = 0.0
-        for g in sources_of_layout(self.layout):
+        for g in (g for g in self.layout.cells if not g.slot.states):  # spike sources
             a[f"SRCP_{g.tag}"][:] = a[f"SRCHI_{g.tag}"]
         try:
             step = 50.0
@@ -524,7 +531,7 @@ class Run:
         while done < n_steps:
             todo = min(chunk, n_steps - done)
             self.call[0], self.call[2], self.call[3] = F(done * dt), todo, done
-            with slp_vectorize():
+            with vectorising():
                 steps, status = module.kernel(*self.call)
             done += steps
             count = int(a["SPKN"][0])
@@ -659,9 +666,4 @@ class Run:
         )
 
 
-def sources_of_layout(layout: NetworkLayout) -> list[Group]:
-    return [g for g in layout.cells if not g.slot.states]
-
-
 __all__ = ["Compiled", "Raw", "Recordable", "Run", "compile_circuit", "parse_record"]
-del sources_of, local, clamp_of, is_clamp
