@@ -120,9 +120,10 @@ def simulate(
     "default" (the models' initial values), "rest" (the state the circuit settles to
     with its stimuli off) or a mapping of state paths to values ({"a.v": -70}).
     ``events``: "exact" (steps split at every event: the default for circuits of
-    single cells) or "step" (events at step boundaries, delays in whole steps, as
-    Brian2 and BrainPy do: the default with populations).  A NaN or infinite value
-    raises :class:`SimulationError`.
+    single cells that have events) or "step" (events at step boundaries, delays in
+    whole steps, as Brian2 and BrainPy do: the default with populations, and for
+    circuits without events, where both compute the same steps).  A NaN or infinite
+    value raises :class:`SimulationError`.
     """
     t_stop, dt, record_every, n_steps = check_run(t_stop, dt, record_every)
     compiled = compile_circuit(circuit, method, precision, events)
