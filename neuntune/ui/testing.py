@@ -239,6 +239,24 @@ def wait_for_slider(page: Any, path: str, value: float, tol: float, timeout: flo
         page.wait_for_timeout(100)
 
 
+def wait_for_entry(page: Any, path: str, value: float, rel: float, timeout: float = 20.0) -> float:
+    """Wait until the entry at ``path`` shows ``value`` within ``rel`` (relative); returns
+    what it shows.  While a slider is dragged its entry follows it a few times a second,
+    so a changed entry is not yet the value the drag ended on."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = entry(page, path).input_value()
+        try:
+            shown = float(text)
+        except ValueError:
+            shown = float("nan")
+        if abs(shown - value) <= rel * abs(value):
+            return shown
+        if time.monotonic() > deadline:
+            raise AssertionError(f"entry {path} shows {text!r}, expected {value} ± {rel:.0%}")
+        page.wait_for_timeout(100)
+
+
 def type_value(page: Any, path: str, value: str) -> None:
     """Type ``value`` into the entry of the control at ``path`` and press Enter."""
     box = entry(page, path)
