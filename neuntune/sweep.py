@@ -20,6 +20,7 @@ import numpy as np
 from . import analysis
 from .circuit import Circuit
 from .fit.protocols import coupling_protocol, measure_coupling
+from .result import Spikes
 from .simulate import CancelledError, Result, Sums, simulate_batch, sum_batch
 
 Metric = Callable[[Result], float]
@@ -75,8 +76,10 @@ def metric_spec(circuit: Circuit, metric: str | Metric) -> MetricSpec:
 
     Names: ``"synchrony[:a,b]"`` (Pearson correlation of two voltages, the Neun
     docs' measure; default the first two cells), ``"mean_abs_diff[:a,b]"`` (mean
-    |v_a − v_b|, mV), ``"rate:a"`` (Hz), ``"spikes:a"`` (count; the cell may be left
-    out only when the circuit has one), ``"cc:a->b"``
+    |v_a − v_b|, mV), ``"rate:a"`` (Hz; a population's mean rate per member),
+    ``"spikes:a"`` (count; a population's: all members'; the cell may be left out
+    only when the circuit has one), ``"chi:pop"`` (Golomb's synchrony χ of a
+    population's voltages), ``"cc:a->b"``
     (coupling coefficient from the standard protocol, see
     :func:`neuntune.coupling_coefficient`).  A callable taking a Result is used as is.
     """
@@ -95,9 +98,23 @@ def metric_spec(circuit: Circuit, metric: str | Metric) -> MetricSpec:
         return MetricSpec(metric, lambda r: analysis.mean_abs_difference(r.v[a], r.v[b]))
     if kind in ("rate", "spikes"):
         (a,) = _cells(circuit, arg, 1, metric)
-        if kind == "spikes":
-            return MetricSpec(metric, lambda r: float(len(r.spikes[a])))
-        return MetricSpec(metric, lambda r: 1000.0 * len(r.spikes[a]) / r.t[-1])
+        members = circuit.size(a)
+
+        def count(r: Result) -> float:
+            spikes = r.spikes[a]
+            return float(len(spikes.t if isinstance(spikes, Spikes) else spikes))
+
+        if kind == "spikes":  # a population's: all its members'
+            return MetricSpec(metric, count)
+        # a population's: the mean rate of its members
+        return MetricSpec(metric, lambda r: 1000.0 * count(r) / members / r.t[-1])
+    if kind == "chi":
+        (a,) = _cells(circuit, arg, 1, metric)
+        if circuit.size(a) < 2:
+            raise ValueError(f"metric {metric!r}: {a} is one cell; χ needs a population")
+        return MetricSpec(
+            metric, lambda r: analysis.golomb_synchrony(r.v[a]).chi, record=(f"{a}.v",)
+        )
     if kind == "cc":
         match = re.fullmatch(r"\s*(\w+)\s*->\s*(\w+)\s*", arg)
         if not match or any(c not in circuit.neurons for c in match.groups()):
@@ -106,7 +123,7 @@ def metric_spec(circuit: Circuit, metric: str | Metric) -> MetricSpec:
         return MetricSpec(metric, lambda r: r, protocol=(source, target))
     raise ValueError(
         f"metric {metric!r}: unknown; use synchrony[:a,b], mean_abs_diff[:a,b], rate:a, "
-        "spikes:a, cc:a->b or a callable"
+        "spikes:a, chi:pop, cc:a->b or a callable"
     )
 
 
