@@ -29,8 +29,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 #: Where a separate interpreter with the ``compare`` extra is looked for when the
-#: current one lacks brian2/NEURON (``--compare-python`` or $NEUNTUNE_COMPARE_PYTHON win).
-COMPARE_CANDIDATES = ("/work/venv-cmp/bin/python",)
+#: current one lacks brian2/NEURON (``--compare-python`` or $NEUNTUNE_COMPARE_PYTHON win):
+#: the repository's .venv-compare, which tools/test.sh builds.  Without one, the rows
+#: that need brian2/NEURON say "not measured" and why.
+COMPARE_CANDIDATES = (str(HERE.parent / ".venv-compare" / "bin" / "python"),)
 
 
 @dataclass

@@ -17,7 +17,9 @@ differ between members are written as arrays (a seeded distribution as the value
 it draws), and each connection's ``Synapses`` is connected with the pairs its rule
 realised (``S.connect(i=..., j=...)``), so the connectivity is identical.  A
 synapse that raises a state of its post cell (``DeltaSynapse``) becomes
-``on_pre="ge_post += w"``, as in Brian2's COBA examples.
+``on_pre="ge_post += w"``, as in Brian2's COBA examples.  A cell with a reset
+(LIF, Izhikevich) triggers its synapses with its spike (the reset), as the engine
+does; other cells with a custom event at each connection's threshold crossing.
 
 Not exportable (a ValueError says which element): ``on_step`` statements (the
 noise stimulus), voltage clamps, ``init="rest"``, a population of spike sources,
@@ -44,6 +46,7 @@ METHODS = {"euler": "euler", "rk4": "rk4", "rk6": "rk4", "expeuler": "exponentia
 #: Names Brian2 reserves in equations, or that the script defines.
 _RESERVED = {"t", "dt", "xi", "i", "j", "N", "lastspike", "not_refractory", "timestep", "delay"}
 _RESERVED |= {"where", "vtrap", "minimum", "maximum", "int", "rand", "randn", "clip", "sign"}
+_RESERVED |= {"e", "pi", "inf"}  # Brian2's constants (Hindmarsh–Rose's input current is e)
 
 #: Helper functions the equations may call, as the script defines them (numpy target).
 _HELPERS = {
@@ -247,7 +250,12 @@ def _check(name: str, d: Definition) -> None:
             f"{name}: {d.name} has on_step statements (noise), which Brian2 cannot reproduce"
         )
     if "V_command" in d.equations.assignments:
-        raise ValueError(f"{name}: {d.name} is a voltage clamp, which this export does not support")
+        raise ValueError(
+            f"{name}: {d.name} in mode 'ideal' sets the cell's voltage, which this export does "
+            "not write; clamp through a series resistance instead (VoltageClamp(rs=...), rs "
+            "in MOhm: mode 'series'), which exports as a current, or run the preset with "
+            "neuntune (neuntune run PRESET)"
+        )
 
 
 def _namespace(helpers: Iterable[str]) -> str:
@@ -364,6 +372,8 @@ class _Export:
         for name, conn in circuit.connections.items():
             if conn.pre != cell or not conn.synapse.resolved().on_pre:
                 continue
+            if d.reset_threshold is not None:  # the reset is the spike, as in the engine
+                continue
             # one event per connection, at the upward crossing of its own threshold
             ident = self.conns[name]
             if "threshold" in circuit.member_values.get(name, {}):
@@ -424,7 +434,8 @@ class _Export:
         members = _member_arrays(self.circuit, name)
         if d.on_pre:
             extra.append(f'on_pre="""\n{w.statements(d.on_pre, name_of)}\n"""')
-            if self.circuit.neurons[conn.pre].resolved().states:
+            pre_d = self.circuit.neurons[conn.pre].resolved()
+            if pre_d.states and pre_d.reset_threshold is None:  # else Brian2's own spike
                 extra.append(f'on_event="spike_{ident}"')
             delay = members.pop("delay", None)
             written = repr(syn.get("delay")) if delay is None else _literal(delay)
