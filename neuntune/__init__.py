@@ -28,9 +28,11 @@ from .errors import PresetError, SimulationError
 from .fit import (
     CouplingSpectrum,
     GapJunctionFit,
+    PairwiseCoupling,
     coupling_coefficient,
     coupling_spectrum,
     fit_gap_junction,
+    pairwise_coupling,
 )
 from .models import (
     AMPA,
@@ -133,6 +135,7 @@ __all__ = [
     "OneToOne",
     "Option",
     "Pairs",
+    "PairwiseCoupling",
     "Parameter",
     "Passive",
     "Plasticity",
@@ -164,6 +167,7 @@ __all__ = [
     "fit_gap_junction",
     "load_preset",
     "model_class",
+    "pairwise_coupling",
     "presets",
     "register",
     "registered",

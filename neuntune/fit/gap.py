@@ -14,8 +14,9 @@ from scipy.optimize import brentq
 from .. import analysis
 from ..circuit import Circuit
 from ..models.stimuli import Sine
+from ..result import Result, Spikes
 from ..simulate import CancelledError, simulate, simulate_batch
-from .protocols import PROBE, coupling_protocol, measure_coupling, quiet_copy
+from .protocols import PROBE, Protocol, coupling_protocol, measure_coupling, quiet_copy
 
 
 def coupling_coefficient(
@@ -347,3 +348,293 @@ def _deflections(ev: _Evaluator) -> tuple[tuple[float, float], tuple[float, floa
         capacitance = ev.amplitude * ev.dt / (v[onset + 1] - v[onset])
         out.append((analysis.deflection(t, v, p.baseline, p.steady), capacitance))
     return out[0], out[1]
+
+
+#: Most cells :func:`pairwise_coupling` injects by default (a seeded sample beyond it).
+MAX_SOURCES = 16
+#: Voltage samples kept per measurement window at least (the rest are thinned out).
+WINDOW_SAMPLES = 100
+
+
+@dataclass
+class PairwiseCoupling:
+    """Coupling coefficients of the pairs a gap-junction connection made.
+
+    ``i`` and ``j`` are the member indices (of ``pre`` and ``post``) of every pair
+    measured in at least one direction, as :meth:`Circuit.pairs` lists them.
+    ``forward[k]`` is CC(pre[i] → post[j]) = ΔV_post[j]/ΔV_pre[i] under a probe into
+    pre[i], ``backward[k]`` is CC(post[j] → pre[i]); both dimensionless, NaN where
+    that direction's source was not injected.  ``passive_forward``/``passive_backward``
+    are each pair's passive-pair estimate g/(g_L + g) with g that junction's
+    conductance (mS) and g_L = gl·area (mS) of the receiving member (NaN where a
+    cell declares no ``gl``/``area``): exact for two passive cells (and for a uniform
+    all-to-all passive network), while an active cell at rest has its own slope
+    conductance, above or below its leak, and the rest of a network can shunt a pair.
+    ``injected`` lists, per population, the
+    members that were probed; ``members`` how many take part in the connection.
+    ``amplitude`` (µA), ``settle``, ``duration`` and ``dt`` (ms) and ``method``
+    are the protocol's settings.
+    """
+
+    connection: str
+    pre: str
+    post: str
+    i: np.ndarray
+    j: np.ndarray
+    forward: np.ndarray
+    backward: np.ndarray
+    passive_forward: np.ndarray
+    passive_backward: np.ndarray
+    injected: dict[str, np.ndarray]
+    members: dict[str, int]
+    amplitude: float
+    settle: float
+    duration: float
+    dt: float
+    method: str
+
+    def _directed(self) -> tuple[np.ndarray, np.ndarray]:
+        """(CC, passive estimate) of every measured direction, each direction once
+        (a pair listed twice by the rule, or as (i, j) and (j, i), counts once)."""
+        seen: dict[tuple[str, int, str, int], tuple[float, float]] = {}
+        for k in range(len(self.i)):
+            a, b = (self.pre, int(self.i[k])), (self.post, int(self.j[k]))
+            if np.isfinite(self.forward[k]):
+                seen.setdefault((*a, *b), (self.forward[k], self.passive_forward[k]))
+            if np.isfinite(self.backward[k]):
+                seen.setdefault((*b, *a), (self.backward[k], self.passive_backward[k]))
+        pairs = np.array(list(seen.values()), float).reshape(-1, 2)
+        return pairs[:, 0], pairs[:, 1]
+
+    @property
+    def values(self) -> np.ndarray:
+        """Every measured CC(source → target) (dimensionless), one per direction."""
+        return self._directed()[0]
+
+    @property
+    def passive(self) -> np.ndarray:
+        """The passive-pair estimate g/(g_L + g) of each of :attr:`values`
+        (dimensionless; NaN where the cells declare no leak)."""
+        return self._directed()[1]
+
+    @property
+    def mean(self) -> float:
+        """Mean of :attr:`values` (dimensionless; NaN if nothing was measured)."""
+        values = self.values
+        return float(np.mean(values)) if len(values) else math.nan
+
+    @property
+    def sampled(self) -> bool:
+        """Whether only some of the members taking part were injected."""
+        return sum(len(v) for v in self.injected.values()) < sum(self.members.values())
+
+
+def pairwise_coupling(
+    circuit: Circuit,
+    connection: str,
+    max_sources: int | None = MAX_SOURCES,
+    seed: int = 0,
+    amplitude: float = PROBE,
+    settle: float = 500.0,
+    duration: float = 500.0,
+    dt: float = 0.025,
+    method: str = "rk4",
+    workers: int | None = None,
+    progress: Callable[[float], bool | None] | None = None,
+) -> PairwiseCoupling:
+    """CC(i → j) = ΔV_j/ΔV_i (dimensionless) for the pairs gap-junction ``connection``
+    made, in both directions: the protocol of :func:`coupling_coefficient` (BMTool's)
+    applied to each injected member in turn.
+
+    Every stimulus is removed, the circuit starts at rest (found once), a step of
+    ``amplitude`` µA (hyperpolarising by default) goes into one member from
+    ``settle`` ms for ``duration`` ms, and each Δ is the mean over the last fifth of
+    the step minus the mean over the last fifth of the settling period
+    (:func:`~neuntune.fit.protocols.coupling_protocol`'s windows).  All injected
+    members run side by side in ONE batch (:func:`~neuntune.simulate_batch`, one
+    batch member per injected cell, on ``workers`` threads); every member coupled to
+    the injected one by ``connection`` is read from the same run.  Voltages are
+    kept every few steps (at least 100 samples per window; the window means are
+    time averages of the piecewise-linear trace, so they agree with the
+    full-resolution means of :func:`coupling_coefficient` once the response has
+    settled, to rounding).
+
+    When more than ``max_sources`` members take part (None: no limit), a sample of
+    ``max_sources`` of them, drawn with ``numpy.random.default_rng(seed)``, is
+    injected: each injected member gives the CC towards all its partners, so the
+    distribution comes from a subset of sources (see :attr:`PairwiseCoupling.injected`).
+    For 100 Wang–Buzsáki cells coupled all to all, 16 sources give 16·99 values.
+
+    A member that fires during the protocol makes the CC meaningless: as for
+    :func:`coupling_coefficient`, that is a ValueError naming it (use a smaller
+    probe, or cells that rest below threshold).  ``progress(fraction)`` is called
+    during the run; returning True cancels it (:class:`~neuntune.CancelledError`).
+    """
+    if not isinstance(circuit, Circuit):
+        raise TypeError(f"circuit: expected a Circuit, got {type(circuit).__name__}")
+    junctions = gap_junctions(circuit)
+    if not isinstance(connection, str) or connection not in circuit.connections:
+        raise ValueError(
+            f"connection: no connection named {connection!r} "
+            f"(gap junctions: {', '.join(junctions) or 'none'})"
+        )
+    if connection not in junctions:
+        model = type(circuit.connections[connection].synapse).__name__
+        raise ValueError(
+            f"connection: {connection!r} is a {model}, not a gap junction; the coupling "
+            f"coefficient is measured across gap junctions (here: {', '.join(junctions) or 'none'})"
+        )
+    if max_sources is not None and (
+        isinstance(max_sources, bool)
+        or not isinstance(max_sources, numbers.Integral)
+        or max_sources < 1
+    ):
+        raise ValueError(f"max_sources: {max_sources!r} must be a whole number ≥ 1 or None")
+    conn = circuit.connections[connection]
+    pre, post = conn.pre, conn.post
+    i, j = (np.asarray(x, np.int64) for x in circuit.pairs(connection))
+    populations = [pre] if pre == post else [pre, post]
+    # every member taking part, as (population, member)
+    taking_part: dict[str, set[int]] = {p: set() for p in populations}
+    taking_part[pre] |= set(i.tolist())
+    taking_part[post] |= set(j.tolist())
+    candidates = [(p, k) for p in populations for k in sorted(taking_part[p])]
+    if not candidates:
+        raise ValueError(f"connection: {connection!r} made no pairs; nothing to measure")
+    if max_sources is not None and len(candidates) > max_sources:
+        chosen = np.sort(np.random.default_rng(seed).choice(len(candidates), max_sources, False))
+        sources = [candidates[c] for c in chosen]
+    else:
+        sources = candidates
+    protocol = coupling_protocol(
+        circuit, *populations, amplitude=amplitude, settle=settle, duration=duration
+    )
+    probed = protocol.circuit
+    # every probe off by default; the batch switches one member's on per run
+    values: dict[str, list[float]] = {}
+    for population in populations:
+        probed.set(f"{protocol.probes[population]}.amplitude", 0.0)
+    for source in sources:
+        path = f"{protocol.probes[source[0]]}[{source[1]}].amplitude"
+        values[path] = [amplitude if other == source else 0.0 for other in sources]
+    if progress is not None and progress(0.0):
+        raise CancelledError("pairwise coupling cancelled")
+    # Rest is the same for every run (the probes are off while it is found): find it
+    # once, then start every batch member there.
+    rest = _rest_state(probed, dt, method)
+    steps_per_window = 0.2 * min(settle, duration) / dt
+    every = max(1, int(steps_per_window // WINDOW_SAMPLES))
+    report = None
+    if progress is not None:
+
+        def report(fraction: float) -> bool | None:
+            return progress(0.05 + 0.95 * fraction)
+
+    results = simulate_batch(
+        probed, values, protocol.t_stop, dt, method, record=[f"{p}.v" for p in populations],
+        record_every=every, init=rest, workers=workers, progress=report,
+    )  # fmt: skip
+    # ΔV of every member in every run, by (population, member)
+    deflections: dict[tuple[str, int], dict[tuple[str, int], float]] = {}
+    for source, result in zip(sources, results, strict=True):
+        _check_quiet(result, protocol, source)
+        changes: dict[tuple[str, int], float] = {}
+        for population in populations:
+            v = result.v[population]
+            rows = v[None, :] if v.ndim == 1 else v
+            for k, row in enumerate(rows):
+                changes[(population, k)] = analysis.deflection(
+                    result.t, row, protocol.baseline, protocol.steady
+                )
+        if changes[source] == 0:
+            raise ValueError(
+                f"{source[0]}[{source[1]}]: its voltage did not change under the probe, so the "
+                "coupling coefficient is undefined"
+            )
+        deflections[source] = changes
+
+    def cc(a: tuple[str, int], b: tuple[str, int]) -> float:
+        changes = deflections.get(a)
+        return math.nan if changes is None else changes[b] / changes[a]
+
+    injected_pre = {k for p, k in sources if p == pre}
+    injected_post = {k for p, k in sources if p == post}
+    keep = np.isin(i, list(injected_pre)) | np.isin(j, list(injected_post))
+    i, j = i[keep], j[keep]
+    forward = np.array([cc((pre, a), (post, b)) for a, b in zip(i, j, strict=True)])
+    backward = np.array([cc((post, b), (pre, a)) for a, b in zip(i, j, strict=True)])
+    g = _member_values(circuit, connection, "g", circuit.size(connection))[keep]
+    leak_pre = _leak(circuit, pre)[i]
+    leak_post = _leak(circuit, post)[j]
+    if progress is not None:
+        progress(1.0)
+    return PairwiseCoupling(
+        connection=connection,
+        pre=pre,
+        post=post,
+        i=i,
+        j=j,
+        forward=forward,
+        backward=backward,
+        passive_forward=g / (leak_post + g),
+        passive_backward=g / (leak_pre + g),
+        injected={p: np.array([k for q, k in sources if q == p], np.int64) for p in populations},
+        members={p: len(taking_part[p]) for p in populations},
+        amplitude=float(amplitude),
+        settle=float(settle),
+        duration=float(duration),
+        dt=float(dt),
+        method=method,
+    )
+
+
+def _rest_state(circuit: Circuit, dt: float, method: str) -> dict[str, float]:
+    """The state ``circuit`` rests in with its stimuli off (``init="rest"``), as
+    initial values by path ("wb[3].v"), from one short run."""
+    result = simulate(circuit, dt, dt, method, record=None, init="rest")
+    init: dict[str, float] = {}
+    for element, variables in result.state.items():
+        declared = circuit.element(element).resolved().states
+        for variable, trace in variables.items():
+            if variable not in declared:
+                continue
+            if trace.ndim == 1:
+                init[f"{element}.{variable}"] = float(trace[0])
+                continue
+            for row, k in enumerate(result.members[element]):
+                init[f"{element}[{int(k)}].{variable}"] = float(trace[row, 0])
+    return init
+
+
+def _check_quiet(result: Result, protocol: Protocol, source: tuple[str, int]) -> None:
+    """The rule of :func:`measure_coupling`: a cell that fires during the protocol
+    (from the start of the baseline window) is an error."""
+    for cell, spikes in result.spikes.items():
+        if isinstance(spikes, Spikes):
+            members, times = np.asarray(spikes.i), np.asarray(spikes.t)
+        else:
+            times = np.asarray(spikes, float)
+            members = np.zeros(len(times), np.int64)
+        late = times >= protocol.baseline[0]
+        if late.any():
+            k = int(np.argmax(late))
+            name = f"{cell}[{members[k]}]" if isinstance(spikes, Spikes) else cell
+            raise ValueError(
+                f"{name} fired during the coupling protocol (at t = {times[k]:.2f} ms, probe "
+                f"into {source[0]}[{source[1]}]): the coupling coefficient is defined for "
+                "passive responses; use a smaller probe amplitude or cells that rest below "
+                "threshold"
+            )
+
+
+def _member_values(circuit: Circuit, element: str, param: str, n: int) -> np.ndarray:
+    """``param`` of every member of ``element`` (NaN where it has none)."""
+    if param not in circuit.element(element).parameter_table():
+        return np.full(n, math.nan)
+    return circuit.member_array(element, param)
+
+
+def _leak(circuit: Circuit, cell: str) -> np.ndarray:
+    """Leak conductance gl·area (mS) of every member of ``cell`` (NaN without them)."""
+    n = circuit.size(cell)
+    return _member_values(circuit, cell, "gl", n) * _member_values(circuit, cell, "area", n)

@@ -17,7 +17,7 @@ from bokeh.plotting import figure
 
 from ..circuit import Circuit
 from .plots import FIT_KEPT, Y_PADDING, _empty
-from .population import stack_offsets, voltage_populations
+from .population import CouplingHistogram, stack_offsets, voltage_populations
 
 _TOOLS = "pan,xwheel_zoom,box_zoom,reset,save"
 #: Colours of the members' voltage lines, per population (shades of the population's).
@@ -167,3 +167,70 @@ class NetworkPlots:
             y.update(start=fitted[0], end=fitted[1])
         y.update(reset_start=fitted[0], reset_end=fitted[1])
         self._fitted[fig.name] = fitted
+
+
+class CouplingPlot:
+    """The histogram of pairwise coupling coefficients across a gap-junction connection
+    (:class:`~neuntune.ui.population.CouplingHistogram`), with vertical lines at the
+    mean CC and at the passive-pair estimate g/(g_L + g).  Sources are named for
+    browser tests: ``"cc:hist"`` (bars: x centre, y count, w width) and ``"cc:marks"``."""
+
+    def __init__(self, height: int = 240) -> None:
+        self.figure = figure(
+            title="Pairwise coupling coefficients",
+            height=height,
+            sizing_mode="stretch_width",
+            x_axis_label="CC = ΔV target / ΔV source",
+            y_axis_label="directed pairs",
+            tools="pan,box_zoom,reset,save",
+            y_range=Range1d(0, 1),
+            x_range=Range1d(0, 1),
+            name="figure:cc",
+        )
+        self.bars = ColumnDataSource({"x": [], "y": [], "w": []}, name="cc:hist")
+        self.marks = ColumnDataSource(
+            {"x": [], "y0": [], "y1": [], "label": [], "color": []}, name="cc:marks"
+        )
+        self.figure.vbar(
+            x="x", top="y", width="w", source=self.bars, color=Category10_10[0], alpha=0.7
+        )
+        self.figure.segment(
+            x0="x", x1="x", y0="y0", y1="y1", source=self.marks, color="color", line_width=2,
+            line_dash="dashed", legend_field="label",
+        )  # fmt: skip
+        # beside the plot, as the raster's: inside it would hide bars
+        self.figure.add_layout(self.figure.legend[0], "right")
+        self.figure.add_tools(
+            HoverTool(tooltips=[("CC", "@x{0.00000}"), ("pairs", "@y")], mode="mouse")
+        )
+
+    def show(self, histogram: CouplingHistogram | None) -> None:
+        """Replace the bars and the mean/passive lines (empty for None)."""
+        if histogram is None or histogram.n == 0:
+            self.bars.data.update(x=[], y=[], w=[])
+            self.marks.data.update(x=[], y0=[], y1=[], label=[], color=[])
+            return
+        top = float(np.max(histogram.counts)) * 1.08
+        self.bars.data.update(
+            x=histogram.centres.tolist(), y=histogram.counts.tolist(), w=histogram.widths.tolist()
+        )
+        lines = [(histogram.mean, f"mean {histogram.mean:.4g}", Category10_10[3])]
+        if histogram.passive is not None:
+            lines.append(
+                (histogram.passive, f"passive estimate {histogram.passive:.4g}", Category10_10[2])
+            )
+        self.marks.data.update(
+            x=[x for x, _, _ in lines],
+            y0=[0.0] * len(lines),
+            y1=[top] * len(lines),
+            label=[label for _, label, _ in lines],
+            color=[color for _, _, color in lines],
+        )
+        xs = [
+            histogram.low - histogram.widths[0] / 2,
+            histogram.high + histogram.widths[-1] / 2,
+        ] + [x for x, _, _ in lines]
+        low, high = min(xs), max(xs)
+        pad = max(high - low, 1e-12) * 0.08
+        self.figure.x_range.update(start=low - pad, end=high + pad)
+        self.figure.y_range.update(start=0, end=top)

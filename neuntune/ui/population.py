@@ -1,6 +1,9 @@
 """The tuner on circuits with populations: what a live run records, what the browser
 is sent (raster, population rate, a few members' voltages) and the population
-metrics, measured with :mod:`neuntune.analysis.population` (no panel here).
+metrics, measured with :mod:`neuntune.analysis.population`; and, for gap-junction
+connections, the distribution of pairwise coupling coefficients, measured on demand
+by :class:`PairwiseCouplingModel` (a job on its own thread, so the live runs go on)
+with :func:`neuntune.pairwise_coupling` (no panel here).
 
 A live network run records the voltage of one contiguous block of each population's
 members, ``pop[lo:hi].v`` (a Result holds one block per population): the block
@@ -17,13 +20,20 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import param
 
 from .. import analysis
 from ..circuit import Circuit
+from ..fit.gap import MAX_SOURCES, PairwiseCoupling, gap_junctions, pairwise_coupling
 from ..result import Result, n_samples
 from .decimate import minmax_decimate
+from .jobs import Job, Progress
+
+if TYPE_CHECKING:
+    from .model import TunerModel
 
 #: Members whose voltage is shown by default, per population: the first few.
 MEMBERS_SHOWN = 3
@@ -267,3 +277,136 @@ def network_metrics(result: Result, circuit: Circuit) -> NetworkMetrics:
             chi_members=len(recorded) if chi is not None else 0,
         )
     return NetworkMetrics(populations, window, tuple(notes))
+
+
+# ------------------------------------------------------------ pairwise coupling
+#: Most bins of the pairwise-CC histogram.
+CC_BINS = 40
+
+
+@dataclass(frozen=True)
+class CouplingHistogram:
+    """The histogram of a :class:`~neuntune.PairwiseCoupling`'s CC values: bin
+    ``centres`` and ``widths`` (dimensionless CC), ``counts`` (directions per bin),
+    the ``mean``, ``median``, ``low`` and ``high`` of the values, and ``passive`` —
+    the mean passive-pair estimate g/(g_L + g), None where the cells declare no leak."""
+
+    centres: np.ndarray
+    widths: np.ndarray
+    counts: np.ndarray
+    n: int
+    mean: float
+    median: float
+    low: float
+    high: float
+    passive: float | None
+
+
+def coupling_histogram(result: PairwiseCoupling, bins: int = CC_BINS) -> CouplingHistogram:
+    """Bin ``result.values`` into at most ``bins`` bins (about √n of them, at least 5).
+
+    All values alike (a uniform network gives one CC) make one bar, 2 % of the value
+    wide, rather than an empty range."""
+    values = result.values
+    passive = result.passive
+    passive = passive[np.isfinite(passive)]
+    estimate = float(np.mean(passive)) if len(passive) else None
+    if len(values) == 0:
+        empty = np.zeros(0)
+        nan = math.nan
+        return CouplingHistogram(empty, empty, np.zeros(0, np.int64), 0, nan, nan, nan, nan,
+                                 estimate)  # fmt: skip
+    low, high = float(np.min(values)), float(np.max(values))
+    count = int(min(bins, max(5, round(math.sqrt(len(values))))))
+    spread = high - low
+    if spread <= 1e-6 * max(abs(high), 1e-12):
+        half = max(0.01 * abs(high), 1e-9)
+        edges = np.array([low - half, high + half])
+    else:
+        edges = np.linspace(low, high, count + 1)
+    counts, edges = np.histogram(values, bins=edges)
+    return CouplingHistogram(
+        centres=(edges[:-1] + edges[1:]) / 2,
+        widths=np.diff(edges),
+        counts=counts,
+        n=len(values),
+        mean=float(np.mean(values)),
+        median=float(np.median(values)),
+        low=low,
+        high=high,
+        passive=estimate,
+    )
+
+
+def _coupling_values(circuit: Circuit) -> tuple:
+    """What a pairwise-CC measurement depends on: every value of the cells and the
+    connections (the protocol removes the stimuli)."""
+    key: list[Any] = []
+    for path in circuit.parameters():
+        if path.rsplit(".", 1)[0] in circuit.stimuli:
+            continue
+        value = circuit.get(path)
+        key.append((path, value.tobytes() if isinstance(value, np.ndarray) else value))
+    return tuple(key)
+
+
+class PairwiseCouplingModel(Job):
+    """The distribution of pairwise coupling coefficients across one gap-junction
+    connection of the network being tuned, measured on demand (:meth:`run`) with
+    :func:`neuntune.pairwise_coupling` — BMTool's step protocol, one batched run
+    with one member per injected cell — on this job's own thread, with progress and
+    Cancel, while the live runs go on.  ``stale`` says the cells or junctions have
+    changed since ``result`` was measured."""
+
+    connection = param.Selector(default=None, objects=[], doc="the gap-junction connection")
+    sources = param.Integer(
+        default=MAX_SOURCES,
+        bounds=(1, None),
+        label="Cells injected",
+        doc="at most this many members are probed (a seeded sample beyond it)",
+    )
+    result = param.ClassSelector(class_=PairwiseCoupling, default=None, allow_None=True)
+    histogram = param.ClassSelector(class_=CouplingHistogram, default=None, allow_None=True)
+    stale = param.Boolean(default=False, doc="values changed since the result was measured")
+
+    def __init__(self, tuner: TunerModel, **params: Any) -> None:
+        super().__init__(**params)
+        self.tuner = tuner
+        names = gap_junctions(tuner.circuit)
+        self.param.connection.objects = names
+        if names:
+            self.connection = names[0]
+        self._measured: tuple | None = None  # the values the result was measured with
+        tuner.param.watch(self._check_stale, "result")
+        self.param.watch(self._check_stale, "connection")
+
+    def _check_stale(self, *_events: param.parameterized.Event) -> None:
+        if self.result is None:
+            return
+        changed = self.result.connection != self.connection or (
+            self._measured != _coupling_values(self.tuner.circuit)
+        )
+        if changed != self.stale:
+            self.stale = changed
+
+    def run(self) -> None:
+        """Measure the chosen connection's pairwise CC for the current values."""
+        if self.connection is None:
+            self.refuse("This circuit has no gap-junction connection.")
+            return
+        circuit, connection, sources = self.tuner.circuit.copy(), self.connection, self.sources
+        measured = _coupling_values(circuit)
+
+        def work(progress: Progress) -> tuple[PairwiseCoupling, CouplingHistogram]:
+            found = pairwise_coupling(circuit, connection, max_sources=sources, progress=progress)
+            return found, coupling_histogram(found)
+
+        def done(found: tuple[PairwiseCoupling, CouplingHistogram]) -> str:
+            result, histogram = found
+            self._measured = measured
+            self.param.update(result=result, histogram=histogram, stale=False)
+            self._check_stale()
+            injected = sum(len(v) for v in result.injected.values())
+            return f"CC of {histogram.n} directed pairs from {injected} injected cells"
+
+        self.start(f"Measuring the pairwise CC of {connection}", work, done)

@@ -21,12 +21,14 @@ import param
 from .. import presets
 from ..circuit import Circuit
 from ..errors import PresetError
+from ..fit.gap import gap_junctions
 from ..presets import Preset
 from . import warm
 from .fitting import GapFitModel, SynapseFitModel
 from .jobs import Dispatch, Job
 from .metrics import electrical_connections
 from .model import TunerModel, resolve_preset
+from .population import PairwiseCouplingModel
 from .protocols import SpectrumModel, SynapseProtocolModel, SynapseSettings
 from .recording import DataModel
 from .scanning import ScanModel
@@ -76,6 +78,9 @@ class Session(param.Parameterized):
         self._ready: threading.Event | None = None  # the current preset's "tabs compiled"
         self._opening = False
         self.jobs: list[Job] = []
+        #: a network's pairwise-CC job on the Traces tab (None without gap junctions,
+        #: or for a circuit of single cells); not one of the tabs' ``jobs``
+        self.pairwise: PairwiseCouplingModel | None = None
         preset = resolve_preset(source)
         bundled = isinstance(source, str) and source in presets.names()
         label = preset.name if source is None or bundled else self._remember(preset, OPENED)
@@ -146,10 +151,15 @@ class Session(param.Parameterized):
                 "protocol": SynapseProtocolModel(tuner, settings, name="protocol", **jobs),
                 "spectrum": SpectrumModel(tuner, junctions, name="spectrum", **jobs),
             }
+        # A network's gap junctions: the distribution of pairwise CC, measured on demand.
+        pairwise = None
+        if tuner.network and gap_junctions(tuner.circuit):
+            pairwise = PairwiseCouplingModel(tuner, name="pairwise_cc", **jobs)
         self._close_tabs()
         self.settings = settings
         for key, model in models.items():
             setattr(self, key, model)
+        self.pairwise = pairwise
         self.jobs = [*(m for m in models.values() if m is not None), self.data]
         if tuner.network:
             self._ready = ready  # no tab kernels to compile: the live run compiles its own
@@ -217,6 +227,8 @@ class Session(param.Parameterized):
         for job in self.jobs:
             if job is not self.data:
                 job.close()
+        if self.pairwise is not None:
+            self.pairwise.close()
 
     def close(self) -> None:
         """Stop everything this session runs."""
@@ -225,4 +237,5 @@ class Session(param.Parameterized):
 
     def wait(self, timeout: float = 120.0) -> bool:
         """Block until the tuner's run and every tab's work have finished."""
-        return self.tuner.wait(timeout) and all(job.wait(timeout) for job in self.jobs)
+        jobs = [*self.jobs, *([] if self.pairwise is None else [self.pairwise])]
+        return self.tuner.wait(timeout) and all(job.wait(timeout) for job in jobs)

@@ -37,10 +37,15 @@ from ..presets import Preset
 from . import notebook
 from .controls import ENTRY_DIGITS, Control
 from .model import TunerModel
-from .netplots import NetworkPlots
+from .netplots import CouplingPlot, NetworkPlots
 from .panels import DataPanel, FitPanel, ProtocolsPanel, ScanPanel
 from .plots import TracePlots
-from .population import NetworkMetrics, format_members
+from .population import (
+    CouplingHistogram,
+    NetworkMetrics,
+    PairwiseCouplingModel,
+    format_members,
+)
 from .recording import DataModel
 from .session import NOT_FOR_NETWORKS, Session
 from .widgets import (
@@ -48,6 +53,7 @@ from .widgets import (
     format_number,
     hint,
     html_pane,
+    job_bar,
     message_alert,
     response_table,
     table,
@@ -208,14 +214,69 @@ def network_metrics_html(metrics: NetworkMetrics | None) -> str:
     return "".join(parts) + (f'<ul class="nt-notes">{notes}</ul>' if notes else "")
 
 
+def coupling_html(job: PairwiseCouplingModel) -> str:
+    """What the pairwise-CC histogram shows, in numbers: how many directed pairs from
+    how many injected cells, mean, median and range of the CC, the passive-pair
+    estimate, and whether the values have changed since."""
+    result, h = job.result, job.histogram
+    if result is None or h is None:
+        return (
+            '<span class="nt-hint">Measure to see the distribution of CC = ΔV target / '
+            "ΔV source over the pairs this connection joins (BMTool's protocol: stimuli "
+            "removed, from rest, a −10 pA step for 500 ms into one cell at a time, all "
+            "injected cells in one batched run).</span>"
+        )
+    injected = sum(len(v) for v in result.injected.values())
+    taking_part = sum(result.members.values())
+    rows = [
+        [
+            result.connection,
+            str(h.n),
+            f"{injected} of {taking_part}",
+            format_number(h.mean, 4),
+            format_number(h.median, 4),
+            f"{format_number(h.low, 4)}–{format_number(h.high, 4)}",
+            format_number(h.passive, 4),
+        ]
+    ]
+    header = ["connection", "directed pairs", "cells injected", "mean CC", "median", "range"]
+    parts = [
+        table([*header, "passive estimate"], rows, css="nt-pairwise-cc"),
+        '<p class="nt-hint">Passive estimate: g/(g_L + g) per pair, with g_L = gl·area of '
+        "the receiving cell, averaged: exact for passive cells joined all to all by one g; "
+        "an active cell at rest has its own slope conductance, and the rest of a network "
+        "can shunt a pair, so the measured CC differs."
+        + (
+            f" Only {injected} of the {taking_part} cells were injected (a seeded sample): "
+            "raise “Cells injected” for more."
+            if result.sampled
+            else ""
+        )
+        + "</p>",
+    ]
+    if job.stale:
+        parts.append(
+            '<p class="nt-hint nt-cc-stale">⚠ The cells or junctions have changed since this '
+            "was measured: measure again.</p>"
+        )
+    return "".join(parts)
+
+
 class TunePanel:
     """The controls, live plots and metrics of one :class:`TunerModel`: the sidebar,
     the Traces tab (with the run's status) and the toolbar's Undo, Reset all and CSV.  Built anew
-    for each preset opened; the recorded trace (``data``) is drawn over the plots."""
+    for each preset opened; the recorded trace (``data``) is drawn over the plots.  A
+    network with gap junctions also gets the pairwise-CC histogram of ``coupling``."""
 
-    def __init__(self, model: TunerModel, data: DataModel) -> None:
+    def __init__(
+        self,
+        model: TunerModel,
+        data: DataModel,
+        coupling: PairwiseCouplingModel | None = None,
+    ) -> None:
         self.model = model
         self.data = data
+        self.coupling = coupling
         self.plots = NetworkPlots(model.circuit) if model.network else TracePlots(model.specs)
         self.readouts: dict[str, pn.pane.HTML] = {}
         self._ghost: dict | None = None  # ghost traces waiting for the next metrics
@@ -474,6 +535,7 @@ class TunePanel:
         plots = [pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in self.plots.figures]
         if model.network:
             plots.insert(2, self._member_chooser())
+        extra = [] if self.coupling is None else [self._coupling_section(self.coupling)]
         return pn.Column(
             self.status_pane,
             error,
@@ -481,7 +543,45 @@ class TunePanel:
             *plots,
             pn.pane.HTML("<h3 style='margin:4px 0'>Metrics</h3>"),
             self.metrics_pane,
+            *extra,
             sizing_mode="stretch_width",
+        )
+
+    def _coupling_section(self, job: PairwiseCouplingModel) -> pn.Card:
+        """The pairwise-CC histogram of a gap-junction connection, measured on demand
+        on the job's own thread (the live runs go on), with progress and Cancel."""
+        plot = CouplingPlot()
+        summary = html_pane(sizing_mode="stretch_width")
+        measure = pn.widgets.Button(
+            label="Measure pairwise CC", color="primary", width=170,
+            css_classes=["nt-measure-cc"],
+        )  # fmt: skip
+        measure.on_click(lambda _event: job.run())
+
+        def show_histogram(*_events: param.parameterized.Event) -> None:
+            histogram: CouplingHistogram | None = job.histogram
+            plot.show(histogram)
+            summary.object = coupling_html(job)
+
+        def show_summary(*_events: param.parameterized.Event) -> None:
+            summary.object = coupling_html(job)
+
+        job.param.watch(show_histogram, "histogram")
+        job.param.watch(show_summary, "stale")
+        show_histogram()
+        controls = pn.Row(
+            pn.widgets.Select.from_param(job.param.connection, label="Junction", width=160),
+            pn.widgets.IntInput.from_param(job.param.sources, width=120),
+            sizing_mode="stretch_width",
+        )
+        return pn.Card(
+            controls,
+            job_bar(job, measure),
+            pn.pane.Bokeh(plot.figure, sizing_mode="stretch_width"),
+            summary,
+            title="Gap junctions: pairwise coupling coefficients",
+            sizing_mode="stretch_width",
+            css_classes=["nt-pairwise"],
         )
 
     def _member_chooser(self) -> pn.Row:
@@ -578,7 +678,7 @@ class Tuner(pn.viewable.Viewer):
         given = (("t_stop", t_stop), ("dt", dt), ("method", method))
         run = {key: value for key, value in given if value is not None}
         self.session = Session(circuit, dispatch=self._dispatch, warm=warm, **run)
-        self._panel = TunePanel(self.session.tuner, self.session.data)
+        self._panel = TunePanel(self.session.tuner, self.session.data, self.session.pairwise)
         self.session.param.watch(self._switched, "tuner")
         if self._doc is not None and self._doc.session_context is not None:
             pn.state.on_session_destroyed(lambda _context: self.session.close())
@@ -637,7 +737,7 @@ class Tuner(pn.viewable.Viewer):
     def _switched(self, event: param.parameterized.Event) -> None:
         """Another preset was opened: new controls, plots and tabs for its circuit."""
         self._panel.dispose()
-        self._panel = TunePanel(event.new, self.session.data)
+        self._panel = TunePanel(event.new, self.session.data, self.session.pairwise)
         if self._layout is None:
             return
         with pn.io.hold(self._doc):
