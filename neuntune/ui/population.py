@@ -282,6 +282,8 @@ def network_metrics(result: Result, circuit: Circuit) -> NetworkMetrics:
 # ------------------------------------------------------------ pairwise coupling
 #: Most bins of the pairwise-CC histogram.
 CC_BINS = 40
+#: Threads the dashboard's pairwise-CC measurement uses (the live runs use another).
+LIVE_WORKERS = 1
 
 
 @dataclass(frozen=True)
@@ -398,7 +400,12 @@ class PairwiseCouplingModel(Job):
         measured = _coupling_values(circuit)
 
         def work(progress: Progress) -> tuple[PairwiseCoupling, CouplingHistogram]:
-            found = pairwise_coupling(circuit, connection, max_sources=sources, progress=progress)
+            # One thread: the live runs (one thread each) keep a core of their own, so
+            # a slider moved meanwhile redraws as fast as before.
+            found = pairwise_coupling(
+                circuit, connection, max_sources=sources, workers=LIVE_WORKERS,
+                progress=progress,
+            )  # fmt: skip
             return found, coupling_histogram(found)
 
         def done(found: tuple[PairwiseCoupling, CouplingHistogram]) -> str:
