@@ -119,12 +119,16 @@ def test_schema_prints_the_json_schema(run):
 
 
 def test_export_writes_bmtk_files_and_brian2_scripts(run, tmp_path):
-    out = run("export", "rtm_continuous", "--format", "bmtk", "--out", str(tmp_path / "bmtk"))
+    folder = str(tmp_path / "bmtk")
+    out = run("export", "bmtool_ampa_nmda_stp", "--format", "bmtk", "--out", folder)
     assert out.returncode == 0, out.stderr
     syn = json.loads((tmp_path / "bmtk" / "syn.json").read_text())
-    assert syn["level_of_detail"] == "ContinuousSynapse" and syn["tau_d"] == 2.0
+    assert syn["level_of_detail"] == "AMPA_NMDA_STP" and syn["Dep"] == 100.0
     whole = json.loads((tmp_path / "bmtk" / "bmtk_export.json").read_text())
     assert whole["edges"]["syn"]["dynamics_params"] == "syn.json"
+    # a synapse NEURON has no equivalent of is refused, by name (issue 19)
+    out = run("export", "rtm_continuous", "--format", "bmtk")
+    assert out.returncode == 2 and "ContinuousSynapse has no NEURON/BMTK equivalent" in out.stderr
     out = run("export", "hh_gap_pair", "--format", "bmtk")
     assert json.loads(out.stdout)["gap_junctions"]["gj"]["resistance"]["g"]["value"] == 0.5
     script = tmp_path / "pair.py"

@@ -92,7 +92,7 @@ def arguments(layout: NetworkLayout, mode: str) -> list[str]:
                     args.append(f"REF_{t}")
                 if clamp_of(layout, g) is not None:
                     args.append(f"CLK_{t}")
-            if not g.slot.states:
+            if g.listed:
                 args += [f"SRCT_{t}", f"SRCHI_{t}", f"SRCP_{t}"]
         if g.kind == "connection":
             args += [f"PRE_{t}", f"POST_{t}", f"IO_{t}", f"IP_{t}", f"RJ_{t}"]

@@ -128,7 +128,7 @@ def source_lines(ctx: Context) -> list[str]:
     """Step mode: spike sources (cells that are lists of times) fire what falls in the step."""
     lines = []
     for g in ctx.layout.cells:
-        if g.slot.states:
+        if not g.listed:
             continue
         body = [
             f"while SRCP_{g.tag}[i] < SRCHI_{g.tag}[i] and SRCT_{g.tag}[SRCP_{g.tag}[i]] <= tn:",
@@ -185,7 +185,7 @@ def delivery_lines(ctx: Context) -> list[str]:
         if not g.event_driven:
             continue
         tag, pre = g.tag, ctx.layout.cells[g.pre]
-        if pre.definition.reset_threshold is not None or not pre.slot.states:
+        if pre.definition.reset_threshold is not None or pre.listed:
             fired = f"FIRE_{pre.tag}[i] == step"  # a reset (or a listed time) is the spike
         else:
             fired = f"VO_{pre.tag}[i] < thr and X_{pre.tag}[{pre.voltage_row}, i] >= thr"

@@ -23,7 +23,7 @@ from .rhs import Context, indent
 
 def sources_of(ctx: Context) -> list[Group]:
     """Cell groups that are lists of spike times (no states)."""
-    return [g for g in ctx.layout.cells if not g.slot.states]
+    return [g for g in ctx.layout.cells if g.listed]
 
 
 def watched(ctx: Context) -> list[Group]:
@@ -78,7 +78,7 @@ def _crossings(ctx: Context) -> list[str]:
         tag = g.tag
         if _resets(pre):
             continue  # its sources fire with the cell's reset (see _emit)
-        if not pre.slot.states:
+        if pre.listed:
             continue  # spike sources fire from the heap
         body = [
             f"for i in range(PLO_{tag}[p], PHI_{tag}[p]):",
@@ -121,7 +121,7 @@ def _emit(ctx: Context) -> list[str]:
     for q, g in enumerate(event_groups(ctx)):
         pre = ctx.layout.cells[g.pre]
         tag = g.tag
-        if _resets(pre) or not pre.slot.states:
+        if _resets(pre) or pre.listed:
             continue
         delay = g.slot.params["delay"]
         body = [

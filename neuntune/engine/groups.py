@@ -78,6 +78,11 @@ class Group:
         return sum(count for _, _, count in self.elements)
 
     @property
+    def listed(self) -> bool:
+        """A cell group that spikes at listed times (no states): spike sources."""
+        return bool(self.definition.listed)
+
+    @property
     def event_driven(self) -> bool:
         return bool(self.definition.on_pre)
 

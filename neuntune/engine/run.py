@@ -64,7 +64,7 @@ def default_mode(circuit: Circuit, layout: NetworkLayout | None = None) -> str:
         return "step"
     layout = layout or NetworkLayout(circuit)
     has_events = any(g.event_driven or g.definition.pulse for g in layout.connections) or any(
-        g.definition.reset_threshold is not None or not g.slot.states for g in layout.cells
+        g.definition.reset_threshold is not None or g.listed for g in layout.cells
     )
     return "exact" if has_events else "step"
 
@@ -346,7 +346,7 @@ class Run:
         times, lo, hi = [], [], []
         count = 0
         for name, _, size in g.elements:
-            listed = self.circuit.neurons[name].times
+            listed = getattr(self.circuit.neurons[name], g.definition.listed)
             for _ in range(size):
                 times.append(listed)
                 lo.append(count)
@@ -436,7 +436,7 @@ class Run:
         sources = {k: a[k].copy() for k in a if k.startswith("SRCP_")}
         for k in gains:
             a[k][:] = 0.0
-        for g in (g for g in self.layout.cells if not g.slot.states):  # spike sources
+        for g in (g for g in self.layout.cells if g.listed):
             a[f"SRCP_{g.tag}"][:] = a[f"SRCHI_{g.tag}"]
         try:
             step = 50.0

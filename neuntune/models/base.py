@@ -192,6 +192,9 @@ class Definition:
     initial: dict[str, ast.expr] = field(default_factory=dict)
     pulse: str = ""  # a duration parameter: each event's pulse ends that long after it
     refractory: str = ""  # a duration parameter: the voltage is held that long after a reset
+    #: an array-valued attribute of each instance: the times (ms) it spikes at, instead
+    #: of states and equations (SpikeSource's ``times``)
+    listed: str = ""
 
     @cached_property
     def key(self) -> str:
@@ -213,6 +216,7 @@ class Definition:
                 {k: ast.dump(v) for k, v in self.initial.items()},
                 self.pulse,
                 self.refractory,
+                self.listed,
             )
         )
         return hashlib.sha1(text.encode()).hexdigest()[:16]
@@ -452,10 +456,14 @@ class Neuron(Model):
     spike_threshold: ClassVar[float] = 0.0
     reset: ClassVar[str] = ""
     refractory: ClassVar[str] = ""
+    #: the name of an array-valued attribute listing spike times (ms), for a cell that
+    #: has no states and spikes only then (SpikeSource)
+    listed: ClassVar[str] = ""
 
     @classmethod
     def _customise(cls, definition: Definition, options: Mapping[str, str]) -> None:
         definition.voltage = cls.voltage
+        definition.listed = cls.listed
         definition.spike_threshold = float(cls.spike_threshold)
         if cls.reset:
             definition.reset_threshold = parse_expression(cls.reset, f"{cls.__name__}.reset")

@@ -18,6 +18,7 @@ class SpikeSource(Neuron):
     """
 
     voltage = None
+    listed = "times"
     equations = ""
 
     def __init__(self, times: Iterable[float] = (), **values: Any) -> None:

@@ -68,5 +68,6 @@ class TraubMilesCOBA(Neuron):
         dn/dt = an*(1 - n) - bn*n
         dge/dt = -ge/taue
         dgi/dt = -gi/taui
-        dv/dt = ((I_in + ge*(Ee - v) + gi*(Ei - v))/area + gl*(el - v) - gna*m**3*h*(v - ena) - gkd*n**4*(v - ek))/cm
+        dv/dt = ((I_in + ge*(Ee - v) + gi*(Ei - v))/area + gl*(el - v)
+                 - gna*m**3*h*(v - ena) - gkd*n**4*(v - ek))/cm
     """
