@@ -205,14 +205,16 @@ def _derivs_source(ctx: Context, args: list[str]) -> str:
 
 def _sums_source(ctx: Context, args: list[str]) -> str:
     """``sums``: add each batch member's voltages (minus its first sample, MOM[b, c, 0])
-    to MOM[b, c, 1] and their products to MOM[b, c, 2 + c'] (c' ≥ c).  Sums are float64;
-    a float32 module sums nothing (and so holds no float64 arithmetic at all)."""
+    to MOM[b, c, 1] and their products to MOM[b, c, 2 + c'] (c' ≥ c); MOM's last
+    column holds the deviations meanwhile (an array allocated per call cost as much as
+    the step).  Sums are float64; a float32 module sums nothing (and so holds no
+    float64 arithmetic at all)."""
     if ctx.precision != "float64":
         return _function("sums", args, [])
     body = [
         *_counts(ctx.layout),
         "C = MOM.shape[1]",
-        "dv = np.empty(C, np.float64)",
+        "S = MOM.shape[2] - 1",
         "for b in range(MOM.shape[0]):",
     ]
     inner = []
@@ -221,13 +223,14 @@ def _sums_source(ctx: Context, args: list[str]) -> str:
             inner += [
                 f"for k in range(NM[{q}]):",
                 f"    c = CPOS_{g.tag}[k]",
-                f"    dv[c] = X_{g.tag}[{g.voltage_row}, b * NM[{q}] + k] - MOM[b, c, 0]",
+                f"    MOM[b, c, S] = X_{g.tag}[{g.voltage_row}, b * NM[{q}] + k] - MOM[b, c, 0]",
             ]
     inner += [
         "for c in range(C):",
-        "    MOM[b, c, 1] += dv[c]",
+        "    d = MOM[b, c, S]",
+        "    MOM[b, c, 1] += d",
         "    for c2 in range(c, C):",
-        "        MOM[b, c, 2 + c2] += dv[c] * dv[c2]",
+        "        MOM[b, c, 2 + c2] += d * MOM[b, c2, S]",
     ]
     return _function("sums", args, body + indent(inner))
 

@@ -570,7 +570,7 @@ class Run:
             recordings=self.recordings,
             spikes=self._spikes(spikes_c, spikes_t),
             events=self._events(logs),
-            moments=a["MOM"] if moments else None,
+            moments=a["MOM"][:, :, :-1] if moments else None,
         )
 
     def _grow_heap(self) -> None:
@@ -584,7 +584,7 @@ class Run:
 
     def _first_moments(self) -> np.ndarray:
         cells = sum(g.n for g in self.layout.cells if g.voltage_row >= 0)
-        mom = np.zeros((self.batch, cells, cells + 2))
+        mom = np.zeros((self.batch, cells, cells + 3))  # the last column: sums' scratch
         for g in self.layout.cells:
             if g.voltage_row < 0:
                 continue
