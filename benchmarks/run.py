@@ -6,7 +6,7 @@
 ``--quick`` shortens every problem and uses a few repeats: it checks that the
 scripts work, its numbers are not for publishing.  brian2 and NEURON (the
 ``compare`` extra) are used from this interpreter if it has them, else from
-``--compare-python``, $NEUNTUNE_COMPARE_PYTHON or /work/venv-cmp/bin/python (the
+``--compare-python``, $NEUNTUNE_COMPARE_PYTHON or the repository's .venv-compare (the
 reference simulators run in that interpreter as a subprocess and send their
 numbers back as JSON); without them those comparisons say so and the rest runs.
 With ``--only``, the other sections of an existing results.json are kept.
