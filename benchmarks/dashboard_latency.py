@@ -21,61 +21,14 @@ import datetime
 import json
 import os
 import platform
-import time
 from pathlib import Path
 
-import numpy as np
-from playwright.sync_api import sync_playwright
+from _latency import measure, summary
 
-from neuntune.ui.testing import launch_chromium, open_tuner, running_server
-from neuntune.ui.view import TuningSlider, css_class
+from neuntune.ui.testing import running_server
+from neuntune.ui.view import TuningSlider
 
 RESULTS = Path(__file__).parent / "results" / "dashboard_latency.json"
-WARM_UP = 3  # first presses pay for lazy JS paths; not counted
-PAUSE = 0.4  # s between presses: each starts from an idle server (metrics done)
-
-HOOK_JS = """() => {
-    const lat = window.__ntLatency = {start: null, samples: []};
-    window.addEventListener("keydown", (e) => { lat.start = e.timeStamp; }, true);
-    const source = window.Bokeh.documents[0].get_model_by_name("v:a");
-    source.properties.data.change.connect(() => {
-        if (lat.start === null) return;
-        const start = lat.start;
-        lat.start = null;
-        requestAnimationFrame(() => lat.samples.push(performance.now() - start));
-    });
-}"""
-
-
-def measure(url: str, samples: int) -> list[float]:
-    """Latencies (ms) of ``samples`` key presses on the conductance slider."""
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            _, page, _ = open_tuner(browser, url)
-            page.evaluate(HOOK_JS)
-            handle = page.locator(f".{css_class('gj.g')} .noUi-handle")
-            handle.focus()
-            for i in range(WARM_UP + samples):
-                page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                page.wait_for_function(
-                    "(n) => window.__ntLatency.samples.length > n", arg=i, timeout=20_000
-                )
-                time.sleep(PAUSE)
-            return page.evaluate("() => window.__ntLatency.samples")[WARM_UP:]
-        finally:
-            browser.close()
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    data = np.asarray(values)
-    return {
-        "n": len(values),
-        "min_ms": round(float(data.min()), 1),
-        "median_ms": round(float(np.median(data)), 1),
-        "p95_ms": round(float(np.percentile(data, 95)), 1),
-        "max_ms": round(float(data.max()), 1),
-    }
 
 
 def main() -> None:
@@ -103,7 +56,7 @@ def main() -> None:
     for name, (setup, debounce) in runs.items():
         load = os.getloadavg()[0]  # the machine is shared: latency depends on its load
         with running_server(setup) as url:
-            values = measure(url, args.samples)
+            values = measure(url, "gj.g", "v:a", args.samples, 20_000)
         stats = summary(values)
         report[name] = {
             "server_debounce_ms": debounce,

@@ -27,15 +27,11 @@ import platform
 import time
 from pathlib import Path
 
-import numpy as np
-from playwright.sync_api import sync_playwright
+from _latency import measure, summary
 
-from neuntune.ui.testing import launch_chromium, open_tuner, running_server
-from neuntune.ui.view import css_class
+from neuntune.ui.testing import running_server
 
 RESULTS = Path(__file__).parent / "results" / "network_latency.json"
-WARM_UP = 3  # first presses pay for lazy JS paths; not counted
-PAUSE = 0.4  # s between presses: each starts from an idle server (metrics done)
 
 #: The bundled preset measured by default.
 PRESET = "wb_gap_network"
@@ -51,38 +47,6 @@ c.stimulate("wb", nt.Constant(amplitude=0.6))
 c.set("wb.v0", nt.Uniform(-70, -50, seed=1))
 preset = Preset(c, "Wang-Buzsaki network", run=RunSettings(t_stop=200.0, dt=0.01, method="rk4"))
 """
-
-HOOK_JS = """() => {
-    const lat = window.__ntLatency = {start: null, samples: []};
-    window.addEventListener("keydown", (e) => { lat.start = e.timeStamp; }, true);
-    const source = window.Bokeh.documents[0].get_model_by_name("raster:wb");
-    source.properties.data.change.connect(() => {
-        if (lat.start === null) return;
-        const start = lat.start;
-        lat.start = null;
-        requestAnimationFrame(() => lat.samples.push(performance.now() - start));
-    });
-}"""
-
-
-def measure(url: str, samples: int) -> list[float]:
-    """Latencies (ms) of ``samples`` key presses on the gap conductance's slider."""
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            _, page, _ = open_tuner(browser, url, ready="raster:wb")
-            page.evaluate(HOOK_JS)
-            handle = page.locator(f".{css_class('gap.g')} .noUi-handle")
-            handle.focus()
-            for i in range(WARM_UP + samples):
-                page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                page.wait_for_function(
-                    "(n) => window.__ntLatency.samples.length > n", arg=i, timeout=60_000
-                )
-                time.sleep(PAUSE)
-            return page.evaluate("() => window.__ntLatency.samples")[WARM_UP:]
-        finally:
-            browser.close()
 
 
 def simulate_alone(cells: int | None, repeats: int = 5) -> list[float]:
@@ -106,17 +70,6 @@ def simulate_alone(cells: int | None, repeats: int = 5) -> list[float]:
     return times[1:]
 
 
-def summary(values: list[float]) -> dict[str, float]:
-    data = np.asarray(values)
-    return {
-        "n": len(values),
-        "min_ms": round(float(data.min()), 1),
-        "median_ms": round(float(np.median(data)), 1),
-        "p95_ms": round(float(np.percentile(data, 95)), 1),
-        "max_ms": round(float(data.max()), 1),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=40, help="key presses measured (≥ 30)")
@@ -133,7 +86,7 @@ def main() -> None:
     else:
         serving = running_server(SETUP.format(cells=args.cells), circuit="preset")
     with serving as url:
-        values = measure(url, args.samples)
+        values = measure(url, "gap.g", "raster:wb", args.samples, 60_000, ready="raster:wb")
     stats = summary(values)
     report = {
         "what": "keydown on the gap.g slider -> next animation frame after raster:wb data changed",
