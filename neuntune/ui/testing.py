@@ -267,3 +267,35 @@ def type_value(page: Any, path: str, value: str) -> None:
 def open_tab(page: Any, name: str) -> None:
     """Show the tab called ``name`` ("Traces", "Fit", "Scan", "Protocols", "Data")."""
     page.locator(".bk-tab", has_text=name).click()
+
+
+#: Where glyph ``index`` of source ``name`` is drawn, in the page's viewport (px): the
+#: renderer's glyph view holds its screen position on the plot's canvas.  Null while
+#: no renderer of that source has been painted.
+GLYPH_POINT_JS = """([name, index]) => {
+    const seen = new Set();
+    let found = null;
+    const walk = (view) => {
+        if (!view || seen.has(view) || found) return;
+        seen.add(view);
+        const source = view.model && view.model.data_source;
+        if (source && source.name === name && view.glyph && view.glyph.sx) {
+            const box = view.plot_view.canvas_view.el.getBoundingClientRect();
+            found = {x: box.left + view.glyph.sx[index], y: box.top + view.glyph.sy[index]};
+            return;
+        }
+        if (typeof view.children === "function") for (const child of view.children()) walk(child);
+    };
+    for (const root of window.Bokeh.index.roots) walk(root);
+    return found;
+}"""
+
+
+def click_glyph(page: Any, name: str, index: int, timeout: float = 20.0) -> None:
+    """Click glyph ``index`` of source ``name`` (a node or edge handle of the circuit
+    diagram: ``"diagram:nodes"``, ``"diagram:edges"``) where the browser drew it."""
+    page.wait_for_function(
+        f"(arg) => ({GLYPH_POINT_JS})(arg) !== null", arg=[name, index], timeout=timeout * 1000
+    )
+    point = page.evaluate(GLYPH_POINT_JS, [name, index])
+    page.mouse.click(point["x"], point["y"])

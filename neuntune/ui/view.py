@@ -36,6 +36,7 @@ from ..circuit import Circuit
 from ..presets import Preset
 from . import notebook
 from .controls import ENTRY_DIGITS, Control
+from .diagram import CircuitDiagram, card_class
 from .model import TunerModel
 from .netplots import CouplingPlot, NetworkPlots
 from .panels import DataPanel, FitPanel, ProtocolsPanel, ScanPanel
@@ -279,6 +280,7 @@ class TunePanel:
         self.coupling = coupling
         self.plots = NetworkPlots(model.circuit) if model.network else TracePlots(model.specs)
         self.readouts: dict[str, pn.pane.HTML] = {}
+        self.cards: dict[str, pn.Card] = {}  # by element, in the sidebar
         self._ghost: dict | None = None  # ghost traces waiting for the next metrics
         self.metrics_pane = html_pane(sizing_mode="stretch_width")
         self.status_pane = html_pane(sizing_mode="stretch_width", margin=(0, 10))
@@ -523,10 +525,45 @@ class TunePanel:
                         )
                     )
             collapsed = self._kind(name) == "cell" and name not in hinted
-            cards.append(
-                pn.Card(*rows, title=title, collapsed=collapsed, sizing_mode="stretch_width")
+            self.cards[name] = pn.Card(
+                *rows,
+                title=title,
+                collapsed=collapsed,
+                sizing_mode="stretch_width",
+                css_classes=[card_class(name)],
             )
-        return pn.Column(settings, *cards, sizing_mode="stretch_width", margin=0)
+            cards.append(self.cards[name])
+        return pn.Column(
+            self._diagram_card(), settings, *cards, sizing_mode="stretch_width", margin=0
+        )
+
+    def _diagram_card(self) -> pn.Card:
+        """The circuit diagram (:mod:`neuntune.ui.diagram`): clicking a cell or a
+        connection opens its card below and scrolls to it; the conductances it shows
+        follow their entries."""
+        model = self.model
+        self.diagram = CircuitDiagram(
+            model.circuit,
+            {path: control.display for path, control in model.controls.items()},
+            on_select=self._open_card,
+        )
+        for path, control in model.controls.items():
+            if control.decl.unit == "mS" and path.rsplit(".", 1)[0] in model.circuit.connections:
+                # Through dispatch: a widget's callback does not hold the document's lock
+                # that changing a Bokeh source directly needs.
+                control.param.watch(lambda _e: model.dispatch(self.diagram.update), "entry")
+        return pn.Card(
+            pn.pane.Bokeh(self.diagram.figure),
+            title="Circuit",
+            sizing_mode="stretch_width",
+            css_classes=["nt-diagram"],
+        )
+
+    def _open_card(self, name: str) -> None:
+        """Unfold element ``name``'s card (the browser scrolls to it)."""
+        card = self.cards.get(name)
+        if card is not None:
+            card.collapsed = False
 
     def _traces(self) -> pn.Column:
         model = self.model
