@@ -271,8 +271,9 @@ def open_tab(page: Any, name: str) -> None:
 
 #: Where glyph ``index`` of source ``name`` is drawn, in the page's viewport (px): the
 #: renderer's glyph view holds its screen position on the plot's canvas.  Null while
-#: no renderer of that source has been painted.
-GLYPH_POINT_JS = """([name, index]) => {
+#: no renderer of that source has been painted.  ``scroll``: first scroll the plot
+#: into the window if it is not (the least scrolling that shows it).
+GLYPH_POINT_JS = """([name, index, scroll]) => {
     const seen = new Set();
     let found = null;
     const walk = (view) => {
@@ -280,7 +281,9 @@ GLYPH_POINT_JS = """([name, index]) => {
         seen.add(view);
         const source = view.model && view.model.data_source;
         if (source && source.name === name && view.glyph && view.glyph.sx) {
-            const box = view.plot_view.canvas_view.el.getBoundingClientRect();
+            const canvas = view.plot_view.canvas_view.el;
+            if (scroll) canvas.scrollIntoView({block: "nearest"});
+            const box = canvas.getBoundingClientRect();
             found = {x: box.left + view.glyph.sx[index], y: box.top + view.glyph.sy[index]};
             return;
         }
@@ -293,9 +296,10 @@ GLYPH_POINT_JS = """([name, index]) => {
 
 def click_glyph(page: Any, name: str, index: int, timeout: float = 20.0) -> None:
     """Click glyph ``index`` of source ``name`` (a node or edge handle of the circuit
-    diagram: ``"diagram:nodes"``, ``"diagram:edges"``) where the browser drew it."""
+    diagram: ``"diagram:nodes"``, ``"diagram:edges"``) where the browser drew it,
+    scrolling its plot into the window first if need be."""
     page.wait_for_function(
         f"(arg) => ({GLYPH_POINT_JS})(arg) !== null", arg=[name, index], timeout=timeout * 1000
     )
-    point = page.evaluate(GLYPH_POINT_JS, [name, index])
+    point = page.evaluate(GLYPH_POINT_JS, [name, index, True])
     page.mouse.click(point["x"], point["y"])

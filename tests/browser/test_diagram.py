@@ -1,9 +1,10 @@
 """The circuit diagram in the sidebar, in Debian's headless Chromium: drawn, and a click
 on a connection's edge or a cell opens its card and scrolls it into view."""
 
+import pytest
 from playwright.sync_api import expect
 
-from neuntune.ui.testing import DRAWN_JS, click_glyph, type_value
+from neuntune.ui.testing import DRAWN_JS, click_glyph, open_tuner, running_server, type_value
 from neuntune.ui.view import css_class
 
 LABELS_JS = """() => {
@@ -62,3 +63,37 @@ def test_clicking_a_cell_opens_its_folded_card_and_scrolls_to_it(tuner_page) -> 
     expect(row).to_be_in_viewport(timeout=10_000)
     # The card's header is in the window (as high as the page's length lets it go).
     assert 0 <= _top(page, ".nt-card-b") < 460
+
+
+@pytest.fixture(scope="module")
+def network_url():
+    with running_server(circuit="'wb_gap_network'") as url:
+        yield url
+
+
+def test_a_network_shows_its_block_and_loop_and_the_loop_opens_its_card(browser, network_url):
+    context, page, log = open_tuner(browser, network_url, ready="raster:wb")
+    try:
+        page.wait_for_function(f"() => ({DRAWN_JS})('diagram:nodes') === 1", timeout=20_000)
+        nodes = page.evaluate(
+            """() => {
+                const doc = window.Bokeh.documents[0];
+                doc._recompute_all_models();
+                const data = doc.get_model_by_name("diagram:nodes").data;
+                return [Array.from(data.label), Array.from(data.marker)];
+            }"""
+        )
+        assert nodes[0][0].startswith("wb (n=100)") and nodes[1] == ["square"]
+        [label] = page.evaluate(LABELS_JS)
+        assert label.startswith("gap: g = ") and label.endswith("\nAllToAll")
+        page.set_viewport_size({"width": 1500, "height": 500})
+        page.locator(".nt-card-gap").get_by_text("gap · GapJunction wb → wb").click()
+        expect(page.locator(f".{css_class('gap.g')}")).to_be_hidden()
+        click_glyph(page, "diagram:edges", 0)  # scrolls back up to the diagram first
+        row = page.locator(f".{css_class('gap.g')} input").first
+        expect(row).to_be_visible(timeout=10_000)
+        expect(row).to_be_in_viewport(timeout=10_000)
+        assert 0 <= _top(page, ".nt-card-gap") < 100
+        assert log["errors"] == [] and log["foreign"] == []
+    finally:
+        context.close()
