@@ -224,6 +224,21 @@ def _direction(circuit: Circuit, junction: str, direction: str) -> str:
     )
 
 
+def _check_junction(circuit: Circuit, name: object, argument: str, verb: str) -> None:
+    """``name`` must be a gap junction of ``circuit``; the errors name ``argument``."""
+    if not isinstance(circuit, Circuit):
+        raise TypeError(f"circuit: expected a Circuit, got {type(circuit).__name__}")
+    junctions = ", ".join(gap_junctions(circuit)) or "none"
+    if not isinstance(name, str) or name not in circuit.connections:
+        raise ValueError(f"{argument}: no connection named {name!r} (gap junctions: {junctions})")
+    if name not in gap_junctions(circuit):
+        model = type(circuit.connections[name].synapse).__name__
+        raise ValueError(
+            f"{argument}: {name!r} is a {model}, not a gap junction; the coupling "
+            f"coefficient is {verb} a gap junction (here: {junctions})"
+        )
+
+
 def fit_gap_junction(
     circuit: Circuit,
     junction: str,
@@ -250,20 +265,7 @@ def fit_gap_junction(
     allows it (a junction much stronger than C/dt makes explicit integration unstable).
     The circuit is unchanged unless ``apply`` is True.
     """
-    if not isinstance(circuit, Circuit):
-        raise TypeError(f"circuit: expected a Circuit, got {type(circuit).__name__}")
-    junctions = gap_junctions(circuit)
-    if not isinstance(junction, str) or junction not in circuit.connections:
-        raise ValueError(
-            f"junction: no connection named {junction!r} "
-            f"(gap junctions: {', '.join(junctions) or 'none'})"
-        )
-    if junction not in junctions:
-        model = type(circuit.connections[junction].synapse).__name__
-        raise ValueError(
-            f"junction: {junction!r} is a {model}, not a gap junction; the coupling "
-            f"coefficient is fitted on a gap junction (here: {', '.join(junctions) or 'none'})"
-        )
+    _check_junction(circuit, junction, "junction", "fitted on")
     if isinstance(target_cc, bool) or not isinstance(target_cc, numbers.Real):
         raise TypeError(
             f"target_cc: expected a number strictly between 0 and 1, got "
@@ -471,20 +473,7 @@ def pairwise_coupling(
     probe, or cells that rest below threshold).  ``progress(fraction)`` is called
     during the run; returning True cancels it (:class:`~neuntune.CancelledError`).
     """
-    if not isinstance(circuit, Circuit):
-        raise TypeError(f"circuit: expected a Circuit, got {type(circuit).__name__}")
-    junctions = gap_junctions(circuit)
-    if not isinstance(connection, str) or connection not in circuit.connections:
-        raise ValueError(
-            f"connection: no connection named {connection!r} "
-            f"(gap junctions: {', '.join(junctions) or 'none'})"
-        )
-    if connection not in junctions:
-        model = type(circuit.connections[connection].synapse).__name__
-        raise ValueError(
-            f"connection: {connection!r} is a {model}, not a gap junction; the coupling "
-            f"coefficient is measured across gap junctions (here: {', '.join(junctions) or 'none'})"
-        )
+    _check_junction(circuit, connection, "connection", "measured across")
     if max_sources is not None and (
         isinstance(max_sources, bool)
         or not isinstance(max_sources, numbers.Integral)
