@@ -35,6 +35,18 @@ RESULTS = HERE / "results"
 COMPARE_CANDIDATES = (str(HERE.parent / ".venv-compare" / "bin" / "python"),)
 
 
+def shown_path(path: str | None) -> str | None:
+    """``path`` as results record it: relative to the repository when inside it, else
+    only its last parts (no machine's absolute paths in tracked files)."""
+    if path is None:
+        return None
+    resolved = Path(path).absolute()
+    try:
+        return str(resolved.relative_to(HERE.parent))
+    except ValueError:
+        return str(Path("…", *resolved.parts[-3:]))
+
+
 @dataclass
 class Config:
     """Run settings shared by every benchmark.

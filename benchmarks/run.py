@@ -29,7 +29,15 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from _common import RESULTS, Config, compare_python, machine, markdown, write_json  # noqa: E402
+from _common import (  # noqa: E402
+    RESULTS,
+    Config,
+    compare_python,
+    machine,
+    markdown,
+    shown_path,
+    write_json,
+)
 
 BENCHMARKS = (
     "accuracy",
@@ -85,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         repeats=args.repeats,
         quick=args.quick,
         compare_python=python,
-        compare_info={"python": python, **info},
+        compare_info={"python": shown_path(python), **info},
         startup_repeats=args.startup_repeats,
     )
 
