@@ -21,7 +21,7 @@ import numpy as np
 from ..circuit import Circuit
 from ..errors import SimulationError
 from .codegen import CROWDED, FLUSH, GROW, MODES, NONFINITE, generate_network
-from .compiler import check_precision, load_module, vectorising
+from .compiler import check_precision, compiling, load_module
 from .groups import Group, NetworkLayout, memory_estimate
 from .methods import EXPEULER, TABLEAUX, check_method
 from .rhs import is_clamp, matrix_coupled
@@ -294,7 +294,7 @@ class Run:
                 voltage_cells += g.n
         self.set_recording([])
         self.call = [a[name] for name in compiled.module.ARGS]
-        with vectorising():
+        with compiling(compiled.module.setup):
             compiled.module.setup(F(0.0), F(dt), *self._inner())
 
     def _allocate(self, g: Group, F: type, first_position: int) -> None:
@@ -531,7 +531,7 @@ class Run:
         while done < n_steps:
             todo = min(chunk, n_steps - done)
             self.call[0], self.call[2], self.call[3] = F(done * dt), todo, done
-            with vectorising():
+            with compiling(module.kernel):
                 steps, status = module.kernel(*self.call)
             done += steps
             count = int(a["SPKN"][0])

@@ -220,6 +220,15 @@ def entry(page: Any, path: str) -> Any:
     return page.locator(f".{css_class(path)} input").first
 
 
+def grab_slider(page: Any, path: str) -> tuple[float, float]:
+    """Press the mouse on the handle of the slider at ``path``; its centre (px)."""
+    box = page.locator(f".{css_class(path)} .noUi-handle").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    return x, y
+
+
 def slider_value(page: Any, path: str) -> float:
     """The value the slider of the control at ``path`` shows in its title."""
     title = page.locator(f".{css_class(path)} .bk-slider-title").inner_text()

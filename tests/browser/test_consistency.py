@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from neuntune.ui.testing import (
     CHANGED_JS,
     entry,
+    grab_slider,
     slider_value,
     trace,
     type_value,
@@ -110,11 +111,7 @@ def test_the_entry_follows_a_drag_rounded_to_the_sliders_precision(tuner_page) -
     (0.48231516678791225) cut off in their box."""
     page, _ = tuner_page
     box = entry(page, "gj.g")
-    handle = page.locator(f".{css_class('gj.g')} .noUi-handle")
-    bounds = handle.bounding_box()
-    x, y = bounds["x"] + bounds["width"] / 2, bounds["y"] + bounds["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
+    x, y = grab_slider(page, "gj.g")
     try:
         page.mouse.move(x + 40, y, steps=8)
         # Still held: the entry has left 2 µS and shows the slider's value, rounded.

@@ -8,13 +8,13 @@ from playwright.sync_api import expect
 from neuntune.ui.testing import (
     CHANGED_JS,
     entry,
+    grab_slider,
     open_tuner,
     slider_value,
     trace,
     type_value,
     wait_for_entry,
 )
-from neuntune.ui.view import css_class
 
 
 def test_page_loads_offline_without_console_errors(tuner_page) -> None:
@@ -32,11 +32,7 @@ def test_page_loads_offline_without_console_errors(tuner_page) -> None:
 def test_dragging_the_conductance_slider_redraws_while_it_moves(tuner_page) -> None:
     page, _ = tuner_page
     before = trace(page, "v:b")["y"]
-    handle = page.locator(f".{css_class('gj.g')} .noUi-handle")
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
+    x, y = grab_slider(page, "gj.g")
     page.mouse.move(x + 60, y, steps=6)
     # Still held: the plot already shows the stronger coupling, the label its value.
     page.wait_for_function(CHANGED_JS, arg=["v:b", before], timeout=20_000)

@@ -11,6 +11,7 @@ from neuntune.ui.testing import (
     DRAWN_JS,
     HAS_DATA_JS,
     entry,
+    grab_slider,
     open_tab,
     open_tuner,
     running_server,
@@ -76,11 +77,7 @@ def test_the_raster_is_drawn_with_rate_members_and_metrics(network_page) -> None
 def test_moving_the_gap_conductance_changes_the_raster(network_page) -> None:
     page, _ = network_page
     before = trace(page, "raster:wb")
-    handle = page.locator(f".{css_class('gap.g')} .noUi-handle")
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
+    x, y = grab_slider(page, "gap.g")
     page.mouse.move(x + 60, y, steps=6)
     page.mouse.up()  # a network runs once, where the handle is let go
     page.wait_for_function(DATA_CHANGED_JS, arg=["raster:wb", before], timeout=30_000)
@@ -91,7 +88,7 @@ def test_moving_the_gap_conductance_changes_the_raster(network_page) -> None:
     assert g > 1.0  # µS: moved right from 1 µS
     expect(page.locator(".nt-readout").first).to_contain_text(f"g = {g:.4g} µS")
     # Keys move it too, one run per press.
-    handle.focus()
+    page.locator(f".{css_class('gap.g')} .noUi-handle").focus()
     page.keyboard.press("ArrowLeft")
     page.wait_for_function(DATA_CHANGED_JS, arg=["raster:wb", after], timeout=30_000)
     # Undo brings the drag's start back in one step.
