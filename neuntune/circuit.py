@@ -262,6 +262,22 @@ class Circuit:
             return spec.sample(n)
         return spec.astype(np.float64, copy=True)
 
+    def member(self, element: str, index: int) -> Model:
+        """A copy of ``element``'s model holding member ``index``'s own values: one cell
+        of a population, or one connection (in :meth:`pairs` order) of a connection."""
+        n = self.size(element)
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(f"{element}: a member index is a whole number, got {index!r}")
+        if not 0 <= index < n:
+            raise ValueError(
+                f"{element}: member {index} is out of range; it has {n} members (0 to {n - 1})"
+            )
+        model = self.element(element).copy()
+        for param in self.member_values.get(element, {}):
+            value = self.member_array(element, param)[index]
+            model.set(param, None if np.isnan(value) else float(value), path=f"{element}.{param}")
+        return model
+
     # -------------------------------------------------------------------- values
     def element(self, name: str) -> Model:
         """The model object (neuron, synapse or stimulus) called ``name``."""

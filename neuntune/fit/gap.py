@@ -131,6 +131,8 @@ class GapJunctionFit:
     direction: str
     n_sims: int
     history: list[tuple[float, float]] = field(default_factory=list)
+    #: for a junction between populations: every pair's CC at the fitted g
+    pairwise: PairwiseCoupling | None = None
 
     @property
     def resistance(self) -> float:
@@ -251,6 +253,8 @@ def fit_gap_junction(
     method: str = "rk4",
     apply: bool = False,
     progress: Callable[[float], bool | None] | None = None,
+    max_sources: int | None = 8,
+    seed: int = 0,
 ) -> GapJunctionFit:
     """Find the conductance g (mS) of gap junction ``junction`` that gives coupling
     coefficient ``target_cc``.
@@ -264,8 +268,23 @@ def fit_gap_junction(
     the default bounds, 0 to min(100 G, 0.7 C/dt), reach CC ≈ 0.99 where the step dt
     allows it (a junction much stronger than C/dt makes explicit integration unstable).
     The circuit is unchanged unless ``apply`` is True.
+
+    A junction between populations is fitted on the mean of its pairs' coupling
+    coefficients, measured by :func:`pairwise_coupling` (``max_sources`` members
+    injected, drawn with ``seed``): "a->b" is the mean CC(pre[i] → post[j]) over the
+    pairs, "b->a" the reverse, "both" every measured direction.  Every junction of
+    the connection gets the one fitted g (per-junction values are replaced);
+    ``GapJunctionFit.pairwise`` holds the distribution at the fitted g.  The guess
+    g/(G + g) = CC is exact for passive cells coupled all to all; the default upper
+    bound keeps dt·(G + 2·d·g)/C stable for the most-connected member (d junctions).
     """
     _check_junction(circuit, junction, "junction", "fitted on")
+    if max_sources is not None and (
+        isinstance(max_sources, bool)
+        or not isinstance(max_sources, numbers.Integral)
+        or max_sources < 1
+    ):
+        raise ValueError(f"max_sources: {max_sources!r} must be a whole number ≥ 1 or None")
     if isinstance(target_cc, bool) or not isinstance(target_cc, numbers.Real):
         raise TypeError(
             f"target_cc: expected a number strictly between 0 and 1, got "
@@ -283,6 +302,13 @@ def fit_gap_junction(
     ):
         raise TypeError(f"bounds: expected (low, high) in mS, got {bounds!r}")
     direction = _direction(circuit, junction, direction)
+    conn = circuit.connections[junction]
+    if circuit.size(conn.pre) > 1 or circuit.size(conn.post) > 1:
+        fit = _NetworkFit(circuit, junction, target_cc, direction, tol, amplitude, dt, method,
+                          max_sources, seed, progress).solve(bounds)  # fmt: skip
+        if apply:
+            circuit.set(f"{junction}.g", fit.g)
+        return fit
     ev = _Evaluator(circuit, junction, dt, method, amplitude, progress)
 
     # the receiving cells' own slope conductance: probe each, junction at g = 0
@@ -576,6 +602,138 @@ def pairwise_coupling(
         dt=float(dt),
         method=method,
     )
+
+
+class _Reached(Exception):
+    """Ends the root search at the first g within tolerance (each try is a batch of runs)."""
+
+    def __init__(self, g: float) -> None:
+        self.g = g
+
+
+class _NetworkFit:
+    """:func:`fit_gap_junction` on a junction between populations: the mean pairwise
+    CC (:func:`pairwise_coupling`) as a function of the junctions' one g (mS)."""
+
+    def __init__(self, circuit: Circuit, junction: str, target: float, direction: str,
+                 tol: float, amplitude: float, dt: float, method: str,
+                 max_sources: int | None, seed: int,
+                 progress: Callable[[float], bool | None] | None) -> None:  # fmt: skip
+        self.trial = circuit.copy()
+        self.junction, self.target, self.direction, self.tol = junction, target, direction, tol
+        self.dt = dt
+        self.settings = {"max_sources": max_sources, "seed": seed, "amplitude": amplitude,
+                         "dt": dt, "method": method}  # fmt: skip
+        self.progress = progress
+        self.n_sims = 0
+        self.history: list[tuple[float, float]] = []
+        self.measured: dict[float, tuple[float, PairwiseCoupling]] = {}
+
+    def cc(self, g: float) -> float:
+        """The fitted mean CC at ``g`` (each g is measured once)."""
+        if g in self.measured:
+            return self.measured[g][0]
+        self.trial.set(f"{self.junction}.g", g)
+        done, report = len(self.measured), None
+        if self.progress is not None:
+            progress = self.progress
+
+            def report(fraction: float) -> bool | None:
+                return progress(min(0.95, (done + fraction) / 8))
+
+        pairs = pairwise_coupling(self.trial, self.junction, progress=report, **self.settings)
+        self.n_sims += sum(len(k) for k in pairs.injected.values())
+        if self.direction == "both":
+            value = pairs.mean
+        else:
+            values = pairs.forward if self.direction == "a->b" else pairs.backward
+            values = values[np.isfinite(values)]
+            if not len(values):
+                raise ValueError(
+                    f"direction {self.direction!r}: none of the injected members is on that "
+                    "side of the junction; raise max_sources or fit 'both'"
+                )
+            value = float(np.mean(values))
+        self.measured[g] = (value, pairs)
+        self.history.append((g, value))
+        return value
+
+    def _scales(self) -> tuple[float, float, int]:
+        """The receiving members' mean leak G (mS), the smallest capacitance cm·area
+        (µF) of a member taking part, and the most junctions on one member."""
+        conn = self.trial.connections[self.junction]
+        receiving = {"a->b": [conn.post], "b->a": [conn.pre]}.get(
+            self.direction, [conn.pre, conn.post]
+        )
+        leak = np.concatenate([_leak(self.trial, p) for p in receiving])
+        i, j = self.trial.pairs(self.junction)
+        capacitance = np.concatenate([
+            _member_values(self.trial, p, "cm", self.trial.size(p))[k]
+            * _member_values(self.trial, p, "area", self.trial.size(p))[k]
+            for p, k in ((conn.pre, i), (conn.post, j))
+        ])  # fmt: skip
+        if conn.pre == conn.post:
+            degree = int(np.bincount(np.concatenate([i, j])).max())
+        else:
+            degree = int(max(np.bincount(i).max(), np.bincount(j).max()))
+        return float(np.mean(leak)), float(np.min(capacitance)), degree
+
+    def solve(self, bounds: tuple[float, float] | None) -> GapJunctionFit:
+        leak, capacitance, degree = self._scales()
+        if bounds is None:
+            if not math.isfinite(leak):
+                raise ValueError(
+                    f"bounds: the cells of {self.junction!r} declare no leak (gl, area), so "
+                    "there are no default bounds; give bounds=(low, high) in mS"
+                )
+            high = 100.0 * leak
+            if math.isfinite(capacitance):  # RK4's stability range, as for a pair
+                high = min(high, 0.7 * capacitance / (self.dt * degree))
+            bounds = (0.0, high)
+        lo, hi = (float(b) for b in bounds)
+        if not 0 <= lo < hi < math.inf:
+            raise ValueError(f"bounds: ({lo}, {hi}) mS must satisfy 0 ≤ low < high")
+        target = self.target
+        guess = target * leak / (1 - target) if math.isfinite(leak) else (lo + hi) / 2
+        guess = min(max(guess, lo), hi)
+        reach = (self.cc(lo), self.cc(hi))
+        if reach[0] > target or reach[1] < target:
+            raise ValueError(
+                f"target_cc {target:g} is out of reach: g between {lo:g} and {hi:g} mS gives "
+                f"a mean CC from {reach[0]:.4g} to {reach[1]:.4g}; widen bounds or change the "
+                "target"
+            )
+
+        def error(g: float) -> float:
+            value = self.cc(g) - target
+            if abs(value) <= self.tol:
+                raise _Reached(g)
+            return value
+
+        try:
+            for end in (lo, hi):
+                error(end)
+            value = error(guess)
+            left, right = (lo, guess) if value > 0 else (guess, hi)
+            g = brentq(error, left, right, xtol=1e-15, rtol=1e-12, maxiter=60)
+        except _Reached as reached:
+            g = reached.g
+        value, pairs = self.measured[g]
+        if abs(value - target) > self.tol:
+            raise ValueError(f"could not reach |CC − target| ≤ {self.tol:g} (best {value:.6g})")
+        forward, backward = (x[np.isfinite(x)] for x in (pairs.forward, pairs.backward))
+        if self.progress is not None:
+            self.progress(1.0)
+        return GapJunctionFit(
+            g,
+            float(np.mean(forward)) if len(forward) else math.nan,
+            float(np.mean(backward)) if len(backward) else math.nan,
+            target,
+            self.direction,
+            self.n_sims,
+            self.history,
+            pairs,
+        )
 
 
 def _rest_state(circuit: Circuit, dt: float, method: str) -> dict[str, float]:

@@ -156,7 +156,9 @@ class SynapseEvaluator:
     """Maps parameter vectors (one row per candidate) to metric values, one batch per
     frequency, with the synapse isolated as :class:`SynapseProtocol` describes."""
 
-    def __init__(self, circuit: Circuit, connection: str, protocol: SynapseProtocol) -> None:
+    def __init__(
+        self, circuit: Circuit, connection: str, protocol: SynapseProtocol, member: int = 0
+    ) -> None:
         if not isinstance(connection, str) or connection not in circuit.connections:
             raise ValueError(
                 f"connection: no connection named {connection!r} "
@@ -165,11 +167,20 @@ class SynapseEvaluator:
         conn = circuit.connections[connection]
         if not conn.synapse.event_driven:
             raise ValueError(f"connection {connection!r}: fitting needs an event-driven synapse")
+        made = circuit.size(connection)
+        if isinstance(member, bool) or not isinstance(member, numbers.Integral):
+            raise TypeError(f"member: expected a whole number, got {member!r}")
+        if not 0 <= member < made:
+            raise ValueError(
+                f"member: {member} is out of range; {connection!r} made {made} connections "
+                f"(0 to {made - 1})"
+            )
         self.protocol = protocol
+        post = int(circuit.pairs(connection)[1][member])
         self.circuit = Circuit()
         self.circuit.add("pre", SpikeSource(protocol.spikes(protocol.frequencies[0])))
-        self.circuit.add("post", circuit.neurons[conn.post].copy())
-        self.circuit.connect("pre", "post", conn.synapse.copy(), name="syn")
+        self.circuit.add("post", circuit.member(conn.post, post))
+        self.circuit.connect("pre", "post", circuit.member(connection, member), name="syn")
         if protocol.clamp is not None:
             hold = protocol.clamp
             clamp = VoltageClamp(holding=hold, level=hold, start=0.0, stop=0.0)
@@ -244,6 +255,7 @@ def fit_synapse(
     maxiter: int = 30,
     apply: bool = False,
     progress: Callable[[float], bool | None] | None = None,
+    member: int = 0,
 ) -> SynapseFit:
     """Fit the parameters ``params`` ({name: (low, high)}, in the synapse's declared
     units, e.g. {"tau_d": (1, 20), "Use": (0.05, 0.9)}) of ``connection`` so its
@@ -259,6 +271,12 @@ def fit_synapse(
     of squared relative errors (the trace's normalised by its peak).  ``tau_r <
     tau_d`` is enforced where both are fitted.  Seeded and reproducible.  The circuit
     is unchanged unless ``apply`` is True.
+
+    In a network, one of the connections ``connection`` made is isolated, as BMTool
+    does for a connection of a BMTK network: ``member`` (in
+    :meth:`~neuntune.Circuit.pairs` order) with its own values, onto its post
+    member with that member's values.  ``apply`` then gives every connection the
+    fitted values (per-connection values of the fitted parameters are replaced).
     """
     protocol = SynapseProtocol() if protocol is None else protocol
     if not isinstance(protocol, SynapseProtocol):
@@ -278,7 +296,7 @@ def fit_synapse(
             raise ValueError(f"weights[{key!r}]: no target of that name (targets: {list(targets)})")
         if _real(value, f"weights[{key!r}]", "relative weight") < 0:
             raise ValueError(f"weights[{key!r}]: {value!r} is not allowed; a weight is ≥ 0")
-    evaluator = SynapseEvaluator(circuit, connection, protocol)
+    evaluator = SynapseEvaluator(circuit, connection, protocol, member)
     names = list(params)
     table = circuit.element(connection).parameter_table()
     for name in names:
