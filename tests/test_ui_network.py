@@ -137,12 +137,17 @@ def test_the_record_plan_keeps_shown_members_and_the_budget() -> None:
     assert MAX_SHOWN == 10
 
 
-def test_the_session_offers_no_fits_scans_or_protocols_for_networks() -> None:
+def test_the_session_offers_fits_scans_and_protocols_for_networks() -> None:
     session = Session(short(network(4)), warm=True)
     try:
-        assert session.tuner.network
-        assert session.gap_fit is None and session.scan is None and session.settings is None
-        assert session.jobs == [session.data] and not session.warming
+        assert session.tuner.network and not session.warming  # tabs compile on first use
+        assert session.gap_fit.junction == "gap" and session.scan.metric is not None
+        # one population: the directions are its members' (pre member i to post member j)
+        assert session.gap_fit.param.direction.objects == {
+            "wb[i] → wb[j]": "a->b",
+            "wb[j] → wb[i]": "b->a",
+            "both (mean)": "both",
+        }
         assert session.wait()
     finally:
         session.close()
@@ -161,7 +166,52 @@ def test_the_view_builds_for_a_network() -> None:
             "figure:rate",
             "figure:members",
         ]
-        tuner._tabs.active = 1  # Fit
-        assert "not supported yet" in tuner._tab_boxes["Fit"].objects[0].object
+        for tab in (1, 2, 3):  # Fit, Scan, Protocols build for a network
+            tuner._tabs.active = tab
+            assert tuner._tab_boxes[("Fit", "Scan", "Protocols")[tab - 1]].objects
     finally:
         tuner.session.close()
+
+
+def test_the_fit_tab_fits_a_network_junction_on_its_mean_pairwise_cc() -> None:
+    session = Session(short(network(6)), warm=False)
+    try:
+        fit = session.gap_fit
+        assert fit.junction == "gap" and session.spectrum.param.junction.objects == []
+        fit.param.update(target=0.05, direction="both")
+        fit.run()
+        assert fit.wait(300)
+        assert fit.error == "" and fit.result is not None, fit.error
+        assert fit.result.achieved == pytest.approx(0.05, abs=1e-4)
+        check = session.tuner.circuit.copy()
+        check.set("gap.g", fit.result.g)
+        measured = nt.pairwise_coupling(check, "gap", max_sources=8)
+        assert measured.mean == pytest.approx(fit.result.achieved, rel=1e-9)
+        fit.apply()
+        assert session.tuner.get("gap.g") == fit.result.g
+    finally:
+        session.close()
+
+
+def test_the_scan_tab_offers_population_metrics_and_scans_a_network() -> None:
+    session = Session(short(network(6)), warm=False)
+    try:
+        scan = session.scan
+        labels = list(scan.choices)
+        assert labels[:3] == [
+            "χ synchrony of wb (Golomb)",
+            "mean rate of wb (Hz per member)",
+            "spikes of wb (all members)",
+        ]
+        assert not any(label.startswith(("CC ", "synchrony ")) for label in labels)
+        scan.param.update(x="gap.g", x_from=0.0, x_to=5.0, x_count=3, x_log=False,
+                          metric="χ synchrony of wb (Golomb)")  # fmt: skip
+        scan.run()
+        assert scan.wait(300)
+        assert scan.error == "", scan.error
+        tuner = session.tuner
+        direct = nt.scan(tuner.circuit, {"gap.g": scan.result.axes["gap.g"]}, "chi:wb",
+                         t_stop=tuner.t_stop, dt=tuner.dt, method=tuner.method)  # fmt: skip
+        np.testing.assert_allclose(scan.result.values, direct.values, rtol=1e-12)
+    finally:
+        session.close()

@@ -116,6 +116,10 @@ def coupling_spectrum(
     return CouplingSpectrum(freqs, ratio, phase)
 
 
+#: Members a fit between populations injects by default (each try is one batch of them).
+FIT_SOURCES = 8
+
+
 @dataclass
 class GapJunctionFit:
     """Result of :func:`fit_gap_junction`.
@@ -253,7 +257,7 @@ def fit_gap_junction(
     method: str = "rk4",
     apply: bool = False,
     progress: Callable[[float], bool | None] | None = None,
-    max_sources: int | None = 8,
+    max_sources: int | None = FIT_SOURCES,
     seed: int = 0,
 ) -> GapJunctionFit:
     """Find the conductance g (mS) of gap junction ``junction`` that gives coupling

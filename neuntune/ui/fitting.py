@@ -75,13 +75,14 @@ class GapFitModel(Job):
             self.param.g_high.label = f"g to ({unit}; empty: auto)"
 
     def _name_directions(self, _event: param.parameterized.Event | None = None) -> None:
-        """Direction choices named after the junction's cells ("a → b")."""
-        conn = self.tuner.circuit.connections[self.junction]
-        choices = {
-            f"{conn.pre} → {conn.post}": "a->b",
-            f"{conn.post} → {conn.pre}": "b->a",
-            "both (mean)": "both",
-        }
+        """Direction choices named after the junction's cells ("a → b"), or members
+        ("wb[i] → wb[j]": the mean over the pairs) between populations."""
+        circuit = self.tuner.circuit
+        conn = circuit.connections[self.junction]
+        pre, post = conn.pre, conn.post
+        if circuit.size(pre) > 1 or circuit.size(post) > 1:
+            pre, post = f"{pre}[i]", f"{post}[j]"
+        choices = {f"{pre} → {post}": "a->b", f"{post} → {pre}": "b->a", "both (mean)": "both"}
         self.param.direction.objects = choices
         self.direction = "a->b"
 

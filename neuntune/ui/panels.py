@@ -18,6 +18,7 @@ import pandas as pd
 import panel as pn
 import param
 
+from ..fit.gap import FIT_SOURCES
 from .controls import pretty_unit
 from .fitting import METRICS
 from .metrics import SynapseResponse
@@ -159,13 +160,19 @@ class FitPanel:
             ),
             sizing_mode="stretch_width",
         )
+        about = (
+            "BMTool's protocol: stimuli removed, −10 pA into one cell, CC = ΔV₂/ΔV₁ at steady "
+            "state (window means). Starts from the passive closed form, then root-finds "
+            "between g from and g to (empty: up to 100 times the cell's own conductance)."
+        )
+        if self.session.tuner.network:
+            about += (
+                " Between populations: the mean CC of the pairs, probing up to "
+                f"{FIT_SOURCES} members in turn; every junction gets the one fitted g."
+            )
         return _section(
             "Gap junction: fit g to a coupling coefficient",
-            hint(
-                "BMTool's protocol: stimuli removed, −10 pA into one cell, CC = ΔV₂/ΔV₁ at steady "
-                "state (window means). Starts from the passive closed form, then root-finds "
-                "between g from and g to (empty: up to 100 times the cell's own conductance)."
-            ),
+            hint(about),
             inputs,
             job_bar(fit, run),
             pn.Row(

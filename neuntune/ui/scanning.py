@@ -66,8 +66,15 @@ def _synapse_metric(circuit: Circuit, connection: str, key: str) -> Callable[[Re
 
 def metric_choices(circuit: Circuit) -> dict[str, MetricChoice]:
     """The metrics that make sense for ``circuit``, by label."""
-    cells = [name for name, n in circuit.neurons.items() if n.resolved().voltage]
+    voltage = [name for name, n in circuit.neurons.items() if n.resolved().voltage]
+    # pair metrics, the coupling protocol and synapse responses read single cells
+    cells = [name for name in voltage if circuit.size(name) == 1]
+    populations = [name for name in voltage if circuit.size(name) > 1]
     out: dict[str, MetricChoice] = {}
+    for a in populations:
+        out[f"χ synchrony of {a} (Golomb)"] = MetricChoice(f"chi:{a}")
+        out[f"mean rate of {a} (Hz per member)"] = MetricChoice(f"rate:{a}")
+        out[f"spikes of {a} (all members)"] = MetricChoice(f"spikes:{a}")
     for i, a in enumerate(cells):
         for b in cells[i + 1 :]:
             out[f"synchrony {a}–{b} (Pearson r of V)"] = MetricChoice(f"synchrony:{a},{b}")
@@ -77,9 +84,14 @@ def metric_choices(circuit: Circuit) -> dict[str, MetricChoice]:
         out[f"spikes of {a}"] = MetricChoice(f"spikes:{a}")
     _, pairs = coupling_cells(circuit)
     for pre, post in sorted(pairs):
+        if pre not in cells or post not in cells:
+            continue
         for a, b in ((pre, post), (post, pre)):
             out[f"CC {a}→{b} (coupling protocol)"] = MetricChoice(f"cc:{a}->{b}", protocol=True)
     for name in chemical_connections(circuit):
+        conn = circuit.connections[name]
+        if circuit.size(conn.pre) > 1 or circuit.size(conn.post) > 1:
+            continue
         for key, label in SYNAPSE_METRICS.items():
             measure = _synapse_metric(circuit, name, key)
             out[f"{name}: {label}"] = MetricChoice(measure, records_all=True)
@@ -162,9 +174,11 @@ class ScanModel(Job):
         steps = CC_STEPS if choice.protocol else check_run(self.tuner.t_stop, self.tuner.dt)[3]
         result = self.tuner.result
         if result is None:
-            rows = len(self.tuner.circuit.neurons)
-        else:
-            rows = len(result.columns()) - 1 if choice.records_all else len(result.v)
+            rows = sum(self.tuner.circuit.sizes.values())
+        elif choice.records_all:
+            rows = len(result.columns()) - 1
+        else:  # a population's voltages are one row per member
+            rows = sum(1 if v.ndim == 1 else len(v) for v in result.v.values())
         needed = points * (steps + 1) * rows * 8
         if points * steps > MAX_MEMBER_STEPS:
             return (

@@ -33,15 +33,8 @@ from .protocols import SpectrumModel, SynapseProtocolModel, SynapseSettings
 from .recording import DataModel
 from .scanning import ScanModel
 
-#: The Fit, Scan and Protocols tabs' models (None for a circuit with populations:
-#: fits, scans and protocols of networks are not supported yet).
+#: The Fit, Scan and Protocols tabs' models.
 TAB_MODELS = ("gap_fit", "synapse_fit", "scan", "protocol", "spectrum")
-#: What those tabs say instead for a network.
-NOT_FOR_NETWORKS = (
-    "Fits, scans and protocols of circuits with populations are not supported yet: "
-    "they run batches of the circuit, and batches of networks are not implemented. "
-    "Tune the network live with the sliders (Traces tab)."
-)
 #: How presets that are not bundled are listed in the picker, by how they came.
 UPLOADED = "{} (uploaded)"
 OPENED = "{} (opened)"
@@ -137,20 +130,20 @@ class Session(param.Parameterized):
             label = self._remember(preset, UPLOADED)
         ready = threading.Event()
         jobs = dict(dispatch=self.dispatch, ready=ready)
-        models: dict[str, Any] = dict.fromkeys(TAB_MODELS)
-        settings = None
-        if not tuner.network:  # fits, scans and protocols do not run networks yet
-            junctions = electrical_connections(tuner.circuit)
-            settings = SynapseSettings(tuner.circuit)
-            models = {
-                "gap_fit": GapFitModel(tuner, junctions, name="gap_fit", **jobs),
-                "synapse_fit": SynapseFitModel(
-                    tuner, settings, self.data, name="synapse_fit", **jobs
-                ),
-                "scan": ScanModel(tuner, name="scan", **jobs),
-                "protocol": SynapseProtocolModel(tuner, settings, name="protocol", **jobs),
-                "spectrum": SpectrumModel(tuner, junctions, name="spectrum", **jobs),
-            }
+        circuit = tuner.circuit
+        junctions = electrical_connections(circuit)
+        # the spectrum probes one cell with a sine: junctions between single cells
+        sizes = {j: {circuit.size(circuit.connections[j].pre),
+                     circuit.size(circuit.connections[j].post)} for j in junctions}  # fmt: skip
+        between_cells = [j for j in junctions if sizes[j] == {1}]
+        settings = SynapseSettings(circuit)
+        models: dict[str, Any] = {
+            "gap_fit": GapFitModel(tuner, junctions, name="gap_fit", **jobs),
+            "synapse_fit": SynapseFitModel(tuner, settings, self.data, name="synapse_fit", **jobs),
+            "scan": ScanModel(tuner, name="scan", **jobs),
+            "protocol": SynapseProtocolModel(tuner, settings, name="protocol", **jobs),
+            "spectrum": SpectrumModel(tuner, between_cells, name="spectrum", **jobs),
+        }
         # A network's gap junctions: the distribution of pairwise CC, measured on demand.
         pairwise = None
         if tuner.network and gap_junctions(tuner.circuit):
@@ -162,7 +155,7 @@ class Session(param.Parameterized):
         self.pairwise = pairwise
         self.jobs = [*(m for m in models.values() if m is not None), self.data]
         if tuner.network:
-            self._ready = ready  # no tab kernels to compile: the live run compiles its own
+            self._ready = ready  # the tabs compile on first use (no warm-up child)
             ready.set()
             self.warming = False
         elif isinstance(warm, threading.Event):

@@ -48,11 +48,10 @@ from .population import (
     format_members,
 )
 from .recording import DataModel
-from .session import NOT_FOR_NETWORKS, Session
+from .session import Session
 from .widgets import (
     css_class,
     format_number,
-    hint,
     html_pane,
     job_bar,
     message_alert,
@@ -815,10 +814,6 @@ class Tuner(pn.viewable.Viewer):
         if name in self._built:
             return
         session = self.session
-        if session.tuner.network and name in ("Fit", "Scan", "Protocols"):
-            self._tab_boxes[name].objects = [hint(NOT_FOR_NETWORKS)]
-            self._built.add(name)
-            return
         if name == "Fit":
             panel = FitPanel(session).panel
         elif name == "Scan":

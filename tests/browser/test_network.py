@@ -97,7 +97,7 @@ def test_moving_the_gap_conductance_changes_the_raster(network_page) -> None:
     expect(entry(page, "gap.g")).to_have_value("1", timeout=20_000)
 
 
-def test_members_can_be_chosen_and_fits_say_networks_are_not_supported(network_page) -> None:
+def test_members_can_be_chosen_and_the_tabs_fit_and_scan_the_network(network_page) -> None:
     page, _ = network_page
     box = page.locator(f".{css_class('members.wb')} input")
     box.fill("4, 7-8")
@@ -110,9 +110,18 @@ def test_members_can_be_chosen_and_fits_say_networks_are_not_supported(network_p
     box.fill("25")
     box.press("Enter")
     expect(page.get_by_text("25 is out of range; wb has 20 members")).to_be_visible()
-    for tab in ("Fit", "Scan", "Protocols"):
-        open_tab(page, tab)
-        expect(page.get_by_text("not supported yet").first).to_be_visible()
+    # The Fit tab fits the junctions' g on the mean CC of the pairs (wb[i] → wb[j]).
+    open_tab(page, "Fit")
+    expect(page.locator(".nt-gap-fit select").nth(1)).to_contain_text("wb[i] → wb[j]")
+    target = page.locator(".nt-target-cc input")
+    target.fill("0.02")
+    target.press("Enter")
+    page.get_by_role("button", name="Fit g").click()
+    status = page.locator(".nt-job-gap_fit .nt-status")
+    expect(status).to_contain_text("CC 0.0200 for target 0.02", timeout=120_000)
+    # The Scan tab offers the population's metrics.
+    open_tab(page, "Scan")
+    expect(page.locator(".nt-scan select").last).to_contain_text("χ synchrony of wb")
     open_tab(page, "Traces")
 
 
