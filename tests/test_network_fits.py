@@ -142,3 +142,13 @@ def test_a_network_scan_runs_on_a_dask_cluster_as_on_threads():
             remote = nt.scan(c, {"gap.g": gs}, "chi:wb", t_stop=60.0, client=client, chunk=2)
     np.testing.assert_allclose(remote.values, local.values, rtol=1e-12)
     assert local.values[-1] > local.values[0]  # stronger junctions synchronise
+
+
+def test_a_post_cell_that_fires_on_its_own_is_named():
+    c = nt.Circuit()
+    c.add("exc", nt.TraubMilesCOBA(), n=3)  # Brette et al.'s cells fire without input
+    c.connect("exc", "exc", nt.DeltaSynapse(), rule=nt.AllToAll(), name="ee")
+    assert (c.pairs("ee")[0][4], c.pairs("ee")[1][4]) == (2, 0)  # no self-connections
+    evaluator = SynapseEvaluator(c, "ee", SynapseProtocol(clamp=None), member=4)
+    with pytest.raises(ValueError, match=r"ee\[4\] \(onto exc\[0\]\): the post cell, alone"):
+        evaluator.responses({"syn.w": np.array([1e-4])}, 50.0)

@@ -23,6 +23,7 @@ from scipy.optimize import differential_evolution, least_squares
 from .. import analysis
 from ..circuit import Circuit
 from ..engine.methods import METHODS
+from ..errors import SimulationError
 from ..models.neurons import SpikeSource
 from ..models.stimuli import VoltageClamp
 from ..simulate import CancelledError, Result, simulate_batch
@@ -177,6 +178,10 @@ class SynapseEvaluator:
             )
         self.protocol = protocol
         post = int(circuit.pairs(connection)[1][member])
+        #: what is isolated, for messages: "exc->inh" or "exc->inh[3] (onto inh[7])"
+        self.origin = (
+            connection if made == 1 else f"{connection}[{member}] (onto {conn.post}[{post}])"
+        )
         self.circuit = Circuit()
         self.circuit.add("pre", SpikeSource(protocol.spikes(protocol.frequencies[0])))
         self.circuit.add("post", circuit.member(conn.post, post))
@@ -192,10 +197,19 @@ class SynapseEvaluator:
     def responses(self, values: Mapping[str, np.ndarray], frequency: float) -> list[Result]:
         self.circuit.neurons["pre"].times = self.protocol.spikes(frequency)
         record = ["clamp.I"] if self.protocol.clamp is not None else ["post.v"]
-        results = simulate_batch(
-            self.circuit, values, self.t_stop, self.protocol.dt, self.protocol.method,
-            record=record, init="rest",
-        )  # fmt: skip
+        try:
+            results = simulate_batch(
+                self.circuit, values, self.t_stop, self.protocol.dt, self.protocol.method,
+                record=record, init="rest",
+            )  # fmt: skip
+        except SimulationError as exc:
+            if exc.variable != "rest":
+                raise
+            raise ValueError(
+                f"{self.origin}: the post cell, alone and without input, does not come to "
+                "rest (it fires or oscillates on its own), so the synapse's response to the "
+                "train has no baseline; tune a connection onto a cell that rests"
+            ) from None
         self.n_sims += len(results)
         return results
 

@@ -91,7 +91,7 @@ def protocol_trace(
     first train, exactly as :func:`~neuntune.fit.synapse.fit_synapse` simulates it."""
     evaluator = SynapseEvaluator(circuit, connection, protocol)
     frequency = protocol.frequencies[0]
-    delay = circuit.get(f"{connection}.delay")
+    delay = evaluator.circuit.get("syn.delay")  # the isolated connection's own
     (result,) = evaluator.responses({"syn.delay": np.array([delay])}, frequency)
     return result.t, evaluator.trace(result), protocol.spikes(frequency) + delay
 
