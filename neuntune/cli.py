@@ -516,7 +516,9 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     sweep.add_argument(
         "--metric", default="synchrony",
-        help="synchrony[:a,b], mean_abs_diff[:a,b], rate:a, spikes:a or cc:a->b",
+        help="synchrony[:a,b], mean_abs_diff[:a,b], rate:a, spikes:a, chi:pop, cc:a->b, or "
+        "a synapse metric of a chemical connection: peak:syn, latency, rise, decay, "
+        "half_width, charge, paired_pulse_ratio, ppr, induction, recovery",
     )  # fmt: skip
     sweep.add_argument("--t-stop", type=float, help="ms (default: the preset's)")
     sweep.add_argument("--dt", type=float, help="ms (default: the preset's)")

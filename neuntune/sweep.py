@@ -18,12 +18,23 @@ from typing import Any
 import numpy as np
 
 from . import analysis
+from .analysis.synapse import (
+    EVENT_METRICS,
+    TRAIN_FIELDS,
+    chemical_connections,
+    connection_response,
+    response_record,
+)
 from .circuit import Circuit
 from .fit.protocols import coupling_protocol, measure_coupling
 from .result import Spikes
 from .simulate import CancelledError, Result, Sums, simulate_batch, sum_batch
 
 Metric = Callable[[Result], float]
+
+#: Metrics of a chemical connection's response, "name:connection" (the fit's target
+#: names, :mod:`neuntune.analysis.synapse`).
+SYNAPSE_METRICS = (*EVENT_METRICS, *TRAIN_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,9 @@ class MetricSpec:
     #: the same metric from the voltages' sums (:class:`Sums`, one member given by
     #: its index), so a scan that keeps no traces need not store them
     from_sums: Callable[[Sums, int], float] | None = None
+    #: the metric given also the member's scanned values ({path: value}), for a
+    #: metric that depends on a parameter the run does not report (a synapse's delay)
+    with_values: Callable[[Result, Mapping[str, float]], float] | None = None
 
 
 def _cells(circuit: Circuit, text: str, count: int, metric: str) -> list[str]:
@@ -56,6 +70,27 @@ def _cells(circuit: Circuit, text: str, count: int, metric: str) -> list[str]:
             f"metric {metric!r}: needs {count} cell name(s) from {', '.join(circuit.neurons)}"
         )
     return names
+
+
+def _connection(circuit: Circuit, text: str, metric: str) -> str:
+    """The chemical connection a synapse metric names; without a name, the circuit's
+    only one.  It must join one cell to one cell (its response is one trace)."""
+    chemical = chemical_connections(circuit)
+    name = text.strip() or (chemical[0] if len(chemical) == 1 else "")
+    if name not in chemical:
+        kind = metric.partition(":")[0]
+        raise ValueError(
+            f"metric {metric!r}: name a chemical connection, e.g. {kind}:"
+            f"{chemical[0] if chemical else 'syn'} "
+            f"(chemical connections: {', '.join(chemical) or 'none'})"
+        )
+    post = circuit.connections[name].post
+    if circuit.size(name) != 1 or circuit.size(post) != 1:
+        raise ValueError(
+            f"metric {metric!r}: {name} makes {circuit.size(name)} connections onto "
+            f"{circuit.size(post)} cell(s); a synapse metric needs one connection onto one cell"
+        )
+    return name
 
 
 def _pearson_of(a: str, b: str) -> Callable[[Sums, int], float]:
@@ -81,7 +116,20 @@ def metric_spec(circuit: Circuit, metric: str | Metric) -> MetricSpec:
     only when the circuit has one), ``"chi:pop"`` (Golomb's synchrony χ of a
     population's voltages), ``"cc:a->b"``
     (coupling coefficient from the standard protocol, see
-    :func:`neuntune.coupling_coefficient`).  A callable taking a Result is used as is.
+    :func:`neuntune.coupling_coefficient`).
+
+    Synapse metrics, ``"name:syn"`` for chemical connection ``syn`` (which may be left
+    out when the circuit has one), measured as
+    :func:`neuntune.analysis.connection_response` does on the run: on the clamp current
+    of the post cell if a voltage clamp holds it (µA, negative for EPSCs), else on its
+    voltage (mV).  The first event's ``peak`` (µA or mV, signed), ``latency``,
+    ``rise`` (10–90 %), ``decay`` (τ), ``half_width`` (ms) and ``charge`` (µA·ms = nC,
+    or mV·ms); the train's ``paired_pulse_ratio`` (A2/A1), ``ppr`` (BMTool's
+    (A2 − A1)/P90), ``induction`` and ``recovery`` (dimensionless; see
+    :class:`neuntune.analysis.TrainMetrics`).  NaN where the run has too few events
+    for a metric.  The names are :func:`neuntune.fit.synapse.fit_synapse`'s targets.
+
+    A callable taking a Result is used as is.
     """
     if callable(metric):
         return MetricSpec(getattr(metric, "__name__", "metric"), metric, record=())
@@ -121,9 +169,19 @@ def metric_spec(circuit: Circuit, metric: str | Metric) -> MetricSpec:
             raise ValueError(f"metric {metric!r}: write cc:source->target with two cell names")
         source, target = match.groups()
         return MetricSpec(metric, lambda r: r, protocol=(source, target))
+    if kind in SYNAPSE_METRICS:
+        name = _connection(circuit, arg, metric)
+
+        def response(r: Result, values: Mapping[str, float] | None = None) -> float:
+            measured = connection_response(circuit, r, name, (values or {}).get(f"{name}.delay"))
+            return math.nan if measured is None else measured.metric(kind)
+
+        record = (response_record(circuit, name),)
+        return MetricSpec(metric, response, record=record, with_values=response)
     raise ValueError(
         f"metric {metric!r}: unknown; use synchrony[:a,b], mean_abs_diff[:a,b], rate:a, "
-        "spikes:a, chi:pop, cc:a->b or a callable"
+        f"spikes:a, chi:pop, cc:a->b, a synapse metric ({', '.join(SYNAPSE_METRICS)}):syn "
+        "or a callable"
     )
 
 
@@ -281,7 +339,13 @@ def _evaluate(
             settings["precision"], record=list(spec.record) or None,
             record_every=settings["record_every"], init=settings["init"], progress=progress,
         )  # fmt: skip
-        metric = [spec.measure(r) for r in results]
+        if spec.with_values is None:
+            metric = [spec.measure(r) for r in results]
+        else:
+            metric = [
+                spec.with_values(r, {path: float(v[i]) for path, v in values.items()})
+                for i, r in enumerate(results)
+            ]
     return np.asarray(metric, dtype=float), (results if keep else None)
 
 

@@ -143,6 +143,119 @@ def test_cc_metric_runs_the_coupling_protocol():
     np.testing.assert_allclose(result.values, gs / (gl + gs), atol=1e-5)
 
 
+# BMTool's train: 8 pulses at 50 Hz, 4 more 250 ms after the 8th (all 12 define recovery)
+TRAIN = np.concatenate([20.0 + 20.0 * np.arange(8), 410.0 + 20.0 * np.arange(4)])
+SYNAPSE_METRICS = ["peak", "latency", "rise", "decay", "half_width", "charge",
+                   "paired_pulse_ratio", "ppr", "induction", "recovery"]  # fmt: skip
+
+
+def stp_synapse(clamped: bool) -> nt.Circuit:
+    """A depressing GABA_A synapse driven by BMTool's train onto a passive cell, voltage-
+    clamped at -70 mV (the response is the clamp current) or free (its voltage; τ_m =
+    cm/gl = 1 ms, so a PSP falls to half before the next pulse and has a half-width)."""
+    c = nt.Circuit()
+    c.add("pre", nt.SpikeSource(TRAIN))
+    c.add("post", nt.Passive(area=2e-5, gl=1.0))
+    c.connect("pre", "post", nt.GABA_A_STP(), name="syn")
+    if clamped:
+        c.stimulate("post", nt.VoltageClamp(holding=-70.0, level=-70.0, start=0.0, stop=0.0),
+                    name="clamp")  # fmt: skip
+    return c
+
+
+@pytest.mark.parametrize("clamped", [True, False], ids=["PSC", "PSP"])
+def test_synapse_metrics_by_name_equal_the_analysis_of_a_single_run(clamped):
+    """Metrics by name ("peak:syn", "ppr:syn", ...) equal analysis.synapse_response of one
+    simulate() of the same circuit (the clamp current, or the post cell's voltage,
+    against the delivery times of syn's events): the same arithmetic on the same
+    numbers, so to 1e-12 (a batch member equals its single run)."""
+    circuit = stp_synapse(clamped)
+    uses = np.array([0.2, 0.6])
+    settings = dict(t_stop=520.0, dt=0.025)
+    for name in SYNAPSE_METRICS:
+        scanned = nt.scan(circuit, {"syn.Use": uses}, f"{name}:syn", **settings)
+        assert scanned.metric == f"{name}:syn"
+        for use, value in zip(uses, scanned.values, strict=True):
+            circuit.set("syn.Use", use)
+            run = nt.simulate(circuit, **settings)
+            y = run.current["clamp"] if clamped else run.v["post"]
+            kind, unit = ("PSC", "uA") if clamped else ("PSP", "mV")
+            response = nt.analysis.synapse_response(run.t, y, run.events["syn"]["t"], kind, unit)
+            assert response.events == 12 and response.note == ""
+            expected = {**response.event, **response.train}[name]
+            assert expected is not None and np.isfinite(value), name
+            np.testing.assert_allclose(value, expected, rtol=1e-12, err_msg=name)
+    # the circuit has one chemical connection: its name may be left out
+    alone = nt.scan(circuit, {"syn.Use": uses}, "ppr", **settings)
+    named = nt.scan(circuit, {"syn.Use": uses}, "ppr:syn", **settings)
+    np.testing.assert_array_equal(alone.values, named.values)
+
+
+def test_synapse_metrics_mean_what_their_names_say():
+    """Under an ideal clamp the current is g·s·(V_hold − E) with s independent of g, so
+    the peak and charge scale with g (to rounding); a depressing synapse depresses
+    more with a larger release probability Use: A2/A1 below 1 and falling, BMTool's
+    ppr = (A2 − A1)/P90 negative and falling; the inhibitory current at -70 mV with
+    E = -75 mV is outward (positive)."""
+    circuit = stp_synapse(clamped=True)
+    settings = dict(t_stop=520.0, dt=0.025)
+    gs = np.array([1e-7, 2e-7, 4e-7])
+    for name in ("peak", "charge"):
+        values = nt.scan(circuit, {"syn.g": gs}, f"{name}:syn", **settings).values
+        assert np.all(values > 0), name
+        np.testing.assert_allclose(values / gs, values[0] / gs[0], rtol=1e-9, err_msg=name)
+    uses = np.array([0.2, 0.4, 0.8])
+    pulse_ratio = nt.scan(circuit, {"syn.Use": uses}, "paired_pulse_ratio:syn", **settings)
+    ppr = nt.scan(circuit, {"syn.Use": uses}, "ppr:syn", **settings)
+    assert np.all(pulse_ratio.values < 1) and np.all(np.diff(pulse_ratio.values) < 0)
+    assert np.all(ppr.values < 0) and np.all(np.diff(ppr.values) < 0)
+
+
+def test_a_synapse_metric_names_one_chemical_connection_onto_one_cell():
+    with pytest.raises(ValueError, match=r"metric 'peak:gj': name a chemical connection, "
+                       r"e\.g\. peak:syn \(chemical connections: none\)"):  # fmt: skip
+        nt.scan(hh_gap_pair(), {"gj.g": [0.001]}, "peak:gj", t_stop=1.0)
+    two = stp_synapse(clamped=False)
+    two.connect("pre", "post", nt.ExpSynapse(), name="fast")
+    with pytest.raises(ValueError, match=r"metric 'ppr': name a chemical connection, e\.g\. "
+                       r"ppr:syn \(chemical connections: syn, fast\)"):  # fmt: skip
+        nt.scan(two, {"syn.g": [1e-7]}, "ppr", t_stop=1.0)
+    net = nt.Circuit()
+    net.add("pre", nt.SpikeSource(TRAIN))
+    net.add("post", nt.Passive(), n=3)
+    net.connect("pre", "post", nt.ExpSynapse(), name="syn", rule=nt.AllToAll())
+    with pytest.raises(ValueError, match=r"metric 'peak:syn': syn makes 3 connections onto 3 "
+                       r"cell\(s\); a synapse metric needs one connection onto one"):  # fmt: skip
+        nt.scan(net, {"syn.g": [1e-7]}, "peak:syn", t_stop=1.0)
+
+
+def test_a_synapse_metric_of_a_synapse_that_logs_no_events_follows_the_scanned_delay():
+    """An Exp2Synapse logs no events: its responses are measured from the pre cell's
+    spikes plus each member's own delay, so the latency (delivery to onset) does not
+    move with the delay while the whole response does."""
+    circuit = nt.Circuit()
+    circuit.add("pre", nt.SpikeSource(TRAIN[:2]))
+    circuit.add("post", nt.Passive(area=2e-5, gl=1.0))
+    circuit.connect("pre", "post", nt.Exp2Synapse(g=2e-6), name="syn")
+    delays = np.array([0.5, 3.0])
+    settings = dict(t_stop=60.0, dt=0.025)
+    latency = nt.scan(circuit, {"syn.delay": delays}, "latency:syn", **settings).values
+    for delay, value in zip(delays, latency, strict=True):
+        circuit.set("syn.delay", delay)
+        run = nt.simulate(circuit, **settings)
+        events = run.spikes["pre"] + delay
+        expected = nt.analysis.synapse_response(run.t, run.v["post"], events, "PSP", "mV")
+        np.testing.assert_allclose(value, expected.event["latency"], rtol=1e-12)
+    # the same shape, shifted by 2.5 ms = 100 steps of the grid: the same latency
+    np.testing.assert_allclose(latency[1], latency[0], rtol=1e-9)
+
+
+def test_a_synapse_metric_without_events_is_nan():
+    circuit = stp_synapse(clamped=True)
+    result = nt.scan(circuit, {"syn.Use": [0.5]}, "peak:syn", t_stop=10.0, dt=0.025)
+    assert np.isnan(result.values[0])  # the first spike comes at 20 ms
+
+
 def test_callable_metric_and_progress_and_cancel():
     circuit = hh_gap_pair()
     seen = []

@@ -1,15 +1,17 @@
 """Metrics on traces: spikes and bursts, synchrony, coupling coefficients, cell
-characterisation, single-event PSP/PSC shape, train plasticity and population
-metrics (population rate, per-cell rates and ISI CVs, Golomb's synchrony χ).
+characterisation, single-event PSP/PSC shape, train plasticity, the responses of a
+run's chemical synapses and population metrics (population rate, per-cell rates and
+ISI CVs, Golomb's synchrony χ).
 
 Functions take plain numpy arrays (times in ms, voltages in mV, currents in µA)
 and return plain numbers or small dataclasses whose docstrings give the units;
-a few take a :class:`~neuntune.Result` (coupling) or run simulations of a
-:class:`~neuntune.Circuit` (rheobase, f–I curve).
+a few take a :class:`~neuntune.Result` (coupling, synapse responses), a
+:class:`~neuntune.Circuit` (the passive CC estimate) or run simulations of one
+(rheobase, f–I curve).
 """
 
 from .cell import FICurve, fi_curve, input_resistance, membrane_time_constant, rheobase
-from .coupling import coupling_coefficient, coupling_coefficients
+from .coupling import coupling_coefficient, coupling_coefficients, passive_cc
 from .population import (
     PopulationRate,
     Synchrony,
@@ -22,6 +24,14 @@ from .population import (
 )
 from .psp import EventMetrics, event_metrics
 from .spikes import Bursts, burst_threshold, bursts, cv, firing_rate, isi, spike_times
+from .synapse import (
+    SynapseResponse,
+    chemical_connections,
+    connection_response,
+    delivery_times,
+    synapse_response,
+    synapse_responses,
+)
 from .synchrony import (
     PhaseLocking,
     coincidence_factor,
@@ -46,18 +56,22 @@ __all__ = [
     "FrequencyResponse",
     "PhaseLocking",
     "PopulationRate",
+    "SynapseResponse",
     "Synchrony",
     "TrainMetrics",
     "burst_threshold",
     "bursts",
     "cell_cvs",
     "cell_rates",
+    "chemical_connections",
     "coincidence_factor",
+    "connection_response",
     "coupling_coefficient",
     "coupling_coefficients",
     "crossings",
     "cv",
     "deflection",
+    "delivery_times",
     "event_metrics",
     "fi_curve",
     "firing_rate",
@@ -69,12 +83,15 @@ __all__ = [
     "mean_cv",
     "mean_rate",
     "membrane_time_constant",
+    "passive_cc",
     "pearson",
     "pearson_from_sums",
     "phase_locking",
     "population_rate",
     "rheobase",
     "spike_times",
+    "synapse_response",
+    "synapse_responses",
     "train_amplitudes",
     "train_metrics",
     "window_mean",

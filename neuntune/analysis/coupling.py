@@ -3,7 +3,8 @@
 CC = ΔV_target/ΔV_source, each Δ the mean over a steady-state window minus the mean
 over a baseline window (not two single samples, which pick up noise and any
 residual drift).  For two passive cells with leak g_L (of the target) and a gap
-junction g_c, CC = g_c/(g_L + g_c).
+junction g_c, CC = g_c/(g_L + g_c): :func:`passive_cc` gives that estimate for a
+junction of a circuit.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..circuit import Circuit
 from ..simulate import Result
 from .traces import Window, deflection
 
@@ -64,3 +66,29 @@ def _from_run(
                 "use a smaller injected current (the coupling coefficient assumes no spikes)"
             )
     return coupling_coefficient(run.t, run.v[source], run.v[target], baseline, steady)
+
+
+def passive_cc(circuit: Circuit, connection: str) -> tuple[float | None, float | None]:
+    """Closed-form passive CC g/(g_L + g) for (pre → post, post → pre), dimensionless.
+
+    g_L = gl·area of the receiving cell (mS/cm² × cm² = mS, like the junction's g).
+    Only defined for a junction (a connection that also injects current into its pre
+    cell) with a single conductance ``g`` (mS) between cells declaring ``gl`` and
+    ``area``; else None.
+    """
+    conn = circuit.connections[connection]
+    params = conn.synapse.parameter_table()
+    electrical = "I_pre" in conn.synapse.resolved().equations.assignments
+    if not electrical or "g" not in params or params["g"].unit != "mS":
+        return None, None
+    g = conn.synapse.get("g")
+
+    def estimate(receiver: str) -> float | None:
+        cell = circuit.neurons[receiver]
+        table = cell.parameter_table()
+        if "gl" not in table or "area" not in table:
+            return None
+        g_leak = cell.get("gl") * cell.get("area")
+        return g / (g_leak + g) if g_leak + g > 0 else None
+
+    return estimate(conn.post), estimate(conn.pre)

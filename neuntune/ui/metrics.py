@@ -7,36 +7,57 @@ small records, so the model and the view hold no physics:
 - :func:`coupling_coefficients` runs the coupling protocol of
   :func:`neuntune.coupling_coefficient` (BMTool's) for every electrical connection,
   so the live CC, a fit's achieved CC and the command line agree;
-- :func:`synapse_response` measures a response to a train of synaptic events (the
-  PSP/PSC shape of the first, per-event amplitudes, PPR, induction and recovery);
-  :func:`synapse_responses` applies it to every chemical connection of the live run.
+- the passive CC estimate and the synapse responses (PSP/PSC shape, per-event
+  amplitudes, PPR, induction and recovery) are :mod:`neuntune.analysis`'s
+  (:func:`~neuntune.analysis.passive_cc`, :mod:`neuntune.analysis.synapse`), imported
+  here under the names the tabs use.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .. import analysis
+from ..analysis.coupling import passive_cc
+from ..analysis.synapse import (
+    SynapseResponse,
+    chemical_connections,
+    clamp_on,
+    connection_response,
+    defined,
+    synapse_response,
+    synapse_responses,
+)
 from ..circuit import Circuit
 from ..errors import SimulationError
 from ..fit.protocols import PROBE, coupling_protocol, measure_coupling
-from ..fit.synapse import EVENT_METRICS
-from ..models.stimuli import VoltageClamp
 from ..simulate import CancelledError, Result, simulate_batch
+
+# chemical_connections, clamp_on, connection_response, passive_cc and the synapse
+# responses are neuntune.analysis's, imported by the tabs from here.
+__all__ = [
+    "CC_DT",
+    "CC_METHOD",
+    "CouplingResult",
+    "SynapseResponse",
+    "chemical_connections",
+    "clamp_on",
+    "connection_response",
+    "coupling_cells",
+    "coupling_coefficients",
+    "electrical_connections",
+    "passive_cc",
+    "spike_counts",
+    "synapse_response",
+    "synapse_responses",
+    "synchrony",
+]
 
 #: The coupling protocol's integration settings: those of nt.coupling_coefficient and
 #: nt.fit_gap_junction, whatever method the live run uses (one compiled kernel).
 CC_DT = 0.025
 CC_METHOD = "rk4"
-
-
-def _number(value: float) -> float | None:
-    """``value`` as a float, or None where a metric is undefined (NaN)."""
-    return None if value is None or not math.isfinite(value) else float(value)
 
 
 def spike_counts(result: Result) -> dict[str, tuple[int, float]]:
@@ -56,7 +77,7 @@ def synchrony(result: Result) -> dict[tuple[str, str], tuple[float | None, float
     names = list(result.v)
     return {
         (a, b): (
-            _number(analysis.pearson(result.v[a], result.v[b])),
+            defined(analysis.pearson(result.v[a], result.v[b])),
             analysis.mean_abs_difference(result.v[a], result.v[b]),
         )
         for i, a in enumerate(names)
@@ -71,34 +92,6 @@ def electrical_connections(circuit: Circuit) -> list[str]:
         for name, conn in circuit.connections.items()
         if "I_pre" in conn.synapse.resolved().equations.assignments
     ]
-
-
-def chemical_connections(circuit: Circuit) -> list[str]:
-    """Connections driven by presynaptic events (spike sources or threshold crossings)."""
-    return [name for name, conn in circuit.connections.items() if conn.synapse.event_driven]
-
-
-def passive_cc(circuit: Circuit, connection: str) -> tuple[float | None, float | None]:
-    """Closed-form passive CC g/(g_L + g) for (pre → post, post → pre).
-
-    g_L = gl·area of the receiving cell.  Only defined for a junction with a single
-    conductance ``g`` between cells declaring ``gl`` and ``area``; else None.
-    """
-    conn = circuit.connections[connection]
-    params = conn.synapse.parameter_table()
-    if "g" not in params or params["g"].unit != "mS":
-        return None, None
-    g = conn.synapse.get("g")
-
-    def estimate(receiver: str) -> float | None:
-        cell = circuit.neurons[receiver]
-        table = cell.parameter_table()
-        if "gl" not in table or "area" not in table:
-            return None
-        g_leak = cell.get("gl") * cell.get("area")
-        return g / (g_leak + g) if g_leak + g > 0 else None
-
-    return estimate(conn.post), estimate(conn.pre)
 
 
 @dataclass
@@ -168,87 +161,4 @@ def coupling_coefficients(
             except ValueError as exc:
                 out.notes.append(f"CC from {source}: {exc}")
                 break
-    return out
-
-
-@dataclass
-class SynapseResponse:
-    """A response to a train of synaptic events: what the metrics panel shows of it.
-
-    ``kind`` is "PSC" (a clamp current, ``unit`` "uA", negative for EPSCs as NEURON's
-    SEClamp reports it) or "PSP" (the post cell's voltage, "mV").  ``event`` holds the first
-    event's shape (:func:`neuntune.analysis.event_metrics`: peak, latency, rise,
-    decay τ, half-width, charge) and ``train`` the plasticity metrics of the
-    per-event ``amplitudes`` (:func:`neuntune.analysis.train_metrics`); a value that
-    is undefined (too few events, no response) is None, and ``note`` says why.
-    """
-
-    kind: str
-    unit: str
-    events: int
-    event: dict[str, float | None] = field(default_factory=dict)
-    amplitudes: list[float] = field(default_factory=list)
-    train: dict[str, float | None] = field(default_factory=dict)
-    note: str = ""
-
-
-#: The train fields shown (TrainMetrics names, as fit_synapse uses them).
-TRAIN_FIELDS = ("paired_pulse_ratio", "ppr", "induction", "recovery")
-
-
-def synapse_response(
-    t: np.ndarray, y: np.ndarray, events: np.ndarray, kind: str, unit: str
-) -> SynapseResponse:
-    """Metrics of trace ``y`` (mV or µA against ``t`` in ms) responding to events at
-    ``events`` (ms, delivery times): the first event's shape and the train's plasticity.
-    Events at or after the last sample are left out."""
-    events = np.asarray(events, float)
-    events = events[events < t[-1]]
-    out = SynapseResponse(kind, unit, len(events))
-    if len(events) == 0:
-        out.note = "no synaptic event within the run"
-        return out
-    try:
-        shape = analysis.event_metrics(t, y, events[0], stop=events[1] if len(events) > 1 else None)
-        out.event = {key: _number(getattr(shape, name)) for key, name in EVENT_METRICS.items()}
-        if len(events) > 1:
-            amplitudes = analysis.train_amplitudes(t, y, events)
-            out.amplitudes = [float(a) for a in amplitudes]
-            train = analysis.train_metrics(amplitudes)
-            out.train = {key: _number(getattr(train, key)) for key in TRAIN_FIELDS}
-    except ValueError as exc:
-        out.note = str(exc)
-    return out
-
-
-def clamp_on(circuit: Circuit, cell: str) -> str | None:
-    """The name of a voltage clamp on ``cell``, if there is one."""
-    for name, injection in circuit.stimuli.items():
-        if injection.target == cell and isinstance(injection.stimulus, VoltageClamp):
-            return name
-    return None
-
-
-def connection_response(circuit: Circuit, result: Result, name: str) -> SynapseResponse | None:
-    """:func:`synapse_response` of chemical connection ``name`` in ``result``: the clamp
-    current of its post cell if clamped, else its voltage; None without events."""
-    times = result.events.get(name, {}).get("t")
-    if times is None or len(times) == 0:
-        return None
-    post = circuit.connections[name].post
-    clamp = clamp_on(circuit, post)
-    if clamp is not None and clamp in result.current:
-        return synapse_response(result.t, result.current[clamp], times, "PSC", "uA")
-    if post in result.v:
-        return synapse_response(result.t, result.v[post], times, "PSP", "mV")
-    return None
-
-
-def synapse_responses(circuit: Circuit, result: Result) -> dict[str, SynapseResponse]:
-    """:func:`connection_response` of every chemical connection that delivered events."""
-    out = {}
-    for name in chemical_connections(circuit):
-        response = connection_response(circuit, result, name)
-        if response is not None:
-            out[name] = response
     return out

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import param
 
+from ..analysis.synapse import chemical_connections, connection_response
 from ..circuit import Circuit
 from ..simulate import Result, check_run
 from ..sweep import ScanResult, scan
 from .jobs import Job, Progress
-from .metrics import chemical_connections, connection_response, coupling_cells
+from .metrics import coupling_cells
 from .model import TunerModel
 
 #: No second parameter.
