@@ -8,7 +8,8 @@
     neuntune export PRESET --format bmtk|brian2 [--out PATH]
     neuntune schema                           the preset JSON Schema
     neuntune fit-gap PRESET --target 0.05 [--junction gj] [--direction both] [--save FILE]
-    neuntune fit-synapse PRESET --targets FILE [--connection syn] [--save FILE]
+    neuntune fit-synapse PRESET --targets FILE [--trace FILE [--channel NAME]]
+                         [--connection syn] [--save FILE]
     neuntune scan PRESET --param gj.g=0.0001:0.01:20 [--param a.gna=log:50:200:16]
                   --metric synchrony [--out scan.csv|.json] [--plot scan.png]
 
@@ -32,6 +33,7 @@ import numpy as np
 
 from . import presets
 from .errors import PresetError, SimulationError
+from .io import TIME_UNITS, VALUE_UNITS, RecordingError, read_recording
 from .presets import schema, to_bmtk, to_brian2, units
 from .presets.bmtk import file_name
 from .simulate import Result
@@ -302,15 +304,59 @@ def _fit_gap(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_trace(args: argparse.Namespace, clamp: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The recorded response ``--trace`` names, as (times in ms, values) in the unit
+    the protocol records: µA of clamp current under a clamp, else mV."""
+    path = args.trace
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise BadInput(f"--trace {path}: cannot read it ({exc.strerror or exc})") from None
+    units = {k: v for k, v in (("time_unit", args.time_unit), ("value_unit", args.value_unit)) if v}
+    try:
+        recording = read_recording(data, path, args.channel, **units)
+    except RecordingError as exc:
+        text = str(exc)
+        raise BadInput(f"--trace {text if text.startswith(path) else f'{path}: {text}'}") from None
+    wanted = "voltage" if clamp is None else "current"
+    if recording.quantity != wanted:
+        why = (
+            f"the protocol clamps the post cell at {clamp:g} mV and records its current; "
+            'set "clamp": null in the targets file\'s protocol to fit a voltage'
+            if clamp is not None
+            else "the protocol records the post cell's voltage (no clamp); set "
+            '"clamp" (the holding potential, mV) in the targets file\'s protocol to fit a current'
+        )
+        raise BadInput(
+            f"--trace {path}: {recording.label!r} is a {recording.quantity}, but {why}"
+            + (f" (or choose another with --channel: {', '.join(recording.channels)})"
+               if len(recording.channels) > 1 else "")
+        )  # fmt: skip
+    if not np.any(recording.y):
+        raise BadInput(f"--trace {path}: {recording.label!r} is 0 throughout; nothing to fit")
+    print(
+        f"trace {printable(path)}: {printable(recording.label)}, {recording.t.size:,} samples "
+        f"over {recording.t[-1]:g} ms ({recording.quantity}, {recording.unit})"
+    )
+    return recording.t, recording.y
+
+
 def _fit_synapse(args: argparse.Namespace) -> int:
     from .fit.synapse import SynapseProtocol, fit_synapse
 
     _check_output("--save", args.save, (".json",))
+    if args.trace is None:
+        given = [f"--{o.replace('_', '-')}" for o in ("channel", "time_unit", "value_unit")
+                 if getattr(args, o) is not None]  # fmt: skip
+        if given:
+            raise BadInput(f"{', '.join(given)}: options of --trace, which is not given")
     preset = presets.load(args.preset)
     try:
         spec = json.loads(Path(args.targets).read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise BadInput(f"--targets {args.targets}: cannot read it as JSON ({exc})") from None
+    if isinstance(spec, dict) and args.trace is not None:
+        spec.setdefault("targets", {})  # the trace alone may be the target
     if not isinstance(spec, dict) or not isinstance(spec.get("targets"), dict):
         raise BadInput(
             f'--targets {args.targets}: expected {{"targets": {{"peak": ...}}, '
@@ -338,11 +384,12 @@ def _fit_synapse(args: argparse.Namespace) -> int:
         protocol = SynapseProtocol(**protocol)
     except (TypeError, ValueError) as exc:
         raise BadInput(f"{where}: {exc}") from None
+    trace = None if args.trace is None else _read_trace(args, protocol.clamp)
     update, close = _progress("fit-synapse")
     try:
         fit = fit_synapse(
             preset.circuit, connection, spec["targets"], spec.get("params", {}),
-            protocol=protocol, weights=spec.get("weights"),
+            protocol=protocol, weights=spec.get("weights"), trace=trace,
             seed=args.seed, apply=True, progress=update,
         )  # fmt: skip
     finally:
@@ -354,7 +401,8 @@ def _fit_synapse(args: argparse.Namespace) -> int:
     for name, value in fit.params.items():
         loose = "  (not constrained by these targets)" if name in fit.unconstrained else ""
         print(f"  {name:<10} {value:.6g}  ±{100 * fit.uncertainty[name]:.1f} %{loose}")
-    print(f"  {'metric':<22} {'target':>12} {'achieved':>12}")
+    if fit.table:
+        print(f"  {'metric':<22} {'target':>12} {'achieved':>12}")
     for metric, (goal, achieved) in fit.table.items():
         print(f"  {printable(metric):<22} {goal:>12.6g} {achieved:>12.6g}")
     _save_preset(preset, args.save)
@@ -503,6 +551,26 @@ def _parser() -> argparse.ArgumentParser:
     syn.add_argument(
         "--targets", required=True,
         help='JSON: {"targets": {"peak": -5e-5, "ppr": 1.2}, "params": {"tau_d": [1, 20]}}',
+    )  # fmt: skip
+    syn.add_argument(
+        "--trace", metavar="FILE",
+        help="a recorded response to the protocol's first train to match sample by sample "
+        "(.csv, .abf, .nwb): times from the start of the sweep on the protocol's clock (its "
+        "first spike at protocol.start, 50 ms), the clamp current or, without a clamp, the "
+        'voltage; with it "targets" may be left out of the targets file',
+    )  # fmt: skip
+    syn.add_argument(
+        "--channel", metavar="NAME",
+        help="with --trace: a CSV column (default the second), an ABF sweep ('sweep 2', "
+        "default the first) or an NWB acquisition series (default the first)",
+    )  # fmt: skip
+    syn.add_argument(
+        "--time-unit", choices=TIME_UNITS,
+        help="with --trace: a CSV's time unit where its header gives none (default ms)",
+    )  # fmt: skip
+    syn.add_argument(
+        "--value-unit", choices=VALUE_UNITS,
+        help="with --trace: a CSV's value unit where its header gives none (default mV)",
     )  # fmt: skip
     syn.add_argument("--connection", help="which connection (default: the only event-driven one)")
     syn.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

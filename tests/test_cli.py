@@ -321,6 +321,134 @@ def test_fit_synapse_names_a_bad_targets_file_field(run, tmp_path, monkeypatch):
         assert text in out.stderr and "Traceback" not in out.stderr, (change, out.stderr)
 
 
+def synapse_preset(tmp_path, tau_d=5.0):
+    """A spike source driving an Exp2Synapse onto a passive cell, saved as a preset."""
+    circuit = nt.Circuit()
+    circuit.add("pre", nt.SpikeSource([10.0]))
+    circuit.add("post", nt.Passive(area=2e-5))
+    circuit.connect("pre", "post", nt.Exp2Synapse(g=2e-6, tau_d=tau_d), name="syn")
+    path = tmp_path / "syn.json"
+    nt.save_preset(circuit, str(path))
+    return path, circuit
+
+
+# the fit's protocol: two pulses at 20 Hz from 50 ms, clamped at -70 mV, 100 ms of tail
+PROTOCOL = {"frequencies": [20], "pulses": 2, "recovery_pulses": 0}
+
+
+def recorded_epsc(circuit, tau_d):
+    """What an ideal voltage-clamp recording of the protocol gives for the synapse with
+    ``tau_d``: the clamp current (µA) of the isolated synapse at the protocol's dt."""
+    isolated = nt.Circuit()
+    isolated.add("pre", nt.SpikeSource([50.0, 100.0]))
+    isolated.add("post", circuit.neurons["post"].copy())
+    isolated.connect("pre", "post", circuit.connections["syn"].synapse.copy(), name="syn")
+    isolated.set("syn.tau_d", tau_d)
+    clamp = nt.VoltageClamp(holding=-70.0, level=-70.0, start=0.0, stop=0.0)
+    isolated.stimulate("post", clamp, name="clamp")
+    run = nt.simulate(isolated, 200.0, 0.025, "rk4", record=["clamp.I"], init="rest")
+    return run.t, run.current["clamp"]
+
+
+def test_fit_synapse_to_a_recorded_trace(run, tmp_path):
+    """A recorded EPSC (a CSV in pA, as an amplifier's export) is the only target: the
+    fit finds the decay time constant that made it.  The recording is the model's own
+    response, so the loss is 0 at τ_d = 6.1 ms and the printed value (6 digits) is it."""
+    preset, circuit = synapse_preset(tmp_path)
+    t, current = recorded_epsc(circuit, tau_d=6.1)
+    trace = tmp_path / "epsc.csv"
+    rows = "".join(f"{float(a)!r},{float(b) * 1e6!r}\n" for a, b in zip(t, current, strict=True))
+    trace.write_text("t (ms),I (pA)\n" + rows)
+    spec = tmp_path / "fit.json"  # no "targets": the trace alone
+    spec.write_text(json.dumps({"params": {"tau_d": [1, 20]}, "protocol": PROTOCOL}))
+    out = run("fit-synapse", preset, "--targets", spec, "--trace", trace)
+    assert out.returncode == 0, out.stderr
+    assert f"trace {trace}: I (pA), 8,001 samples over 200 ms (current, uA)" in out.stdout
+    line = next(r for r in out.stdout.splitlines() if r.strip().startswith("tau_d"))
+    assert float(line.split()[1]) == pytest.approx(6.1, rel=1e-5)
+    assert "metric" not in out.stdout  # no metric targets, no table of them
+
+
+def test_fit_synapse_names_a_bad_trace_file(run, tmp_path, monkeypatch):
+    """Every problem with --trace is exit 2 naming the file and the problem, before the
+    fit runs."""
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the fit ran with a bad trace")
+
+    monkeypatch.setattr("neuntune.fit.synapse.fit_synapse", must_not_run)
+    preset, _ = synapse_preset(tmp_path)
+    spec = tmp_path / "fit.json"
+    spec.write_text(json.dumps({"params": {"tau_d": [1, 20]}, "protocol": PROTOCOL}))
+    free = tmp_path / "free.json"
+    free.write_text(
+        json.dumps({"params": {"tau_d": [1, 20]}, "protocol": {**PROTOCOL, "clamp": None}})
+    )
+    files = {
+        "garbage.csv": b"t (ms),I (pA)\n0,1\n0.1,x\n",
+        "epsp.csv": b"t (ms),v (mV)\n0,-65\n0.1,-64\n",
+        "epsc.csv": b"t (ms),I (pA)\n0,-1\n0.1,-2\n",
+        "flat.csv": b"t (ms),I (pA)\n0,0\n0.1,0\n",
+        "bad.abf": b"not an ABF file\n" * 100,
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    missing = tmp_path / "none.csv"
+    for args, text in (
+        (("--trace", missing), f"--trace {missing}: cannot read it (No such file or directory)"),
+        (("--trace", tmp_path), f"--trace {tmp_path}: cannot read it (Is a directory)"),
+        (("--trace", tmp_path / "garbage.csv"), "garbage.csv: line 3 is not all numbers"),
+        (
+            ("--trace", tmp_path / "epsc.csv", "--channel", "V"),
+            "epsc.csv: no column 'V' (columns: I (pA))",
+        ),
+        (
+            ("--trace", tmp_path / "epsp.csv"),
+            "epsp.csv: 'v (mV)' is a voltage, but the protocol clamps the post cell at -70 mV "
+            'and records its current; set "clamp": null',
+        ),
+        (("--trace", tmp_path / "flat.csv"), "flat.csv: 'I (pA)' is 0 throughout"),
+        (("--trace", tmp_path / "bad.abf"), "bad.abf: pyabf cannot read it"),
+        (("--channel", "sweep 2"), "--channel: options of --trace, which is not given"),
+        (("--time-unit", "s", "--value-unit", "nA"), "--time-unit, --value-unit: options of"),
+    ):
+        out = run("fit-synapse", preset, "--targets", spec, *args)
+        assert out.returncode == 2, (args, out.stdout, out.stderr)
+        assert text in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
+    out = run("fit-synapse", preset, "--targets", free, "--trace", tmp_path / "epsc.csv")
+    assert out.returncode == 2 and "'I (pA)' is a current, but the protocol records the post " \
+        "cell's voltage (no clamp)" in out.stderr, out.stderr  # fmt: skip
+
+
+def test_fit_synapse_reads_an_abf_sweep(run, tmp_path):
+    """An ABF recording is read through pyabf, its sweeps are the channels (--channel):
+    sweep 2 holds the EPSC of τ_d = 6.1 ms in pA.  pyabf's ABF1 writer rounds to int16
+    counts of 10·max/32767 (3e-4 of the peak), so the fit lands within 1 % of 6.1.  A
+    recording in mV is refused naming the sweeps to choose from."""
+    from pyabf import abfWriter
+
+    preset, circuit = synapse_preset(tmp_path)
+    _, slow = recorded_epsc(circuit, tau_d=6.1)
+    _, fast = recorded_epsc(circuit, tau_d=2.0)
+    spec = tmp_path / "fit.json"
+    spec.write_text(json.dumps({"params": {"tau_d": [1, 20]}, "protocol": PROTOCOL}))
+    for unit in ("pA", "mV"):
+        path = tmp_path / f"cell_{unit}.abf"
+        abfWriter.writeABF1(np.array([fast, slow]) * 1e6, str(path), 40_000.0, units=unit)
+        out = run("fit-synapse", preset, "--targets", spec, "--trace", path, "--channel", "sweep 2")
+        if unit == "pA":
+            assert out.returncode == 0, out.stderr
+            line = next(r for r in out.stdout.splitlines() if r.strip().startswith("tau_d"))
+            assert float(line.split()[1]) == pytest.approx(6.1, rel=0.01)
+        else:
+            assert out.returncode == 2
+            assert (
+                f"--trace {path}: 'sweep 2' is a voltage, but the protocol clamps the post cell"
+                in out.stderr
+            )
+            assert "(or choose another with --channel: sweep 1, sweep 2)" in out.stderr
+
+
 def test_text_from_a_file_cannot_drive_the_terminal(run, tmp_path):
     """A preset name with ANSI/OSC escapes, a carriage return and a newline is printed
     with those characters escaped: no cursor movement, no second (fake) line."""

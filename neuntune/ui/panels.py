@@ -19,12 +19,13 @@ import panel as pn
 import param
 
 from ..fit.gap import FIT_SOURCES
+from ..io import EXTRA_HINT
 from .controls import pretty_unit
 from .fitting import METRICS
 from .metrics import SynapseResponse
 from .plots import ScanPlot, XYPlot, target_line
 from .protocols import SynapseSettings
-from .recording import EXTRA_HINT, DataModel
+from .recording import DataModel
 from .scanning import NONE
 from .session import Session
 from .widgets import format_number, hint, html_pane, job_bar, response_table, table

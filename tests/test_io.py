@@ -1,7 +1,8 @@
-"""ABF and NWB recordings (neuntune.ui.recording) read through pyabf and pynwb.
+"""Recorded traces (neuntune.io): ABF and NWB read through pyabf and pynwb.
 
 Each file is written here, with the readers' own writers, from a known waveform; the
-tests check that what comes back is that waveform in engine units (ms, mV, µA).
+tests check that what comes back is that waveform in engine units (ms, mV, µA).  The
+CSV reader's tests are in test_ui_workflows.py, next to the Data tab that shows it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import datetime
 import gc
 import importlib
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -18,8 +21,7 @@ import pynwb
 import pytest
 from pyabf import abfWriter
 
-from neuntune.ui import recording
-from neuntune.ui.recording import RecordingError, read_abf, read_nwb, read_recording
+from neuntune.io import RecordingError, read_abf, read_nwb, read_recording, reader
 
 RATE = 20_000.0  # Hz
 N = 1000  # samples a sweep (pyabf's ABF1 reader needs a file of a few kB)
@@ -130,8 +132,8 @@ def _nwb_file(pynwb, identifier: str):
 
 
 def _write(pynwb, nwb, path: Path) -> bytes:
-    with pynwb.NWBHDF5IO(str(path), "w") as io:
-        io.write(nwb)
+    with pynwb.NWBHDF5IO(str(path), "w") as handle:
+        handle.write(nwb)
     return path.read_bytes()
 
 
@@ -255,7 +257,7 @@ def without_readers(monkeypatch):
 @pytest.mark.parametrize(("module", "extension"), [("pyabf", ".abf"), ("pynwb", ".nwb")])
 def test_missing_reader_names_the_extra(module, extension):
     with pytest.raises(RecordingError) as info:
-        recording.reader(module, extension)
+        reader(module, extension)
     message = str(info.value)
     assert 'pip install "neuntune[data]"' in message
     assert module in message and extension in message
@@ -267,3 +269,15 @@ def test_missing_reader_names_the_extra(module, extension):
 def test_csv_needs_no_reader():
     rec = read_recording(b"t (ms),v (mV)\n0,-65\n0.5,-64\n", "cell.csv")
     np.testing.assert_allclose(rec.y, [-65.0, -64.0])
+
+
+def test_reading_a_recording_loads_no_dashboard():
+    """The readers sit below the dashboard (the command line uses them): importing them
+    and reading a CSV loads neither Panel nor Bokeh nor param."""
+    code = (
+        "import sys; from neuntune.io import read_recording; "
+        "read_recording(b't (ms),v (mV)\\n0,-65\\n1,-64\\n', 'x.csv'); "
+        "loaded = {'panel', 'bokeh', 'param'} & set(sys.modules); assert not loaded, loaded"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
