@@ -34,6 +34,7 @@ from .fit import (
     fit_gap_junction,
     pairwise_coupling,
 )
+from .fit.synapse import SynapseFit, fit_synapse
 from .models import (
     AMPA,
     AMPA_NMDA_STP,
@@ -155,6 +156,7 @@ __all__ = [
     "Stimulus",
     "Sums",
     "Synapse",
+    "SynapseFit",
     "TraubMilesCOBA",
     "TsodyksMarkram",
     "Tuner",
@@ -165,6 +167,7 @@ __all__ = [
     "coupling_coefficient",
     "coupling_spectrum",
     "fit_gap_junction",
+    "fit_synapse",
     "load_preset",
     "model_class",
     "pairwise_coupling",
