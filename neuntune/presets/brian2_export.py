@@ -328,10 +328,10 @@ class _Export:
         _check(cell, d)
         group = self.cells[cell]
         size = circuit.size(cell)
-        if not d.states:  # a spike source: its times are its spikes
+        if d.listed:  # a spike source: its listed times are its spikes
             if size != 1:
                 raise ValueError(f"{cell}: a population of spike sources is not exported")
-            times = [float(t) for t in model.times]  # type: ignore[attr-defined]
+            times = [float(t) for t in getattr(model, d.listed)]
             self.blocks.append(
                 f"# {cell}: {d.name}\n{group} = b2.SpikeGeneratorGroup("
                 f"1, np.zeros({len(times)}, dtype=int), np.array({times!r}) * ms)"

@@ -64,7 +64,6 @@ from ..circuit import Circuit
 from ..connectivity import Distribution, Pairs, Rule
 from ..errors import PresetError
 from ..models.base import Model, Synapse, model_class
-from ..models.neurons import SpikeSource
 from ..simulate import Result, simulate
 from .migrate import SCHEMA_VERSION
 
@@ -248,8 +247,8 @@ def element_to_json(model: Model) -> dict[str, Any]:
         "parameters": {key: quantity(model.get(key), p.unit) for key, p in table.items()},
         "options": model.option_values,
     }
-    if isinstance(model, SpikeSource):
-        out["times"] = quantity(model.times.tolist(), "ms")
+    if getattr(cls, "listed", ""):  # a spike source's times (ms)
+        out[cls.listed] = quantity(getattr(model, cls.listed).tolist(), "ms")
     if isinstance(model, Synapse) and model.plasticity is not None:
         out["plasticity"] = element_to_json(model.plasticity)
     return out

@@ -25,7 +25,6 @@ from ..engine.methods import METHODS
 from ..engine.run import parse_record
 from ..errors import PresetError
 from ..models.base import Model, Parameter, Synapse, model_class, registered
-from ..models.neurons import SpikeSource
 from . import units
 from .document import MAX_ITEMS, MAX_STRING, Coupling, Preset, RunSettings, Slider
 from .migrate import migrate
@@ -194,7 +193,8 @@ def _element(
     except KeyError:
         known = ", ".join(registered(kind)) or "none"
         _fail(f"{path}.model", f"unknown {kind} model {name!r} (known: {known})")
-    extra = ("times",) if issubclass(cls, SpikeSource) else ()
+    listed = getattr(cls, "listed", "")  # a spike source's times (ms)
+    extra = (listed,) if listed else ()
     extra += ("plasticity",) if issubclass(cls, Synapse) and kind == "synapse" else ()
     _object(obj, path, required=base, optional=(*more, "parameters", "options", *extra))
 
@@ -222,19 +222,18 @@ def _element(
     except ValueError as exc:
         _fail(f"{path}.parameters", str(exc))
 
-    if "times" in obj:
-        times = _object(obj["times"], f"{path}.times", required=("value", "unit"))
-        unit = _string(times["unit"], f"{path}.times.unit")
-        values = _array(times["value"], f"{path}.times.value")
+    if listed and listed in obj:
+        where = f"{path}.{listed}"
+        times = _object(obj[listed], where, required=("value", "unit"))
+        unit = _string(times["unit"], f"{where}.unit")
+        values = _array(times["value"], f"{where}.value")
         converted = []
         for i, t in enumerate(values):
-            number = _in_unit(
-                _number(t, f"{path}.times.value[{i}]"), unit, "ms", f"{path}.times.unit"
-            )
+            number = _in_unit(_number(t, f"{where}.value[{i}]"), unit, "ms", f"{where}.unit")
             if number < 0:
-                _fail(f"{path}.times.value[{i}]", f"spike times must be ≥ 0 ms; got {number:g} ms")
+                _fail(f"{where}.value[{i}]", f"spike times must be ≥ 0 ms; got {number:g} ms")
             converted.append(number)
-        model.times = converted  # type: ignore[attr-defined]
+        setattr(model, listed, converted)
 
     if "plasticity" in obj:
         where = f"{path}.plasticity"

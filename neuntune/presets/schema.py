@@ -15,7 +15,6 @@ from ..circuit import _ELEMENT, _NAME, MAX_POPULATION
 from ..engine.compiler import PRECISIONS
 from ..engine.methods import METHODS
 from ..models.base import Model, Parameter, model_class, registered
-from ..models.neurons import SpikeSource
 from . import units
 from .document import MAX_ITEMS
 from .migrate import SCHEMA_VERSION
@@ -180,8 +179,9 @@ def _model(cls: type[Model]) -> dict[str, Any]:
         ),
     }
     forbidden = []
-    if issubclass(cls, SpikeSource):
-        properties["times"] = _closed(
+    listed = getattr(cls, "listed", "")  # a spike source's times (ms)
+    if listed:
+        properties[listed] = _closed(
             {
                 "value": {"type": "array", "items": {"type": "number", "minimum": 0}},
                 "unit": {"enum": units.compatible("ms")},
