@@ -291,6 +291,19 @@ def test_metric_choices_follow_the_circuit() -> None:
     assert not any(label.startswith("CC ") for label in chemical)
 
 
+def test_a_summed_metric_needs_no_trace_budget(open_session) -> None:
+    """Synchrony comes from running sums (nt.sum_batch): a 60 × 60 grid of the default
+    preset stores no traces, while |ΔV| on the same grid would record them all."""
+    session = open_session()
+    scan = session.scan
+    axes = {"gj.g": np.linspace(0, 1e-2, 60), "a.stim0.amplitude": np.linspace(0, 0.1, 60)}
+    synchrony = scan.choices["synchrony a–b (Pearson r of V)"]
+    difference = scan.choices["mean |Va − Vb| (mV)"]
+    assert scan.budget(axes, synchrony) == ""
+    refusal = scan.budget(axes, difference)
+    assert refusal.startswith("Not run: 3,600 points would record"), refusal
+
+
 def test_a_1d_scan_of_cc_over_g(open_session) -> None:
     session = open_session(t_stop=20.0)
     scan = session.scan

@@ -18,7 +18,7 @@ import param
 from ..analysis.synapse import chemical_connections, connection_response
 from ..circuit import Circuit
 from ..simulate import Result, check_run
-from ..sweep import ScanResult, scan
+from ..sweep import ScanResult, metric_spec, scan
 from .jobs import Job, Progress
 from .metrics import coupling_cells
 from .model import TunerModel
@@ -170,11 +170,16 @@ class ScanModel(Job):
         return out
 
     def budget(self, axes: dict[str, np.ndarray], choice: MetricChoice) -> str:
-        """Why the scan is too large for the page, or "" if it is not."""
+        """Why the scan is too large for the page, or "" if it is not.  A metric taken
+        from running sums (synchrony) stores no traces."""
         points = math.prod(len(a) for a in axes.values())
         steps = CC_STEPS if choice.protocol else check_run(self.tuner.t_stop, self.tuner.dt)[3]
         result = self.tuner.result
-        if result is None:
+        named = isinstance(choice.spec, str) and not choice.protocol
+        spec = metric_spec(self.tuner.circuit, choice.spec) if named else None
+        if spec is not None and spec.from_sums is not None:
+            rows = 0
+        elif result is None:
             rows = sum(self.tuner.circuit.sizes.values())
         elif choice.records_all:
             rows = len(result.columns()) - 1
