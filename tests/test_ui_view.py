@@ -3,6 +3,7 @@ Panel's debounce hook, presets' run settings and slider hints, rebuilding on a
 preset switch, formatting and the entry point's argument checks."""
 
 import inspect
+import time
 
 import panel as pn
 import pytest
@@ -10,7 +11,7 @@ from bokeh.document import Document
 from panel.reactive import Syncable
 
 from neuntune import PresetError, library
-from neuntune.ui import Tuner, TunerModel
+from neuntune.ui import Tuner, TunerModel, view
 from neuntune.ui.view import TuningSlider, format_conductance, format_number
 
 
@@ -142,3 +143,25 @@ def test_opening_another_preset_rebuilds_controls_plots_and_tabs(tuner: Tuner) -
     assert tuner.model.wait() and tuner.model.result.t[-1] == pytest.approx(100.0)
     with pytest.raises(RuntimeError, match="shutdown"):
         old_model._executor.submit(print)  # the old preset's worker was stopped
+
+
+def test_the_plots_carry_the_loading_overlay_while_a_run_is_slow(tuner: Tuner) -> None:
+    tuner.__panel__()
+    panel = tuner._panel
+    assert not panel.results.loading  # the first run is shown
+    with tuner.model.param.update(busy=True):  # a run that shows nothing for a while
+        assert not panel.results.loading  # not at once: most runs take ~20 ms
+        time.sleep(3 * view.SLOW_RUN)
+        assert panel.results.loading
+    assert not panel.results.loading  # shown: the overlay lifts
+    # a drag: runs follow each other, each shown within SLOW_RUN, so no overlay
+    frames = panel._frames
+    for value in (0.001, 0.002, 0.003, 0.004, 0.005):
+        tuner.model.set("gj.g", value)
+        time.sleep(view.SLOW_RUN / 3)
+        assert not panel.results.loading
+    assert tuner.model.wait() and panel._frames > frames and not panel.results.loading
+    # a new preset's plots are under the overlay until its first run is shown
+    tuner.session.preset_name = "rtm_continuous"
+    assert tuner.model.wait()
+    assert not tuner._panel.results.loading and tuner._panel._frames >= 1

@@ -262,11 +262,20 @@ def coupling_html(job: PairwiseCouplingModel) -> str:
     return "".join(parts)
 
 
+#: A run not shown after this long (s) puts the loading overlay over the plots.
+SLOW_RUN = 0.3
+
+
 class TunePanel:
     """The controls, live plots and metrics of one :class:`TunerModel`: the sidebar,
     the Traces tab (with the run's status) and the toolbar's Undo, Reset all and CSV.  Built anew
     for each preset opened; the recorded trace (``data``) is drawn over the plots.  A
-    network with gap junctions also gets the pairwise-CC histogram of ``coupling``."""
+    network with gap junctions also gets the pairwise-CC histogram of ``coupling``.
+
+    The plots and metrics carry Panel's loading overlay until the preset's first run
+    is shown (its kernels may be compiling), and whenever a run takes over
+    :data:`SLOW_RUN`: what is on screen never mixes two presets or two runs unmarked.
+    """
 
     def __init__(
         self,
@@ -288,6 +297,7 @@ class TunePanel:
         model.param.watch(self._show_metrics, "metrics")
         model.param.watch(self._show_status, "status")
         model.param.watch(self._show_population_metrics, "population_metrics")
+        self._frames = 0  # runs drawn: a drag draws many while the model stays busy
         self._data_watcher = data.param.watch(self._show_recording, ["recording", "overlay"])
         self.sidebar = self._sidebar()
         self.traces = self._traces()
@@ -299,6 +309,9 @@ class TunePanel:
         self._show_metrics()
         self._show_population_metrics()
         self._show_recording()
+        # after self.results exists (a worker may change busy at any time), then the state now
+        model.param.watch(self._busy_changed, "busy")
+        self.results.loading = model.result is None and model.busy
 
     def dispose(self) -> None:
         """Stop following the session's recording (this panel's preset was closed)."""
@@ -308,12 +321,36 @@ class TunePanel:
     def _show_traces(self, event: param.parameterized.Event) -> None:
         # Only the plots: text updates (readouts, metrics) follow with the metrics.
         self.plots.show(event.new, float(self.model.result.t[-1]))
+        self._frames += 1
+        self.results.loading = False
 
     def _show_ghost(self, event: param.parameterized.Event) -> None:
         # Drawn with the next metrics rather than now or with the next result: the ghost
         # changes as a drag starts, and the redraw of that first step should carry only
         # the new traces.
         self._ghost = event.new
+
+    def _busy_changed(self, event: param.parameterized.Event) -> None:
+        if event.new:
+            self._await_frame()
+        else:
+            self.results.loading = False
+
+    def _await_frame(self) -> None:
+        """Overlay the plots if nothing is drawn in the next :data:`SLOW_RUN` s while
+        the model stays busy."""
+        drawn = self._frames
+        timer = threading.Timer(SLOW_RUN, self.model.dispatch, [partial(self._no_frame, drawn)])
+        timer.daemon = True
+        timer.start()
+
+    def _no_frame(self, drawn: int) -> None:
+        if not self.model.busy:
+            return
+        if self._frames == drawn:
+            self.results.loading = True
+        else:  # frames are coming (a drag): wait from the latest
+            self._await_frame()
 
     def _show_status(self, *_events: param.parameterized.Event) -> None:
         self.status_pane.object = f'<span class="nt-status">{html.escape(self.model.status)}</span>'
@@ -572,15 +609,17 @@ class TunePanel:
         if model.network:
             plots.insert(2, self._member_chooser())
         extra = [] if self.coupling is None else [self._coupling_section(self.coupling)]
-        return pn.Column(
-            self.status_pane,
-            error,
-            note,
+        # what a run draws (under the overlay while one is pending); the status says why
+        self.results = pn.Column(
             *plots,
             pn.pane.HTML("<h3 style='margin:4px 0'>Metrics</h3>"),
             self.metrics_pane,
-            *extra,
             sizing_mode="stretch_width",
+            margin=0,
+            css_classes=["nt-results"],
+        )
+        return pn.Column(
+            self.status_pane, error, note, self.results, *extra, sizing_mode="stretch_width"
         )
 
     def _coupling_section(self, job: PairwiseCouplingModel) -> pn.Card:
