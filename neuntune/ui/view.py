@@ -262,6 +262,19 @@ def coupling_html(job: PairwiseCouplingModel) -> str:
     return "".join(parts)
 
 
+#: Why a junction's live CC and its passive estimate differ (under its readout).
+CC_EXPLAINED = (
+    '<span class="nt-hint">CC is measured as BMTool does: stimuli off, cells at rest, a '
+    "small step into one cell, ΔV<sub>target</sub>/ΔV<sub>source</sub>. The passive "
+    "estimate g/(g<sub>L</sub> + g) counts only the leak; channels open at rest (HH: K "
+    "and Na) change the cell's own conductance, and with it the measured CC.</span>"
+)
+#: One line for a first-time user, under the toolbar.
+GUIDANCE = (
+    "Drag a slider or type a value and press Enter: the plots redraw as you go (grey: the "
+    "previous run). Click a cell or connection in the Circuit to open its controls; Fit, "
+    "Scan and Protocols tune towards targets."
+)
 #: A run not shown after this long (s) puts the loading overlay over the plots.
 SLOW_RUN = 0.3
 
@@ -292,25 +305,25 @@ class TunePanel:
         self._ghost: dict | None = None  # ghost traces waiting for the next metrics
         self.metrics_pane = html_pane(sizing_mode="stretch_width")
         self.status_pane = html_pane(sizing_mode="stretch_width", margin=(0, 10))
+        self._frames = 0  # runs drawn: a drag draws many while the model stays busy
+        self.sidebar = self._sidebar()
+        self.traces = self._traces()
+        self.actions = self._actions()
+        # Follow the model once the layout exists (a worker may deliver a run at any
+        # time), then show what it already has: its first run may have ended already.
         model.param.watch(self._show_traces, "traces")
         model.param.watch(self._show_ghost, "ghost")
         model.param.watch(self._show_metrics, "metrics")
         model.param.watch(self._show_status, "status")
         model.param.watch(self._show_population_metrics, "population_metrics")
-        self._frames = 0  # runs drawn: a drag draws many while the model stays busy
+        model.param.watch(self._busy_changed, "busy")
         self._data_watcher = data.param.watch(self._show_recording, ["recording", "overlay"])
-        self.sidebar = self._sidebar()
-        self.traces = self._traces()
-        self.actions = self._actions()
-        # What the model already has: its first run may have ended before this panel.
         if model.traces:
             self.plots.show(model.traces, float(model.result.t[-1]))
         self._show_status()
         self._show_metrics()
         self._show_population_metrics()
         self._show_recording()
-        # after self.results exists (a worker may change busy at any time), then the state now
-        model.param.watch(self._busy_changed, "busy")
         self.results.loading = model.result is None and model.busy
 
     def dispose(self) -> None:
@@ -397,6 +410,9 @@ class TunePanel:
                     f"CC {source}→{target} = <b>{format_cc(junction, way)}</b> "
                     f"(passive estimate {format_number(junction[f'passive_{way}'])})"
                 )
+            measured, passive = junction["cc_forward"], junction["passive_forward"]
+            if measured is not None and passive and abs(measured - passive) > 0.01 * passive:
+                lines.append(CC_EXPLAINED)
         self.readouts[connection].object = f'<div class="nt-readout">{"<br>".join(lines)}</div>'
 
     def _rule(self, connection: str) -> str:
@@ -570,8 +586,9 @@ class TunePanel:
             )
             cards.append(self.cards[name])
         return pn.Column(
-            self._diagram_card(), settings, *cards, sizing_mode="stretch_width", margin=0
-        )
+            self._edits(), self._diagram_card(), settings, *cards,
+            sizing_mode="stretch_width", margin=0,
+        )  # fmt: skip
 
     def _diagram_card(self) -> pn.Card:
         """The circuit diagram (:mod:`neuntune.ui.diagram`): clicking a cell or a
@@ -691,6 +708,19 @@ class TunePanel:
         )
 
     def _actions(self) -> pn.Row:
+        """The toolbar's part of this preset: its traces as CSV."""
+        download = pn.widgets.FileDownload(
+            callback=lambda: StringIO(self.model.csv()),
+            filename="neuntune_traces.csv",
+            label="Download traces (CSV)",
+            width=170,
+            embed=False,
+            align="center",
+        )
+        return pn.Row(download, margin=0)
+
+    def _edits(self) -> pn.Row:
+        """Undo and Reset all, above the controls they act on."""
         model = self.model
         undo = pn.widgets.Button(
             label="Undo",
@@ -703,14 +733,7 @@ class TunePanel:
             label="Reset all", width=90, description="Every value back to where it started"
         )
         reset_all.on_click(lambda _event: model.reset())
-        download = pn.widgets.FileDownload(
-            callback=lambda: StringIO(model.csv()),
-            filename="neuntune_traces.csv",
-            label="Download CSV",
-            width=130,
-            embed=False,
-        )
-        return pn.Row(undo, reset_all, download, sizing_mode="stretch_width")
+        return pn.Row(undo, reset_all, sizing_mode="stretch_width", margin=0)
 
 
 class Tuner(pn.viewable.Viewer):
@@ -871,10 +894,20 @@ class Tuner(pn.viewable.Viewer):
         picker = pn.widgets.Select.from_param(
             session.param.preset_name, width=220, label="", css_classes=["nt-preset"]
         )
+        # One "Upload preset…" button instead of the browser's "Choose File / No file
+        # chosen": it opens the (hidden) file input's dialog.
         upload = pn.widgets.FileInput(
-            accept=".json", multiple=False, width=230, align="center", css_classes=["nt-upload"]
+            accept=".json", multiple=False, visible=False, css_classes=["nt-upload"]
         )
         upload.param.watch(self._uploaded, "value")
+        choose = pn.widgets.Button(
+            label="Upload preset…", width=140, align="center",
+            description="Open a preset saved as JSON (from Download preset or the CLI)",
+            css_classes=["nt-upload-button"],
+        )  # fmt: skip
+        choose.js_on_click(
+            args={"upload": upload}, code="Bokeh.index.find_one(upload)?.input_el.click()"
+        )
         self._download_button = pn.widgets.FileDownload(
             callback=self._download,
             filename="preset.json",
@@ -901,7 +934,7 @@ class Tuner(pn.viewable.Viewer):
             pn.pane.HTML(f"<h2 style='margin:0'>{TITLE}</h2>", width=250, align="center"),
             pn.pane.HTML("<b>Preset</b>", width=50, align="center"),
             picker,
-            pn.pane.HTML("<small>Upload preset</small>", width=55, align="center"),
+            choose,
             upload,
             self._download_button,
             self._actions_box,
@@ -909,6 +942,7 @@ class Tuner(pn.viewable.Viewer):
         )
         return pn.Column(
             toolbar,
+            pn.pane.HTML(f'<span class="nt-hint nt-guidance">{GUIDANCE}</span>', margin=(0, 10)),
             preset_error,
             pn.Row(self._sidebar_box, self._tabs, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",

@@ -45,8 +45,11 @@ def test_dragging_the_conductance_slider_redraws_while_it_moves(tuner_page) -> N
     expect(readout).not_to_contain_text("g = 2 µS", timeout=20_000)
     expect(readout).to_contain_text(re.compile(r"R = 1/g = [\d.]+ MΩ"))
     expect(readout).to_contain_text(re.compile(r"CC a→b = 0\.\d+ \(passive"))
+    # HH cells at rest have more than their leak: the card says why CC < the estimate.
+    expect(readout).to_contain_text("channels open at rest")
+    expect(page.locator(".nt-guidance")).to_contain_text("Drag a slider")
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download CSV").click()
+        page.get_by_role("button", name="Download traces (CSV)").click()
     lines = Path(download.value.path()).read_text().splitlines()
     assert lines[0].startswith("t (ms),a.v (mV)") and len(lines) == 20002
 

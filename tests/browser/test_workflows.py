@@ -41,7 +41,10 @@ def screenshot(page, name: str) -> None:
 
 
 def upload_preset(page, name: str, text: str) -> None:
-    page.locator(".nt-upload input[type=file]").set_input_files(
+    """Through the "Upload preset…" button's file dialog, as a user does."""
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Upload preset…").click()
+    chooser.value.set_files(
         files=[{"name": name, "mimeType": "application/json", "buffer": text.encode()}]
     )
 
@@ -147,6 +150,7 @@ def test_a_scan_shows_progress_can_be_cancelled_and_loads_a_clicked_point(tuner_
 
 def test_an_invalid_upload_shows_the_error_and_changes_nothing(tuner_page) -> None:
     page, _ = tuner_page
+    page.wait_for_function(HAS_DATA_JS, arg="v:b", timeout=20_000)
     before = trace(page, "v:b")
     broken = {"schema": 1, "metadata": {"name": "broken"}, "neurons": [
         {"name": "a", "model": "HH", "parameters": {"cm": {"value": -1.0, "unit": "uF/cm2"}}}
