@@ -92,7 +92,11 @@ def load_or_refuse(text):
         return None
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# No example database: the documents are drawn from the bundled presets, so an example
+# stored by an earlier version of them replays as a different draw (Hypothesis: "Flaky").
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(damaged())
 def test_damaged_documents_raise_only_preset_errors(doc):
     preset = load_or_refuse(json.dumps(doc, allow_nan=True))
@@ -100,7 +104,7 @@ def test_damaged_documents_raise_only_preset_errors(doc):
         VALIDATOR.validate(migrate(doc))  # accepted by the loader => valid for the schema
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(st.sampled_from(names()), st.data())
 def test_damaged_text_raises_only_preset_errors(name, data):
     text = locate(name).read_text()

@@ -1,14 +1,12 @@
 """The Panel view without a browser: widgets per control, in-place plot updates,
-Panel's debounce hook, presets' run settings and slider hints, rebuilding on a
+presets' run settings and slider hints, rebuilding on a
 preset switch, formatting and the entry point's argument checks."""
 
-import inspect
 import time
 
 import panel as pn
 import pytest
 from bokeh.document import Document
-from panel.reactive import Syncable
 
 from neuntune import PresetError, library
 from neuntune.ui import Tuner, TunerModel, view
@@ -21,15 +19,6 @@ def tuner():
     assert t.model.wait()
     yield t
     t.session.close()
-
-
-def test_tuning_sliders_skip_panels_server_debounce() -> None:
-    # TuningSlider lowers Panel's per-class debounce; if Panel renames or stops reading
-    # the attribute, this fails instead of the sliders silently waiting 50 ms again.
-    assert Syncable._debounce == 50
-    assert "self._debounce" in inspect.getsource(Syncable._server_change)
-    assert TuningSlider._debounce == 0
-    assert pn.widgets.FloatSlider._debounce == 50, "only our sliders change"
 
 
 def test_every_control_gets_its_own_widgets(tuner: Tuner) -> None:

@@ -287,7 +287,7 @@ def test_metric_choices_follow_the_circuit() -> None:
     assert not any(label.startswith("syn") and ":" in label for label in gap)
     chemical = metric_choices(presets.load(SYNAPSE_PRESET).circuit)
     peak = chemical["syn: first peak"]
-    assert callable(peak.spec) and peak.records_all
+    assert peak.spec == "peak:syn" and not peak.protocol
     assert not any(label.startswith("CC ") for label in chemical)
 
 

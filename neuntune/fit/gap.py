@@ -496,7 +496,7 @@ def pairwise_coupling(
     injected: each injected member gives the CC towards all its partners, so the
     distribution comes from a subset of sources (see :attr:`PairwiseCoupling.injected`).
     For 100 Wang–Buzsáki cells coupled all to all, 16 sources give 16·99 values in
-    one 1 s run of 16 batch members (measured: 5 s on two busy cores, 2.5 s for 8).
+    one 1 s run of 16 batch members.
 
     A member that fires during the protocol makes the CC meaningless: as for
     :func:`coupling_coefficient`, that is a ValueError naming it (use a smaller

@@ -21,6 +21,7 @@ import numpy as np
 from scipy.optimize import differential_evolution, least_squares
 
 from .. import analysis
+from ..analysis.synapse import EVENT_METRICS
 from ..circuit import Circuit
 from ..engine.methods import METHODS
 from ..errors import SimulationError
@@ -28,15 +29,7 @@ from ..models.neurons import SpikeSource
 from ..models.stimuli import VoltageClamp
 from ..simulate import CancelledError, Result, simulate_batch
 
-#: Single-event metrics (first response) and train metrics, by target name.
-EVENT_METRICS = {
-    "peak": "peak",
-    "latency": "latency",
-    "rise": "rise_time",
-    "decay": "decay_tau",
-    "half_width": "half_width",
-    "charge": "charge",
-}
+#: Train metrics by target name (single-event ones: analysis.synapse.EVENT_METRICS).
 TRAIN_METRICS = ("paired_pulse_ratio", "ppr", "induction", "recovery", "steady_ratio")
 
 

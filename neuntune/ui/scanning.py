@@ -9,15 +9,14 @@ result is loaded into the tuner as one undoable change.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import param
 
-from ..analysis.synapse import chemical_connections, connection_response
+from ..analysis.synapse import chemical_connections
 from ..circuit import Circuit
-from ..simulate import Result, check_run
+from ..simulate import check_run
 from ..sweep import ScanResult, metric_spec, scan
 from .jobs import Job, Progress
 from .metrics import coupling_cells
@@ -45,24 +44,11 @@ SYNAPSE_METRICS = {
 
 @dataclass(frozen=True)
 class MetricChoice:
-    """A metric offered by the Scan tab: what :func:`neuntune.scan` is given, and
-    whether it records every state (a callable does) or only voltages."""
+    """A metric offered by the Scan tab: its name for :func:`neuntune.scan`, and whether
+    it runs the coupling protocol instead of the circuit as it is."""
 
-    spec: str | Callable[[Result], float]
-    records_all: bool = False
+    spec: str
     protocol: bool = False
-
-
-def _synapse_metric(circuit: Circuit, connection: str, key: str) -> Callable[[Result], float]:
-    def measure(result: Result) -> float:
-        response = connection_response(circuit, result, connection)
-        if response is None:
-            return math.nan
-        value = {**response.event, **response.train}.get(key)
-        return math.nan if value is None else value
-
-    measure.__name__ = f"{connection}.{key}"
-    return measure
 
 
 def metric_choices(circuit: Circuit) -> dict[str, MetricChoice]:
@@ -94,8 +80,7 @@ def metric_choices(circuit: Circuit) -> dict[str, MetricChoice]:
         if circuit.size(conn.pre) > 1 or circuit.size(conn.post) > 1:
             continue
         for key, label in SYNAPSE_METRICS.items():
-            measure = _synapse_metric(circuit, name, key)
-            out[f"{name}: {label}"] = MetricChoice(measure, records_all=True)
+            out[f"{name}: {label}"] = MetricChoice(f"{key}:{name}")
     return out
 
 
@@ -175,14 +160,11 @@ class ScanModel(Job):
         points = math.prod(len(a) for a in axes.values())
         steps = CC_STEPS if choice.protocol else check_run(self.tuner.t_stop, self.tuner.dt)[3]
         result = self.tuner.result
-        named = isinstance(choice.spec, str) and not choice.protocol
-        spec = metric_spec(self.tuner.circuit, choice.spec) if named else None
+        spec = None if choice.protocol else metric_spec(self.tuner.circuit, choice.spec)
         if spec is not None and spec.from_sums is not None:
             rows = 0
         elif result is None:
             rows = sum(self.tuner.circuit.sizes.values())
-        elif choice.records_all:
-            rows = len(result.columns()) - 1
         else:  # a population's voltages are one row per member
             rows = sum(1 if v.ndim == 1 else len(v) for v in result.v.values())
         needed = points * (steps + 1) * rows * 8

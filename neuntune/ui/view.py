@@ -68,13 +68,12 @@ TABS = ("Traces", "Fit", "Scan", "Protocols", "Data")
 class TuningSlider(pn.widgets.FloatSlider):
     """A FloatSlider whose drags reach Python without Panel's 50 ms wait.
 
-    Panel's server holds each widget change for ``Syncable._debounce`` ms (50 by
-    default, panel/reactive.py) before processing it, to merge bursts.  Panel has
-    no public option for it; it is a per-class setting that Panel's own widgets
-    override (as Tabulator overrides the neighbouring ``_priority_changes``), so a
-    subclass lowers it for the tuning sliders only.  Bursts need no merging here:
-    the model drops superseded runs itself.  tests/test_ui_view.py checks that
-    Panel still reads this attribute.
+    Panel's server holds each widget change for ``Syncable._debounce`` ms (50,
+    panel/reactive.py) to merge bursts.  Panel 1.9 exposes no public setting for it
+    (not in ``pn.config``, not a widget parameter), so this subclass lowers the class
+    attribute for the tuning sliders only; bursts need no merging here, the model
+    drops superseded runs itself.  benchmarks/dashboard_latency.py measures the
+    effect (slider to redrawn frame in Chromium).
     """
 
     _debounce = 0
