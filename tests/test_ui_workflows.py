@@ -687,3 +687,17 @@ def test_a_job_waits_for_the_kernels_and_can_be_cancelled_meanwhile() -> None:
         assert job.wait() and job.status.startswith("done (")
     finally:
         job.close()
+
+
+def test_a_log_axis_of_a_2d_scan_gets_labelled_ticks() -> None:
+    from neuntune.ui.plots import ScanPlot, log_ticks
+
+    plot = ScanPlot(on_pick=lambda _index: None)
+    x, y = np.geomspace(1, 100, 6), np.geomspace(5, 25, 5)
+    fig = plot.show(x, y, np.zeros(30), ("gj.g (µS)", "a.gna", "r"), (True, True))
+    (x_axis,), (y_axis,) = fig.xaxis, fig.yaxis
+    # Bokeh's LogTicker labels only 1, 10 and 100 here
+    assert x_axis.ticker.ticks == [1, 2, 5, 10, 20, 50, 100]
+    assert x_axis.ticker.minor_ticks == [3, 4, 6, 7, 8, 9, 30, 40, 60, 70, 80, 90]
+    assert y_axis.ticker.ticks == [5, 6, 7, 8, 9, 10, 20]
+    assert log_ticks(0.1, 1000)[0] == [0.1, 1, 10, 100, 1000]  # beyond 3 decades: powers

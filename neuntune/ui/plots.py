@@ -16,6 +16,7 @@ re-lays out the axes, which costs more than redrawing the lines.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -23,6 +24,8 @@ from bokeh.models import (
     BasicTicker,
     ColorBar,
     ColumnDataSource,
+    CustomJSTickFormatter,
+    FixedTicker,
     GlyphRenderer,
     HoverTool,
     Legend,
@@ -423,6 +426,11 @@ class ScanPlot:
             finite = flat[np.isfinite(flat)]
             low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
             self._mapper.update(low=low, high=high if high > low else low + 1e-12)
+        for axis, values, log in ((self.figure.xaxis, x, logs[0]), (self.figure.yaxis, y, logs[1])):
+            if log and values is not None:
+                ticks, minor = log_ticks(float(values.min()), float(values.max()))
+                axis.ticker = FixedTicker(ticks=ticks, minor_ticks=minor)
+                axis.formatter = PLAIN
         return self.figure
 
     def _build(
@@ -468,6 +476,27 @@ class ScanPlot:
     def _picked(self, _attr: str, _old: list[int], new: list[int]) -> None:
         if new:
             self.on_pick(int(self.source.data["index"][new[0]]))
+
+
+#: Tick labels as plain numbers (3 significant digits): 0.5, 20, 1e-7.
+PLAIN = CustomJSTickFormatter(code="return Number(tick.toPrecision(3)).toString()")
+
+
+def log_ticks(low: float, high: float) -> tuple[list[float], list[float]]:
+    """Labelled and minor ticks for a log axis from ``low`` to ``high`` (> 0): 1-2-5
+    in each decade up to three decades (1–100: 1, 2, 5, 10, 20, 50, 100), powers of
+    ten beyond; every integer mantissa within a decade or less (5–25: 5, 6, …, 10,
+    20).  Bokeh's LogTicker labels only the powers of ten (two labels on 1–100)."""
+    decades = math.log10(high / low)
+    mantissas = range(1, 10) if decades <= 1 else (1, 2, 5) if decades <= 3 else (1,)
+    labelled: list[float] = []
+    minor: list[float] = []
+    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        for mantissa in range(1, 10):
+            tick = mantissa * 10.0**exponent
+            if low * (1 - 1e-9) <= tick <= high * (1 + 1e-9):
+                (labelled if mantissa in mantissas else minor).append(tick)
+    return labelled, minor
 
 
 def _edges(centres: np.ndarray, log: bool) -> tuple[np.ndarray, np.ndarray]:
