@@ -97,3 +97,30 @@ def test_clicking_opens_the_card_and_labels_follow_the_value(hh_pair):
         assert panel.diagram.edges.data["label"] == ["gj: g = 5 µS"]
     finally:
         tuner.session.close()
+
+
+def test_labels_sit_beside_their_edges_and_clear_of_their_nodes_edges():
+    # three cells on a circle: n1 left, n2 lower right, n3 upper right; n1-n2 and n2-n3
+    data = diagram_data(nt.load_preset("hh_chain").circuit)
+    nodes, edges = data["nodes"], data["edges"]
+    by_name = dict(zip(nodes["index"], zip(nodes["label_dx"], nodes["label_dy"], strict=True),
+                       strict=True))  # fmt: skip
+    assert by_name["n3"][1] > 0 and nodes["baseline"][nodes["index"].index("n3")] == "bottom"
+    assert by_name["n2"][1] < 0  # its junctions leave upwards: the label goes below
+    assert all(dx == 0 for dx, _ in by_name.values())  # never beside: the plot's edge is near
+    for xs, ys, dx, dy in zip(edges["xs"], edges["ys"], edges["label_dx"], edges["label_dy"],
+                              strict=True):  # fmt: skip
+        along = (xs[-1] - xs[0], ys[-1] - ys[0])
+        # across the edge, not along it (the label would lie on the line)
+        cosine = (along[0] * dx + along[1] * dy) / math.hypot(*along) / math.hypot(dx, dy)
+        assert abs(cosine) < 1e-9
+
+
+def test_two_connections_between_two_populations_label_on_opposite_sides():
+    data = diagram_data(nt.load_preset("cobahh").circuit)
+    edges = data["edges"]
+    between = [k for k, (a, b) in enumerate(zip(edges["start"], edges["end"], strict=True))
+               if a != b]  # fmt: skip
+    assert len(between) == 2
+    sides = sorted(edges["label_dy"][k] for k in between)
+    assert sides[0] < 0 < sides[1]  # one curve's label below it, the other's above

@@ -169,6 +169,62 @@ def _cut(xs: list[float], ys: list[float], center: tuple[float, float], radius: 
     return 0
 
 
+def _unit(dx: float, dy: float) -> tuple[float, float]:
+    length = math.hypot(dx, dy)
+    return (0.0, 1.0) if length < 1e-9 else (dx / length, dy / length)
+
+
+def _free_side(
+    name: str, where: dict[str, tuple[float, float]], circuit: Circuit, upward_loops: bool
+) -> tuple[float, float]:
+    """Where node ``name``'s label goes: below the node, or above it when its
+    connections (a loop counts where it is drawn) leave mostly downwards.  Never
+    beside it: a sideways label runs out of the plot at the left and right nodes."""
+    x, y = where[name]
+    pull = [0.0, 0.0]
+    for conn in circuit.connections.values():
+        if name not in (conn.pre, conn.post):
+            continue
+        if conn.pre == conn.post:
+            ux, uy = (0.0, 1.0) if upward_loops or abs(x) < 1e-9 else _unit(x, y)
+        else:
+            other = where[conn.post if conn.pre == name else conn.pre]
+            ux, uy = _unit(other[0] - x, other[1] - y)
+        pull[0] += ux
+        pull[1] += uy
+    return (0.0, 1.0) if pull[1] < -1e-6 else (0.0, -1.0)
+
+
+def _outward(
+    xs: list[float], ys: list[float], middle: int, where: dict[str, tuple[float, float]]
+) -> tuple[float, float]:
+    """The side of an edge's handle its label goes: across the edge (not along it),
+    away from the middle of the drawing (up when the edge runs through it)."""
+    if len(xs) == 2:
+        hx, hy = (xs[0] + xs[1]) / 2, (ys[0] + ys[1]) / 2
+        tx, ty = xs[1] - xs[0], ys[1] - ys[0]
+    else:
+        hx, hy = xs[middle], ys[middle]
+        tx, ty = xs[middle + 1] - xs[middle - 1], ys[middle + 1] - ys[middle - 1]
+    nx, ny = _unit(-ty, tx)
+    cx = sum(p[0] for p in where.values()) / len(where)
+    cy = sum(p[1] for p in where.values()) / len(where)
+    away = (hx - cx) * nx + (hy - cy) * ny
+    if abs(away) < 1e-6:
+        away = ny  # through the middle: the side that is up
+    return (nx, ny) if away > 0 else (-nx, -ny)
+
+
+def _place(columns: dict[str, list], side: tuple[float, float], distance: float) -> None:
+    """A label's offset (px) ``distance`` from its anchor towards ``side``, aligned so
+    that its text grows away from the anchor."""
+    ux, uy = side
+    columns["label_dx"].append(ux * distance)
+    columns["label_dy"].append(uy * distance)
+    columns["align"].append("center" if abs(ux) < 0.5 else "left" if ux > 0 else "right")
+    columns["baseline"].append("middle" if abs(uy) < 0.5 else "bottom" if uy > 0 else "top")
+
+
 def diagram_data(circuit: Circuit, displays: dict[str, Display] | None = None) -> dict[str, Any]:
     """The diagram as data: ``nodes`` and ``edges`` (columns for the Bokeh sources)
     and ``arrows`` (one per chemical synapse: where its head starts and ends).
@@ -180,8 +236,12 @@ def diagram_data(circuit: Circuit, displays: dict[str, Display] | None = None) -
     where = _layout(names)
     radius = {n: BLOCK_RADIUS if circuit.size(n) > 1 else CELL_RADIUS for n in names}
     nodes: dict[str, list] = {
-        k: [] for k in ("index", "x", "y", "kind", "marker", "size", "label", "label_dy", "card")
-    }
+        k: []
+        for k in (
+            "index", "x", "y", "kind", "marker", "size", "label", "label_dx", "label_dy",
+            "align", "baseline", "card",
+        )
+    }  # fmt: skip
     for name in names:
         size = circuit.size(name)
         model = type(circuit.neurons[name]).__name__
@@ -193,13 +253,14 @@ def diagram_data(circuit: Circuit, displays: dict[str, Display] | None = None) -
         nodes["marker"].append("square" if population else "circle")
         nodes["size"].append(2 * radius[name] * PX_PER_UNIT * (0.886 if population else 1.0))
         nodes["label"].append(f"{name} (n={size})\n{model}" if population else f"{name}\n{model}")
-        nodes["label_dy"].append(-(radius[name] * PX_PER_UNIT + 3))
+        side = _free_side(name, where, circuit, upward_loops=len(names) < 3)
+        _place(nodes, side, radius[name] * PX_PER_UNIT + 3)
         nodes["card"].append(card_class(name))
     edges: dict[str, list] = {
         k: []
         for k in (
-            "start", "end", "name", "kind", "xs", "ys", "hx", "hy", "label", "rule", "card",
-            "color",
+            "start", "end", "name", "kind", "xs", "ys", "hx", "hy", "label", "label_dx",
+            "label_dy", "align", "baseline", "rule", "card", "color",
         )
     }  # fmt: skip
     arrows: dict[str, list] = {k: [] for k in ("x_start", "y_start", "x_end", "y_end", "name")}
@@ -240,6 +301,7 @@ def diagram_data(circuit: Circuit, displays: dict[str, Display] | None = None) -
         edges["hx"].append(hx)
         edges["hy"].append(hy)
         edges["label"].append(label)
+        _place(edges, _outward(xs, ys, middle, where), 8)
         edges["rule"].append(rule)
         edges["card"].append(card_class(name))
         edges["color"].append(GAP_COLOR if gap else CHEMICAL_COLOR)
@@ -358,16 +420,18 @@ class CircuitDiagram:
         )  # fmt: skip
         self.figure.add_layout(
             LabelSet(
-                x="hx", y="hy", text="label", source=self.edges, y_offset=7,
-                text_align="center", text_baseline="bottom", text_font_size="10px",
+                x="hx", y="hy", text="label", source=self.edges, x_offset="label_dx",
+                y_offset="label_dy", text_align="align", text_baseline="baseline",
+                text_font_size="10px",
                 text_color="#333333",
                 background_fill_color="white", background_fill_alpha=0.7,
             )
         )  # fmt: skip
         self.figure.add_layout(
             LabelSet(
-                x="x", y="y", text="label", source=self.nodes, y_offset="label_dy",
-                text_align="center", text_baseline="top", text_font_size="10px",
+                x="x", y="y", text="label", source=self.nodes, x_offset="label_dx",
+                y_offset="label_dy", text_align="align", text_baseline="baseline",
+                text_font_size="10px",
                 text_color="#111111",
             )
         )  # fmt: skip
