@@ -18,6 +18,8 @@ the module exports them as ``ARGS`` and callers pass arrays by those names.
 
 from __future__ import annotations
 
+import re
+
 from ..models.equations import names
 from .events import (
     EVENT_ARRAYS,
@@ -29,7 +31,7 @@ from .events import (
 )
 from .exact import exact_step_lines, first_events
 from .groups import NetworkLayout
-from .integrate import local, local_source, locally, step_lines
+from .integrate import local, local_source, locally, stage_constants, step_lines
 from .render import Renderer, helpers_source
 from .rhs import (
     INDEX,
@@ -107,15 +109,20 @@ def arguments(layout: NetworkLayout, mode: str) -> list[str]:
     return args
 
 
-def _inner(args: list[str]) -> str:
-    """The arguments the kernel passes on to its functions (after their own t, DT)."""
-    return ", ".join(a for a in args if a not in _SCALARS)
+def _used(args: list[str], body: list[str]) -> list[str]:
+    """The arrays among ``args`` that ``body`` reads or writes: a function's parameters
+    after its own t and DT (fewer parameters, less for numba to compile)."""
+    words = set(re.findall(r"\b\w+\b", "\n".join(body)))
+    return [a for a in args if a not in _SCALARS and a in words]
 
 
 def _counts(layout: NetworkLayout) -> list[str]:
     """Instance counts, and whether each current stimulus group drives its cells one
-    by one in order (then its loop needs no scatter and vectorises)."""
-    lines = []
+    by one in order (then its loop needs no scatter and vectorises); and ``zero``, a
+    zero that LLVM cannot fold (DT could be infinite, for all it knows), so that a
+    loop zeroing the cells' inputs stays a loop of stores: as a call to memset it
+    cost more than the rest of a stage in a circuit of a few cells."""
+    lines = ["zero = F(0.0) * DT"]
     for q, g in enumerate(layout.groups()):
         lines.append(f"n_{g.tag} = NG[{q}]")
         if g.kind == "stimulus" and not is_clamp(g):
@@ -123,8 +130,13 @@ def _counts(layout: NetworkLayout) -> list[str]:
     return lines
 
 
-def _function(name: str, args: list[str], body: list[str], options: str = "OPTS") -> str:
-    head = [f"@njit(**{options})", f"def {name}(t, DT, {_inner(args)}):"]
+def _function(
+    ctx: Context, name: str, args: list[str], body: list[str], options: str = "OPTS"
+) -> str:
+    """``name(t, DT, <the arrays body uses>)``; its parameters are kept in ``ctx.params``
+    (callers in Python read them from the function's signature)."""
+    params = ctx.params[name] = _used(args, body)
+    head = [f"@njit(**{options})", f"def {name}({', '.join(['t', 'DT', *params])}):"]
     return "\n\n" + "\n".join(head + indent(body) + ["    return 0"]) + "\n"
 
 
@@ -162,7 +174,7 @@ def _setup_source(ctx: Context, args: list[str]) -> str:
             lines += coupling_setup(ctx, g)
     # a clamped cell starts at its command
     lines += command_lines(ctx, lambda g: f"X_{g.tag}", ctx.c(0.0))
-    return _function("setup", args, lines)
+    return _function(ctx, "setup", args, lines)
 
 
 def _outputs_source(ctx: Context, args: list[str]) -> str:
@@ -176,9 +188,8 @@ def _outputs_source(ctx: Context, args: list[str]) -> str:
         expr = g.definition.equations.derivatives[g.definition.voltage]
         return [f"{g.tag}_k{r} = {ctx.render.expr(expr, name_of)}", *clamp_adjust(ctx, g, index)]
 
-    return _function(
-        "outputs", args, [*_counts(ctx.layout), *stage_lines(ctx, 0, "t", update, True)]
-    )
+    body = [*_counts(ctx.layout), *stage_lines(ctx, 0, "t", update, True)]
+    return _function(ctx, "outputs", args, body, "INNER_OPTS")
 
 
 def _derivs_source(ctx: Context, args: list[str]) -> str:
@@ -200,7 +211,7 @@ def _derivs_source(ctx: Context, args: list[str]) -> str:
                 f"    for r in range({len(g.slot.states)}):",
                 f"        K_{g.tag}[0, r, i] = {ctx.c(0.0)}",
             ]
-    return _function("derivs", args, body + stage_lines(ctx, 0, "t", update))
+    return _function(ctx, "derivs", args, body + stage_lines(ctx, 0, "t", update))
 
 
 def _sums_source(ctx: Context, args: list[str]) -> str:
@@ -210,7 +221,7 @@ def _sums_source(ctx: Context, args: list[str]) -> str:
     the step).  Sums are float64; a float32 module sums nothing (and so holds no
     float64 arithmetic at all)."""
     if ctx.precision != "float64":
-        return _function("sums", args, [])
+        return _function(ctx, "sums", args, [], "INNER_OPTS")
     body = [
         *_counts(ctx.layout),
         "C = MOM.shape[1]",
@@ -232,7 +243,7 @@ def _sums_source(ctx: Context, args: list[str]) -> str:
         "    for c2 in range(c, C):",
         "        MOM[b, c, 2 + c2] += d * MOM[b, c2, S]",
     ]
-    return _function("sums", args, body + indent(inner))
+    return _function(ctx, "sums", args, body + indent(inner), "INNER_OPTS")
 
 
 def _record(ctx: Context) -> list[str]:
@@ -240,9 +251,9 @@ def _record(ctx: Context) -> list[str]:
     instance, column) and, when RECOUT[0], currents (RJ: IO or IP, instance, column);
     when RECOUT[1], add to the voltage moments (``sums``)."""
     layout = ctx.layout
-    lines = ["if RECOUT[0]:", f"    outputs(tn, DT, {_inner(arguments(layout, ctx.mode))})"]
+    lines = ["if RECOUT[0]:", f"    outputs({', '.join(['tn', 'DT', *ctx.params['outputs']])})"]
     lines.append("if RECOUT[1]:")
-    lines.append(f"    sums(tn, DT, {_inner(arguments(layout, ctx.mode))})")
+    lines.append(f"    sums({', '.join(['tn', 'DT', *ctx.params['sums']])})")
     for g in layout.groups():
         if g.slot.states:
             lines += [
@@ -362,7 +373,9 @@ def generate_network(layout: NetworkLayout, method: str, precision: str, mode: s
         f"F = np.{precision}",
         f"OPTS = dict(cache=True, nogil=True, error_model='numpy', fastmath={FASTMATH})",
         f"KERNEL_OPTS = dict(OPTS, fastmath={KERNEL_FASTMATH})",
+        "INNER_OPTS = dict(OPTS, no_cpython_wrapper=True)  # called by the kernel only",
         f"ARGS = {tuple(args)!r}",
         "",
     ]
-    return "\n".join(header + ctx.render.constant_lines() + [""] + functions) + "\n"
+    constants = ctx.render.constant_lines() + stage_constants(ctx)
+    return "\n".join(header + constants + [""] + functions) + "\n"

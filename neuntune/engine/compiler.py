@@ -25,7 +25,7 @@ import numpy as np
 
 PRECISIONS = ("float64", "float32")
 #: Bump when generated code changes meaning without its text changing.
-_ENGINE_VERSION = "4"
+_ENGINE_VERSION = "5"
 
 
 def cache_dir() -> Path:

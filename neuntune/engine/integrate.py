@@ -6,6 +6,14 @@ stage's state ``Y = X + DT·Σ a·k``, or, at the last stage, the step's result
 ``X = X + DT·Σ b·k``.  Exponential Euler advances each state linear in itself by
 its exact solution with the slope frozen (``eeuler``), the others by Euler.
 
+A method whose stage reads only the one before it (``a`` nonzero only below its
+diagonal, as in RK4) writes its stages after the first once, inside a loop over
+stages (``st``), so their code is compiled once, not once per stage: the first
+stage reads ``X`` and stores its slopes in ``K[0]``; each later stage reads ``Y``,
+writes the next stage's states there and adds its slopes, weighted relative to the
+first stage's, to ``K[0]``; after the last stage one loop per group adds
+``b₀·DT·K[0]`` to ``X``.
+
 Cells with a reset or a refractory period are also integrated one at a time
 (``local_<tag>``): from the step's start to a located crossing, and from there (the
 reset applied) to the step's end, split where a refractory period ends; their input
@@ -21,6 +29,8 @@ from ..models.equations import derivative
 from .groups import Group
 from .methods import EXPEULER, TABLEAUX
 from .rhs import (
+    INDEX,
+    LOOPED,
     Context,
     clamp_adjust,
     command_lines,
@@ -59,27 +69,123 @@ def locally(ctx: Context, g: Group) -> bool:
     return ctx.mode == "step" and local(g)
 
 
+def looped(method: str) -> bool:
+    """Whether ``method``'s stages are written once, in a loop over stages: a Runge–Kutta
+    method of several stages, each reading only the one before it, whose first stage
+    counts in the result (module docs)."""
+    tab = TABLEAUX.get(method)
+    if tab is None or tab.stages < 2 or tab.b[0] == 0:
+        return False
+    return all(not any(row[:-1]) for row in tab.a[1:])
+
+
+def _node(node: Fraction) -> Fraction | float:
+    """Where a stage at ``node`` evaluates time conditions (module docs of END_OF_STEP)."""
+    return START_OF_STEP if node == 0 else END_OF_STEP if node == 1 else node
+
+
+def stage_constants(ctx: Context) -> list[str]:
+    """Module-level arrays of a looped method (:func:`looped`): each stage's node
+    (``STAGE_C``), the node where it evaluates time conditions (``STAGE_CF``), the
+    weight of its slope in the next stage's state (``STAGE_A``) and in the step's
+    result, relative to the first stage's (``STAGE_W``)."""
+    if not looped(ctx.method):
+        return []
+    tab = TABLEAUX[ctx.method]
+    rows = {
+        "STAGE_C": tab.c,
+        "STAGE_CF": [_node(c) for c in tab.c],
+        "STAGE_A": [row[-1] for row in tab.a[1:]] + [Fraction(0)],
+        "STAGE_W": [b / tab.b[0] for b in tab.b],
+    }
+    return [
+        f"{name} = np.array([{', '.join(repr(float(v)) for v in values)}], F)"
+        for name, values in rows.items()
+    ]
+
+
 def step_lines(ctx: Context, t: str = "t", h: str = "DT") -> list[str]:
     """One step of every group from time ``t`` for ``h`` (names of the kernel's locals)."""
-    lines: list[str] = []
     stages = nodes(ctx.method)
+    if looped(ctx.method):  # the first stage written out, the others in a loop
+        return _stage(ctx, 0, stages[0], t, h, False) + _looped_stages(ctx, t, h)
+    lines: list[str] = []
     for s, node in enumerate(stages):
-        ts = t if s == 0 else f"ts{s}"
-        if s:
-            lines.append(f"{ts} = {t} + {ctx.c(node)} * {h}")
-        # comparisons in time (a stimulus switching on) see the inside of the step at
-        # its ends, so a switch exactly on the grid belongs to the step it starts
-        nudge = START_OF_STEP if node == 0 else END_OF_STEP if node == 1 else None
-        lines.append(f"ts{s}f = {f'{t} + {ctx.c(nudge)} * {h}' if nudge is not None else ts}")
-        ctx.render.condition_time = {ts: f"ts{s}f"} if nudge is not None else {}
-
-        def update(g: Group, s_: int, name_of: Callable[[str], str], index: str) -> list[str]:
-            return slopes(ctx, g, s_, name_of, index, s_ == len(stages) - 1, h)
-
-        lines += stage_lines(ctx, s, ts, update)
-        ctx.render.condition_time = {}
+        lines += _stage(ctx, s, node, t, h, s == len(stages) - 1)
     # a clamped voltage ends the step at the command's value there
     return lines + command_lines(ctx, lambda g: f"X_{g.tag}", f"({t} + {h})")
+
+
+def _stage(ctx: Context, s: int, node: Fraction, t: str, h: str, last: bool) -> list[str]:
+    """Stage ``s`` (at ``node`` of the step), written out."""
+    ts = t if s == 0 else f"ts{s}"
+    lines = [f"{ts} = {t} + {ctx.c(node)} * {h}"] if s else []
+    # comparisons in time (a stimulus switching on) see the inside of the step at
+    # its ends, so a switch exactly on the grid belongs to the step it starts
+    nudge = _node(node)
+    lines.append(f"ts{s}f = {f'{t} + {ctx.c(nudge)} * {h}' if nudge != node else ts}")
+    ctx.render.condition_time = {ts: f"ts{s}f"} if nudge != node else {}
+
+    def update(g: Group, s_: int, name_of: Callable[[str], str], index: str) -> list[str]:
+        return slopes(ctx, g, s_, name_of, index, last, h)
+
+    lines += stage_lines(ctx, s, ts, update)
+    ctx.render.condition_time = {}
+    return lines
+
+
+def _looped_stages(ctx: Context, t: str, h: str) -> list[str]:
+    """A looped method's stages after the first (module docs), then each group's result."""
+    tab = TABLEAUX[ctx.method]
+
+    def update(g: Group, s: int | None, name_of: Callable[[str], str], index: str) -> list[str]:
+        return looped_slopes(ctx, g, name_of, index)
+
+    body = [f"ts = {t} + STAGE_C[st] * {h}", f"tsf = {t} + STAGE_CF[st] * {h}"]
+    body += [f"adt = STAGE_A[st] * {h}", "w = STAGE_W[st]"]
+    ctx.render.condition_time = {"ts": "tsf"}
+    body += stage_lines(ctx, LOOPED, "ts", update)
+    ctx.render.condition_time = {}
+    lines = [f"for st in range(1, {tab.stages}):", *indent(body)]
+    for g in ctx.layout.groups():
+        if g.kind == "stimulus" or not evolving(g):
+            continue
+        tag, index = g.tag, INDEX[g.kind]
+        result = []
+        if g.kind == "cell" and g.voltage_row >= 0:
+            result.append(f"VO_{tag}[{index}] = X_{tag}[{g.voltage_row}, {index}]")
+        if locally(ctx, g):
+            result += [
+                f"XO_{tag}[{r}, {index}] = X_{tag}[{r}, {index}]" for r in g.slot.states.values()
+            ]
+        for r in evolving(g):
+            x = f"X_{tag}[{r}, {index}]"
+            result.append(f"{x} = {x} + ({ctx.c(tab.b[0])} * {h}) * K_{tag}[0, {r}, {index}]")
+        lines += [f"for {index} in range(n_{tag}):", *indent(result)]
+    # a clamped voltage ends the step at the command's value there
+    return lines + command_lines(ctx, lambda g: f"X_{g.tag}", f"({t} + {h})")
+
+
+def looped_slopes(ctx: Context, g: Group, name_of: Callable[[str], str], index: str) -> list[str]:
+    """Slopes of ``g``'s states at a looped stage (``st``): the next stage's states
+    (``Y``), and their weighted sum (``K[0]``, holding the first stage's since it ran).
+    Every address is the same at every stage, so LLVM checks once per call, not once
+    per stage, that the arrays a vectorised loop reads and writes do not overlap."""
+    tag = g.tag
+    held = g.kind == "cell" and g.definition.refractory
+    lines = []
+    for var, expr in g.definition.equations.derivatives.items():
+        r = g.slot.states[var]
+        value = ctx.render.expr(expr, name_of)
+        if held and r == g.voltage_row:  # dv/dt = 0 while refractory
+            value = f"({value} if tsf >= REF_{tag}[{index}] else {ctx.c(0.0)})"
+        lines.append(f"{tag}_k{r} = {value}")
+    lines += clamp_adjust(ctx, g, index)
+    for var in g.definition.equations.derivatives:
+        r = g.slot.states[var]
+        lines.append(f"K_{tag}[0, {r}, {index}] += w * {tag}_k{r}")
+        lines.append(f"Y_{tag}[{r}, {index}] = X_{tag}[{r}, {index}] + adt * {tag}_k{r}")
+    return lines
 
 
 def slopes(

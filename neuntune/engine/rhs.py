@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..models.equations import CONSTANTS, LINEAR, closure, derivative, linearity, names
@@ -28,7 +28,7 @@ from .render import Renderer
 INDEX = {"cell": "i", "connection": "m", "stimulus": "k"}
 
 #: update(group, stage, name_of, index) -> the lines that consume the stage's slopes
-Update = Callable[[Group, int, Callable[[str], str], str], list[str]]
+Update = Callable[[Group, int | None, Callable[[str], str], str], list[str]]
 
 
 @dataclass
@@ -40,6 +40,7 @@ class Context:
     precision: str
     render: Renderer
     mode: str = "step"  # events at step boundaries, or "exact" (steps split at them)
+    params: dict[str, list[str]] = field(default_factory=dict)  # a function's arrays
 
     def c(self, value: float | Fraction) -> str:
         """A precision-typed constant."""
@@ -202,7 +203,7 @@ def coupling_setup(ctx: Context, g: Group) -> list[str]:
     ]
 
 
-def _matrix_lines(layout: NetworkLayout, g: Group, s: int) -> list[str]:
+def _matrix_lines(layout: NetworkLayout, g: Group, s: int | None) -> list[str]:
     """The group's currents as ``GM`` times the voltages, plus ``GC``, per member."""
     cell, tag = layout.cells[g.pre], g.tag
     v = f"{stage_state(cell, s)}[{cell.voltage_row}, o + q]"
@@ -218,16 +219,21 @@ def _matrix_lines(layout: NetworkLayout, g: Group, s: int) -> list[str]:
     ]
 
 
-def stage_state(g: Group, s: int) -> str:
+#: The stage ``s`` of a stage written once inside a loop over stages (``st``, after
+#: the first stage): it reads its states from ``Y``.
+LOOPED = None
+
+
+def stage_state(g: Group, s: int | None) -> str:
     """The array holding ``g``'s states at stage ``s``."""
     return f"X_{g.tag}" if s == 0 else f"Y_{g.tag}"
 
 
-def state_loads(g: Group, s: int, index: str) -> list[str]:
+def state_loads(g: Group, s: int | None, index: str) -> list[str]:
     """Load instance ``index``'s states at stage ``s`` (event-only states from X)."""
     moving = set(evolving(g))
     return [
-        f"{g.tag}_x{r} = {'Y' if s and r in moving else 'X'}_{g.tag}[{r}, {index}]"
+        f"{g.tag}_x{r} = {stage_state(g, s) if r in moving else f'X_{g.tag}'}[{r}, {index}]"
         for r in g.slot.states.values()
     ]
 
@@ -283,15 +289,18 @@ def clamp_adjust(ctx: Context, g: Group, index: str) -> list[str]:
     ]
 
 
-def stage_lines(ctx: Context, s: int, ts: str, update: Update, outputs: bool = False) -> list[str]:
-    """Stage ``s`` at time ``ts``: every group's loop over its instances.  With
+def stage_lines(
+    ctx: Context, s: int | None, ts: str, update: Update, outputs: bool = False
+) -> list[str]:
+    """Stage ``s`` at time ``ts`` (``s`` :data:`LOOPED`: any stage, inside the loop over
+    stages): every group's loop over its instances.  With
     ``outputs`` each connection and stimulus also writes its current to ``IO`` (and a
     gap junction its pre-cell current to ``IP``), for recording."""
     layout = ctx.layout
     lines = command_lines(ctx, lambda g: stage_state(g, s), ts)
     for g in layout.cells:
         if g.voltage_row >= 0:
-            lines += [f"for i in range(n_{g.tag}):", f"    I_{g.tag}[i] = {ctx.c(0.0)}"]
+            lines += [f"for i in range(n_{g.tag}):", f"    I_{g.tag}[i] = zero"]
     for g in layout.stimuli:
         if is_clamp(g):
             continue
@@ -354,11 +363,13 @@ def stage_lines(ctx: Context, s: int, ts: str, update: Update, outputs: bool = F
         if not g.slot.states:
             continue
         name_of = namer(g, state_local(g), ts)
+        consume = update(g, s, name_of, "i")
+        if outputs and not consume:  # no clamp: the cells have no current to record
+            continue
         body = state_loads(g, s, "i")
         if g.voltage_row >= 0:
             body.append(f"{g.tag}_Iin = I_{g.tag}[i]")
-        calc = intermediates(ctx, g, derivative_names(g), name_of)
-        calc += update(g, s, name_of, "i")
+        calc = intermediates(ctx, g, derivative_names(g), name_of) + consume
         body += loads(g, calc, "i") + calc
         lines += [f"for i in range(n_{g.tag}):", *indent(body)]
     return lines

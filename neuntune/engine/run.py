@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -294,8 +295,8 @@ class Run:
                 voltage_cells += g.n
         self.set_recording([])
         self.call = [a[name] for name in compiled.module.ARGS]
-        with compiling(compiled.module.setup):
-            compiled.module.setup(F(0.0), F(dt), *self._inner())
+        # not vectorising: setup runs once per run, and compiles faster without
+        compiled.module.setup(F(0.0), F(dt), *self._args(compiled.module.setup))
 
     def _allocate(self, g: Group, F: type, first_position: int) -> None:
         a, n, batch = self.arrays, max(self.batch * g.n, 1), self.batch
@@ -361,8 +362,10 @@ class Run:
         a[f"SRCP_{g.tag}"] = self.source_start + offsets
         a[f"SRCHI_{g.tag}"] = np.tile(np.array(hi, np.int64), self.batch) + offsets
 
-    def _inner(self) -> list:
-        return self.call[4:]
+    def _args(self, function: Any) -> list:
+        """The arrays a generated function (``setup``, ``derivs``) takes after t, DT."""
+        code = function.py_func.__code__
+        return [self.arrays[name] for name in code.co_varnames[2 : code.co_argcount]]
 
     # ------------------------------------------------------------- recording
     def set_recording(self, recordings: list[Recordable]) -> None:
@@ -469,7 +472,8 @@ class Run:
 
                 def residual(x: np.ndarray) -> np.ndarray:
                     self._unflatten(x)
-                    self.compiled.module.derivs(F(0.0), F(self.dt), *self._inner())
+                    derivs = self.compiled.module.derivs
+                    derivs(F(0.0), F(self.dt), *self._args(derivs))
                     return np.concatenate([a[f"K_{g.tag}"][0].ravel() for g, _ in arrays]).astype(
                         np.float64
                     )
