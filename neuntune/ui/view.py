@@ -274,6 +274,10 @@ GUIDANCE = (
     "previous run). Click a cell or connection in the Circuit to open its controls; Fit, "
     "Scan and Protocols tune towards targets."
 )
+#: Least height of one live plot (px), and what the page keeps for the header, the
+#: status line and the metrics below the plots (px of the window's height).
+PLOT_MIN_HEIGHT = 220
+PLOTS_LEAVE = 330
 #: A run not shown after this long (s) puts the loading overlay over the plots.
 SLOW_RUN = 0.3
 
@@ -621,13 +625,27 @@ class TunePanel:
         model = self.model
         error = message_alert(model.param.error, "danger")
         note = message_alert(model.param.note, "info")
-        plots = [pn.pane.Bokeh(fig, sizing_mode="stretch_width") for fig in self.plots.figures]
+        # The plots share the window's height (what the header, status and metrics
+        # leave), each at least PLOT_MIN_HEIGHT px.
+        for fig in self.plots.figures:
+            fig.sizing_mode, fig.min_height = "stretch_both", PLOT_MIN_HEIGHT
+        plots: list[Any] = [
+            pn.pane.Bokeh(fig, sizing_mode="stretch_both", min_height=PLOT_MIN_HEIGHT)
+            for fig in self.plots.figures
+        ]
         if model.network:
             plots.insert(2, self._member_chooser())
+        least = PLOT_MIN_HEIGHT * len(self.plots.figures) + (60 if model.network else 0)
+        shown = pn.Column(
+            *plots,
+            sizing_mode="stretch_width",
+            margin=0,
+            styles={"height": f"max({least}px, calc(100vh - {PLOTS_LEAVE}px))"},
+        )
         extra = [] if self.coupling is None else [self._coupling_section(self.coupling)]
         # what a run draws (under the overlay while one is pending); the status says why
         self.results = pn.Column(
-            *plots,
+            shown,
             pn.pane.HTML("<h3 style='margin:4px 0'>Metrics</h3>"),
             self.metrics_pane,
             sizing_mode="stretch_width",
