@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from playwright.sync_api import sync_playwright
 
-from neuntune.ui.testing import launch_chromium, open_tuner
+from neuntune.ui.testing import grab_slider, launch_chromium, open_tuner
 from neuntune.ui.view import css_class
 
 WARM_UP = 3  # first presses pay for lazy JS paths; not counted
@@ -66,6 +66,43 @@ def press_keys(
         )
         time.sleep(PAUSE)
     return page.evaluate("() => window.__ntLatency.samples")[WARM_UP:]
+
+
+#: Counts the data changes a source receives (redraws), from now on.
+COUNT_JS = """(name) => {
+    window.__ntRedraws = 0;
+    window.Bokeh.documents[0].get_model_by_name(name).properties.data.change.connect(
+        () => { window.__ntRedraws += 1; });
+}"""
+
+
+def drag_rates(
+    url: str, slider: str, source: str, drags: int, seconds: float = 2.0, span: float = 60.0
+) -> list[float]:
+    """Redraws per second of ``source`` while the slider of parameter path ``slider``
+    is dragged back and forth over ``span`` px without letting go, for ``seconds``
+    each time, ``drags`` times (the mouse moves every ~16 ms, as a hand does at 60 Hz)."""
+    rates = []
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            _, page, _ = open_tuner(browser, url)
+            page.evaluate(COUNT_JS, source)
+            for _ in range(drags):
+                x, y = grab_slider(page, slider)
+                before = page.evaluate("() => window.__ntRedraws")
+                start, k = time.perf_counter(), 0
+                while time.perf_counter() - start < seconds:
+                    k += 1
+                    page.mouse.move(x + span / 2 * np.sin(k / 8), y)
+                    page.wait_for_timeout(16)
+                elapsed = time.perf_counter() - start
+                page.mouse.up()
+                rates.append((page.evaluate("() => window.__ntRedraws") - before) / elapsed)
+                time.sleep(PAUSE)
+        finally:
+            browser.close()
+    return rates
 
 
 def summary(values: list[float]) -> dict[str, float]:
