@@ -83,8 +83,8 @@ def test_the_current_plot_uses_pa_or_na_as_the_metrics_do() -> None:
     """Currents were plotted in µA (ticks 6.000e−5) while the table gave pA."""
     import numpy as np
 
-    from neuntune.ui.model import trace_specs
     from neuntune.ui.plots import TracePlots
+    from neuntune.ui.traces import trace_specs
 
     tuner = TunerModel(resolve_preset(None))
     plots = TracePlots(trace_specs(tuner.circuit))
@@ -212,8 +212,8 @@ def test_entries_show_the_sliders_precision_and_follow_a_drag(tuner) -> None:
 def test_the_gates_plot_has_distinct_colours_no_bookkeeping_and_legend_swatches() -> None:
     from bokeh.models import Legend
 
-    from neuntune.ui.model import trace_specs
     from neuntune.ui.plots import TracePlots
+    from neuntune.ui.traces import trace_specs
 
     circuit = presets.load("bmtool_ampa_nmda_stp").circuit
     specs = trace_specs(circuit)
@@ -247,8 +247,8 @@ def test_flat_traces_get_a_minimum_axis_span() -> None:
     """A clamped voltage's axis read −69.999997 … −70.000003."""
     import numpy as np
 
-    from neuntune.ui.model import trace_specs
     from neuntune.ui.plots import MIN_SPAN, TracePlots
+    from neuntune.ui.traces import trace_specs
 
     tuner = TunerModel(resolve_preset(None))
     plots = TracePlots(trace_specs(tuner.circuit))

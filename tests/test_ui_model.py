@@ -13,7 +13,8 @@ import pytest
 import neuntune as nt
 from neuntune import library
 from neuntune.ui import model as model_module
-from neuntune.ui.model import MAX_SAMPLES, TunerModel, trace_specs
+from neuntune.ui.model import MAX_SAMPLES, TunerModel
+from neuntune.ui.traces import trace_specs
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
-from io import StringIO
 from typing import Any
 
 import numpy as np
@@ -34,12 +33,11 @@ from ..circuit import Circuit
 from ..engine.methods import METHODS
 from ..errors import SimulationError
 from ..models.base import initial_parameter
-from ..models.stimuli import VoltageClamp
 from ..presets import Preset, RunSettings
 from ..simulate import CancelledError, Result, check_run, simulate
 from . import metrics as measure
 from .controls import Control
-from .decimate import minmax_decimate
+from .history import same_snapshot, same_spec, same_value
 from .jobs import finished
 from .population import (
     NetworkMetrics,
@@ -50,6 +48,7 @@ from .population import (
     parse_members,
     record_plan,
 )
+from .traces import browser_traces, trace_specs, traces_csv
 
 log = logging.getLogger(__name__)
 
@@ -76,18 +75,6 @@ RUN_SETTINGS = ("t_stop", "dt", "method")
 LIVE_RUN = RunSettings(t_stop=200.0, dt=0.01, method="rk4")
 
 
-@dataclass(frozen=True)
-class TraceSpec:
-    """A plotted trace: ``key`` in :attr:`TunerModel.traces`, plot ``group``
-    ("v", "I" or "gate"), legend ``label``, ``unit`` and the cell it belongs to."""
-
-    key: str
-    group: str
-    label: str
-    unit: str
-    cell: str = ""
-
-
 @dataclass
 class Outcome:
     """What one run produced, carried from the worker to the UI thread."""
@@ -101,55 +88,6 @@ class Outcome:
     #: The values and run settings that were simulated (of a run that succeeded).
     circuit: Circuit | None = None
     run: dict[str, Any] = field(default_factory=dict)
-
-
-def trace_specs(circuit: Circuit) -> list[TraceSpec]:
-    """Every trace the plots show, derived from the circuit's declarations."""
-    specs = []
-    for cell, neuron in circuit.neurons.items():
-        if neuron.resolved().voltage:
-            specs.append(TraceSpec(f"v:{cell}", "v", cell, "mV", cell))
-            specs.append(TraceSpec(f"spikes:{cell}", "v", cell, "ms", cell))
-    for name, conn in circuit.connections.items():
-        # One current per connection, into its post cell; a junction's current into the
-        # pre cell (I_pre) is in the CSV, but every extra line costs each redraw.
-        specs.append(TraceSpec(f"I:{name}", "I", f"{name} → {conn.post}", "µA"))
-        for var, state in conn.synapse.resolved().states.items():
-            # Dimensionless states (gates, fractions) share an axis; bookkeeping such as
-            # the time of the last event (ms) would squash them: it is in the CSV.
-            if state.unit in ("1", ""):
-                specs.append(TraceSpec(f"state:{name}.{var}", "gate", f"{name}.{var}", ""))
-    # A voltage clamp's current is what an experimenter records (other stimuli's
-    # currents are their own settings, and in the CSV).
-    for name, injection in circuit.stimuli.items():
-        if isinstance(injection.stimulus, VoltageClamp):
-            specs.append(TraceSpec(f"I:{name}", "I", f"{name} (clamp)", "µA", injection.target))
-    return specs
-
-
-def browser_traces(
-    result: Result, specs: list[TraceSpec], points: int
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each spec's (x, y), min/max-decimated to about ``points`` samples, as float32
-    (half the bytes over the websocket; far more precision than a pixel needs)."""
-    t = result.t
-    out = {}
-    for spec in specs:
-        kind, _, name = spec.key.partition(":")
-        if kind == "spikes":
-            times = result.spikes[name]
-            x, y = times, np.interp(times, t, result.v[name])
-        else:
-            if kind == "v":
-                trace = result.v[name]
-            elif kind == "I":
-                trace = result.current[name]
-            else:
-                element, _, var = name.rpartition(".")
-                trace = result.state[element][var]
-            x, y = minmax_decimate(t, trace, points)
-        out[spec.key] = (x.astype(np.float32), y.astype(np.float32))
-    return out
 
 
 def resolve_preset(source: Circuit | Preset | str | None) -> Preset:
@@ -342,7 +280,7 @@ class TunerModel(param.Parameterized):
 
     def _holds(self, path: str, value: float | None) -> bool:
         """Whether every member's value at ``path`` already is ``value``."""
-        return _same(self.circuit.get(path), value)
+        return same_value(self.circuit.get(path), value)
 
     def _apply(self, path: str, value: float | None, final: bool) -> None:
         checked = self._validate(path, value)
@@ -425,14 +363,14 @@ class TunerModel(param.Parameterized):
         """Return ``path`` (a parameter path or "t_stop", "dt", "method"), or everything
         if None, to the value the tuner started with.  Undoable."""
         if path is None:
-            if not _same_snapshot(self._snapshot(), self._defaults):
+            if not same_snapshot(self._snapshot(), self._defaults):
                 self._begin("reset")
                 self._restore(self._defaults)
         elif path in RUN_SETTINGS:
             setattr(self, path, self._defaults["run"][path])
         elif not isinstance(default := self._defaults["values"][path], float | int | None):
             # Members differed at the start: bring their values (or distribution) back.
-            if not _same_spec(self._spec(path), default):
+            if not same_spec(self._spec(path), default):
                 self._open = None
                 self._begin(f"reset:{path}")
                 self.circuit.set(path, default)
@@ -708,7 +646,7 @@ class TunerModel(param.Parameterized):
         shown = self._shown[0]
         for path, control in self.controls.items():
             before = shown.get(path)
-            if _same(self.circuit.get(path), before):
+            if same_value(self.circuit.get(path), before):
                 continue
             if isinstance(before, np.ndarray) or before is None:
                 was = "their earlier values" if before is not None else "steady state"
@@ -793,55 +731,5 @@ class TunerModel(param.Parameterized):
 
     def csv(self) -> str:
         """The latest good run at full resolution as CSV, units in the header (a
-        population's recorded members one column each: ``wb[3].v``)."""
-        if self.result is None:
-            return ""
-        columns, units = {}, {"t": "ms", **self.result.units}
-        for name, trace in self.result.columns().items():
-            if trace.ndim == 1:
-                columns[name] = trace
-                continue
-            element, _, var = name.rpartition(".")
-            for k, row in zip(self.result.members[element], trace, strict=True):
-                columns[f"{element}[{k}].{var}"] = row
-                units[f"{element}[{k}].{var}"] = units.get(name, "1")
-        header = ",".join(
-            f"{name} ({units[name]})" if units.get(name, "1") != "1" else name for name in columns
-        )
-        buffer = StringIO()
-        np.savetxt(
-            buffer,
-            np.column_stack(list(columns.values())),
-            delimiter=",",
-            header=header,
-            comments="",
-            fmt="%.10g",
-        )
-        return buffer.getvalue()
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Whether two parameter values (numbers, None, or one value per member) are equal."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        if a is None or b is None:
-            return False
-        x, y = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
-        return bool(np.array_equal(x, y, equal_nan=True))
-    return a == b
-
-
-def _same_spec(a: Any, b: Any) -> bool:
-    """Whether two values as :meth:`TunerModel._spec` returns them are equal."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (
-            isinstance(a, np.ndarray)
-            and isinstance(b, np.ndarray)
-            and np.array_equal(a, b, equal_nan=True)
-        )
-    return bool(a == b)  # numbers, None, or distributions (equal when type and args are)
-
-
-def _same_snapshot(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> bool:
-    return a["run"] == b["run"] and all(
-        _same_spec(value, b["values"].get(path)) for path, value in a["values"].items()
-    )
+        population's recorded members one column each: ``wb[3].v``); "" before one."""
+        return "" if self.result is None else traces_csv(self.result)

@@ -39,8 +39,8 @@ from bokeh.plotting import figure
 from bokeh.transform import linear_cmap
 
 from .decimate import minmax_decimate
-from .model import TraceSpec
 from .recording import Recording
+from .traces import TraceSpec
 
 _TITLES = {
     "v": ("Membrane voltage", "V (mV)"),
