@@ -25,15 +25,7 @@ from .connectivity import (
     Uniform,
 )
 from .errors import PresetError, SimulationError
-from .fit import (
-    CouplingSpectrum,
-    GapJunctionFit,
-    PairwiseCoupling,
-    coupling_coefficient,
-    coupling_spectrum,
-    fit_gap_junction,
-    pairwise_coupling,
-)
+from .fit import GapJunctionFit, fit_gap_junction
 from .fit.synapse import SynapseFit, fit_synapse
 from .models import (
     AMPA,
@@ -84,6 +76,13 @@ from .models import (
 from .presets import Preset
 from .presets import load as load_preset
 from .presets import save as save_preset
+from .protocols import (
+    CouplingSpectrum,
+    PairwiseCoupling,
+    coupling_coefficient,
+    coupling_spectrum,
+    pairwise_coupling,
+)
 from .result import Spikes
 from .simulate import CancelledError, Result, Sums, simulate, simulate_batch, sum_batch
 from .sweep import ScanResult, scan

@@ -268,7 +268,7 @@ def _save_preset(preset: presets.Preset, path: str | None) -> None:
 
 
 def _gap_junction(preset: presets.Preset, name: str | None) -> str:
-    from .fit.gap import gap_junctions
+    from .protocols.coupling import gap_junctions
 
     junctions = gap_junctions(preset.circuit)
     if name is not None:
@@ -342,7 +342,8 @@ def _read_trace(args: argparse.Namespace, clamp: float | None) -> tuple[np.ndarr
 
 
 def _fit_synapse(args: argparse.Namespace) -> int:
-    from .fit.synapse import SynapseProtocol, fit_synapse
+    from .fit.synapse import fit_synapse
+    from .protocols.train import SynapseProtocol
 
     _check_output("--save", args.save, (".json",))
     if args.trace is None:

@@ -26,7 +26,7 @@ from .analysis.synapse import (
     response_record,
 )
 from .circuit import Circuit
-from .fit.protocols import coupling_protocol, measure_coupling
+from .protocols.coupling import coupling_protocol, measure_coupling, run_probes
 from .result import Spikes
 from .simulate import CancelledError, Result, Sums, simulate_batch, sum_batch
 
@@ -325,9 +325,10 @@ def _evaluate(
     if spec.protocol is not None:
         source, target = spec.protocol
         protocol = coupling_protocol(circuit, source, **settings.get("protocol", {}))
-        results = simulate_batch(
-            protocol.circuit, values, protocol.t_stop, settings["dt"], settings["method"],
-            settings["precision"], record="v", init="rest", progress=progress,
+        members = [source] * len(next(iter(values.values())))
+        results = run_probes(
+            protocol, members, values, settings["dt"], settings["method"], settings["precision"],
+            workers=None, progress=progress,
         )  # fmt: skip
         metric = [measure_coupling(r, protocol, source, target) for r in results]
     elif sums is not None:

@@ -296,7 +296,7 @@ def test_fit_synapse_names_a_bad_targets_file_field(run, tmp_path, monkeypatch):
     def must_not_run(*args, **kwargs):
         raise AssertionError("the fit ran with a bad targets file")
 
-    monkeypatch.setattr("neuntune.fit.synapse.simulate_batch", must_not_run)
+    monkeypatch.setattr("neuntune.protocols.train.simulate_batch", must_not_run)
     circuit = nt.Circuit()
     circuit.add("pre", nt.SpikeSource([10.0]))
     circuit.add("post", nt.Passive(area=2e-5))

@@ -1,6 +1,6 @@
-"""Coupling coefficient, its spectrum, and fitting a gap junction to a target CC."""
+"""Fitting a gap junction to a target CC (the coupling protocol it measures with is
+tests/test_protocols_coupling.py's)."""
 
-import numpy as np
 import pytest
 
 import neuntune as nt
@@ -17,11 +17,6 @@ def passive():
     c.connect("a", "b", nt.GapJunction(g=1e-4), name="gj")
     c.stimulate("a", nt.Constant(amplitude=0.5))  # removed by the protocol
     return c
-
-
-def test_coupling_coefficient_of_a_passive_pair_is_g_over_gl_plus_g(passive):
-    assert nt.coupling_coefficient(passive, "a", "b") == pytest.approx(1e-4 / (GL + 1e-4), abs=1e-6)
-    assert passive.stimuli["a.stim0"].stimulus.get("amplitude") == 0.5  # unchanged
 
 
 @pytest.mark.parametrize("target", [0.01, 0.1, 0.5, 0.9])
@@ -67,43 +62,12 @@ def test_a_target_out_of_reach_names_the_reachable_range(passive):
         nt.fit_gap_junction(passive, "gj", 0.2, direction="sideways")
 
 
-def test_a_cell_that_fires_during_the_protocol_is_an_error():
-    circuit = hh_gap_pair()
-    with pytest.raises(ValueError, match="fired during the coupling protocol"):
-        nt.coupling_coefficient(circuit, "a", "b", amplitude=0.2)  # a depolarising probe
-
-
-def test_protocols_name_an_unknown_cell_before_simulating(passive, monkeypatch):
-    def must_not_run(*args, **kwargs):
-        raise AssertionError("simulated before checking the cell names")
-
-    monkeypatch.setattr("neuntune.fit.gap.simulate", must_not_run)
-    monkeypatch.setattr("neuntune.fit.gap.simulate_batch", must_not_run)
-    for call, text in (
-        (lambda: nt.coupling_coefficient(passive, "a", "zz"), "target: no cell 'zz'"),
-        (lambda: nt.coupling_coefficient(passive, "zz", "b"), "source: no cell 'zz'"),
-        (lambda: nt.coupling_spectrum(passive, "a", "zz", [10.0]), "target: no cell 'zz'"),
-    ):
-        with pytest.raises(ValueError, match=f"{text} in the circuit \\(cells: a, b\\)"):
-            call()
-
-
-def test_coupling_spectrum_low_pass_filters_like_the_analytic_pair(passive):
-    freqs = np.array([1.0, 10.0, 100.0])
-    spec = nt.coupling_spectrum(passive, "a", "b", freqs)
-    # Two identical RC cells joined by g: the target is a low-pass of the source,
-    # CC(ω) = g/(g_L + g + jωC) with C = cm·area
-    w = 2 * np.pi * freqs / 1000.0
-    expected = 1e-4 / (GL + 1e-4 + 1j * w * 7.854e-3)
-    np.testing.assert_allclose(spec.ratio, np.abs(expected), rtol=2e-3)
-    np.testing.assert_allclose(spec.phase, np.degrees(np.angle(expected)), atol=0.5)
-
-
 def test_bad_arguments_are_named_before_any_run(monkeypatch):
     def must_not_run(*args, **kwargs):
         raise AssertionError("the fit simulated before checking its arguments")
 
-    monkeypatch.setattr("neuntune.fit.gap.simulate_batch", must_not_run)
+    monkeypatch.setattr("neuntune.protocols.coupling.simulate", must_not_run)
+    monkeypatch.setattr("neuntune.protocols.coupling.simulate_batch", must_not_run)
     c = hh_gap_pair()
     c.connect("a", "b", nt.DiffusionSynapse(), name="syn")
     for args, kwargs, error, message in (

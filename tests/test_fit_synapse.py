@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune.fit.synapse import SynapseEvaluator, SynapseProtocol, fit_synapse
+from neuntune.fit.synapse import fit_synapse
+from neuntune.protocols.train import SynapseEvaluator, SynapseProtocol
 
 TRUE = dict(tau_r=0.5, tau_d=6.0, g=2e-6, Use=0.3, Dep=150.0, Fac=40.0)
 
@@ -150,6 +151,6 @@ def test_bad_targets_params_and_weights_are_named_before_any_run(
     def must_not_run(*args, **kwargs):
         raise AssertionError("the fit simulated before checking its arguments")
 
-    monkeypatch.setattr("neuntune.fit.synapse.simulate_batch", must_not_run)
+    monkeypatch.setattr("neuntune.protocols.train.simulate_batch", must_not_run)
     with pytest.raises(error, match=message):
         fit_synapse(_pair(), "syn", targets, params, weights=weights)

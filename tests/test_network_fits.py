@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune.fit.synapse import SynapseEvaluator, SynapseProtocol, fit_synapse
+from neuntune.fit.synapse import fit_synapse
+from neuntune.protocols.train import SynapseEvaluator, SynapseProtocol
 
 
 def passive_network(n: int, rule: nt.connectivity.Rule) -> nt.Circuit:

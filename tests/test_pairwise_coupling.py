@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune.fit import gap
+from neuntune.protocols import coupling
 
 AREA = 7.854e-3  # cm², Passive's default
 DURATION = 500.0  # ms, the protocol's default step
@@ -207,8 +207,8 @@ def test_bad_arguments_are_named_before_any_run(monkeypatch):
     def must_not_run(*args, **kwargs):
         raise AssertionError("simulated before checking the arguments")
 
-    monkeypatch.setattr(gap, "simulate", must_not_run)
-    monkeypatch.setattr(gap, "simulate_batch", must_not_run)
+    monkeypatch.setattr(coupling, "simulate", must_not_run)
+    monkeypatch.setattr(coupling, "simulate_batch", must_not_run)
     c = passive_network(3, 1e-4)
     c.add("src", nt.SpikeSource(times=[1.0]))
     c.connect("src", "p", nt.ExpSynapse(), rule=nt.AllToAll(), name="syn")

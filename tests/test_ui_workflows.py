@@ -24,7 +24,7 @@ from neuntune.ui import scanning
 from neuntune.ui.fitting import check_metric, parse_targets
 from neuntune.ui.jobs import Job
 from neuntune.ui.model import TunerModel
-from neuntune.ui.protocols import CURRENT_CLAMP, VOLTAGE_CLAMP, parse_frequencies
+from neuntune.ui.protocol_runs import CURRENT_CLAMP, VOLTAGE_CLAMP, parse_frequencies
 from neuntune.ui.recording import DataModel, RecordingError, read_csv
 from neuntune.ui.scanning import NONE, metric_choices
 from neuntune.ui.session import Session
@@ -58,7 +58,7 @@ def depression_ppr(frequency: float, dep: float) -> float:
 
 # ---------------------------------------------------------------------- no panel
 def test_workbench_models_never_import_panel() -> None:
-    modules = "recording, fitting, scanning, protocols, session, jobs"
+    modules = "recording, fitting, scanning, protocol_runs, session, jobs"
     code = (
         f"import sys\nfrom neuntune.ui import {modules}\n"
         "assert 'panel' not in sys.modules and 'bokeh' not in sys.modules"

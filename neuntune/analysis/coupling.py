@@ -5,16 +5,52 @@ over a baseline window (not two single samples, which pick up noise and any
 residual drift).  For two passive cells with leak g_L (of the target) and a gap
 junction g_c, CC = g_c/(g_L + g_c): :func:`passive_cc` gives that estimate for a
 junction of a circuit.
+
+This is the one computation of a CC from traces; the protocol that produces the
+traces (stimuli removed, probe, windows, both directions) is
+:mod:`neuntune.protocols.coupling`, and :func:`first_spike` is the one test of
+"a cell fired during the protocol" they all apply.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ..circuit import Circuit
+from ..result import Spikes
 from ..simulate import Result
 from .traces import Window, deflection
+
+
+def first_spike(
+    spikes: Mapping[str, Any],
+    start: float,
+    stop: float = math.inf,
+    cells: Iterable[str] | None = None,
+) -> tuple[str, float] | None:
+    """The earliest spike from ``start`` to ``stop`` ms (both included) among ``cells``
+    (default: every cell of ``spikes``, a :attr:`Result.spikes`), as ``(cell, t)`` with
+    ``cell`` "wb[3]" for a member of a population; None if none fires then."""
+    found: tuple[str, float] | None = None
+    for cell in spikes if cells is None else cells:
+        train = spikes.get(cell, ())
+        if isinstance(train, Spikes):
+            members, times = np.asarray(train.i), np.asarray(train.t, float)
+        else:
+            times = np.asarray(train, float)
+            members = None
+        inside = np.flatnonzero((times >= start) & (times <= stop))
+        if not len(inside):
+            continue
+        k = inside[np.argmin(times[inside])]
+        if found is None or times[k] < found[1]:
+            found = (cell if members is None else f"{cell}[{members[k]}]", float(times[k]))
+    return found
 
 
 def coupling_coefficient(
@@ -58,13 +94,12 @@ def _from_run(
             raise ValueError(
                 f"{name}: no voltage recorded for cell {cell!r} (recorded: {', '.join(run.v)})"
             )
-        spikes = np.asarray(run.spikes.get(cell, ()))
-        during = spikes[(spikes >= baseline[0]) & (spikes <= steady[1])]
-        if len(during):
-            raise ValueError(
-                f"{name}: cell {cell!r} spikes at {during[0]:g} ms during the coupling protocol; "
-                "use a smaller injected current (the coupling coefficient assumes no spikes)"
-            )
+    spike = first_spike(run.spikes, baseline[0], steady[1], (source, target))
+    if spike is not None:
+        raise ValueError(
+            f"{name}: cell {spike[0]!r} spikes at {spike[1]:g} ms during the coupling protocol; "
+            "use a smaller injected current (the coupling coefficient assumes no spikes)"
+        )
     return coupling_coefficient(run.t, run.v[source], run.v[target], baseline, steady)
 
 

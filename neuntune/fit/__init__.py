@@ -1,17 +1,23 @@
-"""Optimisers: fit gap-junction and chemical-synapse parameters to targets."""
+"""Optimisers: fit gap-junction and chemical-synapse parameters to targets.
 
-from .gap import (
-    CouplingSpectrum,
-    GapJunctionFit,
-    PairwiseCoupling,
+The protocols they fit on (coupling, pairwise coupling, spectrum, synapse train) are
+:mod:`neuntune.protocols`'; the measurements are re-exported here for older code.
+"""
+
+from ..protocols.coupling import (
+    CouplingProtocol,
+    Protocol,
     coupling_coefficient,
-    coupling_spectrum,
-    fit_gap_junction,
-    pairwise_coupling,
+    coupling_protocol,
+    measure_coupling,
+    quiet_copy,
 )
-from .protocols import Protocol, coupling_protocol, measure_coupling, quiet_copy
+from ..protocols.pairwise import PairwiseCoupling, pairwise_coupling
+from ..protocols.spectrum import CouplingSpectrum, coupling_spectrum
+from .gap import GapJunctionFit, fit_gap_junction
 
 __all__ = [
+    "CouplingProtocol",
     "CouplingSpectrum",
     "GapJunctionFit",
     "PairwiseCoupling",

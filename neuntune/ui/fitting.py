@@ -1,7 +1,7 @@
 """The Fit tab's models: a gap junction to a target coupling coefficient, and a
 chemical synapse to target response metrics and/or a recorded trace (no panel here).
 
-Both run :func:`neuntune.fit_gap_junction` / :func:`neuntune.fit.synapse.fit_synapse`
+Both run :func:`neuntune.fit_gap_junction` / :func:`neuntune.fit_synapse`
 on a copy of the tuner's circuit on their own worker thread; the tuner stays live
 meanwhile.  Apply moves the tuner's values to the result, as one undoable change.
 """
@@ -25,7 +25,7 @@ from ..models.base import initial_parameter
 from .controls import Display
 from .jobs import Job, Progress
 from .model import TunerModel
-from .protocols import SynapseSettings
+from .protocol_runs import SynapseSettings
 from .recording import DataModel
 
 #: Parameters that are not shape or strength: never offered for a synapse fit.

@@ -1,11 +1,12 @@
-"""What the metrics panel shows, measured with :mod:`neuntune.analysis` and :mod:`neuntune.fit`.
+"""What the metrics panel shows, measured with :mod:`neuntune.analysis` and
+:mod:`neuntune.protocols`.
 
 Each function takes a ``Result`` and/or a ``Circuit`` and returns plain numbers or
 small records, so the model and the view hold no physics:
 
 - :func:`spike_counts` and :func:`synchrony` measure the live run;
-- :func:`coupling_coefficients` runs the coupling protocol of
-  :func:`neuntune.coupling_coefficient` (BMTool's) for every electrical connection,
+- :func:`coupling_coefficients` runs the coupling protocol
+  (:mod:`neuntune.protocols.coupling`, BMTool's) for every electrical connection,
   so the live CC, a fit's achieved CC and the command line agree;
 - the passive CC estimate and the synapse responses (PSP/PSC shape, per-event
   amplitudes, PPR, induction and recovery) are :mod:`neuntune.analysis`'s
@@ -31,14 +32,13 @@ from ..analysis.synapse import (
 )
 from ..circuit import Circuit
 from ..errors import SimulationError
-from ..fit.protocols import PROBE, coupling_protocol, measure_coupling
-from ..simulate import CancelledError, Result, simulate_batch
+from ..protocols.coupling import coupling_protocol, measure_coupling, run_probes
+from ..protocols.defaults import DT, METHOD
+from ..simulate import CancelledError, Result
 
 # chemical_connections, clamp_on, connection_response, passive_cc and the synapse
 # responses are neuntune.analysis's, imported by the tabs from here.
 __all__ = [
-    "CC_DT",
-    "CC_METHOD",
     "CouplingResult",
     "SynapseResponse",
     "chemical_connections",
@@ -53,11 +53,6 @@ __all__ = [
     "synapse_responses",
     "synchrony",
 ]
-
-#: The coupling protocol's integration settings: those of nt.coupling_coefficient and
-#: nt.fit_gap_junction, whatever method the live run uses (one compiled kernel).
-CC_DT = 0.025
-CC_METHOD = "rk4"
 
 
 def spike_counts(result: Result) -> dict[str, tuple[int, float]]:
@@ -130,11 +125,6 @@ def coupling_coefficients(
     if not cells:
         return out
     protocol = coupling_protocol(circuit, *cells)
-    # Member i probes cell i: the other probes are switched off by their amplitudes.
-    values = {
-        f"{protocol.probes[cell]}.amplitude": [PROBE if cell == source else 0.0 for source in cells]
-        for cell in cells
-    }
     targets = {
         source: [t for s, t in sorted(pairs) if s == source]
         + [s for s, t in sorted(pairs) if t == source]
@@ -146,9 +136,10 @@ def coupling_coefficients(
     if cancelled is not None and cancelled():
         raise CancelledError("coupling protocol superseded")
     try:
-        results = simulate_batch(
-            protocol.circuit, values, protocol.t_stop, CC_DT, CC_METHOD,
-            record="v", init="rest", workers=1,
+        # member i probes cell i (one batch), with the protocol's own dt and method
+        # (whatever method the live run uses: one compiled kernel)
+        results = run_probes(
+            protocol, cells, dt=DT, method=METHOD,
             progress=None if cancelled is None else lambda _fraction: cancelled(),
         )  # fmt: skip
     except (SimulationError, ValueError) as exc:

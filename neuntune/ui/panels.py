@@ -24,7 +24,7 @@ from .controls import pretty_unit
 from .fitting import METRICS
 from .metrics import SynapseResponse
 from .plots import ScanPlot, XYPlot, target_line
-from .protocols import SynapseSettings
+from .protocol_runs import SynapseSettings
 from .recording import DataModel
 from .scanning import NONE
 from .session import Session

@@ -1,7 +1,8 @@
-"""The Protocols tab's models: a chemical synapse isolated and driven by BMTool's
-protocol, and the coupling spectrum of a gap junction (no panel here).
+"""The Protocols tab's models: runs of the train protocol on a chemical synapse
+(:mod:`neuntune.protocols.train`, BMTool's) and of the coupling spectrum of a gap
+junction (:mod:`neuntune.protocols.spectrum`); no panel here.
 
-The synapse is isolated as :class:`neuntune.fit.synapse.SynapseEvaluator` does it
+The synapse is isolated as :class:`neuntune.protocols.train.SynapseEvaluator` does it
 for fits — a spike source drives a copy of it onto a copy of its post cell, voltage-
 clamped at a holding level (PSC) or free (PSP) — so the responses shown here are
 the ones a synapse fit matches.  :class:`SynapseSettings` is shared by the protocol
@@ -18,8 +19,8 @@ import param
 
 from ..analysis import FrequencyResponse, frequency_response
 from ..circuit import Circuit
-from ..fit import CouplingSpectrum, coupling_spectrum
-from ..fit.synapse import SynapseEvaluator, SynapseProtocol
+from ..protocols.spectrum import CouplingSpectrum, coupling_spectrum
+from ..protocols.train import SynapseEvaluator, SynapseProtocol
 from ..simulate import CancelledError
 from .jobs import Job, Progress
 from .metrics import SynapseResponse, chemical_connections, clamp_on, synapse_response
@@ -88,7 +89,7 @@ def protocol_trace(
     circuit: Circuit, connection: str, protocol: SynapseProtocol
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(t, response, event times) of ``connection`` isolated and driven by ``protocol``'s
-    first train, exactly as :func:`~neuntune.fit.synapse.fit_synapse` simulates it."""
+    first train, exactly as :func:`~neuntune.fit_synapse` simulates it."""
     evaluator = SynapseEvaluator(circuit, connection, protocol)
     frequency = protocol.frequencies[0]
     delay = evaluator.circuit.get("syn.delay")  # the isolated connection's own

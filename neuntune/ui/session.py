@@ -21,15 +21,15 @@ import param
 from .. import presets
 from ..circuit import Circuit
 from ..errors import PresetError
-from ..fit.gap import gap_junctions
 from ..presets import Preset
+from ..protocols.coupling import gap_junctions
 from . import warm
 from .fitting import GapFitModel, SynapseFitModel
 from .jobs import Dispatch, Job
 from .metrics import electrical_connections
 from .model import TunerModel, resolve_preset
 from .population import PairwiseCouplingModel
-from .protocols import SpectrumModel, SynapseProtocolModel, SynapseSettings
+from .protocol_runs import SpectrumModel, SynapseProtocolModel, SynapseSettings
 from .recording import DataModel
 from .scanning import ScanModel
 

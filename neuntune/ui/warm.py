@@ -22,24 +22,25 @@ from collections.abc import Callable
 
 from ..circuit import Circuit
 from ..errors import PresetError, SimulationError
-from ..fit import coupling_spectrum
-from ..fit.protocols import coupling_protocol
-from ..fit.synapse import SynapseEvaluator, SynapseProtocol
 from ..presets import Preset, dumps, parse
+from ..protocols.coupling import coupling_protocol
+from ..protocols.defaults import DT, METHOD
+from ..protocols.spectrum import coupling_spectrum
+from ..protocols.train import SynapseEvaluator, SynapseProtocol
 from ..simulate import simulate, simulate_batch
-from .metrics import CC_DT, CC_METHOD, chemical_connections, coupling_cells
+from .metrics import chemical_connections, coupling_cells
 
 #: The child's flag for "leave the live kernels to the parent".
 TABS_ONLY = "--tabs-only"
 
 
-def _compile(circuit: Circuit, method: str = CC_METHOD) -> None:
+def _compile(circuit: Circuit, method: str = METHOD) -> None:
     """Compile ``circuit``'s structure for one member and for batches (fits and scans
     run batches; the engine compiles a kernel for each).  One step is enough:
     compiling depends on the structure only."""
-    simulate(circuit, CC_DT, CC_DT, method, record="v")
+    simulate(circuit, DT, DT, method, record="v")
     path = next(p for p in circuit.parameters() if circuit.get(p) is not None)
-    simulate_batch(circuit, {path: [circuit.get(path)] * 2}, CC_DT, CC_DT, method, record="v")
+    simulate_batch(circuit, {path: [circuit.get(path)] * 2}, DT, DT, method, record="v")
 
 
 def live_kernels(circuit: Circuit, method: str) -> None:
@@ -87,7 +88,7 @@ def _live_steps(circuit: Circuit, method: str) -> list[Callable[[], None]]:
     if circuit.is_network():
         # The population engine's kernel, as a live run uses it (no batches, no
         # coupling protocol: networks have neither yet).
-        return [lambda: simulate(circuit, CC_DT, CC_DT, method, record="v")]
+        return [lambda: simulate(circuit, DT, DT, method, record="v")]
     steps = [lambda: _compile(circuit, method)]
     cells, _pairs = coupling_cells(circuit)
     if cells:
