@@ -215,6 +215,28 @@ def test_metrics_of_the_hh_pair(tuner: TunerModel) -> None:
     assert 0.05 < gj["cc_forward"] < gj["passive_forward"]
 
 
+def test_the_coupling_protocol_runs_once_per_set_of_values(tuner: TunerModel, monkeypatch) -> None:
+    """Tuning goes back and forth: CC is kept by the cell and connection values it was
+    measured at (a stimulus does not count: the protocol removes them)."""
+    from neuntune.ui import metrics
+
+    measured = []
+    protocol = metrics.coupling_coefficients
+
+    def counted(circuit, **kwargs):
+        measured.append(circuit.get("gj.g"))
+        return protocol(circuit, **kwargs)
+
+    monkeypatch.setattr(metrics, "coupling_coefficients", counted)
+    run(tuner)
+    first = tuner.metrics["junctions"]["gj"]["cc_forward"]
+    for path, value in (("gj.g", 0.004), ("a.stim0.amplitude", 0.05), ("gj.g", 0.002)):
+        tuner.set(path, value)
+        assert tuner.wait()
+    assert measured == [0.002, 0.004]
+    assert tuner.metrics["junctions"]["gj"]["cc_forward"] == first
+
+
 def test_live_cc_of_a_passive_pair_matches_the_closed_form(passive_pair: nt.Circuit) -> None:
     m = TunerModel(passive_pair)
     try:

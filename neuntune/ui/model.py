@@ -19,6 +19,7 @@ import logging
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -66,6 +67,8 @@ SUPERSEDED_AFTER = 0.25
 CHUNKED_AFTER = 100_000
 #: How long (s) the values must rest after a run before its metrics are computed.
 METRICS_AFTER = 0.1
+#: Coupling-protocol results kept per tuner (by the values they were measured at).
+MEASURED = 64
 #: Undo steps kept.
 HISTORY = 200
 #: Run-setting keys used in history snapshots and by :meth:`TunerModel.reset`.
@@ -191,6 +194,9 @@ class TunerModel(param.Parameterized):
         self._shown: tuple[Circuit, dict[str, Any]] | None = None
         self._failed = 0  # generation of the newest request that failed or was refused
         self._coupling = measure.CouplingResult()  # CC from the newest finished protocol
+        # CC by the values it depends on (not the stimuli: the protocol removes them),
+        # newest last: tuning goes back and forth over the same values
+        self._measured: OrderedDict[tuple, measure.CouplingResult] = OrderedDict()
         self._executor: ThreadPoolExecutor | None = None
         self._future: Future | None = None
         self._closed = False
@@ -522,11 +528,18 @@ class TunerModel(param.Parameterized):
             self.dispatch(partial(self._deliver_population_metrics, generation, found))
             return
         coupling, measured = self._coupling, True
-        if measure.electrical_connections(circuit):
+        key = self._coupling_key(circuit)
+        if key in self._measured:
+            coupling = self._measured[key]
+            self._measured.move_to_end(key)
+        elif measure.electrical_connections(circuit):
             try:
                 coupling = measure.coupling_coefficients(
                     circuit, cancelled=lambda: self._closed or generation != self._requested
                 )
+                self._measured[key] = coupling
+                if len(self._measured) > MEASURED:
+                    self._measured.popitem(last=False)
             except CancelledError:
                 coupling, measured = self._coupling, False
             except Exception:
@@ -536,6 +549,17 @@ class TunerModel(param.Parameterized):
         self.dispatch(
             partial(self._deliver_metrics, generation, metrics, coupling if measured else None)
         )
+
+    @staticmethod
+    def _coupling_key(circuit: Circuit) -> tuple:
+        """What the coupling protocol's result depends on: the structure and every
+        value of the cells and connections (stimuli are removed by the protocol)."""
+        values = []
+        for name in (*circuit.neurons, *circuit.connections):
+            for param_name in circuit.element(name).parameter_table():
+                value = circuit.get(f"{name}.{param_name}")
+                values.append(value.tobytes() if isinstance(value, np.ndarray) else value)
+        return (circuit.structure(), tuple(values))
 
     def _compute(
         self,
