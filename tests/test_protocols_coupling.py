@@ -74,6 +74,33 @@ def test_the_window_rule_is_the_last_fifth_of_the_settling_and_of_the_step():
     assert (p.baseline, p.steady, p.t_stop) == ((80.0, 100.0), (340.0, 400.0), 400.0)
 
 
+def test_a_presets_measurement_without_a_window_takes_the_protocols_rule():
+    """A preset's coupling measurement that names no ``window`` used its own rule
+    until the protocols got one home: min(100 ms, the step's start, half the step)
+    for both windows.  It now takes the protocol's window rule, so such a preset's
+    printed CC changes (slightly: both rules average a settled response) — here the
+    second step of bmtool_gap_cc (1500–2000 ms) gets a 1200–1500 ms baseline instead
+    of 1400–1500 ms.  The bundled preset names its window (100 ms), and for its first
+    step (500–1000 ms) both rules give the protocol's own 400–500 and 900–1000 ms, so
+    its stored and printed numbers do not change (test_presets_bundled pins them)."""
+    p = nt.load_preset("bmtool_gap_cc")
+    named = [m.windows(p.circuit) for m in p.couplings]
+    assert named == [((400.0, 500.0), (900.0, 1000.0)), ((1400.0, 1500.0), (1900.0, 2000.0))]
+    result = p.simulate()
+    pinned = p.coupling(result)
+    for m in p.couplings:
+        m.window = None
+    assert [m.windows(p.circuit) for m in p.couplings] == [
+        windows(500.0, 1000.0),
+        ((1200.0, 1500.0), (1900.0, 2000.0)),
+    ]
+    ruled = p.coupling(result)
+    assert ruled["a->b"] == pinned["a->b"]  # the same windows
+    g_leak = p.circuit.get("a.gl") * p.circuit.get("a.area")
+    expected = p.circuit.get("gj.g") / (g_leak + p.circuit.get("gj.g"))
+    assert ruled["b->a"] == pytest.approx(expected, abs=1e-4)
+
+
 def test_the_quiet_rule_names_the_first_cell_or_member_to_fire():
     spikes = {"a": np.array([10.0, 450.0]), "b": np.array([420.0])}
     assert first_spike(spikes, 400.0) == ("b", 420.0)  # the earliest, not the first cell

@@ -60,15 +60,15 @@ from typing import Any
 import numpy as np
 
 from ..analysis import coupling_coefficient
+from ..analysis.coupling import first_spike
 from ..circuit import Circuit
 from ..connectivity import Distribution, Pairs, Rule
 from ..errors import PresetError
 from ..models.base import Model, Synapse, model_class
+from ..protocols.coupling import windows
 from ..simulate import Result, simulate
 from .migrate import SCHEMA_VERSION
 
-#: Longest coupling-measurement window when the preset does not give one (ms).
-DEFAULT_WINDOW = 100.0
 #: The most items in one JSON array or object of a preset (a spike train's times, a
 #: population's values, explicit pairs): checked when reading and writing.
 MAX_ITEMS = 100_000
@@ -126,7 +126,9 @@ class Coupling:
     ``stimulus`` names a current step (a stimulus with ``start`` and ``stop``)
     into the source cell; CC = ΔV_target/ΔV_source, each Δ the mean over the last
     ``window`` ms of the step minus the mean over the ``window`` ms before it.
-    ``window`` None: min(100 ms, start, half the step).
+    ``window`` None: the coupling protocol's window rule
+    (:func:`neuntune.protocols.coupling.windows`): the last fifth of the step and
+    the last fifth of the time before it.
     """
 
     stimulus: str
@@ -137,15 +139,18 @@ class Coupling:
         """(baseline, steady) windows in ms for the circuit's current step times."""
         start, stop = circuit.get(f"{self.stimulus}.start"), circuit.get(f"{self.stimulus}.stop")
         width = self.window
-        if width is None:
-            width = min(DEFAULT_WINDOW, start, (stop - start) / 2)
-        if not (0 < width <= start and width <= stop - start):
+        if width is None and not 0 < start < stop:
+            raise ValueError(
+                f"the step {self.stimulus} runs from {start:g} to {stop:g} ms; a coupling "
+                "measurement needs it to start after 0 ms and to last > 0 ms"
+            )
+        if width is not None and not (0 < width <= start and width <= stop - start):
             raise ValueError(
                 f"coupling window {width:g} ms does not fit: the step {self.stimulus} runs "
                 f"from {start:g} to {stop:g} ms; the window must be > 0, ≤ its start and ≤ "
                 "its length"
             )
-        return (start - width, start), (stop - width, stop)
+        return windows(start, stop, width)
 
     def source(self, circuit: Circuit) -> str:
         """The cell the step goes into."""
@@ -167,10 +172,9 @@ class Coupling:
         for cell in (source, self.target):
             if cell not in result.v:
                 raise ValueError(f"the voltage of {cell} was not recorded")
-            spikes = result.spikes.get(cell, np.zeros(0))
-            during = spikes[(spikes >= baseline[0]) & (spikes <= steady[1])]
-            if len(during):
-                raise ValueError(f"{cell} spikes at {during[0]:g} ms, during the protocol")
+        spike = first_spike(result.spikes, baseline[0], steady[1], (source, self.target))
+        if spike is not None:
+            raise ValueError(f"{spike[0]} spikes at {spike[1]:g} ms, during the protocol")
         return coupling_coefficient(
             result.t, result.v[source], result.v[self.target], baseline, steady
         )
