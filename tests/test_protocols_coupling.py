@@ -17,13 +17,9 @@ GL = 0.1 * 7.854e-3  # mS: a default Passive cell's leak conductance
 
 
 @pytest.fixture
-def passive():
-    c = nt.Circuit()
-    c.add("a", nt.Passive())
-    c.add("b", nt.Passive())
-    c.connect("a", "b", nt.GapJunction(g=1e-4), name="gj")
-    c.stimulate("a", nt.Constant(amplitude=0.5))  # removed by the protocol
-    return c
+def passive(passive_pair):
+    passive_pair.stimulate("a", nt.Constant(amplitude=0.5))  # removed by the protocol
+    return passive_pair
 
 
 def test_coupling_coefficient_of_a_passive_pair_is_g_over_gl_plus_g(passive):
