@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .connectivity import Distribution, Rule
+from .connectivity import Distribution, Rule, realise
 from .models.base import Model, Neuron, Parameter, Stimulus, Synapse, post_targets
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -150,7 +150,7 @@ class Circuit:
                 "couples nothing; connect two different cells"
             )
         if rule is not None:  # realise it now, so a bad rule fails here, not in a run
-            rule.pairs(self.sizes[pre], self.sizes[post], pre == post, symmetric)
+            realise(rule, self.sizes[pre], self.sizes[post], pre == post, symmetric)
         if name is None:
             name = f"{pre}->{post}"
             count = 2
@@ -236,10 +236,10 @@ class Circuit:
             return cached[1]
         if conn.rule is None:
             i, j = np.zeros(1, np.int64), np.zeros(1, np.int64)
+            i.flags.writeable = j.flags.writeable = False
         else:
             same, symmetric = conn.pre == conn.post, _symmetric(conn.synapse)
-            i, j = conn.rule.pairs(key[1], key[2], same, symmetric)
-        i.flags.writeable = j.flags.writeable = False
+            i, j = realise(conn.rule, key[1], key[2], same, symmetric)
         self._pairs[connection] = (key, (i, j))
         return i, j
 

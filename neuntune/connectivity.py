@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,35 @@ class Rule:
         return type(other) is type(self) and _same_args(self.__dict__, other.__dict__)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+#: Realised pairs by rule arguments and sizes, newest last: a rule is deterministic
+#: given its seed, and a preset's circuit is built, copied and laid out several times.
+_REALISED: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_REALISED_KEPT = 16
+
+
+def realise(
+    rule: Rule, n_pre: int, n_post: int, same: bool, symmetric: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``rule.pairs(...)`` as read-only arrays, shared by every call with the same rule
+    arguments and sizes (rules with array arguments, such as ``Pairs``, are not kept)."""
+    args = tuple(sorted(rule.__dict__.items()))
+    if not all(isinstance(v, int | float | bool | str) for _, v in args):
+        i, j = rule.pairs(n_pre, n_post, same, symmetric)
+        i.flags.writeable = j.flags.writeable = False
+        return i, j
+    key = (type(rule), args, n_pre, n_post, same, symmetric)
+    found = _REALISED.get(key)
+    if found is None:
+        i, j = rule.pairs(n_pre, n_post, same, symmetric)
+        i.flags.writeable = j.flags.writeable = False
+        found = _REALISED[key] = (i, j)
+        if len(_REALISED) > _REALISED_KEPT:
+            _REALISED.popitem(last=False)
+    else:
+        _REALISED.move_to_end(key)
+    return found
 
 
 def _same_args(a: dict, b: dict) -> bool:

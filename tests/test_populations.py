@@ -261,3 +261,27 @@ def test_dense_gap_junctions_as_a_matrix_equal_the_scatter(monkeypatch):
     scatter = nt.simulate(c, 100.0, 0.01, record="wb.v")
     assert np.max(np.abs(matrix.v["wb"] - scatter.v["wb"])) < 1e-8
     assert len(matrix.spikes["wb"].t) == len(scatter.spikes["wb"].t) > 20
+
+
+def test_a_rule_is_realised_once_for_every_circuit_that_uses_it():
+    """Rules are deterministic given their seed: circuits (and copies, and layouts) with
+    the same rule arguments and sizes share one read-only realisation."""
+    from neuntune.connectivity import _REALISED
+
+    def network() -> nt.Circuit:
+        c = nt.Circuit()
+        c.add("e", nt.LIF(), n=300)
+        c.connect("e", "e", nt.ExpSynapse(), rule=nt.FixedProbability(0.05, seed=11), name="ee")
+        return c
+
+    first, second = network(), network()
+    i, j = first.pairs("ee")
+    assert second.pairs("ee")[0] is i and first.copy().pairs("ee")[1] is j
+    assert not i.flags.writeable and not j.flags.writeable
+    fresh = nt.FixedProbability(0.05, seed=11).pairs(300, 300, True, False)
+    np.testing.assert_array_equal(fresh[0], i)  # the same draw, not a different one
+    other = nt.Circuit()
+    other.add("e", nt.LIF(), n=300)
+    other.connect("e", "e", nt.ExpSynapse(), rule=nt.FixedProbability(0.05, seed=12), name="ee")
+    assert not np.array_equal(other.pairs("ee")[0], i)  # another seed, another draw
+    assert len(_REALISED) <= 16
