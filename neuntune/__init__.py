@@ -13,7 +13,7 @@ Quick start::
 
 from typing import Any
 
-from . import analysis, presets
+from . import analysis, models, presets
 from .circuit import Circuit
 from .connectivity import (
     AllToAll,
@@ -28,47 +28,14 @@ from .errors import PresetError, SimulationError
 from .fit import GapJunctionFit, fit_gap_junction
 from .fit.synapse import SynapseFit, fit_synapse
 from .models import (
-    AMPA,
-    AMPA_NMDA_STP,
-    GABA_A_STP,
-    GABAA,
-    HH,
-    HR,
-    LIF,
-    NMDA,
-    RTM,
-    AdEx,
-    AlphaSynapse,
-    AsymmetricGapJunction,
-    Constant,
-    ContinuousSynapse,
-    DeltaSynapse,
-    DiffusionSynapse,
-    EventSynapse,
-    Exp2Synapse,
-    ExpSynapse,
-    GapJunction,
-    Izhikevich,
     Model,
     Neuron,
-    Noise,
     Option,
     Parameter,
-    Passive,
     Plasticity,
-    PulseTrain,
-    Ramp,
-    RectifyingGapJunction,
-    Sine,
-    SpikeSource,
     State,
-    Step,
     Stimulus,
     Synapse,
-    TraubMilesCOBA,
-    TsodyksMarkram,
-    VoltageClamp,
-    WangBuzsaki,
     model_class,
     register,
     registered,
@@ -87,6 +54,10 @@ from .result import Spikes
 from .simulate import CancelledError, Result, Sums, simulate, simulate_batch, sum_batch
 from .sweep import ScanResult, scan
 
+# Every model (cells, synapses, stimuli, plasticity) as nt.<Name>: discovered from
+# their files (neuntune.models.MODELS), so a new model needs no export list here.
+globals().update(models.MODELS)
+
 __version__ = "0.1.0"
 
 
@@ -100,68 +71,35 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "AMPA",
-    "AMPA_NMDA_STP",
-    "GABAA",
-    "GABA_A_STP",
-    "HH",
-    "HR",
-    "LIF",
-    "NMDA",
-    "RTM",
-    "AdEx",
     "AllToAll",
-    "AlphaSynapse",
-    "AsymmetricGapJunction",
     "CancelledError",
     "Circuit",
-    "Constant",
-    "ContinuousSynapse",
     "CouplingSpectrum",
-    "DeltaSynapse",
-    "DiffusionSynapse",
-    "EventSynapse",
-    "Exp2Synapse",
-    "ExpSynapse",
     "FixedNumberPre",
     "FixedProbability",
-    "GapJunction",
     "GapJunctionFit",
-    "Izhikevich",
     "Model",
     "Neuron",
-    "Noise",
     "Normal",
     "OneToOne",
     "Option",
     "Pairs",
     "PairwiseCoupling",
     "Parameter",
-    "Passive",
     "Plasticity",
     "Preset",
     "PresetError",
-    "PulseTrain",
-    "Ramp",
-    "RectifyingGapJunction",
     "Result",
     "ScanResult",
     "SimulationError",
-    "Sine",
-    "SpikeSource",
     "Spikes",
     "State",
-    "Step",
     "Stimulus",
     "Sums",
     "Synapse",
     "SynapseFit",
-    "TraubMilesCOBA",
-    "TsodyksMarkram",
     "Tuner",
     "Uniform",
-    "VoltageClamp",
-    "WangBuzsaki",
     "analysis",
     "coupling_coefficient",
     "coupling_spectrum",
@@ -178,4 +116,5 @@ __all__ = [
     "simulate",
     "simulate_batch",
     "sum_batch",
+    *sorted(models.MODELS),
 ]

@@ -204,3 +204,19 @@ def test_simulate_batch_refuses_a_string_as_c_set_does():
         c.set("gj.g", "0.001")
     with pytest.raises(TypeError, match=r"gj\.g: expected numbers in mS, got str '0\.001'"):
         nt.simulate_batch(c, {"gj.g": "0.001"}, 1.0)
+
+
+def test_every_registered_model_is_reachable_by_name_without_an_export_list():
+    """Models are discovered from their files: each registered one is nt.<Name> and in
+    nt.__all__, and its package lists exactly the models registered from its files."""
+    import importlib
+
+    from neuntune.models.base import _REGISTRY
+
+    for name, cls in _REGISTRY.items():
+        if cls.__module__.startswith("neuntune."):
+            assert getattr(nt, name) is cls and name in nt.__all__, name
+    for package in ("neurons", "synapses", "stimuli", "plasticity"):
+        module = importlib.import_module(f"neuntune.models.{package}")
+        own = {n for n, c in _REGISTRY.items() if c.__module__.startswith(module.__name__ + ".")}
+        assert set(module.__all__) - {"EventSynapse"} == own, package

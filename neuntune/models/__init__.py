@@ -1,5 +1,6 @@
 """Model declarations: cells, synapses, stimuli and plasticity rules (one model per file)."""
 
+from . import neurons, plasticity, stimuli, synapses
 from .base import (
     Model,
     Neuron,
@@ -13,81 +14,26 @@ from .base import (
     register,
     registered,
 )
-from .neurons import (
-    HH,
-    HR,
-    LIF,
-    RTM,
-    AdEx,
-    Izhikevich,
-    Passive,
-    SpikeSource,
-    TraubMilesCOBA,
-    WangBuzsaki,
-)
-from .plasticity import TsodyksMarkram
-from .stimuli import Constant, Noise, PulseTrain, Ramp, Sine, Step, VoltageClamp
-from .synapses import (
-    AMPA,
-    AMPA_NMDA_STP,
-    GABA_A_STP,
-    GABAA,
-    NMDA,
-    AlphaSynapse,
-    AsymmetricGapJunction,
-    ContinuousSynapse,
-    DeltaSynapse,
-    DiffusionSynapse,
-    EventSynapse,
-    Exp2Synapse,
-    ExpSynapse,
-    GapJunction,
-    RectifyingGapJunction,
-)
+
+#: Every model class, by name: what the four packages discovered (one file each).
+MODELS = {
+    name: getattr(package, name)
+    for package in (neurons, synapses, stimuli, plasticity)
+    for name in package.__all__
+}
+globals().update(MODELS)
 
 __all__ = [
-    "AMPA",
-    "AMPA_NMDA_STP",
-    "GABAA",
-    "GABA_A_STP",
-    "HH",
-    "HR",
-    "LIF",
-    "NMDA",
-    "RTM",
-    "AdEx",
-    "AlphaSynapse",
-    "AsymmetricGapJunction",
-    "Constant",
-    "ContinuousSynapse",
-    "DeltaSynapse",
-    "DiffusionSynapse",
-    "EventSynapse",
-    "Exp2Synapse",
-    "ExpSynapse",
-    "GapJunction",
-    "Izhikevich",
     "Model",
     "Neuron",
-    "Noise",
     "Option",
     "Parameter",
-    "Passive",
     "Plasticity",
-    "PulseTrain",
-    "Ramp",
-    "RectifyingGapJunction",
-    "Sine",
-    "SpikeSource",
     "State",
-    "Step",
     "Stimulus",
     "Synapse",
-    "TraubMilesCOBA",
-    "TsodyksMarkram",
-    "VoltageClamp",
-    "WangBuzsaki",
     "model_class",
     "register",
     "registered",
+    *sorted(MODELS),
 ]

@@ -21,10 +21,12 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import importlib
 import itertools
 import math
 import numbers
-from collections.abc import Mapping
+import pkgutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar
@@ -781,6 +783,19 @@ def model_class(name: str, kind: str | None = None) -> type[Model]:
         known = ", ".join(registered(kind))
         raise KeyError(f"unknown {kind or 'model'} {name!r} (known: {known})")
     return cls
+
+
+def discover(package: str, path: Sequence[str]) -> dict[str, type[Model]]:
+    """Import every module of model package ``package`` (its ``__path__``: each module
+    registers its models) and return the models registered from it, by name.  A new
+    model is one file: it reaches ``neuntune.models`` and ``nt.`` with no export list
+    to edit."""
+    for module in pkgutil.iter_modules(path):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{package}.{module.name}")
+    return {
+        name: cls for name, cls in _REGISTRY.items() if cls.__module__.startswith(f"{package}.")
+    }
 
 
 def registered(kind: str | None = None) -> list[str]:

@@ -1,25 +1,11 @@
-"""Cell models, one per file."""
+"""Cell models, one per file.
 
-from .adex import AdEx
-from .hh import HH
-from .hr import HR
-from .izhikevich import Izhikevich
-from .lif import LIF
-from .passive import Passive
-from .rtm import RTM
-from .spike_source import SpikeSource
-from .traub_miles import TraubMilesCOBA
-from .wang_buzsaki import WangBuzsaki
+Every module here is imported and the models it registers are this package's
+names (:func:`~neuntune.models.base.discover`): adding a model is adding its file.
+"""
 
-__all__ = [
-    "HH",
-    "HR",
-    "LIF",
-    "RTM",
-    "AdEx",
-    "Izhikevich",
-    "Passive",
-    "SpikeSource",
-    "TraubMilesCOBA",
-    "WangBuzsaki",
-]
+from ..base import discover
+
+_models = discover(__name__, __path__)
+globals().update(_models)
+__all__ = sorted([*_models])

@@ -1,5 +1,11 @@
-"""Short-term plasticity rules, attachable to any event-driven synapse."""
+"""Short-term plasticity rules, attachable to any event-driven synapse.
 
-from .tsodyks_markram import TsodyksMarkram
+Every module here is imported and the models it registers are this package's
+names (:func:`~neuntune.models.base.discover`): adding a model is adding its file.
+"""
 
-__all__ = ["TsodyksMarkram"]
+from ..base import discover
+
+_models = discover(__name__, __path__)
+globals().update(_models)
+__all__ = sorted([*_models])

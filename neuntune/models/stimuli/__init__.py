@@ -1,11 +1,11 @@
-"""Stimulus models, one per file."""
+"""Stimulus models, one per file.
 
-from .constant import Constant
-from .noise import Noise
-from .pulse_train import PulseTrain
-from .ramp import Ramp
-from .sine import Sine
-from .step import Step
-from .voltage_clamp import VoltageClamp
+Every module here is imported and the models it registers are this package's
+names (:func:`~neuntune.models.base.discover`): adding a model is adding its file.
+"""
 
-__all__ = ["Constant", "Noise", "PulseTrain", "Ramp", "Sine", "Step", "VoltageClamp"]
+from ..base import discover
+
+_models = discover(__name__, __path__)
+globals().update(_models)
+__all__ = sorted([*_models])
