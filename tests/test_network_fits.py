@@ -123,7 +123,7 @@ def test_a_network_connection_is_fitted_on_one_isolated_member():
 
 
 def test_an_isolated_member_out_of_range_is_named():
-    with pytest.raises(ValueError, match=r"member: 20 is out of range; 'ei' made 20 connections"):
+    with pytest.raises(ValueError, match=r"ei: member 20 is out of range; it has 20 members"):
         SynapseEvaluator(small_network(), "ei", SynapseProtocol(), member=20)
 
 

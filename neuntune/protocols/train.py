@@ -124,13 +124,7 @@ class SynapseEvaluator:
         if not conn.synapse.event_driven:
             raise ValueError(f"connection {connection!r}: fitting needs an event-driven synapse")
         made = circuit.size(connection)
-        if isinstance(member, bool) or not isinstance(member, numbers.Integral):
-            raise TypeError(f"member: expected a whole number, got {member!r}")
-        if not 0 <= member < made:
-            raise ValueError(
-                f"member: {member} is out of range; {connection!r} made {made} connections "
-                f"(0 to {made - 1})"
-            )
+        isolated = circuit.member(connection, member)  # checks the index, naming the connection
         self.protocol = protocol
         post = int(circuit.pairs(connection)[1][member])
         #: what is isolated, for messages: "exc->inh" or "exc->inh[3] (onto inh[7])"
@@ -140,7 +134,7 @@ class SynapseEvaluator:
         self.circuit = Circuit()
         self.circuit.add("pre", SpikeSource(protocol.spikes(protocol.frequencies[0])))
         self.circuit.add("post", circuit.member(conn.post, post))
-        self.circuit.connect("pre", "post", circuit.member(connection, member), name="syn")
+        self.circuit.connect("pre", "post", isolated, name="syn")
         if protocol.clamp is not None:
             hold = protocol.clamp
             clamp = VoltageClamp(holding=hold, level=hold, start=0.0, stop=0.0)

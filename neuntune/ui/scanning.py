@@ -16,6 +16,7 @@ import param
 
 from ..analysis.synapse import chemical_connections
 from ..circuit import Circuit
+from ..protocols.defaults import DT, DURATION, SETTLE
 from ..simulate import check_run
 from ..sweep import ScanResult, metric_spec, scan
 from .jobs import Job, Progress
@@ -28,8 +29,8 @@ NONE = "—"
 MAX_MEMBER_STEPS = 500_000_000
 #: …and recorded bytes (every point's traces are held until its metric is taken).
 MAX_BYTES = 1_000_000_000
-#: The coupling protocol's length (ms) and step: see neuntune.fit.protocols.
-CC_STEPS = math.ceil(1000.0 / 0.025)
+#: Steps of one coupling-protocol run (neuntune.protocols: settle, then the probe).
+CC_STEPS = math.ceil((SETTLE + DURATION) / DT)
 
 #: Synapse metrics a scan can take (keys of SynapseResponse.event/.train), with labels.
 SYNAPSE_METRICS = {
