@@ -5,7 +5,7 @@ Hodgkin–Huxley (Neun's set, 6.3 °C) — of membrane area 7.854e-3 cm², joine
 junction g (mS).  Protocol (BMTool's, DESIGN.md): from rest, 500 ms settle, then
 −0.01 nA (= −1e-5 µA) into cell a for 500 ms; CC = ΔV_b/ΔV_a, each Δ the mean over
 the last fifth of the step minus the mean over the last fifth of the settle period
-(``neuntune.analysis.coupling_coefficient`` measures both simulators' traces).
+(``neuntune.analysis.cc_from_traces`` measures both simulators' traces).
 dt 0.025 ms in both.  Goal (issue 10): |CC_neuntune − CC_NEURON| ≤ 1e-4; neuntune faster.
 
 NEURON (the ``compare`` extra) runs in its own interpreter (``--worker``) with no
@@ -198,7 +198,7 @@ def run(cfg):
             stats(before["samples_s"] + after["samples_s"]),
         )
         t, va, vb = (np.asarray(out[k]) for k in ("t", "va", "vb"))
-        theirs = analysis.coupling_coefficient(t, va, vb, baseline, steady)
+        theirs = analysis.cc_from_traces(t, va, vb, baseline, steady)
         neuron_t = sec.timing(
             f"{kind}_neuron",
             f"{kind}: NEURON {out['neuron']} (init to rest "
@@ -232,7 +232,7 @@ def run(cfg):
                     cfg.compare_python, SCRIPT, [kind, "--repeats", 1, "--usetable", 1]
                 )
                 t2, va2, vb2 = (np.asarray(tab[k]) for k in ("t", "va", "vb"))
-                cc_tab = analysis.coupling_coefficient(t2, va2, vb2, baseline, steady)
+                cc_tab = analysis.cc_from_traces(t2, va2, vb2, baseline, steady)
                 rows.append(
                     [
                         f"{text}; NEURON's default rate tables (usetable_hh = 1)",

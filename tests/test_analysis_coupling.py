@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune.analysis import coupling_coefficient, coupling_coefficients
+from neuntune.analysis import cc_from_runs, cc_from_traces
 
 BASELINE, STEADY = (0.0, 100.0), (200.0, 300.0)
 
@@ -22,7 +22,7 @@ def _noisy_step_traces() -> tuple[np.ndarray, ...]:
 
 def test_cc_is_the_ratio_of_window_mean_deflections():
     t, source, target = _noisy_step_traces()
-    assert coupling_coefficient(t, source, target, BASELINE, STEADY) == pytest.approx(0.25)
+    assert cc_from_traces(t, source, target, BASELINE, STEADY) == pytest.approx(0.25)
     # the ripple spoils a ratio of two samples (here just before the step, where the
     # ripple is at its trough, and at the end): this test tells the methods apart
     i = np.searchsorted(t, 99.5 - 0.01)
@@ -33,15 +33,15 @@ def test_cc_is_the_ratio_of_window_mean_deflections():
 def test_cc_rejects_bad_windows_and_traces():
     t, source, target = _noisy_step_traces()
     with pytest.raises(ValueError, match=r"baseline: window \(-10, 100\) ms is outside the trace"):
-        coupling_coefficient(t, source, target, (-10.0, 100.0), STEADY)
+        cc_from_traces(t, source, target, (-10.0, 100.0), STEADY)
     with pytest.raises(ValueError, match=r"allowed: within \[0, 300\] ms"):
-        coupling_coefficient(t, source, target, BASELINE, (200.0, 400.0))
+        cc_from_traces(t, source, target, BASELINE, (200.0, 400.0))
     with pytest.raises(ValueError, match=r"steady: window .* is empty"):
-        coupling_coefficient(t, source, target, BASELINE, (250.0, 200.0))
+        cc_from_traces(t, source, target, BASELINE, (250.0, 200.0))
     with pytest.raises(ValueError, match="samples"):
-        coupling_coefficient(t, source[:-1], target, BASELINE, STEADY)
+        cc_from_traces(t, source[:-1], target, BASELINE, STEADY)
     with pytest.raises(ValueError, match="v_source: does not change"):
-        coupling_coefficient(t, np.full_like(t, -65.0), target, BASELINE, STEADY)
+        cc_from_traces(t, np.full_like(t, -65.0), target, BASELINE, STEADY)
 
 
 def test_cc_of_a_simulated_passive_pair_matches_the_closed_form_in_both_directions():
@@ -62,7 +62,7 @@ def test_cc_of_a_simulated_passive_pair_matches_the_closed_form_in_both_directio
     c.set("b.stim0.amplitude", -1e-3)
     run_b = nt.simulate(c, 210.0, 0.05)
     gl_a, gl_b = 0.1 * 7.854e-3, 0.1 * 2 * 7.854e-3  # mS
-    cc_ab, cc_ba = coupling_coefficients(run_a, run_b, "a", "b", (0.0, 9.0), (150.0, 210.0))
+    cc_ab, cc_ba = cc_from_runs(run_a, run_b, "a", "b", (0.0, 9.0), (150.0, 210.0))
     assert cc_ab == pytest.approx(g / (gl_b + g), rel=1e-5)
     assert cc_ba == pytest.approx(g / (gl_a + g), rel=1e-5)
 
@@ -73,6 +73,6 @@ def test_cc_refuses_a_run_in_which_a_cell_spikes():
         t, {"a": source, "b": target}, {}, {}, {"a": np.zeros(0), "b": np.array([150.0])}
     )
     with pytest.raises(ValueError, match="run_a: cell 'b' spikes at 150 ms"):
-        coupling_coefficients(run, run, "a", "b", BASELINE, STEADY)
+        cc_from_runs(run, run, "a", "b", BASELINE, STEADY)
     with pytest.raises(ValueError, match="no voltage recorded for cell 'c'"):
-        coupling_coefficients(run, run, "a", "c", BASELINE, (120.0, 140.0))
+        cc_from_runs(run, run, "a", "c", BASELINE, (120.0, 140.0))

@@ -133,7 +133,7 @@ def test_the_batched_probe_switches_one_probe_on_per_member():
 
 
 def test_every_protocol_takes_its_defaults_from_one_place():
-    from neuntune.ui.metrics import coupling_coefficients
+    from neuntune.ui.metrics import live_coupling
 
     for function in (nt.coupling_coefficient, nt.coupling_spectrum, nt.pairwise_coupling,
                      nt.fit_gap_junction):  # fmt: skip
@@ -145,5 +145,5 @@ def test_every_protocol_takes_its_defaults_from_one_place():
     protocol = protocols.SynapseProtocol()
     assert (protocol.dt, protocol.method) == (protocols.DT, protocols.METHOD)
     # the live CC runs the protocol of nt.coupling_coefficient
-    live = coupling_coefficients(hh_gap_pair()).cc
+    live = live_coupling(hh_gap_pair()).cc
     assert live[("a", "b")] == nt.coupling_coefficient(hh_gap_pair(), "a", "b")

@@ -221,13 +221,13 @@ def test_the_coupling_protocol_runs_once_per_set_of_values(tuner: TunerModel, mo
     from neuntune.ui import metrics
 
     measured = []
-    protocol = metrics.coupling_coefficients
+    protocol = metrics.live_coupling
 
     def counted(circuit, **kwargs):
         measured.append(circuit.get("gj.g"))
         return protocol(circuit, **kwargs)
 
-    monkeypatch.setattr(metrics, "coupling_coefficients", counted)
+    monkeypatch.setattr(metrics, "live_coupling", counted)
     run(tuner)
     first = tuner.metrics["junctions"]["gj"]["cc_forward"]
     for path, value in (("gj.g", 0.004), ("a.stim0.amplitude", 0.05), ("gj.g", 0.002)):

@@ -11,7 +11,7 @@ a few take a :class:`~neuntune.Result` (coupling, synapse responses), a
 """
 
 from .cell import FICurve, fi_curve, input_resistance, membrane_time_constant, rheobase
-from .coupling import coupling_coefficient, coupling_coefficients, passive_cc
+from .coupling import cc_from_runs, cc_from_traces, passive_cc
 from .population import (
     PopulationRate,
     Synchrony,
@@ -61,13 +61,13 @@ __all__ = [
     "TrainMetrics",
     "burst_threshold",
     "bursts",
+    "cc_from_runs",
+    "cc_from_traces",
     "cell_cvs",
     "cell_rates",
     "chemical_connections",
     "coincidence_factor",
     "connection_response",
-    "coupling_coefficient",
-    "coupling_coefficients",
     "crossings",
     "cv",
     "deflection",

@@ -53,7 +53,7 @@ def first_spike(
     return found
 
 
-def coupling_coefficient(
+def cc_from_traces(
     t: ArrayLike, v_source: ArrayLike, v_target: ArrayLike, baseline: Window, steady: Window
 ) -> float:
     """ΔV_target/ΔV_source (dimensionless) for current injected into the source cell.
@@ -70,7 +70,7 @@ def coupling_coefficient(
     return deflection(t, v_target, baseline, steady) / dv_source
 
 
-def coupling_coefficients(
+def cc_from_runs(
     run_a: Result, run_b: Result, a: str, b: str, baseline: Window, steady: Window
 ) -> tuple[float, float]:
     """``(cc_ab, cc_ba)`` from two protocol runs: ``run_a`` injects into cell ``a``
@@ -100,7 +100,7 @@ def _from_run(
             f"{name}: cell {spike[0]!r} spikes at {spike[1]:g} ms during the coupling protocol; "
             "use a smaller injected current (the coupling coefficient assumes no spikes)"
         )
-    return coupling_coefficient(run.t, run.v[source], run.v[target], baseline, steady)
+    return cc_from_traces(run.t, run.v[source], run.v[target], baseline, steady)
 
 
 def passive_cc(circuit: Circuit, connection: str) -> tuple[float | None, float | None]:

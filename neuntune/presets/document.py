@@ -59,7 +59,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis import coupling_coefficient
+from ..analysis import cc_from_traces
 from ..analysis.coupling import first_spike
 from ..circuit import Circuit
 from ..connectivity import Distribution, Pairs, Rule
@@ -175,9 +175,7 @@ class Coupling:
         spike = first_spike(result.spikes, baseline[0], steady[1], (source, self.target))
         if spike is not None:
             raise ValueError(f"{spike[0]} spikes at {spike[1]:g} ms, during the protocol")
-        return coupling_coefficient(
-            result.t, result.v[source], result.v[self.target], baseline, steady
-        )
+        return cc_from_traces(result.t, result.v[source], result.v[self.target], baseline, steady)
 
 
 @dataclass

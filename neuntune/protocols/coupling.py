@@ -6,7 +6,7 @@ never changed): every stimulus removed, the cells start at rest and settle for
 default, :data:`~.defaults.PROBE`) goes into the source cell for ``duration`` ms.
 CC(source → target) = ΔV_target/ΔV_source (dimensionless), each Δ the mean over the
 steady window minus the mean over the baseline window
-(:func:`neuntune.analysis.coupling_coefficient`: window means, not two samples).
+(:func:`neuntune.analysis.cc_from_traces`: window means, not two samples).
 
 The window rule (:func:`windows`, the only one): the baseline window is the last
 fifth (:data:`~.defaults.WINDOW`) of the time before the step starts, the steady
@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..analysis import coupling_coefficient as trace_cc
+from ..analysis import cc_from_traces
 from ..analysis.coupling import first_spike
 from ..circuit import Circuit
 from ..models.stimuli import Step
@@ -126,7 +126,7 @@ def check_quiet(result: Result, protocol: CouplingProtocol, probe: Source | None
 def measure_coupling(result: Result, protocol: CouplingProtocol, source: str, target: str) -> float:
     """CC = ΔV_target/ΔV_source of a protocol run (the quiet rule applies)."""
     check_quiet(result, protocol)
-    return trace_cc(result.t, result.v[source], result.v[target], protocol.baseline,
+    return cc_from_traces(result.t, result.v[source], result.v[target], protocol.baseline,
                     protocol.steady)  # fmt: skip
 
 

@@ -5,7 +5,7 @@ Each function takes a ``Result`` and/or a ``Circuit`` and returns plain numbers 
 small records, so the model and the view hold no physics:
 
 - :func:`spike_counts` and :func:`synchrony` measure the live run;
-- :func:`coupling_coefficients` runs the coupling protocol
+- :func:`live_coupling` runs the coupling protocol
   (:mod:`neuntune.protocols.coupling`, BMTool's) for every electrical connection,
   so the live CC, a fit's achieved CC and the command line agree;
 - the passive CC estimate and the synapse responses (PSP/PSC shape, per-event
@@ -45,8 +45,8 @@ __all__ = [
     "clamp_on",
     "connection_response",
     "coupling_cells",
-    "coupling_coefficients",
     "electrical_connections",
+    "live_coupling",
     "passive_cc",
     "spike_counts",
     "synapse_response",
@@ -108,9 +108,7 @@ def coupling_cells(circuit: Circuit) -> tuple[list[str], set[tuple[str, str]]]:
     return cells, pairs
 
 
-def coupling_coefficients(
-    circuit: Circuit, cancelled: Callable[[], bool] | None = None
-) -> CouplingResult:
+def live_coupling(circuit: Circuit, cancelled: Callable[[], bool] | None = None) -> CouplingResult:
     """CC in both directions across every electrical connection.
 
     The protocol of :func:`neuntune.coupling_coefficient` (BMTool's): stimuli removed,

@@ -534,7 +534,7 @@ class TunerModel(param.Parameterized):
             self._measured.move_to_end(key)
         elif measure.electrical_connections(circuit):
             try:
-                coupling = measure.coupling_coefficients(
+                coupling = measure.live_coupling(
                     circuit, cancelled=lambda: self._closed or generation != self._requested
                 )
                 self._measured[key] = coupling
