@@ -173,7 +173,7 @@ def references(gs: list[float]) -> dict[float, tuple[np.ndarray, np.ndarray]]:
     """(t, v_b) of ``nt.simulate`` of the default preset at each g (µS), with the
     tuner's live run settings."""
     import neuntune as nt
-    from neuntune.ui.model import LIVE_RUN
+    from neuntune.ui.state import LIVE_RUN
 
     out = {}
     for g in gs:

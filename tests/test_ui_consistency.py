@@ -7,7 +7,7 @@ import math
 import pytest
 
 from neuntune import presets
-from neuntune.ui.model import TunerModel, resolve_preset
+from neuntune.ui.state import TunerModel, resolve_preset
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import pytest
 
 import neuntune as nt
 from neuntune.presets import Preset, RunSettings
-from neuntune.ui.model import TunerModel
 from neuntune.ui.population import (
     MAX_SHOWN,
     RECORD_VALUES,
@@ -14,6 +13,7 @@ from neuntune.ui.population import (
     record_plan,
 )
 from neuntune.ui.session import Session
+from neuntune.ui.state import TunerModel
 
 
 def network(n: int = 10) -> nt.Circuit:

@@ -23,11 +23,11 @@ from neuntune.simulate import CancelledError
 from neuntune.ui import scanning
 from neuntune.ui.fitting import check_metric, parse_targets
 from neuntune.ui.jobs import Job
-from neuntune.ui.model import TunerModel
 from neuntune.ui.protocol_runs import CURRENT_CLAMP, VOLTAGE_CLAMP, parse_frequencies
 from neuntune.ui.recording import DataModel, RecordingError, read_csv
 from neuntune.ui.scanning import NONE, metric_choices
 from neuntune.ui.session import Session
+from neuntune.ui.state import TunerModel
 
 #: BMTool's AMPA_NMDA_STP preset: Use = 1 empties the pool at each release, which
 #: recovers as 1 − exp(−Δt/Dep), so A2/A1 = 1 − exp(−Δt/Dep) (Tsodyks–Markram).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .model import TunerModel
+from .state import TunerModel
 
 if TYPE_CHECKING:
     from .server import serve

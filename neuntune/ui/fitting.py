@@ -24,9 +24,9 @@ from ..fit.synapse import EVENT_METRICS, TRAIN_METRICS, SynapseFit, fit_synapse
 from ..models.base import initial_parameter
 from .controls import Display
 from .jobs import Job, Progress
-from .model import TunerModel
 from .protocol_runs import SynapseSettings
 from .recording import DataModel
+from .state import TunerModel
 
 #: Parameters that are not shape or strength: never offered for a synapse fit.
 NOT_FITTED = ("delay", "threshold", "E")

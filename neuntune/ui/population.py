@@ -33,7 +33,7 @@ from .decimate import minmax_decimate
 from .jobs import Job, Progress
 
 if TYPE_CHECKING:
-    from .model import TunerModel
+    from .state import TunerModel
 
 #: Members whose voltage is shown by default, per population: the first few.
 MEMBERS_SHOWN = 3

@@ -24,7 +24,7 @@ from ..protocols.train import SynapseEvaluator, SynapseProtocol
 from ..simulate import CancelledError
 from .jobs import Job, Progress
 from .metrics import SynapseResponse, chemical_connections, clamp_on, synapse_response
-from .model import TunerModel
+from .state import TunerModel
 
 VOLTAGE_CLAMP = "voltage clamp (PSC)"
 CURRENT_CLAMP = "current clamp (PSP)"

@@ -21,7 +21,7 @@ from ..simulate import check_run
 from ..sweep import ScanResult, metric_spec, scan
 from .jobs import Job, Progress
 from .metrics import coupling_cells
-from .model import TunerModel
+from .state import TunerModel
 
 #: No second parameter.
 NONE = "—"

@@ -37,7 +37,7 @@ from tornado.websocket import WebSocketHandler
 from ..circuit import Circuit
 from ..presets import Preset
 from . import warm
-from .model import resolve_preset
+from .state import resolve_preset
 from .view import TITLE, Tuner
 
 _ANY_ADDRESS = ("0.0.0.0", "::", "")

@@ -2,7 +2,7 @@
 
 A :class:`Session` belongs to one browser session (or one notebook tuner).  It
 opens presets — bundled, uploaded, or the one the tuner started with — and for each
-builds a fresh :class:`~neuntune.ui.model.TunerModel` and the models of the Fit,
+builds a fresh :class:`~neuntune.ui.state.TunerModel` and the models of the Fit,
 Scan and Protocols tabs; the recorded trace (Data tab) is kept across presets.
 Opening a preset also compiles the tabs' kernels for its structure in a child
 process (:mod:`neuntune.ui.warm`); work started before that has finished waits for
@@ -27,11 +27,11 @@ from . import warm
 from .fitting import GapFitModel, SynapseFitModel
 from .jobs import Dispatch, Job
 from .metrics import electrical_connections
-from .model import TunerModel, resolve_preset
 from .population import PairwiseCouplingModel
 from .protocol_runs import SpectrumModel, SynapseProtocolModel, SynapseSettings
 from .recording import DataModel
 from .scanning import ScanModel
+from .state import TunerModel, resolve_preset
 
 #: The Fit, Scan and Protocols tabs' models.
 TAB_MODELS = ("gap_fit", "synapse_fit", "scan", "protocol", "spectrum")
@@ -43,7 +43,7 @@ OPENED = "{} (opened)"
 class Session(param.Parameterized):
     """The preset being tuned (``tuner``), the picker's choices, and the tabs' models.
 
-    ``source`` is what :func:`~neuntune.ui.model.resolve_preset` accepts (a Circuit,
+    ``source`` is what :func:`~neuntune.ui.state.resolve_preset` accepts (a Circuit,
     a Preset, a preset name or file, or None); ``run`` overrides its run settings
     (``t_stop``, ``dt``, ``method``).  ``warm=False`` skips compiling the tabs'
     kernels in a child process (they are compiled already); an Event says that

@@ -37,7 +37,6 @@ from ..presets import Preset
 from . import notebook
 from .controls import ENTRY_DIGITS, Control
 from .diagram import CircuitDiagram, card_class
-from .model import TunerModel
 from .netplots import CouplingPlot, NetworkPlots
 from .panels import DataPanel, FitPanel, ProtocolsPanel, ScanPanel
 from .plots import TracePlots
@@ -49,6 +48,7 @@ from .population import (
 )
 from .recording import DataModel
 from .session import Session
+from .state import TunerModel
 from .widgets import (
     css_class,
     format_number,

@@ -12,8 +12,8 @@ import pytest
 
 import neuntune as nt
 from neuntune import library
-from neuntune.ui import model as model_module
-from neuntune.ui.model import MAX_SAMPLES, TunerModel
+from neuntune.ui import state as state_module
+from neuntune.ui.state import MAX_SAMPLES, TunerModel
 from neuntune.ui.traces import trace_specs
 
 
@@ -31,7 +31,7 @@ def run(m: TunerModel) -> nt.Result:
 
 
 def test_model_never_imports_panel() -> None:
-    code = "import sys, neuntune.ui.model; assert 'panel' not in sys.modules, 'panel imported'"
+    code = "import sys, neuntune.ui.state; assert 'panel' not in sys.modules, 'panel imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -135,7 +135,7 @@ def test_superseded_requests_never_run(tuner: TunerModel, monkeypatch) -> None:
         release.wait(10)
         return nt.simulate(circuit, *args, **kwargs)
 
-    monkeypatch.setattr(model_module, "simulate", slow_simulate)
+    monkeypatch.setattr(state_module, "simulate", slow_simulate)
     tuner.set("gj.g", 0.003)
     time.sleep(0.2)  # the worker is now inside the first run
     for g in (0.004, 0.005, 0.006):
