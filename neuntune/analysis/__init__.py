@@ -10,6 +10,14 @@ a few take a :class:`~neuntune.Result` (coupling, synapse responses), a
 (rheobase, f–I curve).
 """
 
+from .bmtool import (
+    BMToolSynProps,
+    BMToolTrainMetrics,
+    bmtool_amplitudes,
+    bmtool_cc,
+    bmtool_syn_props,
+    bmtool_train_metrics,
+)
 from .cell import FICurve, fi_curve, input_resistance, membrane_time_constant, rheobase
 from .coupling import cc_from_runs, cc_from_traces, passive_cc
 from .population import (
@@ -50,6 +58,8 @@ from .train import (
 )
 
 __all__ = [
+    "BMToolSynProps",
+    "BMToolTrainMetrics",
     "Bursts",
     "EventMetrics",
     "FICurve",
@@ -59,6 +69,10 @@ __all__ = [
     "SynapseResponse",
     "Synchrony",
     "TrainMetrics",
+    "bmtool_amplitudes",
+    "bmtool_cc",
+    "bmtool_syn_props",
+    "bmtool_train_metrics",
     "burst_threshold",
     "bursts",
     "cc_from_runs",
