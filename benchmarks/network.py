@@ -161,6 +161,14 @@ def run_cobahh(c, t_stop: float, precision: str):
     return nt.simulate(c, t_stop, 0.1, "expeuler", precision, record="exc[0:3].v", record_every=10)
 
 
+def run_pair():
+    """The Neun docs' HH gap-junction pair (neuntune.library.hh_gap_pair), 10 ms."""
+    import neuntune as nt
+    from neuntune.library import hh_gap_pair
+
+    return nt.simulate(hh_gap_pair(), 10.0, 0.01, "rk4", record="v")
+
+
 def run_ring(c):
     import neuntune as nt
 
@@ -176,6 +184,11 @@ def run_scale(c):
 #: Sets of model types for the compile section: (label, first circuit and run,
 #: second circuit of the same types and run).
 TYPE_SETS = {
+    "hh_gap": (
+        "HH + GapJunction + Constant (RK4, float64): the Neun pair",
+        lambda: run_pair(),
+        lambda: run_ring(ring_circuit()),
+    ),
     "hh_gap_exp": (
         "HH + GapJunction + ExpSynapse + Constant (RK4, float64)",
         lambda: run_scale(scale_circuit(50, per_cell=2)),

@@ -9,11 +9,12 @@ Its parts come from :mod:`~neuntune.engine.render` (expressions, helpers),
 (spikes, resets, delayed events at step boundaries, noise) and
 :mod:`~neuntune.engine.exact` (steps split at exact event times).
 
-Functions: ``setup`` (derived values, initial states), ``advance`` (one step of
-the whole system), ``outputs`` (currents, for recording), ``derivs`` (the right-hand
-side, for finding rest), ``sums`` (voltage moments of each batch member) and
-``kernel`` (the time loop).  Their arguments are declared once (:func:`arguments`);
-the module exports them as ``ARGS`` and callers pass arrays by those names.
+Functions: ``setup`` (derived values, initial states), ``outputs`` (currents, for
+recording), ``derivs`` (the right-hand side, for finding rest), ``sums`` (voltage
+moments of each batch member) and ``kernel`` (the time loop).  The kernel's
+arguments are declared once (:func:`arguments`); the module exports them as ``ARGS``
+and callers pass arrays by those names.  The other functions take the arrays they
+use, after t and DT (fewer parameters, less for numba to compile).
 """
 
 from __future__ import annotations
