@@ -44,7 +44,7 @@ def measured_order(dts: list[float], errors: list[float], floor: float) -> tuple
 
 def run(cfg: Config) -> Section:
     import neuntune as nt
-    from neuntune.library import hh_gap_pair
+    from neuntune.bundled import hh_gap_pair
 
     heading("Accuracy: error vs dt on the HH pair")
     sec = Section("accuracy", "Accuracy: error vs dt on the HH pair (euler/rk4/rk6/expeuler)")

@@ -162,9 +162,9 @@ def run_cobahh(c, t_stop: float, precision: str):
 
 
 def run_pair():
-    """The Neun docs' HH gap-junction pair (neuntune.library.hh_gap_pair), 10 ms."""
+    """The Neun docs' HH gap-junction pair (neuntune.bundled.hh_gap_pair), 10 ms."""
     import neuntune as nt
-    from neuntune.library import hh_gap_pair
+    from neuntune.bundled import hh_gap_pair
 
     return nt.simulate(hh_gap_pair(), 10.0, 0.01, "rk4", record="v")
 

@@ -58,7 +58,7 @@ def compat_loop(neun_py: Any, n_steps: int, dt: float = DT, g: float = _models.P
 
 def run(cfg: Config) -> Section:
     import neuntune as nt
-    from neuntune.library import hh_gap_pair
+    from neuntune.bundled import hh_gap_pair
 
     heading("Neun's two-cell example (HH pair, 100 ms at dt 0.001 ms, RK4)")
     sec = Section("neun_pair", "Neun's two-cell example: neuntune vs pure Python vs hand-written")

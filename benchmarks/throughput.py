@@ -95,7 +95,7 @@ def exp_loops() -> dict[str, tuple]:
 
 def run(cfg: Config) -> Section:
     import neuntune as nt
-    from neuntune.library import hh_gap_pair
+    from neuntune.bundled import hh_gap_pair
 
     heading("Throughput: batched HH scans, exp-bound limit, profile, conductance scan")
     sec = Section("throughput", "Throughput of batched HH runs, profile, and the Neun scan")
@@ -367,7 +367,7 @@ import numpy as np
 import _kernels
 import neuntune as nt
 from neuntune.engine.run import compile_circuit
-from neuntune.library import hh_gap_pair
+from neuntune.bundled import hh_gap_pair
 
 def mix(dispatcher):
     text = "\n".join(dispatcher.inspect_asm().values())
@@ -417,7 +417,7 @@ def instruction_mix() -> dict | None:
 
 PERF_CHILD = r"""
 import os, time, numpy as np, neuntune as nt
-from neuntune.library import hh_gap_pair
+from neuntune.bundled import hh_gap_pair
 c, g = hh_gap_pair(), np.linspace(0.0001, 0.01, {batch})
 run = lambda: nt.simulate_batch(c, {{"gj.g": g}}, 20.0, {dt}, "rk4", record="v",
                                 record_every={every}, workers=1)
@@ -489,7 +489,7 @@ def conductance_scan(cfg: Config, sec: Section) -> None:
     core), a loop of single nt.simulate runs, and the pure-Python loop it replaces."""
     import neuntune as nt
     from neuntune import analysis
-    from neuntune.library import hh_gap_pair
+    from neuntune.bundled import hh_gap_pair
 
     circuit = hh_gap_pair()
     values = np.linspace(0.0001, 0.01, 20)

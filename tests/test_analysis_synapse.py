@@ -12,7 +12,7 @@ from neuntune.analysis import (
     synapse_response,
     synapse_responses,
 )
-from neuntune.library import hh_gap_pair
+from neuntune.bundled import hh_gap_pair
 
 T = np.arange(0.0, 200.0, 0.025)
 TAU_R, TAU_D = 0.2, 5.0  # ms

@@ -4,7 +4,7 @@ tests/test_protocols_coupling.py's)."""
 import pytest
 
 import neuntune as nt
-from neuntune.library import hh_gap_pair
+from neuntune.bundled import hh_gap_pair
 
 GL = 0.1 * 7.854e-3  # mS: a default Passive cell's leak conductance
 

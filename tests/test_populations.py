@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import neuntune as nt
+from neuntune.bundled import hh_gap_pair
 from neuntune.engine import run
-from neuntune.library import hh_gap_pair
 
 V0 = [-75.0, -65.0, -70.0, -60.0]
 

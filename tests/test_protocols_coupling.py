@@ -10,7 +10,7 @@ import pytest
 import neuntune as nt
 from neuntune import protocols
 from neuntune.analysis.coupling import first_spike
-from neuntune.library import hh_gap_pair
+from neuntune.bundled import hh_gap_pair
 from neuntune.protocols.coupling import check_quiet, coupling_protocol, run_probes, windows
 
 GL = 0.1 * 7.854e-3  # mS: a default Passive cell's leak conductance

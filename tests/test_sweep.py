@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune.library import hh_chain, hh_gap_pair
+from neuntune.bundled import hh_chain, hh_gap_pair
 from neuntune.sweep import parse_axis
 
 

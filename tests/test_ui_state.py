@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune import library
+from neuntune import bundled
 from neuntune.ui import state as state_module
 from neuntune.ui.state import MAX_SAMPLES, TunerModel
 from neuntune.ui.traces import trace_specs
@@ -261,7 +261,7 @@ def test_csv_has_every_sample_with_units(tuner: TunerModel) -> None:
 
 
 def test_trace_specs_follow_the_declarations() -> None:
-    keys = [s.key for s in trace_specs(library.rtm_continuous())]
+    keys = [s.key for s in trace_specs(bundled.rtm_continuous())]
     assert keys == ["v:n0", "spikes:n0", "v:n1", "spikes:n1", "I:syn", "state:syn.s"]
-    keys = [s.key for s in trace_specs(library.hh_gap_pair())]
+    keys = [s.key for s in trace_specs(bundled.hh_gap_pair())]
     assert keys == ["v:a", "spikes:a", "v:b", "spikes:b", "I:gj"]

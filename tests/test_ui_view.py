@@ -8,7 +8,7 @@ import panel as pn
 import pytest
 from bokeh.document import Document
 
-from neuntune import PresetError, library
+from neuntune import PresetError, bundled
 from neuntune.ui import Tuner, TunerModel, view
 from neuntune.ui.view import TuningSlider, format_conductance, format_number
 
@@ -63,7 +63,7 @@ def test_plots_update_in_place(tuner: Tuner) -> None:
 
 
 def test_a_rtm_circuit_gets_a_gate_plot() -> None:
-    t = Tuner(library.rtm_continuous(), warm=False)
+    t = Tuner(bundled.rtm_continuous(), warm=False)
     try:
         assert [f.name for f in t._panel.plots.figures] == ["figure:v", "figure:I", "figure:gate"]
         assert t.model.controls["syn.g"].label == "g (mS)"

@@ -3,7 +3,7 @@ session's presets (pick, upload, download), the gap-junction and synapse fits, s
 the synapse protocols and the coupling spectrum, and the jobs that run them.
 
 Expected values come from closed forms (passive coupling, Tsodyks–Markram depression
-with Use = 1), from the bundled presets' documented references, or from the library
+with Use = 1), from the bundled presets' documented references, or from neuntune.bundled
 functions the tabs wrap, each with the tolerance its approximation allows.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune import library, presets
+from neuntune import bundled, presets
 from neuntune.simulate import CancelledError
 from neuntune.ui import scanning
 from neuntune.ui.fitting import check_metric, parse_targets
@@ -277,7 +277,7 @@ def test_gap_fit_reaches_the_target_cc_and_apply_is_undoable(open_session) -> No
 
 # -------------------------------------------------------------------------- scan
 def test_metric_choices_follow_the_circuit() -> None:
-    gap = metric_choices(library.hh_gap_pair())
+    gap = metric_choices(bundled.hh_gap_pair())
     assert (
         gap["CC a→b (coupling protocol)"].spec == "cc:a->b"
         and gap["CC a→b (coupling protocol)"].protocol

@@ -116,7 +116,7 @@ class TunerModel(param.Parameterized):
     run settings, slider hints and metadata it takes; keyword arguments override the
     run settings).  Example::
 
-        m = TunerModel(library.hh_gap_pair())
+        m = TunerModel(bundled.hh_gap_pair())
         m.set("gj.g", 0.003)          # validated; starts a run on the worker thread
         m.wait()
         m.result.spikes["a"], m.metrics["cells"]["a"]
