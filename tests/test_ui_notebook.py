@@ -4,6 +4,7 @@ output shows the tuner in Debian's headless Chromium with no network beyond loca
 import ast
 import contextlib
 import functools
+import html
 import http.server
 import re
 import threading
@@ -15,7 +16,7 @@ import pytest
 from nbclient import NotebookClient
 
 from neuntune import presets
-from neuntune.ui.notebook import NOTE_CLASS
+from neuntune.ui.notebook import ENTER_GUARD, NOTE_CLASS
 from neuntune.ui.testing import block_foreign_requests
 
 NOTEBOOK = Path(__file__).parent.parent / "examples" / "tuner.ipynb"
@@ -55,6 +56,21 @@ def test_tuner_notebook_runs_and_displays_the_tuner(executed) -> None:
     printed = "".join(o.text for o in outputs if o.output_type == "stream")
     assert re.search(r"spikes: \{'a': \d+, 'b': \d+\}", printed)
     assert re.search(r"CC a→b = 0\.\d{3} \(passive estimate 0\.629\)", printed)
+
+
+def test_enter_in_the_tuners_entries_stays_in_its_output(executed) -> None:
+    # JupyterLab cancels the line break of an Enter that reaches the document from a
+    # cell, and with it the entry's change event; the output stops Enter from inputs
+    # (tests/browser/test_jupyterlab.py types a value + Enter in JupyterLab).
+    nb, _ = executed
+    shown = [
+        o.data["text/html"]
+        for cell in nb.cells
+        for o in cell.get("outputs", [])
+        if o.output_type == "execute_result" and "text/html" in o.data
+    ]
+    wrapper = re.search(r'<div class="nt-notebook-tuner" onkeydown="([^"]*)">', shown[0])
+    assert wrapper and html.unescape(wrapper.group(1)) == ENTER_GUARD
 
 
 def test_the_notebook_states_the_run_settings_of_its_preset() -> None:

@@ -10,6 +10,7 @@ shows a note saying what is missing, instead of staying blank.
 from __future__ import annotations
 
 import base64
+import html
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,23 @@ the tuner's JavaScript (BokehJS and Panel, included in this notebook; nothing is
 fetched from the internet). Trust the notebook (command palette: <i>Trust Notebook</i>,
 or <code>jupyter trust NOTEBOOK.ipynb</code>) and run the cell again.
 </div>"""
+
+
+#: The output's keydown handler: Enter pressed in one of the tuner's entries stops at the
+#: output.  JupyterLab (4.1+) handles every keydown that reaches the document: it
+#: lets the event through to its target but then cancels the ``beforeinput`` of a line
+#: break typed inside a notebook cell (``JupyterFrontEnd.evtKeydown``, so that Enter
+#: and Shift+Enter never add lines to a cell's editor).  In an ``<input>``, cancelling
+#: that line break also cancels the browser's implicit submission, which is what
+#: fires the ``change`` event Bokeh applies a typed value on: the number stayed in the
+#: box, unapplied, until the entry lost focus.  ipywidgets' text boxes and
+#: JupyterLab's own stdin box stop their key events the same way; only Enter from an
+#: input or text area is stopped here, so every other key (and JupyterLab's handling
+#: of keys outside the entries) is unchanged.
+ENTER_GUARD = (
+    "if (event.key === 'Enter') { const t = event.composedPath()[0]; "
+    "if (t && t.matches && t.matches('input, textarea')) event.stopPropagation(); }"
+)
 
 
 def load_front_end() -> None:
@@ -116,7 +134,8 @@ def offline_bundle(
     viewable: pn.viewable.Viewable, bundle: Any
 ) -> tuple[dict[str, Any], dict[str, Any]] | Any:
     """Panel's notebook mimebundle of ``viewable``, with a note in its HTML until the front
-    end draws it, and its document's later updates styled inline."""
+    end draws it, Enter kept in its entries (:data:`ENTER_GUARD`), and its document's
+    later updates styled inline."""
     if not isinstance(bundle, tuple):
         return bundle  # Panel could not display it (and said why)
     data, metadata = bundle
@@ -126,6 +145,9 @@ def offline_bundle(
     if "text/html" in data:
         data = {
             **data,
-            "text/html": f'<div class="nt-notebook-tuner">{_NOTE}{data["text/html"]}</div>',
+            "text/html": (
+                f'<div class="nt-notebook-tuner" onkeydown="{html.escape(ENTER_GUARD)}">'
+                f"{_NOTE}{data['text/html']}</div>"
+            ),
         }
     return data, metadata

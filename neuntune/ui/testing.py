@@ -10,6 +10,8 @@ without it.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -18,7 +20,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.error import URLError
 from urllib.parse import urlparse
+from urllib.request import urlopen
 
 from .widgets import css_class
 
@@ -26,15 +30,20 @@ from .widgets import css_class
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
-#: JavaScript: ``find(name)``, the document's model called ``name`` (or null).  BokehJS
-#: forgets replaced models only 30 s after a change (Document._recompute_timeout), so
-#: after another preset opens, old and new sources share names until it recomputes
-#: its model set: do that first.
+#: JavaScript: ``find(name)``, the model called ``name`` (or null) in the newest Bokeh
+#: document that has one: a served page holds one document, a notebook one per
+#: output (and one of Panel's own, without the tuner).  BokehJS forgets replaced
+#: models only 30 s after a change (Document._recompute_timeout), so after another
+#: preset opens, old and new sources share names until it recomputes its model
+#: set: do that first.
 _FIND_JS = """const find = (name) => {
-    const doc = window.Bokeh && window.Bokeh.documents[0];
-    if (!doc) return null;
-    doc._recompute_all_models();
-    return doc.get_model_by_name(name);
+    const docs = (window.Bokeh && window.Bokeh.documents) || [];
+    for (let i = docs.length - 1; i >= 0; i--) {
+        docs[i]._recompute_all_models();
+        const model = docs[i].get_model_by_name(name);
+        if (model) return model;
+    }
+    return null;
 };"""
 
 #: True once trace ``name`` (a ColumnDataSource name such as "v:a") holds data.
@@ -157,6 +166,70 @@ def running_server(setup: str = "", timeout: float = 180.0, circuit: str = "None
             proc.terminate()
             try:
                 proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextlib.contextmanager
+def running_jupyterlab(
+    notebooks: list[Path], token: str = "neuntune-test", timeout: float = 180.0
+) -> Iterator[str]:
+    """A JupyterLab server on localhost, in a temporary directory holding copies of
+    ``notebooks``; yields its base URL (the token is ``token``).
+
+    Its ``python3`` kernel runs this interpreter (a kernelspec in a temporary
+    JUPYTER_PATH, first in the search path), and its configuration, settings,
+    workspaces and runtime files are temporary too: the user's own are never read
+    or written.  The server (and with it its kernels) is stopped on exit.
+    """
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryFile("a+") as log:
+        root = Path(tmp) / "notebooks"
+        root.mkdir()
+        for notebook in notebooks:
+            (root / notebook.name).write_bytes(notebook.read_bytes())
+        kernel = Path(tmp) / "share" / "jupyter" / "kernels" / "python3"
+        kernel.mkdir(parents=True)
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        spec = {"argv": argv, "display_name": "Python 3", "language": "python"}
+        (kernel / "kernel.json").write_text(json.dumps(spec))
+        env = dict(
+            os.environ,
+            JUPYTER_PATH=str(Path(tmp) / "share" / "jupyter"),
+            JUPYTER_CONFIG_DIR=str(Path(tmp) / "config"),
+            JUPYTER_RUNTIME_DIR=str(Path(tmp) / "runtime"),
+            JUPYTERLAB_SETTINGS_DIR=str(Path(tmp) / "settings"),
+            JUPYTERLAB_WORKSPACES_DIR=str(Path(tmp) / "workspaces"),
+        )
+        command = [
+            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+            f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
+            # nothing asks the internet for news or updates
+            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]  # fmt: skip
+        proc = subprocess.Popen(
+            command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"JupyterLab exited:\n{log.read()}")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"JupyterLab did not answer at {url}")
+                with contextlib.suppress(URLError, OSError):
+                    urlopen(f"{url}/api/status?token={token}", timeout=5).close()
+                    break
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()

@@ -1,0 +1,141 @@
+"""examples/tuner.ipynb in a real JupyterLab, driven in Debian's Chromium: Run All shows
+the tuner, a drag and a typed value + Enter redraw its plots, it fits the output area,
+and the page asks no host but the JupyterLab server for anything."""
+
+import contextlib
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from neuntune.ui.testing import (
+    CHANGED_JS,
+    HAS_DATA_JS,
+    block_foreign_requests,
+    entry,
+    grab_slider,
+    running_jupyterlab,
+    trace,
+    type_value,
+    wait_for_entry,
+)
+from neuntune.ui.widgets import css_class
+
+NOTEBOOK = Path(__file__).parents[2] / "examples" / "tuner.ipynb"
+TOKEN = "neuntune-test"
+#: Generous: a loaded 2-core machine starts the kernel, imports and loads compiled code.
+FIRST_PLOT = 240.0
+RUN = 60.0
+
+#: True once every code cell has run: each prompt shows its execution count.
+ALL_RAN_JS = """() => {
+    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
+    return prompts.length > 0 && prompts.every((p) => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
+}"""
+
+#: True once a code cell runs or has run (its prompt is no longer "[ ]:").
+STARTED_JS = """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+    .some((p) => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))"""
+
+#: Elements of the tuner that reach past the right edge of its output area: [tag,
+#: class, text, right edge], walking into every shadow root; and that edge.
+OVERFLOW_JS = """() => {
+    const tuner = document.querySelector('.nt-notebook-tuner');
+    const edge = tuner.closest('.jp-OutputArea-output').getBoundingClientRect().right;
+    const over = [];
+    const walk = (node) => {
+        for (const el of node.children) {
+            const box = el.getBoundingClientRect();
+            if (box.width > 0 && box.height > 0 && box.right > edge + 1) {
+                const name = typeof el.className === 'string' ? el.className : '';
+                over.push([el.tagName, name, (el.textContent || '').slice(0, 40), box.right]);
+            }
+            if (el.shadowRoot) walk(el.shadowRoot);
+            walk(el);
+        }
+    };
+    walk(tuner);
+    return {edge, over};
+}"""
+
+
+@pytest.fixture(scope="module")
+def jupyterlab():
+    with running_jupyterlab([NOTEBOOK], token=TOKEN) as url:
+        yield url
+
+
+def overflow(page) -> list:
+    found = page.evaluate(OVERFLOW_JS)
+    return [(*element, f"edge {found['edge']:.0f}") for element in found["over"]]
+
+
+def run_all_cells(page) -> float:
+    """Run > Run All Cells from JupyterLab's menu; when it was chosen (time.monotonic()).
+    Chosen again while no cell has started: until the notebook is the current
+    widget, the menu item does nothing."""
+    for _ in range(5):
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        start = time.monotonic()
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(STARTED_JS, timeout=20_000)
+            return start
+        page.keyboard.press("Escape")
+        page.locator(".jp-Notebook .jp-Cell").first.click()
+    pytest.fail("Run All Cells started no cell")
+
+
+def test_the_tuner_notebook_in_jupyterlab(browser, jupyterlab) -> None:
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    foreign = block_foreign_requests(page, urlparse(jupyterlab).netloc)
+    try:
+        page.goto(f"{jupyterlab}/lab/tree/{NOTEBOOK.name}?reset&token={TOKEN}")
+        page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=120_000)
+        # The kernel has started and is idle: Run All times the notebook, not the kernel.
+        page.get_by_text("Kernel status: Idle").first.wait_for(state="attached", timeout=120_000)
+
+        start = run_all_cells(page)
+        try:
+            page.wait_for_function(HAS_DATA_JS, arg="v:a", timeout=FIRST_PLOT * 1000)
+        except PlaywrightTimeout:
+            outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+            pytest.fail(f"no plot {FIRST_PLOT:.0f} s after Run All; the outputs: {outputs}")
+        print(f"\nJupyterLab: first plot {time.monotonic() - start:.1f} s after Run All")
+        page.wait_for_function(ALL_RAN_JS, timeout=FIRST_PLOT * 1000)
+        stderr = page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        ).all_inner_texts()
+        assert not [text for text in stderr if "Error" in text], stderr  # tracebacks
+        # The notebook's last cell undid its change: the tuner shows g = 2 µS again.
+        wait_for_entry(page, "gj.g", 2.0, 1e-6, timeout=RUN)
+
+        # (b) At 1600 px nothing of the tuner runs past the output area's right edge.
+        page.wait_for_timeout(1000)  # layout settles after the last run
+        assert overflow(page) == []
+
+        # A drag redraws the plots.
+        before = trace(page, "v:a")["y"]
+        page.locator(f".{css_class('gj.g')} .noUi-handle").scroll_into_view_if_needed()
+        x, y = grab_slider(page, "gj.g")
+        page.mouse.move(x + 40, y, steps=8)
+        page.mouse.up()
+        page.wait_for_function(CHANGED_JS, arg=["v:a", before], timeout=RUN * 1000)
+
+        # (a) A value typed into an entry is applied by Enter (JupyterLab cancelled the
+        # browser's change event: neuntune.ui.notebook.ENTER_GUARD), without a blur.
+        page.wait_for_timeout(1000)  # the drag's last run lands
+        before = trace(page, "v:a")["y"]
+        type_value(page, "gj.g", "8")
+        page.wait_for_function(CHANGED_JS, arg=["v:a", before], timeout=RUN * 1000)
+        assert entry(page, "gj.g").evaluate("(el) => el.matches(':focus')")
+        wait_for_entry(page, "gj.g", 8.0, 1e-6, timeout=RUN)
+        assert errors == []
+    finally:
+        context.close()
+    assert foreign == [], f"requests to hosts other than JupyterLab's: {foreign}"
