@@ -626,22 +626,19 @@ class TunePanel:
         error = message_alert(model.param.error, "danger")
         note = message_alert(model.param.note, "info")
         # The plots share the window's height (what the header, status and metrics
-        # leave), each at least PLOT_MIN_HEIGHT px.
+        # leave), each at least PLOT_MIN_HEIGHT px.  The height is the panes' CSS, not
+        # Panel's stretch_both, which would spread to every layout above them.
+        n = len(self.plots.figures)
+        height = f"max({PLOT_MIN_HEIGHT}px, calc((100vh - {PLOTS_LEAVE}px) / {n}))"
         for fig in self.plots.figures:
             fig.sizing_mode, fig.min_height = "stretch_both", PLOT_MIN_HEIGHT
         plots: list[Any] = [
-            pn.pane.Bokeh(fig, sizing_mode="stretch_both", min_height=PLOT_MIN_HEIGHT)
+            pn.pane.Bokeh(fig, sizing_mode="stretch_width", styles={"height": height})
             for fig in self.plots.figures
         ]
         if model.network:
             plots.insert(2, self._member_chooser())
-        least = PLOT_MIN_HEIGHT * len(self.plots.figures) + (60 if model.network else 0)
-        shown = pn.Column(
-            *plots,
-            sizing_mode="stretch_width",
-            margin=0,
-            styles={"height": f"max({least}px, calc(100vh - {PLOTS_LEAVE}px))"},
-        )
+        shown = pn.Column(*plots, sizing_mode="stretch_width", margin=0)
         extra = [] if self.coupling is None else [self._coupling_section(self.coupling)]
         # what a run draws (under the overlay while one is pending); the status says why
         self.results = pn.Column(
