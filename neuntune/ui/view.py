@@ -628,13 +628,14 @@ class TunePanel:
         # The plots share the window's height (what the header, status and metrics
         # leave), each at least PLOT_MIN_HEIGHT px.  The height is the panes' CSS, not
         # Panel's stretch_both, which would spread to every layout above them.
+        # A network's raster, rate and members keep their own heights.
         n = len(self.plots.figures)
         height = f"max({PLOT_MIN_HEIGHT}px, calc((100vh - {PLOTS_LEAVE}px) / {n}))"
-        for fig in self.plots.figures:
+        shared = {} if model.network else {"styles": {"height": height}}
+        for fig in self.plots.figures if shared else ():
             fig.sizing_mode, fig.min_height = "stretch_both", PLOT_MIN_HEIGHT
         plots: list[Any] = [
-            pn.pane.Bokeh(fig, sizing_mode="stretch_width", styles={"height": height})
-            for fig in self.plots.figures
+            pn.pane.Bokeh(fig, sizing_mode="stretch_width", **shared) for fig in self.plots.figures
         ]
         if model.network:
             plots.insert(2, self._member_chooser())
