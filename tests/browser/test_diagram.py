@@ -1,6 +1,8 @@
 """The circuit diagram in the sidebar, in Debian's headless Chromium: drawn, and a click
 on a connection's edge or a cell opens its card and scrolls it into view."""
 
+import contextlib
+
 import pytest
 from playwright.sync_api import expect
 
@@ -32,8 +34,14 @@ def test_the_diagram_is_drawn_and_clicking_the_junction_opens_and_scrolls_to_its
     expect(page.locator(f".{css_class('gj.g')}")).to_be_hidden()
     page.locator(".nt-diagram").first.evaluate("el => el.scrollIntoView({block: 'end'})")
     assert _top(page, ".nt-card-gj") > 450
-    click_glyph(page, "diagram:edges", 0)
-    expect(page.locator(f".{css_class('gj.g')} input").first).to_be_visible(timeout=10_000)
+    # On a loaded machine the page may still be moving when the point is computed: a
+    # click that missed the handle is repeated, as a user would (three at most).
+    for _ in range(3):
+        click_glyph(page, "diagram:edges", 0)
+        with contextlib.suppress(AssertionError):
+            expect(page.locator(f".{css_class('gj.g')} input").first).to_be_visible(timeout=10_000)
+            break
+    expect(page.locator(f".{css_class('gj.g')} input").first).to_be_visible()
     page.wait_for_function(
         """() => {
             const find = (root) => root.querySelector(".nt-card-gj") || Array.from(
