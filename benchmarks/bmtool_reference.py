@@ -68,35 +68,26 @@ MODS = {
 }
 #: sqrt(2000 µm² / π): a cylinder with L = diam has area π·diam² = 2e-5 cm².
 DIAM = math.sqrt(2000.0 / math.pi)
-TEMPLATES = """\
-begintemplate PassiveCell
+TEMPLATE = """\
+begintemplate {name}
     public init, soma, all
     create soma[1]
     objref all
-    proc init() {
+    proc init() {{
         all = new SectionList()
-        soma[0] {
+        soma[0] {{
             all.append()
-            nseg = 1  L = @D@  diam = @D@  cm = 1  Ra = 100
-            insert pas  g_pas = 1e-4  e_pas = -70
-        }
-    }
-endtemplate PassiveCell
-
-begintemplate PassiveGapCell
-    public init, soma, all
-    create soma[1]
-    objref all
-    proc init() {
-        all = new SectionList()
-        soma[0] {
-            all.append()
-            nseg = 1  L = @D@  diam = @D@  cm = 1  Ra = 100
-            insert pas  g_pas = 1e-4  e_pas = -65
-        }
-    }
-endtemplate PassiveGapCell
-""".replace("@D@", repr(DIAM))
+            nseg = 1  L = {d!r}  diam = {d!r}  cm = 1  Ra = 100
+            insert pas  g_pas = 1e-4  e_pas = {e}
+        }}
+    }}
+endtemplate {name}
+"""
+#: The synapse presets' cell (rests at -70 mV) and the gap-junction preset's (-65 mV).
+TEMPLATES = "\n".join(
+    TEMPLATE.format(name=name, d=DIAM, e=e)
+    for name, e in (("PassiveCell", -70), ("PassiveGapCell", -65))
+)
 
 GENERAL = {
     "vclamp": False,

@@ -418,23 +418,26 @@ class CircuitDiagram:
                 name="diagram:arrow",
             )
         )  # fmt: skip
-        self.figure.add_layout(
-            LabelSet(
-                x="hx", y="hy", text="label", source=self.edges, x_offset="label_dx",
-                y_offset="label_dy", text_align="align", text_baseline="baseline",
-                text_font_size="10px",
-                text_color="#333333",
-                background_fill_color="white", background_fill_alpha=0.7,
-            )
-        )  # fmt: skip
-        self.figure.add_layout(
-            LabelSet(
-                x="x", y="y", text="label", source=self.nodes, x_offset="label_dx",
-                y_offset="label_dy", text_align="align", text_baseline="baseline",
-                text_font_size="10px",
-                text_color="#111111",
-            )
-        )  # fmt: skip
+        for source, x, y, style in (
+            (
+                self.edges,
+                "hx",
+                "hy",
+                {
+                    "text_color": "#333333",
+                    "background_fill_color": "white",
+                    "background_fill_alpha": 0.7,
+                },
+            ),
+            (self.nodes, "x", "y", {"text_color": "#111111"}),
+        ):  # each label where _place put it
+            self.figure.add_layout(
+                LabelSet(
+                    x=x, y=y, text="label", source=source, x_offset="label_dx",
+                    y_offset="label_dy", text_align="align", text_baseline="baseline",
+                    text_font_size="10px", **style,
+                )
+            )  # fmt: skip
         tap = TapTool(renderers=[graph, handles])
         self.figure.add_tools(tap)
         self.figure.toolbar.active_tap = tap

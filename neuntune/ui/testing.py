@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.error import URLError
@@ -127,6 +127,50 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
+def serving(
+    command: list[str],
+    what: str,
+    ready: Callable[[str], bool],
+    timeout: float,
+    stop_wait: float = 10.0,
+    **popen: Any,
+) -> Iterator[None]:
+    """Run ``command`` (a server) until the ``with`` block ends; enter once
+    ``ready(output so far)`` is true.  Its exit or ``timeout`` s without being ready
+    is an error naming ``what`` (with its output); on exit it is terminated, then
+    killed if it takes longer than ``stop_wait`` s."""
+    # Append mode: the server writes at the end whatever position we read from.
+    with tempfile.TemporaryFile("a+") as log:
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, **popen)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                log.seek(0)
+                output = log.read()
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{what} exited:\n{output}")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{what} did not answer")
+                if ready(output):
+                    break
+                time.sleep(0.25)
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(stop_wait)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _accepts(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=5):
+        return True
+    return False
+
+
+@contextlib.contextmanager
 def running_server(setup: str = "", timeout: float = 180.0, circuit: str = "None") -> Iterator[str]:
     """Serve the tuner in a subprocess; yield its URL once it answers.
 
@@ -137,38 +181,15 @@ def running_server(setup: str = "", timeout: float = 180.0, circuit: str = "None
     """
     port = free_port()
     code = f"{setup}\nfrom neuntune.ui.server import serve\nserve({circuit}, port={port})\n"
-    # Append mode: the server writes at the end whatever position we read from.
-    with tempfile.TemporaryFile("a+") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT, text=True
-        )
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"the tuner server exited:\n{log.read()}")
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"the tuner server did not answer at {url}")
-                # Ready once it has printed its URL and accepts connections; an HTTP GET
-                # here would open a Bokeh session (and a simulation) nobody looks at.
-                log.seek(0)
-                if url in log.read():
-                    with (
-                        contextlib.suppress(OSError),
-                        socket.create_connection(("127.0.0.1", port), timeout=5),
-                    ):
-                        break
-                time.sleep(0.25)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    url = f"http://127.0.0.1:{port}/"
+
+    # Ready once it has printed its URL and accepts connections; an HTTP GET here
+    # would open a Bokeh session (and a simulation) nobody looks at.
+    def ready(output: str) -> bool:
+        return url in output and _accepts(port)
+
+    with serving([sys.executable, "-c", code], f"the tuner server at {url}", ready, timeout):
+        yield url
 
 
 @contextlib.contextmanager
@@ -184,7 +205,7 @@ def running_jupyterlab(
     or written.  The server (and with it its kernels) is stopped on exit.
     """
     port = free_port()
-    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryFile("a+") as log:
+    with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "notebooks"
         root.mkdir()
         for notebook in notebooks:
@@ -209,30 +230,16 @@ def running_jupyterlab(
             # nothing asks the internet for news or updates
             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]  # fmt: skip
-        proc = subprocess.Popen(
-            command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
-        )
         url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"JupyterLab exited:\n{log.read()}")
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"JupyterLab did not answer at {url}")
-                with contextlib.suppress(URLError, OSError):
-                    urlopen(f"{url}/api/status?token={token}", timeout=5).close()
-                    break
-                time.sleep(0.5)
+
+        def ready(_output: str) -> bool:
+            with contextlib.suppress(URLError, OSError):
+                urlopen(f"{url}/api/status?token={token}", timeout=5).close()
+                return True
+            return False
+
+        with serving(command, f"JupyterLab at {url}", ready, timeout, 30.0, cwd=root, env=env):
             yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def launch_chromium(playwright: Any) -> Any:
