@@ -325,7 +325,9 @@ def diagram_data(circuit: Circuit, displays: dict[str, Display] | None = None) -
 
 
 #: In the browser: scroll to the card of the element clicked (its CSS class in column
-#: "card"), looking through Panel's shadow roots; again once the card has opened.
+#: "card"), looking through Panel's shadow roots; again when the card has opened (its
+#: height changes once Python has unfolded it, which takes longer on a loaded machine;
+#: a card already open is scrolled to at once).
 _SCROLL_JS = """
 const index = source.selected.indices[0];
 if (index === undefined) return;
@@ -341,12 +343,22 @@ const find = (root) => {
     }
     return null;
 };
-const scroll = () => {
-    const card = find(document);
-    if (card) card.scrollIntoView({block: "start", behavior: "instant"});
+const scroll = (card) => card.scrollIntoView({block: "start", behavior: "instant"});
+const card = find(document);
+if (!card) return;
+scroll(card);
+const folded = card.getBoundingClientRect().height;
+const deadline = Date.now() + 10000;
+const opened = () => {
+    const now = find(document);
+    if (now && now.getBoundingClientRect().height !== folded) {
+        // One frame more: the rows below the header are laid out.
+        requestAnimationFrame(() => scroll(now));
+    } else if (Date.now() < deadline) {
+        setTimeout(opened, 100);
+    }
 };
-scroll();
-setTimeout(scroll, 300);
+setTimeout(opened, 100);
 """
 
 

@@ -309,6 +309,25 @@ def grab_slider(page: Any, path: str) -> tuple[float, float]:
     return x, y
 
 
+def drag_slider(page: Any, path: str, dx: float, tries: int = 3) -> float:
+    """Drag the handle of the slider at ``path`` by ``dx`` px and release it; the value
+    its title then shows.  A drag that left the slider where it was (on a loaded
+    machine the page may still be moving when the handle is found) is repeated, as a
+    user would, ``tries`` times at most."""
+    start = slider_value(page, path)
+    for _ in range(tries):
+        page.locator(f".{css_class(path)} .noUi-handle").scroll_into_view_if_needed()
+        x, y = grab_slider(page, path)
+        page.mouse.move(x + dx, y, steps=8)
+        page.mouse.up()
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            if (shown := slider_value(page, path)) != start:
+                return shown
+            page.wait_for_timeout(100)
+    raise AssertionError(f"slider {path} stayed at {start} after {tries} drags of {dx} px")
+
+
 def slider_value(page: Any, path: str) -> float:
     """The value the slider of the control at ``path`` shows in its title."""
     title = page.locator(f".{css_class(path)} .bk-slider-title").inner_text()

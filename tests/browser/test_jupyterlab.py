@@ -14,14 +14,13 @@ from neuntune.ui.testing import (
     CHANGED_JS,
     HAS_DATA_JS,
     block_foreign_requests,
+    drag_slider,
     entry,
-    grab_slider,
     running_jupyterlab,
     trace,
     type_value,
     wait_for_entry,
 )
-from neuntune.ui.widgets import css_class
 
 NOTEBOOK = Path(__file__).parents[2] / "examples" / "tuner.ipynb"
 TOKEN = "neuntune-test"
@@ -59,6 +58,11 @@ OVERFLOW_JS = """() => {
     walk(tuner);
     return {edge, over};
 }"""
+
+
+#: True once the tuner has plotted, or a cell has printed an error (no long wait then).
+PLOT_OR_ERROR_JS = f"""() => ({HAS_DATA_JS})("v:a") || document.querySelector(
+    ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']") !== null"""
 
 
 @pytest.fixture(scope="module")
@@ -119,10 +123,13 @@ def test_the_tuner_notebook_in_jupyterlab(browser, jupyterlab) -> None:
 
         start = run_all_cells(page)
         try:
-            page.wait_for_function(HAS_DATA_JS, arg="v:a", timeout=FIRST_PLOT * 1000)
+            page.wait_for_function(PLOT_OR_ERROR_JS, timeout=FIRST_PLOT * 1000)
         except PlaywrightTimeout:
             outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
             pytest.fail(f"no plot {FIRST_PLOT:.0f} s after Run All; the outputs: {outputs}")
+        if not page.evaluate(f"() => ({HAS_DATA_JS})('v:a')"):
+            outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+            pytest.fail(f"a cell failed before the first plot; the outputs: {outputs}")
         print(f"\nJupyterLab: first plot {time.monotonic() - start:.1f} s after Run All")
         page.wait_for_function(ALL_RAN_JS, timeout=FIRST_PLOT * 1000)
         stderr = page.locator(
@@ -138,10 +145,7 @@ def test_the_tuner_notebook_in_jupyterlab(browser, jupyterlab) -> None:
 
         # A drag redraws the plots.
         before = trace(page, "v:a")["y"]
-        page.locator(f".{css_class('gj.g')} .noUi-handle").scroll_into_view_if_needed()
-        x, y = grab_slider(page, "gj.g")
-        page.mouse.move(x + 40, y, steps=8)
-        page.mouse.up()
+        drag_slider(page, "gj.g", 40)
         page.wait_for_function(CHANGED_JS, arg=["v:a", before], timeout=RUN * 1000)
 
         # (a) A value typed into an entry is applied by Enter (JupyterLab cancelled the
