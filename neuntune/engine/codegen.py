@@ -47,6 +47,7 @@ from .rhs import (
     is_clamp,
     matrix_coupled,
     namer,
+    program,
     rows,
     stage_lines,
     state_local,
@@ -352,6 +353,8 @@ def _kernel_source(ctx: Context, args: list[str]) -> str:
 def generate_network(layout: NetworkLayout, method: str, precision: str, mode: str) -> str:
     """The module source for ``layout``'s model types integrated by ``method``."""
     ctx = Context(layout, method, precision, Renderer(precision), mode)
+    for g in layout.groups():  # before any derivative is rendered: they read its temporaries
+        program(ctx, g)
     args = arguments(layout, mode)
     functions = [
         helpers_source(ctx.render, precision),

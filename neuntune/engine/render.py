@@ -63,6 +63,8 @@ class Renderer:
         # time locals to replace inside comparisons and floor() (left limits), see step()
         self.condition_time: dict[str, str] = {}
         self._in_condition = False
+        # id(declared expression) -> (it, the optimised expression rendered instead)
+        self.rewrites: dict[int, tuple[ast.expr, ast.expr]] = {}
 
     def const(self, value: float | Fraction) -> str:
         value = float(value)
@@ -76,8 +78,15 @@ class Renderer:
             for value, name in self.constants.items()
         ]
 
+    def rewrite(self, declared: ast.expr, optimised: ast.expr) -> None:
+        """Render ``optimised`` wherever ``declared`` (that very node) is rendered."""
+        self.rewrites[id(declared)] = (declared, optimised)
+
     def expr(self, node: ast.expr, name_of: Callable[[str], str]) -> str:
         r = lambda n: self.expr(n, name_of)  # noqa: E731
+        swapped = self.rewrites.get(id(node))
+        if swapped is not None and swapped[0] is node:
+            node = swapped[1]
         discontinuous = isinstance(node, ast.Compare) or (
             isinstance(node, ast.Call) and node.func.id == "floor"
         )

@@ -22,6 +22,7 @@ from fractions import Fraction
 
 from ..models.equations import CONSTANTS, LINEAR, closure, derivative, linearity, names
 from .groups import Group, NetworkLayout
+from .optimise import Program, optimise
 from .render import Renderer
 
 #: The loop index of each kind of group.
@@ -41,6 +42,7 @@ class Context:
     render: Renderer
     mode: str = "step"  # events at step boundaries, or "exact" (steps split at them)
     params: dict[str, list[str]] = field(default_factory=dict)  # a function's arrays
+    programs: dict[str, Program] = field(default_factory=dict)  # per group tag
 
     def c(self, value: float | Fraction) -> str:
         """A precision-typed constant."""
@@ -58,7 +60,7 @@ def namer(g: Group, state: Callable[[int], str], t: str) -> Callable[[str], str]
             return f"{tag}_d{g.slot.derived[symbol]}"
         if symbol in g.slot.states:
             return state(g.slot.states[symbol])
-        if symbol in d.equations.assignments:
+        if symbol in d.equations.assignments or symbol[:1].isdigit():  # or a temporary
             return f"{tag}_{symbol}"
         if symbol == "t":
             return t
@@ -88,16 +90,27 @@ def rows(text: str, prefix: str) -> list[int]:
     return sorted({int(m) for m in re.findall(rf"\b{re.escape(prefix)}(\d+)\b", text)})
 
 
+def program(ctx: Context, g: Group) -> Program:
+    """``g``'s equations optimised (:mod:`~neuntune.engine.optimise`), made once per
+    module; its derivatives are rendered wherever the declared ones are."""
+    made = ctx.programs.get(g.tag)
+    if made is None:
+        eqs = g.definition.equations
+        made = ctx.programs[g.tag] = optimise(eqs, set(g.slot.derived), ctx.precision)
+        for state, expr in eqs.derivatives.items():
+            ctx.render.rewrite(expr, made.derivatives[state])
+    return made
+
+
 def intermediates(
     ctx: Context, g: Group, wanted: set[str], name_of: Callable[[str], str]
 ) -> list[str]:
-    """The intermediates ``wanted`` needs, in declaration order (derived ones are loaded)."""
-    d = g.definition
-    needed = closure(wanted, d.equations.assignments)
+    """The intermediates ``wanted`` and the derivatives need, with the temporaries they
+    read (derived ones are loaded)."""
+    made = program(ctx, g)
     return [
-        f"{name_of(n)} = {ctx.render.expr(e, name_of)}"
-        for n, e in d.equations.assignments.items()
-        if n in needed and n not in g.slot.derived
+        f"{name_of(n)} = {ctx.render.expr(made.assignments[n], name_of)}"
+        for n in made.needed(wanted)
     ]
 
 
