@@ -12,6 +12,7 @@ the local Jacobian tells which parameters the targets leave unconstrained.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from scipy.optimize import differential_evolution, least_squares
 
 from ..analysis.synapse import EVENT_METRICS
 from ..circuit import Circuit
-from ..protocols.train import SynapseEvaluator, SynapseProtocol, real
+from ..protocols.train import CONVENTIONS, SynapseEvaluator, SynapseProtocol, real
 from ..simulate import CancelledError
 
 # SynapseProtocol and SynapseEvaluator are the train protocol's, imported from here
@@ -88,6 +89,7 @@ def fit_synapse(
     apply: bool = False,
     progress: Callable[[float], bool | None] | None = None,
     member: int = 0,
+    convention: str | None = None,
 ) -> SynapseFit:
     """Fit the parameters ``params`` ({name: (low, high)}, in the synapse's declared
     units, e.g. {"tau_d": (1, 20), "Use": (0.05, 0.9)}) of ``connection`` so its
@@ -95,8 +97,13 @@ def fit_synapse(
 
     Metrics: peak, latency, rise (10–90 %), decay (τ), half_width, charge of the
     first response (µA, µA·ms or mV, ms), and paired_pulse_ratio (A2/A1), ppr,
-    induction, recovery, steady_ratio of the train (BMTool's definitions); append
-    "@Hz" for a train at another frequency (add it to the protocol's frequencies).
+    induction, recovery, steady_ratio of the train; append "@Hz" for a train at
+    another frequency (add it to the protocol's frequencies).  ``convention``
+    ("neuntune" or "bmtool"; default the protocol's) says how the train is wired and
+    measured (:class:`~neuntune.protocols.train.SynapseProtocol`): "bmtool" fits
+    targets taken from BMTool's SynapseTuner (its ppr, induction, recovery and simple
+    PPR as ``paired_pulse_ratio``, on its fresh recovery stream unless the protocol
+    names another), "neuntune" the same metrics with a baseline before each pulse.
     ``trace`` = (times in ms, values) is a recorded response to the protocol's first
     train (clamp current in µA, or voltage in mV without a clamp) to match sample by
     sample, alone or with metrics (weight key "trace").  The loss is the weighted sum
@@ -113,6 +120,12 @@ def fit_synapse(
     protocol = SynapseProtocol() if protocol is None else protocol
     if not isinstance(protocol, SynapseProtocol):
         raise TypeError(f"protocol: expected a SynapseProtocol, got {protocol!r}")
+    if convention is not None:
+        if convention not in CONVENTIONS:
+            raise ValueError(
+                f"convention: {convention!r} is not allowed; one of {', '.join(CONVENTIONS)}"
+            )
+        protocol = dataclasses.replace(protocol, convention=convention)
     times, recorded = _check_trace(trace)
     for name, given in (("targets", targets), ("params", params), ("weights", weights or {})):
         if not isinstance(given, Mapping):
