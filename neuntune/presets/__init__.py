@@ -15,7 +15,7 @@ generated from the registered models.  Bad documents raise
 
 from .bmtk import from_bmtk, synapse_from_bmtk, to_bmtk
 from .brian2_export import to_brian2
-from .document import Coupling, Preset, RunSettings, Slider, to_dict
+from .document import Coupling, Preset, RunSettings, Slider, SynapseTrain, to_dict
 from .io import DEFAULT, dumps, load, locate, names, parse, save, write_atomically
 from .migrate import SCHEMA_VERSION
 from .reader import from_dict
@@ -28,6 +28,7 @@ __all__ = [
     "Preset",
     "RunSettings",
     "Slider",
+    "SynapseTrain",
     "dumps",
     "from_bmtk",
     "from_dict",

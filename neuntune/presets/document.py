@@ -25,8 +25,15 @@ A preset document (schema 2) looks like this; every number carries its unit::
       "hints": {"sliders": [{"path": "gj.g", "unit": "nS", "range": [10.0, 10000.0],
                              "scale": "log"}]},
       "measurements": [{"kind": "coupling", "stimulus": "a.cc", "target": "b",
-                        "window": {"value": 100.0, "unit": "ms"}}]
+                        "window": {"value": 100.0, "unit": "ms"}},
+                       {"kind": "train", "connection": "syn", "convention": "bmtool",
+                        "recovery_stream": "fresh"}]
     }
+
+A ``"train"`` measurement (optional keys ``convention`` and ``recovery_stream``)
+says how the train protocol (:class:`~neuntune.protocols.train.SynapseProtocol`)
+wires and measures that connection: the dashboard's Protocols tab and fits take it
+from :meth:`Preset.synapse_protocol`.
 
 Populations (schema 2) add three keys.  A cell with ``"n"`` (omitted for a single
 cell) is a population; a connection between populations carries its ``"rule"``
@@ -61,11 +68,13 @@ import numpy as np
 
 from ..analysis import cc_from_traces
 from ..analysis.coupling import first_spike
+from ..analysis.synapse import clamp_on
 from ..circuit import Circuit
 from ..connectivity import Distribution, Pairs, Rule
 from ..errors import PresetError
 from ..models.base import Model, Synapse, model_class
 from ..protocols.coupling import windows
+from ..protocols.train import NEUNTUNE, SynapseProtocol
 from ..simulate import Result, simulate
 from .migrate import SCHEMA_VERSION
 
@@ -179,12 +188,25 @@ class Coupling:
 
 
 @dataclass
+class SynapseTrain:
+    """How the train protocol runs chemical connection ``connection``: its metric
+    ``convention`` ("neuntune" or "bmtool") and ``recovery_stream`` ("single",
+    "fresh", or None for the convention's); see
+    :class:`~neuntune.protocols.train.SynapseProtocol`."""
+
+    connection: str
+    convention: str = NEUNTUNE
+    recovery_stream: str | None = None
+
+
+@dataclass
 class Preset:
     """A whole setup: a circuit, how to run it, what to show and what to measure.
 
     ``circuit`` is an ordinary :class:`~neuntune.Circuit` (change it freely);
-    ``run`` holds the simulation settings, ``sliders`` the dashboard hints and
-    ``couplings`` the coupling coefficients the run defines.
+    ``run`` holds the simulation settings, ``sliders`` the dashboard hints,
+    ``couplings`` the coupling coefficients the run defines and ``trains`` how the
+    train protocol measures its chemical connections (at most one per connection).
     """
 
     circuit: Circuit
@@ -194,6 +216,29 @@ class Preset:
     run: RunSettings = field(default_factory=RunSettings)
     sliders: list[Slider] = field(default_factory=list)
     couplings: list[Coupling] = field(default_factory=list)
+    trains: list[SynapseTrain] = field(default_factory=list)
+
+    def synapse_protocol(self, connection: str, **fields: Any) -> SynapseProtocol:
+        """The train protocol for ``connection`` with this preset's convention and
+        recovery stream for it (neuntune's if it names none), clamped at the holding
+        level (mV) of the voltage clamp on its post cell (free if there is none);
+        ``fields`` set any :class:`~neuntune.protocols.train.SynapseProtocol` field."""
+        if connection not in self.circuit.connections:
+            raise ValueError(
+                f"connection: no connection named {connection!r} "
+                f"(connections: {', '.join(self.circuit.connections) or 'none'})"
+            )
+        if "clamp" not in fields:
+            clamp = clamp_on(self.circuit, self.circuit.connections[connection].post)
+            fields["clamp"] = None if clamp is None else self.circuit.get(f"{clamp}.holding")
+        for train in self.trains:
+            if train.connection == connection:
+                fields = {
+                    "convention": train.convention,
+                    "recovery_stream": train.recovery_stream,
+                    **fields,
+                }
+        return SynapseProtocol(**fields)
 
     def simulate(self, **overrides: Any) -> Result:
         """Run the circuit with the preset's run settings (``overrides`` replace any of
@@ -220,6 +265,7 @@ class Preset:
             run=replace(self.run),
             sliders=[replace(s) for s in self.sliders],
             couplings=[replace(c) for c in self.couplings],
+            trains=[replace(t) for t in self.trains],
         )
 
 
@@ -378,6 +424,15 @@ def to_dict(preset: Preset) -> dict[str, Any]:
                 **({} if m.window is None else {"window": quantity(m.window, "ms")}),
             }
             for m in preset.couplings
+        ]
+        + [
+            {
+                "kind": "train",
+                "connection": m.connection,
+                "convention": m.convention,
+                **({} if m.recovery_stream is None else {"recovery_stream": m.recovery_stream}),
+            }
+            for m in preset.trains
         ],
     }
     return doc

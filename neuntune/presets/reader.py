@@ -25,8 +25,9 @@ from ..engine.methods import METHODS
 from ..engine.run import parse_record
 from ..errors import PresetError
 from ..models.base import Model, Parameter, Synapse, model_class, registered
+from ..protocols.train import CONVENTIONS, RECOVERY_STREAMS
 from . import units
-from .document import MAX_ITEMS, MAX_STRING, Coupling, Preset, RunSettings, Slider
+from .document import MAX_ITEMS, MAX_STRING, Coupling, Preset, RunSettings, Slider, SynapseTrain
 from .migrate import migrate
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -515,35 +516,66 @@ def _sliders(value: Any, circuit: Circuit) -> list[Slider]:
     return out
 
 
-def _couplings(value: Any, circuit: Circuit, run: RunSettings) -> list[Coupling]:
-    out = []
+def _coupling(obj: Any, path: str, circuit: Circuit, run: RunSettings) -> Coupling:
+    obj = _object(obj, path, required=("kind", "stimulus", "target"), optional=("window",))
+    stimulus = _string(obj["stimulus"], f"{path}.stimulus", list(circuit.stimuli))
+    table = circuit.stimuli[stimulus].stimulus.parameter_table()
+    if not {"start", "stop"} <= set(table):
+        _fail(f"{path}.stimulus", f"{stimulus} has no start and stop; use a Step")
+    target = _string(obj["target"], f"{path}.target", list(circuit.neurons))
+    window = None
+    if "window" in obj:
+        window = _quantity(obj["window"], f"{path}.window", "ms")
+    measurement = Coupling(stimulus, target, window)
+    source = measurement.source(circuit)
+    if target == source:
+        _fail(f"{path}.target", f"{target} is the cell the step goes into; name the other one")
+    for role, name in (("source", source), ("target", target)):
+        if circuit.neurons[name].resolved().voltage is None:
+            _fail(path, f"the {role} cell {name} has no voltage to measure")
+    try:
+        _, (_, end) = measurement.windows(circuit)
+    except ValueError as exc:
+        _fail(path, str(exc))
+    if end > run.t_stop:
+        _fail(path, f"the step ends at {end:g} ms, after the run does ($.run.t_stop)")
+    return measurement
+
+
+def _train(obj: Any, path: str, circuit: Circuit) -> SynapseTrain:
+    obj = _object(
+        obj, path, required=("kind", "connection"), optional=("convention", "recovery_stream")
+    )
+    chemical = [k for k, c in circuit.connections.items() if c.synapse.event_driven]
+    connection = _string(obj["connection"], f"{path}.connection", chemical)
+    convention = _string(obj.get("convention", CONVENTIONS[0]), f"{path}.convention", CONVENTIONS)
+    stream = obj.get("recovery_stream")
+    if stream is not None:
+        stream = _string(stream, f"{path}.recovery_stream", RECOVERY_STREAMS)
+    return SynapseTrain(connection, convention, stream)
+
+
+def _measurements(
+    value: Any, circuit: Circuit, run: RunSettings
+) -> tuple[list[Coupling], list[SynapseTrain]]:
+    couplings, trains = [], []
     for i, item in enumerate(_array(value, "$.measurements")):
         path = f"$.measurements[{i}]"
-        obj = _object(item, path, required=("kind", "stimulus", "target"), optional=("window",))
-        _string(obj["kind"], f"{path}.kind", ("coupling",))
-        stimulus = _string(obj["stimulus"], f"{path}.stimulus", list(circuit.stimuli))
-        table = circuit.stimuli[stimulus].stimulus.parameter_table()
-        if not {"start", "stop"} <= set(table):
-            _fail(f"{path}.stimulus", f"{stimulus} has no start and stop; use a Step")
-        target = _string(obj["target"], f"{path}.target", list(circuit.neurons))
-        window = None
-        if "window" in obj:
-            window = _quantity(obj["window"], f"{path}.window", "ms")
-        measurement = Coupling(stimulus, target, window)
-        source = measurement.source(circuit)
-        if target == source:
-            _fail(f"{path}.target", f"{target} is the cell the step goes into; name the other one")
-        for role, name in (("source", source), ("target", target)):
-            if circuit.neurons[name].resolved().voltage is None:
-                _fail(path, f"the {role} cell {name} has no voltage to measure")
-        try:
-            _, (_, end) = measurement.windows(circuit)
-        except ValueError as exc:
-            _fail(path, str(exc))
-        if end > run.t_stop:
-            _fail(path, f"the step ends at {end:g} ms, after the run does ($.run.t_stop)")
-        out.append(measurement)
-    return out
+        if not isinstance(item, dict):
+            _fail(path, f"expected a measurement object (kind coupling or train); got "
+                  f"{_describe(item)}")  # fmt: skip
+        if "kind" not in item:
+            _fail(path, "missing required key 'kind' (coupling or train)")
+        kind = _string(item["kind"], f"{path}.kind", ("coupling", "train"))
+        if kind == "coupling":
+            couplings.append(_coupling(item, path, circuit, run))
+            continue
+        train = _train(item, path, circuit)
+        if any(t.connection == train.connection for t in trains):
+            _fail(f"{path}.connection", f"a second train measurement of {train.connection}; "
+                  "give one per connection")  # fmt: skip
+        trains.append(train)
+    return couplings, trains
 
 
 def _check_sizes(doc: Any) -> None:
@@ -617,6 +649,7 @@ def from_dict(doc: Any) -> Preset:
     source = _string(meta.get("source", ""), "$.metadata.source")
     circuit = _circuit(doc)
     run = _run(doc.get("run", {}), circuit)
+    couplings, trains = _measurements(doc.get("measurements", []), circuit, run)
     return Preset(
         circuit,
         name,
@@ -624,5 +657,6 @@ def from_dict(doc: Any) -> Preset:
         source,
         run,
         _sliders(doc.get("hints", {}), circuit),
-        _couplings(doc.get("measurements", []), circuit, run),
+        couplings,
+        trains,
     )

@@ -15,6 +15,7 @@ from ..circuit import _ELEMENT, _NAME, MAX_POPULATION
 from ..engine.compiler import PRECISIONS
 from ..engine.methods import METHODS
 from ..models.base import Model, Parameter, model_class, registered
+from ..protocols.train import CONVENTIONS, RECOVERY_STREAMS
 from . import units
 from .document import MAX_ITEMS
 from .migrate import SCHEMA_VERSION
@@ -287,6 +288,24 @@ def schema() -> dict[str, Any]:
         },
         ("kind", "stimulus", "target"),
     )
+    train = _closed(
+        {
+            "kind": {"const": "train"},
+            "connection": {"type": "string", "description": "a chemical connection"},
+            "convention": {
+                "enum": list(CONVENTIONS),
+                "default": CONVENTIONS[0],
+                "description": "how the train protocol measures it: neuntune's metrics, or "
+                "BMTool 0.8.7 SynapseTuner's",
+            },
+            "recovery_stream": {
+                "enum": list(RECOVERY_STREAMS),
+                "description": "the recovery pulses on the train's stream, or on a fresh one "
+                "(BMTool's second NetCon); omitted: single for neuntune, fresh for bmtool",
+            },
+        },
+        ("kind", "connection"),
+    )
     properties = {
         "schema": {"const": SCHEMA_VERSION},
         "metadata": _closed(
@@ -307,7 +326,7 @@ def schema() -> dict[str, Any]:
         },
         "run": run,
         "hints": _closed({"sliders": {"type": "array", "items": slider}}),
-        "measurements": {"type": "array", "items": coupling},
+        "measurements": {"type": "array", "items": {"oneOf": [coupling, train]}},
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
