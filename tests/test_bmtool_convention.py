@@ -228,3 +228,63 @@ def test_a_bmtool_convention_fit_recovers_use_and_dep() -> None:
     for key, value in truth.items():
         assert fit.params[key] == pytest.approx(value, rel=1e-6), key
     assert fit.unconstrained == []
+
+
+# ---------------------------------------------------------------------- dashboard
+@pytest.fixture
+def bmtool_session():
+    """The dashboard's session on BMTool's AMPA_NMDA_STP preset, with one train run."""
+    from neuntune.ui.session import Session
+
+    session = Session("bmtool_ampa_nmda_stp", warm=False)
+    try:
+        assert session.wait()
+        session.protocol.run_train()
+        assert session.protocol.wait() and session.protocol.error == ""
+        yield session
+    finally:
+        session.close()
+
+
+def test_the_protocols_tab_shows_bmtools_metrics_and_the_single_stream_recovery(
+    bmtool_session,
+) -> None:
+    from neuntune.ui.protocol_runs import recovery_note
+
+    session, name = bmtool_session, "bmtool_ampa_nmda_stp"
+    assert session.settings.convention == "bmtool"  # the preset's
+    run, reference = session.protocol.train, bmtool_train(name)
+    # BMTool's numbers, as the presets' test measured them.
+    np.testing.assert_allclose(1e3 * np.array(run.response.amplitudes), reference["amp"],
+                               rtol=1e-4)  # fmt: skip
+    for ours, theirs in BMTOOL_NAMES.items():
+        assert run.response.train[ours] == pytest.approx(reference[theirs], abs=1e-5), ours
+    # Beside them: the recovery the same definitions give on one stream.
+    _, single = run_train(presets.load(name), recovery_stream="single")
+    assert run.single_stream_recovery == pytest.approx(single.recovery, rel=1e-9)
+    assert run.single_stream_recovery == pytest.approx(-0.0252, abs=5e-5)
+    note = recovery_note(run)
+    assert note == (
+        "Recovery with pulses 9–12 on the train's own stream (what a real synapse does): "
+        "-0.0252. BMTool sends them through a fresh NetCon, so its recovery above is ≈ 0 "
+        "by construction."
+    )
+    # The frequency response too (frequencies whose spikes fall on the step grid).
+    session.protocol.frequencies = "20, 100"
+    session.protocol.run_frequency_response()
+    assert session.protocol.wait() and session.protocol.error == ""
+    response = DATA["synapse"][name]["frequency_response"]
+    for i, f in enumerate(session.protocol.response.frequency):
+        k = response["frequencies"].index(f)
+        for ours, theirs in BMTOOL_NAMES.items():
+            got = getattr(session.protocol.response, ours)[i]
+            assert got == pytest.approx(response[theirs][k], abs=1e-5), f"{ours} at {f:g} Hz"
+    # neuntune's convention: one stream, each pulse from its own baseline; no note.
+    session.settings.convention = "neuntune"
+    session.protocol.run_train()
+    assert session.protocol.wait() and session.protocol.error == ""
+    run = session.protocol.train
+    assert run.single_stream_recovery is None and recovery_note(run) == ""
+    dep = session.tuner.get("syn.Dep")
+    a = run.response.amplitudes
+    assert a[8] / a[0] == pytest.approx(1 - math.exp(-250.0 / dep), rel=1e-3)

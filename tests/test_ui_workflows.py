@@ -416,6 +416,10 @@ def test_cancelling_a_scan_stops_it_and_applies_nothing(open_session, monkeypatc
 def test_synapse_fit_recovers_g_from_a_recorded_clamp_current(open_session) -> None:
     session = open_session(SYNAPSE_PRESET)
     tuner, fit = session.tuner, session.synapse_fit
+    # The recording is the live run, one spike stream: fit on one stream too (the
+    # preset's BMTool convention sends pulses 9-12 down a fresh one).
+    assert session.settings.convention == "bmtool"
+    session.settings.convention = "neuntune"
     g0 = tuner.get("syn.g")
     # The "recording": the tuner's own run at 1.5 g, exported as CSV.
     tuner.set("syn.g", 1.5 * g0)
@@ -447,6 +451,7 @@ def test_synapse_fit_recovers_g_from_a_recorded_clamp_current(open_session) -> N
 def test_synapse_fit_to_ppr_targets_at_two_rates_recovers_dep(open_session) -> None:
     session = open_session(SYNAPSE_PRESET)
     fit = session.synapse_fit
+    session.settings.convention = "neuntune"  # the closed form is A2/A1 from A2's own baseline
     assert session.settings.frequency == 50.0
     dep = 200.0  # the preset's is 100 ms
     fit.param.update(
@@ -485,6 +490,9 @@ def test_synapse_targets_from_a_file(open_session) -> None:
 def test_a_train_and_the_frequency_response_follow_depression(open_session) -> None:
     session = open_session(SYNAPSE_PRESET)
     protocol, dep = session.protocol, session.tuner.get("syn.Dep")
+    # The closed forms are a real synapse's: one stream, each pulse from its own
+    # baseline (BMTool's convention, the preset's: tests/test_bmtool_convention.py).
+    session.settings.convention = "neuntune"
     assert session.settings.mode == VOLTAGE_CLAMP and session.settings.holding == -70.0
     protocol.run_train()
     assert protocol.wait() and protocol.error == ""

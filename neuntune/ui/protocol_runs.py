@@ -6,22 +6,33 @@ The synapse is isolated as :class:`neuntune.protocols.train.SynapseEvaluator` do
 for fits — a spike source drives a copy of it onto a copy of its post cell, voltage-
 clamped at a holding level (PSC) or free (PSP) — so the responses shown here are
 the ones a synapse fit matches.  :class:`SynapseSettings` is shared by the protocol
-runs and the synapse fit for that reason.
+runs and the synapse fit for that reason.  Its ``convention`` follows the preset's
+train measurement of the chosen connection (BMTool's for the ``bmtool_*`` presets).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import param
 
-from ..analysis import FrequencyResponse, frequency_response
+from ..analysis import FrequencyResponse
+from ..analysis.synapse import TRAIN_FIELDS, defined
+from ..analysis.train import TrainMetrics
 from ..circuit import Circuit
+from ..presets import Preset
 from ..protocols.spectrum import CouplingSpectrum, coupling_spectrum
-from ..protocols.train import SynapseEvaluator, SynapseProtocol
-from ..simulate import CancelledError
+from ..protocols.train import (
+    CONVENTIONS,
+    NEUNTUNE,
+    SINGLE,
+    SynapseEvaluator,
+    SynapseProtocol,
+)
+from ..simulate import CancelledError, Result
 from .jobs import Job, Progress
 from .metrics import SynapseResponse, chemical_connections, clamp_on, synapse_response
 from .state import TunerModel
@@ -33,8 +44,10 @@ CURRENT_CLAMP = "current clamp (PSP)"
 class SynapseSettings(param.Parameterized):
     """How an isolated chemical synapse is driven and recorded: which connection,
     voltage clamp at a holding level (the response is the clamp current, µA,
-    negative for EPSCs) or current clamp (the post cell's voltage, mV), and the
-    frequency of BMTool's train (8 pulses, 4 more 250 ms after the 8th)."""
+    negative for EPSCs) or current clamp (the post cell's voltage, mV), the
+    frequency of BMTool's train (8 pulses, 4 more 250 ms after the 8th) and how it is
+    measured (``convention``: see :class:`~neuntune.protocols.train.SynapseProtocol`;
+    the recovery stream follows it unless the preset names one for it)."""
 
     connection = param.Selector(default=None, objects=[], doc="the chemical synapse")
     mode = param.Selector(default=VOLTAGE_CLAMP, objects=[VOLTAGE_CLAMP, CURRENT_CLAMP])
@@ -42,9 +55,14 @@ class SynapseSettings(param.Parameterized):
     frequency = param.Number(
         default=50.0, bounds=(0.1, 1000.0), label="Train frequency (Hz)", doc="pulses per second"
     )
+    convention = param.Selector(
+        default=NEUNTUNE, objects=list(CONVENTIONS), doc="neuntune's metrics or BMTool's"
+    )
 
     def __init__(self, circuit: Circuit, **params) -> None:
         super().__init__(**params)
+        self._preset: Preset | None = None
+        self.param.watch(self._follow_preset, "connection")
         names = chemical_connections(circuit)
         self.param.connection.objects = names
         if names:
@@ -66,35 +84,122 @@ class SynapseSettings(param.Parameterized):
         """("PSC", "uA") under voltage clamp, ("PSP", "mV") otherwise."""
         return ("PSC", "uA") if self.clamped else ("PSP", "mV")
 
+    def follow(self, preset: Preset) -> None:
+        """Measure each connection as ``preset``'s train measurement of it says (its
+        convention now and whenever that connection is chosen)."""
+        self._preset = preset
+        self._follow_preset()
+
+    def _follow_preset(self, *_events: param.parameterized.Event) -> None:
+        if self._preset is not None and self.connection is not None:
+            self.convention = self._preset.synapse_protocol(self.connection).convention
+
     def protocol(self, frequency: float | None = None) -> SynapseProtocol:
-        """BMTool's train protocol at ``frequency`` (default: the chosen one)."""
+        """BMTool's train protocol at ``frequency`` (default: the chosen one), measured
+        by ``convention``: on the preset's recovery stream while that is the preset's
+        convention, else on the convention's own."""
+        stream = None  # the convention's, unless the preset names one for its convention
+        if self._preset is not None and self.connection is not None:
+            named = self._preset.synapse_protocol(self.connection)
+            if named.convention == self.convention:
+                stream = named.recovery_stream
         return SynapseProtocol(
             frequencies=(float(frequency or self.frequency),),
             clamp=self.holding if self.clamped else None,
+            convention=self.convention,
+            recovery_stream=stream,
         )
 
 
 @dataclass
 class TrainRun:
-    """The isolated synapse's response to one train: trace, event times and metrics."""
+    """The isolated synapse's response to one train: trace, event times and metrics
+    (amplitudes and train metrics under ``convention``).  ``single_stream_recovery``:
+    when the recovery pulses came on a fresh stream, the recovery the same metrics
+    give with them on the train's own stream (what a real synapse does), else None."""
 
     frequency: float
     t: np.ndarray
     y: np.ndarray
     events: np.ndarray
     response: SynapseResponse
+    convention: str = NEUNTUNE
+    single_stream_recovery: float | None = None
 
 
-def protocol_trace(
-    circuit: Circuit, connection: str, protocol: SynapseProtocol
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(t, response, event times) of ``connection`` isolated and driven by ``protocol``'s
-    first train, exactly as :func:`~neuntune.fit_synapse` simulates it."""
+@dataclass
+class ProtocolTrain:
+    """One simulated train of the protocol: time (ms), response (µA or mV) and arrival
+    times (ms), measured on demand (:meth:`measure`)."""
+
+    t: np.ndarray
+    y: np.ndarray
+    events: np.ndarray
+    evaluator: SynapseEvaluator
+    result: Result
+    delay: float
+
+    def measure(self) -> tuple[np.ndarray, TrainMetrics]:
+        """Per-pulse amplitudes and train metrics under the protocol's convention."""
+        frequency = self.evaluator.protocol.frequencies[0]
+        return self.evaluator.train(self.result, frequency, self.delay)
+
+
+def protocol_train(circuit: Circuit, connection: str, protocol: SynapseProtocol) -> ProtocolTrain:
+    """``connection`` isolated and driven by ``protocol``'s first train, simulated (and
+    measured) exactly as :func:`~neuntune.fit_synapse` does it."""
     evaluator = SynapseEvaluator(circuit, connection, protocol)
     frequency = protocol.frequencies[0]
     delay = evaluator.circuit.get("syn.delay")  # the isolated connection's own
     (result,) = evaluator.responses({"syn.delay": np.array([delay])}, frequency)
-    return result.t, evaluator.trace(result), protocol.spikes(frequency) + delay
+    events = protocol.spikes(frequency) + delay
+    return ProtocolTrain(result.t, evaluator.trace(result), events, evaluator, result, delay)
+
+
+def train_run(
+    circuit: Circuit, connection: str, protocol: SynapseProtocol, kind: str, unit: str
+) -> TrainRun:
+    """The Protocols tab's train: the response's shape (neuntune's single-event
+    metrics), its amplitudes and train metrics under the protocol's convention and,
+    with the recovery pulses on a fresh stream, the single-stream recovery beside."""
+    train = protocol_train(circuit, connection, protocol)
+    # neuntune's metrics, or why they are undefined; BMTool's are defined (NaN at worst)
+    response = synapse_response(train.t, train.y, train.events, kind, unit)
+    if protocol.convention != NEUNTUNE:
+        amplitudes, metrics = train.measure()
+        response.amplitudes = [float(a) for a in amplitudes]
+        response.train = {key: defined(getattr(metrics, key)) for key in TRAIN_FIELDS}
+    single = None
+    if train.evaluator.fresh:
+        alone = dataclasses.replace(protocol, recovery_stream=SINGLE)
+        single = defined(protocol_train(circuit, connection, alone).measure()[1].recovery)
+    return TrainRun(
+        protocol.frequencies[0], train.t, train.y, train.events, response,
+        protocol.convention, single,
+    )  # fmt: skip
+
+
+def recovery_note(run: TrainRun) -> str:
+    """One line on why a fresh-stream recovery differs from a real synapse's ("" when
+    the recovery pulses came on the train's own stream)."""
+    if run.single_stream_recovery is None:
+        return ""
+    return (
+        f"Recovery with pulses 9–12 on the train's own stream (what a real synapse does): "
+        f"{run.single_stream_recovery:.3g}. BMTool sends them through a fresh NetCon, so "
+        "its recovery above is ≈ 0 by construction."
+    )
+
+
+def by_frequency(runs: dict[float, ProtocolTrain]) -> FrequencyResponse:
+    """The train metrics of ``runs`` (by frequency, Hz) against frequency."""
+    frequency = sorted(runs)
+    measured = [runs[f].measure() for f in frequency]
+    columns = {
+        field.name: np.array([getattr(metrics, field.name) for _, metrics in measured])
+        for field in fields(TrainMetrics)
+    }
+    return FrequencyResponse(np.array(frequency), [a for a, _ in measured], **columns)
 
 
 def parse_frequencies(text: str) -> list[float]:
@@ -128,6 +233,9 @@ class SynapseProtocolModel(Job):
         super().__init__(**params)
         self.tuner = tuner
         self.settings = settings
+        # The session builds the settings from the circuit; the preset says how its
+        # connections are measured (shared with the synapse fit).
+        settings.follow(tuner.preset)
 
     def run_train(self) -> None:
         """Simulate one train at the chosen frequency (on the worker thread)."""
@@ -137,9 +245,7 @@ class SynapseProtocolModel(Job):
 
         def work(progress: Progress) -> TrainRun:
             progress(0.0)
-            t, y, events = protocol_trace(circuit, connection, protocol)
-            response = synapse_response(t, y, events, kind, unit)
-            return TrainRun(protocol.frequencies[0], t, y, events, response)
+            return train_run(circuit, connection, protocol, kind, unit)
 
         def done(run: TrainRun) -> str:
             self.train = run
@@ -162,8 +268,8 @@ class SynapseProtocolModel(Job):
             for i, protocol in enumerate(protocols):
                 if progress(i / len(protocols)):
                     raise CancelledError("frequency response cancelled")
-                runs[protocol.frequencies[0]] = protocol_trace(circuit, connection, protocol)
-            return frequency_response(runs)
+                runs[protocol.frequencies[0]] = protocol_train(circuit, connection, protocol)
+            return by_frequency(runs)
 
         def done(response: FrequencyResponse) -> str:
             self.response = response
