@@ -35,20 +35,38 @@ class HH(Neuron):
         "h": State("ah/(ah + bh)", "1", "sodium inactivation", minimum=0, maximum=1),
         "n": State("an/(an + bn)", "1", "potassium activation", minimum=0, maximum=1),
     }
-    # The rates as the paper writes them: the equation compiler shares their
-    # exponentials (one per cell and stage), removes the 0/0 of αm at v = −40 and αn
-    # at v = −55 mV and divides once (neuntune.engine.optimise).  1/cm and 1/area
-    # depend on parameters only, so they are computed once per run, not per stage.
+    # The rates are written to cost one exponential and one division per cell: every
+    # exponential is a power of w = e^(−(v+65)/720) (720 = lcm of 10, 18, 20, 80):
+    # βm, αh, βn use w^40, w^36, w^9, and em = e^(−(v+40)/10) = e^2.5·w^72, which αm,
+    # αn and βh share with one reciprocal of their denominators.
+    # The 0/0 of αm at v = −40 and of αn at v = −55 is removed by replacing numerator
+    # and denominator with their limit form (ratio 10) within 1e-6 mV.  Reciprocals of
+    # parameters depend on nothing else, so they are computed once per run, not per step.
     equations = """
         phi = q10**((celsius - 6.3)/10)
         inv_cm = 1/cm
         inv_area = 1/area
-        am = 0.1*(v + 40)/(1 - exp(-(v + 40)/10))
-        bm = 4*exp(-(v + 65)/18)
-        ah = 0.07*exp(-(v + 65)/20)
-        bh = 1/(1 + exp(-(v + 35)/10))
-        an = 0.01*(v + 55)/(1 - exp(-(v + 55)/10))
-        bn = 0.125*exp(-(v + 65)/80)
+        w = exp(-(v + 65)/720)
+        w2 = w*w
+        w4 = w2*w2
+        w8 = w4*w4
+        w32 = (w8*w8)*(w8*w8)
+        w64 = w32*w32
+        bm = 4*w32*w8
+        ah = 0.07*w32*w4
+        bn = 0.125*w8*w
+        near_m = abs(v + 40) < 1e-6
+        near_n = abs(v + 55) < 1e-6
+        em = 12.182493960703473*w64*w8
+        qm = where(near_m, 1, 1 - em)
+        qn = where(near_n, 1, 1 - em*0.22313016014842982)
+        qh = 1 + em*1.6487212707001282
+        xm = where(near_m, 10 + (v + 40)/2, v + 40)
+        xn = where(near_n, 10 + (v + 55)/2, v + 55)
+        inv = 1/(qm*qn*qh)
+        am = 0.1*xm*qn*qh*inv
+        an = 0.01*xn*qm*qh*inv
+        bh = qm*qn*inv
         dm/dt = phi*(am*(1 - m) - bm*m)
         dh/dt = phi*(ah*(1 - h) - bh*h)
         dn/dt = phi*(an*(1 - n) - bn*n)
