@@ -45,6 +45,7 @@ BENCHMARKS = (
     "brian2_compare",
     "neuron_compare",
     "throughput",
+    "textbook_hh",
     "startup",
     "network",
 )

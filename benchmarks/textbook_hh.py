@@ -1,0 +1,106 @@
+"""A user's textbook Hodgkin–Huxley cell vs the built-in HH (issue 16, part 5).
+
+The user declares HH as the paper writes it (six exponentials, two 0/0 ratios,
+dv/dt divided by cm and area); the built-in declares them hand-derived (powers of
+one exponential, limit forms, 1/cm and 1/area as parameter-only intermediates).  Both run the throughput batch (128 Neun
+pairs, g 0.0001–0.01 mS, RK4 at dt 0.001 ms, v recorded every 100 steps, one worker)
+in interleaved rounds; the ratio is judged on the fastest runs and on the median of
+the rounds' ratios.  Goal: textbook / built-in ≤ 1.1.
+
+    python benchmarks/textbook_hh.py [--quick] [--repeats 30]
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from _common import Config, Section, heading, measure_many, paired_ratio
+
+BATCH = 128
+DT = 0.001  # ms
+
+#: The user's declaration: Hodgkin & Huxley (1952) as DESIGN.md writes the rates.
+TEXTBOOK = """
+    phi = q10**((celsius - 6.3)/10)
+    am = 0.1*(v + 40)/(1 - exp(-(v + 40)/10))
+    bm = 4*exp(-(v + 65)/18)
+    ah = 0.07*exp(-(v + 65)/20)
+    bh = 1/(1 + exp(-(v + 35)/10))
+    an = 0.01*(v + 55)/(1 - exp(-(v + 55)/10))
+    bn = 0.125*exp(-(v + 65)/80)
+    dm/dt = phi*(am*(1 - m) - bm*m)
+    dh/dt = phi*(ah*(1 - h) - bh*h)
+    dn/dt = phi*(an*(1 - n) - bn*n)
+    dv/dt = (I_in/area - gna*m**3*h*(v - ena) - gk*n**4*(v - ek) - gl*(v - el))/cm
+"""
+
+
+def textbook_pair():
+    """The Neun pair with both cells a user-declared textbook HH (same values)."""
+    import neuntune as nt
+    from neuntune.bundled import hh_gap_pair
+
+    class TextbookHH(nt.Neuron):
+        parameters = dict(nt.HH.parameters)
+        states = dict(nt.HH.states)
+        equations = TEXTBOOK
+
+    circuit = hh_gap_pair()
+    for name, cell in circuit.neurons.items():
+        values = {k: v for k, v in cell.values.items() if v is not None}
+        circuit.neurons[name] = TextbookHH(**values)
+    return circuit
+
+
+def run(cfg: Config) -> Section:
+    import neuntune as nt
+    from neuntune.bundled import hh_gap_pair
+
+    heading("Textbook HH declared by a user vs the built-in HH")
+    sec = Section("textbook_hh", "A user's textbook HH vs the built-in HH")
+    g = np.linspace(0.0001, 0.01, BATCH)
+    t_stop = 5.0 if cfg.quick else 20.0
+
+    def batch(circuit, precision):
+        def go():
+            return nt.simulate_batch(
+                circuit, {"gj.g": g}, t_stop, DT, "rk4", precision=precision,
+                record="v", record_every=100, workers=1,
+            )  # fmt: skip
+
+        return go
+
+    fns = {}
+    for precision in ("float64", "float32"):
+        fns[f"builtin_{precision}"] = batch(hh_gap_pair(), precision)
+        fns[f"textbook_{precision}"] = batch(textbook_pair(), precision)
+    results = {k: f() for k, f in fns.items()}  # compiles, and the traces to compare
+    timings = measure_many(fns, cfg.n())
+    for key, t in timings.items():
+        sec.timing(key, f"{key.replace('_', ' HH, ')}, {BATCH} pairs, 1 worker", t)
+    for precision in ("float64", "float32"):
+        a, b = results[f"builtin_{precision}"], results[f"textbook_{precision}"]
+        dv = max(
+            float(np.max(np.abs(x.v[c] - y.v[c]))) for x, y in zip(a, b, strict=True) for c in "ab"
+        )
+        sec.value(f"dv_{precision}", f"{precision}: max |Δv| textbook vs built-in", dv, "mV")
+        sec.goal(
+            f"{precision}: textbook HH time / built-in HH time (same run)",
+            1.1,
+            "<=",
+            *paired_ratio(timings[f"textbook_{precision}"], timings[f"builtin_{precision}"]),
+            "×",
+        )
+    sec.note(
+        f"{BATCH} Neun HH pairs, {t_stop:g} ms at dt {DT} ms (RK4), v every 100 steps, "
+        "interleaved rounds; the textbook cell divides by cm and area at every stage "
+        "(the built-in's hand-derived 1/cm and 1/area are computed once per run)."
+    )
+    return sec
+
+
+if __name__ == "__main__":
+    from run import main
+
+    sys.exit(main(["--only", "textbook_hh", *sys.argv[1:]]))
