@@ -2,10 +2,10 @@
 
 The user declares HH as the paper writes it (six exponentials, two 0/0 ratios,
 dv/dt divided by cm and area); the built-in declares them hand-derived (powers of
-one exponential, limit forms, 1/cm and 1/area as parameter-only intermediates).  Both run the throughput batch (128 Neun
-pairs, g 0.0001–0.01 mS, RK4 at dt 0.001 ms, v recorded every 100 steps, one worker)
-in interleaved rounds; the ratio is judged on the fastest runs and on the median of
-the rounds' ratios.  Goal: textbook / built-in ≤ 1.1.
+one exponential, limit forms, 1/cm and 1/area as parameter-only intermediates).
+Both run the throughput batch (128 Neun pairs, g 0.0001–0.01 mS, RK4 at dt 0.001 ms,
+v recorded every 100 steps, one worker) in interleaved rounds; the ratio is judged on
+the fastest runs and on the median of the rounds' ratios.  Goal: textbook / built-in ≤ 1.1.
 
     python benchmarks/textbook_hh.py [--quick] [--repeats 30]
 """
