@@ -151,7 +151,7 @@ def _setup_source(ctx: Context, args: list[str]) -> str:
         name_of = namer(g, state_local(g), ctx.c(0.0))
         body = []
         for name, row in g.slot.derived.items():
-            body.append(f"{tag}_d{row} = {ctx.render.expr(d.equations.assignments[name], name_of)}")
+            body.append(f"{tag}_d{row} = {ctx.render.expr(g.slot.derived_expr(name), name_of)}")
             body.append(f"D_{tag}[{row}, {index}] = {tag}_d{row}")
         for state in d.states:
             if state not in d.initial:

@@ -15,6 +15,7 @@ of a group are contiguous, so loops over instances vectorise.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,7 @@ import numpy as np
 from ..circuit import Circuit
 from ..models.base import Definition
 from ..models.equations import closure, names
+from .optimise import parameter_only
 
 #: Inputs an intermediate must not read to be computed once per run.
 _VARYING = {"t", "I_in", "v_pre", "v_post", "v"}
@@ -39,6 +41,8 @@ class Slot:
     pre: int = -1  # connections: index of the pre cell; stimuli: target cell
     post: int = -1  # connections: index of the post cell
     gain: int = -1  # stimuli: P row of the on/off gain (0 while finding the rest state)
+    #: derived values that are subexpressions, not declared intermediates (by name)
+    once: dict[str, ast.expr] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -55,6 +59,10 @@ class Slot:
             and name not in d.equations.booleans
             and not (closure(names(expr), d.equations.assignments) & varying)
         ]
+
+    def derived_expr(self, name: str) -> ast.expr:
+        """What derived value ``name`` is computed from (once per run, in ``setup``)."""
+        return self.once.get(name) or self.definition.equations.assignments[name]
 
 
 @dataclass
@@ -93,18 +101,25 @@ class Group:
         return self.slot.states[v] if v in self.slot.states else -1
 
 
-#: Slot.hoisted() per definition key: a circuit's layout is built on every run.
-_HOISTED: dict[tuple, list[str]] = {}
+#: Per definition key, Slot.hoisted() and the parameter-only subexpressions of the
+#: per-stage equations (:func:`~neuntune.engine.optimise.parameter_only`): a circuit's
+#: layout is built on every run.
+_HOISTED: dict[tuple, tuple[list[str], dict[str, ast.expr]]] = {}
 
 
 def _slot(name: str, definition: Definition) -> Slot:
-    """Group-local rows for ``definition`` (a lone Layout slot's numbering)."""
+    """Group-local rows for ``definition`` (a lone Layout slot's numbering): derived
+    values are the hoisted intermediates, then the subexpressions computed once."""
     slot = Slot(name, definition)
     slot.params = {p: r for r, p in enumerate(definition.parameters)}
-    hoisted = _HOISTED.get(definition.key)
-    if hoisted is None:
-        hoisted = _HOISTED[definition.key] = slot.hoisted()
-    slot.derived = {d: r for r, d in enumerate(hoisted)}
+    made = _HOISTED.get(definition.key)
+    if made is None:
+        hoisted = slot.hoisted()
+        fixed = set(definition.parameters) | set(hoisted)
+        once = parameter_only(definition.equations, fixed, set(hoisted))
+        made = _HOISTED[definition.key] = (hoisted, once)
+    hoisted, slot.once = made
+    slot.derived = {d: r for r, d in enumerate([*hoisted, *slot.once])}
     slot.states = {s: r for r, s in enumerate(definition.states)}
     return slot
 

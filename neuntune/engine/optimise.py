@@ -3,8 +3,12 @@ what a hand-derived one does.
 
 :func:`optimise` rewrites one model's intermediates and state derivatives into a
 :class:`Program` of assignments (the declared intermediates plus temporaries) and
-derivatives, by four passes:
+derivatives, by four passes, after one that leaves work for ``setup``:
 
+0. **Once per run.**  Subexpressions that read parameters only (and intermediates
+   that do, :func:`parameter_only`) are computed once per run into the derived
+   values: the largest such subtrees, and the reciprocal of a parameter-only divisor,
+   so ``x/cm`` is ``x·(1/cm)`` with ``1/cm`` read, not divided, at every stage.
 1. **Removable singularities.**  A ratio ``c·y/(1 − e^y)`` or ``c·y/(e^y − 1)`` with ``y``
    affine in the symbols (written out or as ``vtrap(x, k)``), 0/0 at ``y = 0``, becomes
    ``num/den`` with ``num = c·B(y)``, ``den = 1`` within :data:`NEAR` of the
@@ -21,8 +25,8 @@ derivatives, by four passes:
 4. **Common subexpressions** become temporaries (never from inside a comparison, whose
    time is rendered as a left limit).
 
-Temporaries are named ``<digits>t`` (a user's symbol cannot start with a digit), so
-they never meet a model's own names.
+Temporaries are named ``<digits>t``, and those computed once per run ``<digits>p`` (a
+user's symbol cannot start with a digit), so they never meet a model's own names.
 """
 
 from __future__ import annotations
@@ -362,6 +366,82 @@ class _Optimiser:
         return _bin(_mul(_num(float(c)), num), ast.Div(), den)
 
 
+# ---------------------------------------------------------------- pass 0
+#: Calls whose value depends on their arguments only (not ``randn``).
+_PURE = {"exp", "log", "sqrt", "tanh", "sin", "cos", "abs", "floor", "min", "max", "where"}
+
+
+def _fixed(node: ast.expr, fixed: set[str]) -> bool:
+    """``node`` reads only ``fixed`` symbols, and at least one (a constant is LLVM's)."""
+    used = names(node)
+    return (
+        bool(used)
+        and used <= fixed
+        and all(not isinstance(n, ast.Call) or n.func.id in _PURE for n in ast.walk(node))
+    )
+
+
+def _worth(node: ast.expr) -> bool:
+    """A subtree worth a derived value: some arithmetic on a number (not a bare name,
+    its negation, or a condition, which stays where its branch is chosen)."""
+    if isinstance(node, ast.Name | ast.Constant | ast.Compare | ast.BoolOp):
+        return False
+    if isinstance(node, ast.UnaryOp):
+        return not isinstance(node.op, ast.Not) and _worth(node.operand)
+    return True
+
+
+def _reciprocal(node: ast.expr) -> ast.expr:
+    return _bin(_num(1.0), ast.Div(), copy.deepcopy(node))
+
+
+def _once(node: ast.expr, fixed: set[str], found: dict[str, ast.expr]) -> None:
+    """Collect (by :func:`_key`) the parameter-only subtrees of ``node`` worth
+    computing once: the largest ones, and the reciprocals of parameter-only divisors."""
+    if _fixed(node, fixed) and _worth(node):
+        found.setdefault(_key(node), copy.deepcopy(node))
+        return
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and _fixed(node.right, fixed):
+        found.setdefault(_key(_reciprocal(node.right)), _reciprocal(node.right))
+        _once(node.left, fixed, found)
+        return
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.expr):
+            _once(child, fixed, found)
+
+
+def parameter_only(equations: Equations, fixed: set[str], hoisted: set[str]) -> dict[str, ast.expr]:
+    """The subexpressions of ``equations``' per-stage work (intermediates not in
+    ``hoisted``, and the derivatives) that read only ``fixed`` symbols (parameters and
+    the ``hoisted`` intermediates), named ``<digits>p``: computed once per run, like
+    ``hoisted``.  :func:`optimise` reads them where they were written."""
+    found: dict[str, ast.expr] = {}
+    exprs = [e for n, e in equations.assignments.items() if n not in hoisted]
+    for expr in [*exprs, *equations.derivatives.values()]:
+        _once(expr, fixed, found)
+    return {f"{k}p": expr for k, expr in enumerate(found.values())}
+
+
+def _read_once(node: ast.expr, once: dict[str, str]) -> ast.expr:
+    """``node`` reading the values ``once`` (key -> name) holds instead of computing
+    them: a subtree becomes its name, ``x/d`` becomes ``x·(1/d)``."""
+    name = once.get(_key(node))
+    if name is not None:
+        return ast.Name(id=name)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        name = once.get(_key(_reciprocal(node.right)))
+        if name is not None:
+            return _bin(_read_once(node.left, once), ast.Mult(), ast.Name(id=name))
+    node = copy.copy(node)
+    for field_name, value in ast.iter_fields(node):
+        if isinstance(value, ast.expr):
+            setattr(node, field_name, _read_once(value, once))
+        elif isinstance(value, list):
+            setattr(node, field_name, [_read_once(v, once) if isinstance(v, ast.expr) else v
+                                       for v in value])  # fmt: skip
+    return node
+
+
 # ---------------------------------------------------------------- pass 3
 def _has_division(node: ast.AST, program: Program, seen: set[str] | None = None) -> bool:
     seen = set() if seen is None else seen
@@ -483,12 +563,23 @@ def _ordered(program: Program, declared: list[str]) -> Program:
     return out
 
 
-def optimise(equations: Equations, hoisted: set[str], precision: str) -> Program:
-    """The :class:`Program` computing ``equations`` (intermediates in ``hoisted`` are
-    read, not computed: they depend on parameters only) in ``precision``."""
+def optimise(
+    equations: Equations,
+    hoisted: set[str],
+    precision: str,
+    once: dict[str, ast.expr] | None = None,
+) -> Program:
+    """The :class:`Program` computing ``equations`` in ``precision``.  Intermediates in
+    ``hoisted`` and the subexpressions in ``once`` (:func:`parameter_only`) are read,
+    not computed: they depend on parameters only."""
+    keys = {_key(expr): name for name, expr in (once or {}).items()}
     program = Program(
-        {n: copy.deepcopy(e) for n, e in equations.assignments.items() if n not in hoisted},
-        {s: copy.deepcopy(e) for s, e in equations.derivatives.items()},
+        {
+            n: _read_once(copy.deepcopy(e), keys)
+            for n, e in equations.assignments.items()
+            if n not in hoisted
+        },
+        {s: _read_once(copy.deepcopy(e), keys) for s, e in equations.derivatives.items()},
     )
     declared = list(program.assignments)
     opt = _Optimiser(program, precision)

@@ -96,7 +96,9 @@ def program(ctx: Context, g: Group) -> Program:
     made = ctx.programs.get(g.tag)
     if made is None:
         eqs = g.definition.equations
-        made = ctx.programs[g.tag] = optimise(eqs, set(g.slot.derived), ctx.precision)
+        made = ctx.programs[g.tag] = optimise(
+            eqs, set(g.slot.derived) - set(g.slot.once), ctx.precision, g.slot.once
+        )
         for state, expr in eqs.derivatives.items():
             ctx.render.rewrite(expr, made.derivatives[state])
     return made
