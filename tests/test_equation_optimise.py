@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune.engine.optimise import NEAR, optimise
+from neuntune.engine.optimise import NEAR, SERIES, optimise
 from neuntune.models.equations import parse_equations
 
 #: Hodgkin–Huxley's rates as the paper writes them (ms⁻¹, v in mV).
@@ -24,6 +24,18 @@ TEXTBOOK_HH = """
     dv/dt = (I_in/area - 120*m**3*h*(v - 50) - 36*n**4*(v + 77) - 0.3*(v + 54.387))/cm
 """
 RATES = ("am", "bm", "ah", "bh", "an", "bn")
+#: The reduced Traub–Miles rates as Börgers writes them.
+TEXTBOOK_RTM = """
+    am = 0.32*(v + 54)/(1 - exp(-(v + 54)/4))
+    bm = 0.28*(v + 27)/(exp((v + 27)/5) - 1)
+    ah = 0.128*exp(-(v + 50)/18)
+    bh = 4/(1 + exp(-(v + 27)/5))
+    an = 0.032*(v + 52)/(1 - exp(-(v + 52)/5))
+    bn = 0.5*exp(-(v + 57)/40)
+    dm/dt = am*(1 - m) - bm*m
+    dh/dt = ah*(1 - h) - bh*h
+    dn/dt = an*(1 - n) - bn*n
+"""
 
 
 def evaluate(node: ast.expr, env: dict, dtype) -> np.ndarray:
@@ -114,6 +126,31 @@ def test_textbook_hh_costs_one_exponential_and_one_division(hh, precision):
     program = optimise(hh, set(), precision)
     assert calls(program, "exp") == 1
     assert divisions(program) == 1
+
+
+def series(program) -> int:
+    """Series evaluations of B(y) (each has one y⁶ coefficient)."""
+    exprs = [*program.assignments.values(), *program.derivatives.values()]
+    return sum(
+        isinstance(n, ast.Constant) and n.value == SERIES[6] for e in exprs for n in ast.walk(e)
+    )
+
+
+@pytest.mark.parametrize(
+    ("precision", "expected"),
+    [("float64", 1), ("float32", 1), ("float64-rtm", 1), ("float32-rtm", 2)],
+)
+def test_singularities_never_near_together_share_one_series(hh, precision, expected):
+    """αm's and αn's windows (v = −40 and −55 mV, ±10·NEAR) never overlap, so one series
+    of the y that is near serves both; RTM's αm (−54 mV, ±4·NEAR) and αn (−52 mV,
+    ±5·NEAR) overlap in float32's wider windows, so there βm shares αm's and αn has its
+    own."""
+    if precision.endswith("-rtm"):
+        precision = precision[: -len("-rtm")]
+        eqs = parse_equations(TEXTBOOK_RTM)
+    else:
+        eqs = hh
+    assert series(optimise(eqs, set(), precision)) == expected
 
 
 #: Bounds in ulps of each rate (relative error / machine epsilon).  One exponential

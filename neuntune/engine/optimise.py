@@ -13,6 +13,9 @@ derivatives, by four passes, after one that leaves work for ``setup``:
    affine in the symbols (written out or as ``vtrap(x, k)``), 0/0 at ``y = 0``, becomes
    ``num/den`` with ``num = c·B(y)``, ``den = 1`` within :data:`NEAR` of the
    singularity: B(y) = y/(e^y − 1) = 1 − y/2 + y²/12 − y⁴/720 + y⁶/30240 − …
+   Singularities in one affine form whose windows never overlap (HH's αm and αn)
+   share one series, of the y that is near: a vectorised loop evaluates every
+   series whether or not its branch is taken.
 2. **Shared exponentials.**  Exponentials ``e^(a_i·S + b_i)`` of one affine form ``S``
    whose rates ``a_i`` are integer multiples ``n_i·q`` of a common rate (|n_i| ≤
    :data:`MAX_POWER`) are ``K_i·w^(n_i)`` from one base ``w = e^(q(S + c))``, its powers
@@ -262,12 +265,19 @@ class _Optimiser:
         self.precision = precision
         self.build = _Builder(program)
         self.families: dict[tuple, _Family] = {}
+        #: the removable singularities' y, per direction
+        self.singular: dict[tuple, list[Affine]] = {}
+        #: each y's singularities that share one series (:meth:`plan`)
+        self.sharing: dict[tuple, list[Affine]] = {}
 
     # -- pass 1 and 2: find the exponentials, then rewrite them
     def collect(self, node: ast.AST) -> None:
         singular = _singular(node) if isinstance(node, ast.expr) else None
         if singular is not None:
             self._member(singular[0])
+            forms = self.singular.setdefault(_direction(singular[0])[0], [])
+            if singular[0] not in forms:
+                forms.append(singular[0])
             if isinstance(node, ast.BinOp):  # its numerator is y, nothing else to find
                 return
         if _is_exp(node):
@@ -294,6 +304,29 @@ class _Optimiser:
             family.rate = q
             rate, constant = max(family.members, key=lambda m: abs(m[0]))
             family.centre = constant / rate
+        for forms in self.singular.values():
+            self._share(forms)
+
+    def _share(self, forms: list[Affine]) -> None:
+        """Group the singularities of one direction whose series windows are disjoint
+        (apart by 1 % more than their half-widths, far more than rounding moves them):
+        at most one of a group is near its 0/0 at a time, so one series of the y that
+        is near serves them all."""
+        near = NEAR[self.precision]
+        groups: list[list[tuple[Affine, Fraction, Fraction]]] = []
+        for form in forms:
+            lead = _direction(form)[1]
+            window = (form.get("", Fraction(0)) / lead, near / abs(lead))  # |S + c| < w
+            for group in groups:
+                if all(abs(window[0] - c) > 1.01 * (window[1] + w) for _, c, w in group):
+                    group.append((form, *window))
+                    break
+            else:
+                groups.append([(form, *window)])
+        for group in groups:
+            if len(group) > 1:
+                for form, _, _ in group:
+                    self.sharing[_form_key(form)] = [f for f, _, _ in group]
 
     def exponential(self, form: Affine) -> tuple[ast.expr, int]:
         """(E, s): E = e^(s·y) for y = ``form``, s = ±1 (s = −1 when only the base's
@@ -342,20 +375,17 @@ class _Optimiser:
 
     def _ratio(self, form: Affine, c: Fraction) -> ast.expr:
         """c·B(y) = c·y/(e^y − 1) as num/den, den = 1 near y = 0 where num is the series."""
-        y = self.build.temp(_affine_expr(form))
+        y, near = self._near(form)
         e, sign = self.exponential(form)
-        near = self.build.temp(
-            ast.Compare(
-                left=_call("abs", y), ops=[ast.Lt()], comparators=[_num(NEAR[self.precision])]
-            )
-        )
-        # 1 − y/2 + y²(1/12 + y²(−1/720 + y²/30240)): in y², three multiply-adds
-        y2 = self.build.temp(_mul(y, y))
-        even: ast.expr = _num(SERIES[6])
-        for coefficient in (SERIES[4], SERIES[2]):
-            even = _bin(_mul(even, y2), ast.Add(), _num(coefficient))
-        odd = _bin(_mul(y, _num(SERIES[1])), ast.Add(), _num(SERIES[0]))
-        series = _bin(odd, ast.Add(), _mul(even, y2))
+        shared = self.sharing.get(_form_key(form))
+        if shared is None:
+            series = self._series(y)
+        else:  # one series for the group, of the y that is near (if any is)
+            chosen = self._near(shared[-1])[0]
+            for other in reversed(shared[:-1]):
+                other_y, other_near = self._near(other)
+                chosen = self.build.temp(_call("where", other_near, other_y, chosen))
+            series = self.build.temp(self._series(chosen))
         one = _num(1.0)
         if sign > 0:  # y/(e^y − 1)
             far_num, far_den = y, _bin(e, ast.Sub(), one)
@@ -364,6 +394,29 @@ class _Optimiser:
         num = _call("where", near, series, far_num)
         den = self.build.temp(_call("where", near, one, far_den))
         return _bin(_mul(_num(float(c)), num), ast.Div(), den)
+
+    def _near(self, form: Affine) -> tuple[ast.Name, ast.Name]:
+        """y and whether |y| is below :data:`NEAR` (temporaries)."""
+        y = self.build.temp(_affine_expr(form))
+        near = self.build.temp(
+            ast.Compare(
+                left=_call("abs", y), ops=[ast.Lt()], comparators=[_num(NEAR[self.precision])]
+            )
+        )
+        return y, near
+
+    def _series(self, y: ast.expr) -> ast.expr:
+        """B(y) = 1 − y/2 + y²(1/12 + y²(−1/720 + y²/30240)): in y², three multiply-adds."""
+        y2 = self.build.temp(_mul(y, y))
+        even: ast.expr = _num(SERIES[6])
+        for coefficient in (SERIES[4], SERIES[2]):
+            even = _bin(_mul(even, y2), ast.Add(), _num(coefficient))
+        odd = _bin(_mul(y, _num(SERIES[1])), ast.Add(), _num(SERIES[0]))
+        return _bin(odd, ast.Add(), _mul(even, y2))
+
+
+def _form_key(form: Affine) -> tuple:
+    return tuple(sorted(form.items()))
 
 
 # ---------------------------------------------------------------- pass 0
