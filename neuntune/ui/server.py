@@ -272,9 +272,10 @@ class TokenAuth(AuthProvider):
         return TokenRequired
 
 
-def build(factory: Any, where: Access, show: bool = False) -> Any:
+def build(factory: Any, where: Access, show: bool = False, **options: Any) -> Any:
     """The (not yet started) Panel server of ``factory`` (a function returning one
-    session's view) with ``where``'s access rules."""
+    session's view) with ``where``'s access rules; ``options``: more of Bokeh's
+    server options (e.g. ``unused_session_lifetime_milliseconds``)."""
     server = pn.serve(
         factory,
         port=where.port,
@@ -287,6 +288,7 @@ def build(factory: Any, where: Access, show: bool = False) -> Any:
         # IPv6 host ("[::1]:5006" split at ':'): a 500 for every page on ::1
         location=False,
         **where.options(),
+        **options,
     )
     # Bokeh's allowlist parser refuses bracketed IPv6 literals ([::1]:5006), but its
     # origin check compares them correctly: add them to the live set of origins.

@@ -794,8 +794,20 @@ class Tuner(pn.viewable.Viewer):
         self._panel = TunePanel(self.session.tuner, self.session.data, self.session.pairwise)
         self.session.param.watch(self._switched, "tuner")
         if self._doc is not None and self._doc.session_context is not None:
-            pn.state.on_session_destroyed(lambda _context: self.session.close())
+            pn.state.on_session_destroyed(lambda _context: self.close())
             pn.state.onload(self._page_loaded)
+        # The upload button's browser-side link (see _build), if built.
+        self._upload_link: Any = None
+
+    def close(self) -> None:
+        """Stop everything this tuner runs and let it be collected (its page closed).
+
+        Panel keeps a button's JavaScript links in a class-wide registry keyed
+        (weakly) by the button; the upload link's arguments lead back to the button
+        through this tuner, so the entry would keep the whole session alive."""
+        self.session.close()
+        if self._upload_link is not None:
+            self._upload_link.unwatch()
 
     @property
     def model(self) -> TunerModel:
@@ -920,7 +932,7 @@ class Tuner(pn.viewable.Viewer):
             description="Open a preset saved as JSON (from Download preset or the CLI)",
             css_classes=["nt-upload-button"],
         )  # fmt: skip
-        choose.js_on_click(
+        self._upload_link = choose.js_on_click(
             args={"upload": upload}, code="Bokeh.index.find_one(upload)?.input_el.click()"
         )
         self._download_button = pn.widgets.FileDownload(
