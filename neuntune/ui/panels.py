@@ -28,7 +28,15 @@ from .protocol_runs import SynapseSettings
 from .recording import DataModel
 from .scanning import NONE
 from .session import Session
-from .widgets import format_number, hint, html_pane, job_bar, response_table, table
+from .widgets import (
+    controls_row,
+    format_number,
+    hint,
+    html_pane,
+    job_bar,
+    response_table,
+    table,
+)
 
 #: Display factors for a response: currents in pA, voltages in mV.
 RESPONSE_DISPLAY = {"uA": ("pA", 1e6), "mV": ("mV", 1.0)}
@@ -58,14 +66,13 @@ def warming_note(session: Session) -> pn.pane.Alert:
     )
 
 
-def synapse_settings(settings: SynapseSettings) -> pn.Row:
+def synapse_settings(settings: SynapseSettings) -> pn.FlexBox:
     """The isolated synapse's protocol: connection, clamp mode, holding level, frequency."""
-    return pn.Row(
+    return controls_row(
         pn.widgets.Select.from_param(settings.param.connection, label="Synapse", width=130),
-        pn.widgets.RadioButtonGroup.from_param(settings.param.mode, align="end"),
+        pn.widgets.RadioButtonGroup.from_param(settings.param.mode),
         pn.widgets.FloatInput.from_param(settings.param.holding, width=110),
         pn.widgets.FloatInput.from_param(settings.param.frequency, width=150),
-        sizing_mode="stretch_width",
     )
 
 
@@ -149,7 +156,7 @@ class FitPanel:
         # The target line follows a new target until a fit reaches it.
         fit.param.watch(lambda _e: fit.result is None and show(), "target")
         show()
-        inputs = pn.Row(
+        inputs = controls_row(
             pn.widgets.Select.from_param(fit.param.junction, label="Junction", width=120),
             pn.widgets.Select.from_param(fit.param.direction, label="Direction", width=150),
             pn.widgets.FloatInput.from_param(
@@ -159,7 +166,6 @@ class FitPanel:
             pn.widgets.FloatInput.from_param(
                 fit.param.g_high, width=150, placeholder="auto", css_classes=["nt-g-high"]
             ),
-            sizing_mode="stretch_width",
         )
         about = (
             "BMTool's protocol: stimuli removed, −10 pA into one cell, CC = ΔV₂/ΔV₁ at steady "
@@ -308,12 +314,11 @@ class FitPanel:
                 pn.Column(html_pane("<b>Parameters</b>"), params, sizing_mode="stretch_width"),
                 sizing_mode="stretch_width",
             ),
-            pn.Row(
+            controls_row(
                 fill,
                 html_pane("<small>or load targets (.json, .csv)</small>", width=90),
                 load,
-                pn.widgets.Checkbox.from_param(fit.param.use_recording, align="center"),
-                sizing_mode="stretch_width",
+                pn.widgets.Checkbox.from_param(fit.param.use_recording),
             ),
             job_bar(fit, run),
             pn.Row(
@@ -400,10 +405,9 @@ class ScanPanel:
                 "Scan: a metric over one or two parameters",
                 self._axis("x"),
                 self._axis("y"),
-                pn.Row(
+                controls_row(
                     pn.widgets.Select.from_param(scan.param.metric, width=330),
                     self.settings_note,
-                    sizing_mode="stretch_width",
                 ),
                 job_bar(scan, run, download),
                 self.loaded,
@@ -413,16 +417,16 @@ class ScanPanel:
             sizing_mode="stretch_width",
         )
 
-    def _axis(self, axis: str) -> pn.Row:
+    def _axis(self, axis: str) -> pn.FlexBox:
         scan = self.scan
         p = scan.param
-        return pn.Row(
+        return controls_row(
             pn.widgets.Select.from_param(p[axis], width=200),
             pn.widgets.FloatInput.from_param(p[f"{axis}_from"], width=110),
             pn.widgets.FloatInput.from_param(p[f"{axis}_to"], width=110),
             pn.widgets.IntInput.from_param(p[f"{axis}_count"], width=80),
-            pn.widgets.Checkbox.from_param(p[f"{axis}_log"], align="end", width=50),
-            html_pane(self._unit_note(axis), align="end", width=160),
+            pn.widgets.Checkbox.from_param(p[f"{axis}_log"], width=50),
+            html_pane(self._unit_note(axis), width=160),
             css_classes=[f"nt-scan-{axis}"],
         )
 
@@ -568,10 +572,7 @@ class ProtocolsPanel:
                 "pulses, then 4 more 250 ms after the 8th."
             ),
             synapse_settings(settings),
-            pn.Row(
-                pn.widgets.TextInput.from_param(protocol.param.frequencies, width=300),
-                sizing_mode="stretch_width",
-            ),
+            pn.widgets.TextInput.from_param(protocol.param.frequencies, width=300),
             job_bar(protocol, train, sweep),
             metrics,
             pn.pane.Bokeh(response.figure, sizing_mode="stretch_width"),
@@ -611,13 +612,12 @@ class ProtocolsPanel:
                 "A 10 pA sine into the source cell (stimuli removed, from rest); CC and phase of "
                 "the target's response at each frequency. Gap junctions low-pass filter."
             ),
-            pn.Row(
+            controls_row(
                 pn.widgets.Select.from_param(p.junction, label="Junction", width=120),
-                pn.widgets.Checkbox.from_param(p.reverse, align="end"),
+                pn.widgets.Checkbox.from_param(p.reverse),
                 pn.widgets.FloatInput.from_param(p.f_min, width=100),
                 pn.widgets.FloatInput.from_param(p.f_max, width=100),
                 pn.widgets.IntInput.from_param(p.count, width=100),
-                sizing_mode="stretch_width",
             ),
             job_bar(spectrum, run),
             pn.Row(
@@ -665,16 +665,15 @@ class DataPanel:
                     "synapse fit can match it (Fit tab: tick “Fit the recorded trace too”); align "
                     "it with the protocol's train (first pulse at 50 ms)."
                 ),
-                pn.Row(
+                controls_row(
                     upload,
                     pn.widgets.Select.from_param(
                         data.param.channel, label="Column / sweep", width=180
                     ),
                     pn.widgets.Select.from_param(data.param.time_unit, width=130),
                     pn.widgets.Select.from_param(data.param.value_unit, width=200),
-                    pn.widgets.Checkbox.from_param(data.param.overlay, align="end"),
+                    pn.widgets.Checkbox.from_param(data.param.overlay),
                     clear,
-                    sizing_mode="stretch_width",
                 ),
                 job_bar(data),
                 pn.pane.Bokeh(preview.figure, sizing_mode="stretch_width"),

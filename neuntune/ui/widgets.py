@@ -40,6 +40,18 @@ def hint(text: str) -> pn.pane.HTML:
     return html_pane(f'<span class="nt-hint">{text}</span>', sizing_mode="stretch_width")
 
 
+def controls_row(*objects: Any, **properties: Any) -> pn.FlexBox:
+    """Input widgets side by side, wrapping onto the next line where the tab is too
+    narrow for them (a notebook's output area), instead of running past its edge."""
+    return pn.FlexBox(
+        *objects,
+        flex_wrap="wrap",
+        align_items="flex-end",
+        sizing_mode="stretch_width",
+        **properties,
+    )
+
+
 def format_number(value: float | None, digits: int = 3) -> str:
     """``value`` to ``digits`` significant digits, positional unless huge or tiny
     (2000, not 2e+03); an em dash for None or NaN."""
