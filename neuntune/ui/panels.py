@@ -24,7 +24,7 @@ from .controls import pretty_unit
 from .fitting import METRICS
 from .metrics import SynapseResponse
 from .plots import ScanPlot, XYPlot, target_line
-from .protocol_runs import SynapseSettings
+from .protocol_runs import SynapseSettings, recovery_note
 from .recording import DataModel
 from .scanning import NONE
 from .session import Session
@@ -526,6 +526,8 @@ class ProtocolsPanel:
             x_log=True, height=260,
         )  # fmt: skip
         metrics = html_pane(sizing_mode="stretch_width")
+        recovery = hint("")  # BMTool's fresh-stream recovery against a real synapse's
+        recovery.visible = False
 
         def show_train(*_events: param.parameterized.Event) -> None:
             run = protocol.train
@@ -542,6 +544,9 @@ class ProtocolsPanel:
                 np.asarray(run.response.amplitudes) * factor,
             )
             metrics.object = response_table({settings.connection: run.response})
+            note = recovery_note(run)
+            recovery.object = f'<span class="nt-hint">{html.escape(note)}</span>'
+            recovery.visible = bool(note)
             show_recording()
 
         def show_recording(*_events: param.parameterized.Event) -> None:
@@ -575,6 +580,7 @@ class ProtocolsPanel:
             pn.widgets.TextInput.from_param(protocol.param.frequencies, width=300),
             job_bar(protocol, train, sweep),
             metrics,
+            recovery,
             pn.pane.Bokeh(response.figure, sizing_mode="stretch_width"),
             pn.Row(
                 pn.pane.Bokeh(amplitudes.figure, sizing_mode="stretch_width"),
