@@ -382,7 +382,10 @@ def _fit_synapse(args: argparse.Namespace) -> int:
             f"{where}: protocol: expected an object with some of {', '.join(fields)}; got {got!r}"
         )
     try:
-        protocol = SynapseProtocol(**protocol)
+        # The preset's convention and recovery stream for this connection, unless the
+        # targets file names them; the clamp is the protocol's default unless named.
+        clamp = {"clamp": SynapseProtocol().clamp}
+        protocol = preset.synapse_protocol(connection, **{**clamp, **protocol})
     except (TypeError, ValueError) as exc:
         raise BadInput(f"{where}: {exc}") from None
     trace = None if args.trace is None else _read_trace(args, protocol.clamp)

@@ -321,6 +321,27 @@ def test_fit_synapse_names_a_bad_targets_file_field(run, tmp_path, monkeypatch):
         assert text in out.stderr and "Traceback" not in out.stderr, (change, out.stderr)
 
 
+def test_fit_synapse_follows_the_presets_convention(run, tmp_path, monkeypatch):
+    """A bmtool_* preset's targets are fitted under BMTool's convention (its metrics,
+    the fresh recovery stream) unless the targets file names another."""
+    used = []
+
+    def record(*args, protocol, **kwargs):
+        used.append(protocol)
+        raise ValueError("recorded")  # the CLI reports it; the fit itself is not tested here
+
+    monkeypatch.setattr("neuntune.fit.synapse.fit_synapse", record)
+    spec = tmp_path / "targets.json"
+    for protocol, convention, stream in (
+        ({}, "bmtool", "fresh"),
+        ({"convention": "neuntune"}, "neuntune", "single"),
+        ({"recovery_stream": "single"}, "bmtool", "single"),
+    ):
+        spec.write_text(json.dumps({"targets": {"ppr": -0.5}, "protocol": protocol}))
+        run("fit-synapse", "bmtool_ampa_nmda_stp", "--targets", str(spec))
+        assert (used[-1].convention, used[-1].stream) == (convention, stream), protocol
+
+
 def synapse_preset(tmp_path, tau_d=5.0):
     """A spike source driving an Exp2Synapse onto a passive cell, saved as a preset."""
     circuit = nt.Circuit()

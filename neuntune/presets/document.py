@@ -220,7 +220,8 @@ class Preset:
 
     def synapse_protocol(self, connection: str, **fields: Any) -> SynapseProtocol:
         """The train protocol for ``connection`` with this preset's convention and
-        recovery stream for it (neuntune's if it names none), clamped at the holding
+        recovery stream for it (neuntune's if it names none; a convention given in
+        ``fields`` comes with its own stream unless that is given too), clamped at the holding
         level (mV) of the voltage clamp on its post cell (free if there is none);
         ``fields`` set any :class:`~neuntune.protocols.train.SynapseProtocol` field."""
         if connection not in self.circuit.connections:
@@ -232,7 +233,8 @@ class Preset:
             clamp = clamp_on(self.circuit, self.circuit.connections[connection].post)
             fields["clamp"] = None if clamp is None else self.circuit.get(f"{clamp}.holding")
         for train in self.trains:
-            if train.connection == connection:
+            # A convention named here brings its own stream (unless that is named too).
+            if train.connection == connection and "convention" not in fields:
                 fields = {
                     "convention": train.convention,
                     "recovery_stream": train.recovery_stream,

@@ -26,7 +26,7 @@ from ..presets import Preset, dumps, parse
 from ..protocols.coupling import coupling_protocol
 from ..protocols.defaults import DT, METHOD
 from ..protocols.spectrum import coupling_spectrum
-from ..protocols.train import SynapseEvaluator, SynapseProtocol
+from ..protocols.train import SynapseEvaluator
 from ..simulate import simulate, simulate_batch
 from .metrics import chemical_connections, coupling_cells
 
@@ -51,14 +51,15 @@ def live_kernels(circuit: Circuit, method: str) -> None:
         _best_effort(step)
 
 
-def workflow_kernels(circuit: Circuit, method: str, live: bool = True) -> None:
+def workflow_kernels(preset: Preset, method: str, live: bool = True) -> None:
     """Compile (or load from the disk cache) the kernels the tabs start with for
-    ``circuit``: the live run and scans with ``method`` and the live CC (unless
+    ``preset``: the live run and scans with ``method`` and the live CC (unless
     ``live`` is False: someone else compiles those); for gap junctions the first
     junction's own coupling protocol, a scan's CC of it and its coupling spectrum;
     for chemical synapses the isolated synapse, clamped and free.  Best effort: a
     protocol this circuit cannot run (e.g. no resting state) is skipped here and
     reported when it is used."""
+    circuit = preset.circuit
     steps = _live_steps(circuit, method) if live else []
     if circuit.is_network():  # no fits, scans or protocols of networks yet
         for step in steps:
@@ -76,7 +77,9 @@ def workflow_kernels(circuit: Circuit, method: str, live: bool = True) -> None:
         ]
     for name in chemical_connections(circuit):
         for clamp in (-70.0, None):
-            protocol = SynapseProtocol(clamp=clamp)
+            # The preset's train for this connection (a fresh recovery stream under
+            # BMTool's convention is another structure).
+            protocol = preset.synapse_protocol(name, clamp=clamp)
             steps.append(
                 lambda n=name, p=protocol: _compile(SynapseEvaluator(circuit, n, p).circuit)
             )
@@ -145,7 +148,7 @@ def main() -> None:
     if hasattr(os, "nice"):
         os.nice(10)  # the server and the browser showing its first page come first
     method = sys.argv[1] if len(sys.argv) > 1 else "rk4"
-    workflow_kernels(parse(sys.stdin.read()).circuit, method, live=TABS_ONLY not in sys.argv)
+    workflow_kernels(parse(sys.stdin.read()), method, live=TABS_ONLY not in sys.argv)
 
 
 if __name__ == "__main__":
