@@ -22,31 +22,17 @@ from _common import Config, Section, heading, measure_many, paired_ratio
 BATCH = 128
 DT = 0.001  # ms
 
-#: The user's declaration: Hodgkin & Huxley (1952) as DESIGN.md writes the rates.
-TEXTBOOK = """
-    phi = q10**((celsius - 6.3)/10)
-    am = 0.1*(v + 40)/(1 - exp(-(v + 40)/10))
-    bm = 4*exp(-(v + 65)/18)
-    ah = 0.07*exp(-(v + 65)/20)
-    bh = 1/(1 + exp(-(v + 35)/10))
-    an = 0.01*(v + 55)/(1 - exp(-(v + 55)/10))
-    bn = 0.125*exp(-(v + 65)/80)
-    dm/dt = phi*(am*(1 - m) - bm*m)
-    dh/dt = phi*(ah*(1 - h) - bh*h)
-    dn/dt = phi*(an*(1 - n) - bn*n)
-    dv/dt = (I_in/area - gna*m**3*h*(v - ena) - gk*n**4*(v - ek) - gl*(v - el))/cm
-"""
-
 
 def textbook_pair():
     """The Neun pair with both cells a user-declared textbook HH (same values)."""
     import neuntune as nt
     from neuntune.bundled import hh_gap_pair
+    from neuntune.models.neurons.hh import TEXTBOOK_EQUATIONS
 
     class TextbookHH(nt.Neuron):
         parameters = dict(nt.HH.parameters)
         states = dict(nt.HH.states)
-        equations = TEXTBOOK
+        equations = TEXTBOOK_EQUATIONS
 
     circuit = hh_gap_pair()
     for name, cell in circuit.neurons.items():

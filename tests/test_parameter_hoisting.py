@@ -14,21 +14,7 @@ from neuntune.engine.codegen import generate_network
 from neuntune.engine.groups import NetworkLayout
 from neuntune.engine.optimise import parameter_only
 from neuntune.models.equations import parse_equations
-
-#: Hodgkin–Huxley as the paper writes it, dividing by cm and area in dv/dt.
-TEXTBOOK = """
-    phi = q10**((celsius - 6.3)/10)
-    am = 0.1*(v + 40)/(1 - exp(-(v + 40)/10))
-    bm = 4*exp(-(v + 65)/18)
-    ah = 0.07*exp(-(v + 65)/20)
-    bh = 1/(1 + exp(-(v + 35)/10))
-    an = 0.01*(v + 55)/(1 - exp(-(v + 55)/10))
-    bn = 0.125*exp(-(v + 65)/80)
-    dm/dt = phi*(am*(1 - m) - bm*m)
-    dh/dt = phi*(ah*(1 - h) - bh*h)
-    dn/dt = phi*(an*(1 - n) - bn*n)
-    dv/dt = (I_in/area - gna*m**3*h*(v - ena) - gk*n**4*(v - ek) - gl*(v - el))/cm
-"""
+from neuntune.models.neurons.hh import TEXTBOOK_EQUATIONS
 
 
 def model(text: str) -> type[nt.Neuron]:
@@ -69,7 +55,7 @@ def test_parameter_only_finds_the_largest_subtrees_and_reciprocals():
 
 @pytest.mark.parametrize("precision", ["float64", "float32"])
 def test_textbook_division_by_cm_and_area_happens_once_per_run(precision):
-    circuit = pair(model(TEXTBOOK))
+    circuit = pair(model(TEXTBOOK_EQUATIONS))
     layout = NetworkLayout(circuit)
     source = generate_network(layout, "rk4", precision, "step")
     slot = layout.cells[0].slot
@@ -92,9 +78,11 @@ def test_textbook_division_by_cm_and_area_happens_once_per_run(precision):
 def test_hoisted_values_give_the_trajectories_of_per_stage_division(precision):
     """Against the same model dividing at every stage (``cm + 0*v`` reads the state, so
     nothing about it is hoisted), in a batch whose members differ in cm and area."""
-    per_stage = TEXTBOOK.replace("/area", "/(area + 0*v)").replace("/cm\n", "/(cm + 0*v)\n")
+    per_stage = TEXTBOOK_EQUATIONS.replace("/area", "/(area + 0*v)").replace(
+        "/cm\n", "/(cm + 0*v)\n"
+    )
     assert per_stage.count("0*v") == 2
-    hoisted, divided = pair(model(TEXTBOOK)), pair(model(per_stage))
+    hoisted, divided = pair(model(TEXTBOOK_EQUATIONS)), pair(model(per_stage))
     layout = NetworkLayout(divided)
     source = generate_network(layout, "rk4", precision, "step")
     row = layout.cells[0].slot.params["cm"]

@@ -37,6 +37,7 @@ from __future__ import annotations
 import ast
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -158,17 +159,21 @@ def _key(node: ast.AST) -> str:
     return ast.dump(node)
 
 
+def _map_children(node: ast.expr, fn: Callable[[ast.expr], ast.expr]) -> ast.expr:
+    """``node`` with ``fn`` applied to each child expression (in place)."""
+    for name, value in ast.iter_fields(node):
+        if isinstance(value, ast.expr):
+            setattr(node, name, fn(value))
+        elif isinstance(value, list):
+            setattr(node, name, [fn(v) if isinstance(v, ast.expr) else v for v in value])
+    return node
+
+
 def _substitute(node: ast.expr, replace: dict[int, ast.expr]) -> ast.expr:
     """``node`` with the subtrees whose id is in ``replace`` swapped (in place)."""
     if id(node) in replace:
         node = replace[id(node)]
-    for name, value in ast.iter_fields(node):
-        if isinstance(value, ast.expr):
-            setattr(node, name, _substitute(value, replace))
-        elif isinstance(value, list):
-            setattr(node, name, [_substitute(v, replace) if isinstance(v, ast.expr) else v
-                                 for v in value])  # fmt: skip
-    return node
+    return _map_children(node, lambda child: _substitute(child, replace))
 
 
 def _is_exp(node: ast.AST) -> bool:
@@ -485,14 +490,7 @@ def _read_once(node: ast.expr, once: dict[str, str]) -> ast.expr:
         name = once.get(_key(_reciprocal(node.right)))
         if name is not None:
             return _bin(_read_once(node.left, once), ast.Mult(), ast.Name(id=name))
-    node = copy.copy(node)
-    for field_name, value in ast.iter_fields(node):
-        if isinstance(value, ast.expr):
-            setattr(node, field_name, _read_once(value, once))
-        elif isinstance(value, list):
-            setattr(node, field_name, [_read_once(v, once) if isinstance(v, ast.expr) else v
-                                       for v in value])  # fmt: skip
-    return node
+    return _map_children(copy.copy(node), lambda child: _read_once(child, once))
 
 
 # ---------------------------------------------------------------- pass 3
