@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import base64
 import html
+import threading
 from pathlib import Path
 from typing import Any
 
 import panel as pn
+import panel.io.notebook
 from bokeh.document import Document
 from bokeh.models import ImportedStyleSheet
 from panel.io.resources import CDN_DIST, DIST_DIR, LOCAL_DIST
@@ -69,6 +71,33 @@ def load_front_end() -> None:
     )
     if not loaded:
         extension(*EXTENSIONS, inline=True)
+    whole_messages()
+
+
+#: Held while one Bokeh message goes to the notebook (see :func:`whole_messages`).
+_SEND_LOCK = threading.Lock()
+
+
+def whole_messages() -> None:
+    """Send each of Panel's Bokeh messages to the notebook whole, never interleaved.
+
+    Panel sends one message as 3 + 2 × buffers comm messages
+    (``panel.io.notebook.send``), from whichever thread changed a widget.  ipykernel 7
+    handles the browser's comm messages on a subshell thread while the tuner's runs
+    land on the kernel's main loop: two messages sent at once interleaved, the front
+    end failed with "Expected binary fragment but received text fragment" and dropped
+    the patch (a drag in JupyterLab that never redrew the plots).
+    """
+    send = panel.io.notebook.send
+    if getattr(send, "whole", False):
+        return
+
+    def send_whole(comm: Any, msg: Any) -> None:
+        with _SEND_LOCK:
+            send(comm, msg)
+
+    send_whole.whole = True  # type: ignore[attr-defined]
+    panel.io.notebook.send = send_whole
 
 
 def _dist_file(url: Any) -> Path | None:

@@ -16,7 +16,9 @@ from neuntune.ui.testing import (
     block_foreign_requests,
     drag_slider,
     entry,
+    open_tab,
     running_jupyterlab,
+    slider_value,
     trace,
     type_value,
     wait_for_entry,
@@ -85,6 +87,10 @@ def accept_dialogs(page, shown: list[str]) -> None:
         except PlaywrightTimeout:
             return
         shown.append(dialog.first.inner_text()[:200])
+        # The kernel choice may offer "No Kernel" first: choose Python 3, as a user would.
+        choice = dialog.first.locator("select")
+        if choice.count():
+            choice.first.select_option(label="Python 3")
         dialog.first.locator(".jp-mod-accept").first.click()
 
 
@@ -114,9 +120,18 @@ def test_the_tuner_notebook_in_jupyterlab(browser, jupyterlab) -> None:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # Console errors, and the warning with which Panel's comm reports a failed callback;
+    # not JupyterLab's own about the socket of a kernel it replaced (see run_all_cells).
+    page.on(
+        "console",
+        lambda m: (
+            ((m.type == "error" and "/api/kernels/" not in m.text) or "Python failed" in m.text)
+            and errors.append(m.text)
+        ),
+    )
     foreign = block_foreign_requests(page, urlparse(jupyterlab).netloc)
     try:
-        page.goto(f"{jupyterlab}/lab/tree/{NOTEBOOK.name}?reset&token={TOKEN}")
+        page.goto(f"{jupyterlab}/lab/tree/{NOTEBOOK.name}?token={TOKEN}")
         page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=120_000)
         # The kernel has started and is idle: Run All times the notebook, not the kernel.
         page.get_by_text("Kernel status: Idle").first.wait_for(state="attached", timeout=120_000)
@@ -146,7 +161,14 @@ def test_the_tuner_notebook_in_jupyterlab(browser, jupyterlab) -> None:
         # A drag redraws the plots.
         before = trace(page, "v:a")["y"]
         drag_slider(page, "gj.g", 40)
-        page.wait_for_function(CHANGED_JS, arg=["v:a", before], timeout=RUN * 1000)
+        try:
+            page.wait_for_function(CHANGED_JS, arg=["v:a", before], timeout=RUN * 1000)
+        except PlaywrightTimeout:
+            shown = entry(page, "gj.g").input_value()
+            pytest.fail(
+                f"no redraw after a drag; entry {shown}, slider "
+                f"{slider_value(page, 'gj.g')}, console {errors}"
+            )
 
         # (a) A value typed into an entry is applied by Enter (JupyterLab cancelled the
         # browser's change event: neuntune.ui.notebook.ENTER_GUARD), without a blur.
@@ -156,6 +178,12 @@ def test_the_tuner_notebook_in_jupyterlab(browser, jupyterlab) -> None:
         page.wait_for_function(CHANGED_JS, arg=["v:a", before], timeout=RUN * 1000)
         assert entry(page, "gj.g").evaluate("(el) => el.matches(':focus')")
         wait_for_entry(page, "gj.g", 8.0, 1e-6, timeout=RUN)
+
+        # (c) Every tab fits the output area too, and opens without an error.
+        for tab in ("Fit", "Scan", "Protocols", "Data", "Traces"):
+            open_tab(page, tab)
+            page.wait_for_timeout(1500)
+            assert (tab, overflow(page)) == (tab, [])
         assert errors == []
     finally:
         context.close()
