@@ -19,7 +19,10 @@ from typing import Any
 import numpy as np
 
 from .connectivity import Distribution, Rule, realise
-from .models.base import Model, Neuron, Parameter, Stimulus, Synapse, post_targets
+from .models.declarations import Parameter
+from .models.definition import post_targets
+from .models.kinds import Neuron, Stimulus, Synapse
+from .models.model import Model
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ELEMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-\>\.#]*$")

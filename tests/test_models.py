@@ -211,7 +211,7 @@ def test_every_registered_model_is_reachable_by_name_without_an_export_list():
     nt.__all__, and its package lists exactly the models registered from its files."""
     import importlib
 
-    from neuntune.models.base import _REGISTRY
+    from neuntune.models.registry import _REGISTRY
 
     for name, cls in _REGISTRY.items():
         if cls.__module__.startswith("neuntune."):

@@ -13,7 +13,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 import neuntune as nt
-from neuntune.models.base import EquationError
+from neuntune.models.equations import EquationError
 
 
 def crossing_bound(dt: float, tau: float) -> float:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune.models.base import _REGISTRY, post_targets
+from neuntune.models.definition import post_targets
+from neuntune.models.registry import _REGISTRY
 from neuntune.presets import (
     SCHEMA_VERSION,
     Preset,

@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 
 import neuntune as nt
-from neuntune.models.base import _REGISTRY
+from neuntune.models.registry import _REGISTRY
 from neuntune.presets import SCHEMA_VERSION, from_dict, locate
 from neuntune.presets.document import element_to_json
 from neuntune.presets.schema import schema

@@ -41,8 +41,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..circuit import Circuit
-from ..models.base import Neuron as NativeNeuron
-from ..models.base import Synapse as NativeSynapse
+from ..models.kinds import Neuron as NativeNeuron
+from ..models.kinds import Synapse as NativeSynapse
 from ..models.neurons import HH, HR, Izhikevich
 from ..models.stimuli import Constant
 from ..models.synapses import AsymmetricGapJunction, DiffusionSynapse, GapJunction

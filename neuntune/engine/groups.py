@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..circuit import Circuit
-from ..models.base import Definition
+from ..models.definition import Definition
 from ..models.equations import closure, names
 from .optimise import parameter_only
 

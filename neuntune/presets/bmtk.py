@@ -47,7 +47,9 @@ import numpy as np
 
 from ..circuit import Circuit
 from ..errors import PresetError
-from ..models.base import Model, Synapse, model_class
+from ..models.kinds import Synapse
+from ..models.model import Model
+from ..models.registry import model_class
 from . import units
 from .document import Preset, element_to_json, quantity
 

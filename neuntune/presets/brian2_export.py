@@ -36,8 +36,10 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from ..circuit import Circuit
-from ..models.base import Definition, Model, initial_parameter, post_targets
+from ..models.declarations import initial_parameter
+from ..models.definition import Definition, post_targets
 from ..models.equations import CONSTANTS, Statement
+from ..models.model import Model
 from .document import Preset, RunSettings
 
 #: neuntune method -> Brian2 state updater (Brian2 has no 6th-order Runge–Kutta).

@@ -72,7 +72,9 @@ from ..analysis.synapse import clamp_on
 from ..circuit import Circuit
 from ..connectivity import Distribution, Pairs, Rule
 from ..errors import PresetError
-from ..models.base import Model, Synapse, model_class
+from ..models.kinds import Synapse
+from ..models.model import Model
+from ..models.registry import model_class
 from ..protocols.coupling import windows
 from ..protocols.train import NEUNTUNE, SynapseProtocol
 from ..simulate import Result, simulate

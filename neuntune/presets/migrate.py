@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import PresetError
-from ..models.base import model_class
+from ..models.registry import model_class
 
 #: The schema version this package writes (and the newest it reads).
 SCHEMA_VERSION = 2

@@ -24,7 +24,10 @@ from ..engine.groups import NetworkLayout
 from ..engine.methods import METHODS
 from ..engine.run import parse_record
 from ..errors import PresetError
-from ..models.base import Model, Parameter, Synapse, model_class, registered
+from ..models.declarations import Parameter
+from ..models.kinds import Synapse
+from ..models.model import Model
+from ..models.registry import model_class, registered
 from ..protocols.train import CONVENTIONS, RECOVERY_STREAMS
 from . import units
 from .document import MAX_ITEMS, MAX_STRING, Coupling, Preset, RunSettings, Slider, SynapseTrain

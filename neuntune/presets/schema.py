@@ -14,7 +14,9 @@ from typing import Any
 from ..circuit import _ELEMENT, _NAME, MAX_POPULATION
 from ..engine.compiler import PRECISIONS
 from ..engine.methods import METHODS
-from ..models.base import Model, Parameter, model_class, registered
+from ..models.declarations import Parameter
+from ..models.model import Model
+from ..models.registry import model_class, registered
 from ..protocols.train import CONVENTIONS, RECOVERY_STREAMS
 from . import units
 from .document import MAX_ITEMS

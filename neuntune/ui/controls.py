@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import param
 
-from ..models.base import Parameter
+from ..models.declarations import Parameter
 from ..presets import Slider, units
 
 #: Unit spellings for labels (declarations use ASCII).

@@ -21,7 +21,7 @@ import param
 
 from ..fit import GapJunctionFit, fit_gap_junction
 from ..fit.synapse import EVENT_METRICS, TRAIN_METRICS, SynapseFit, fit_synapse
-from ..models.base import initial_parameter
+from ..models.declarations import initial_parameter
 from .controls import Display
 from .jobs import Job, Progress
 from .protocol_runs import SynapseSettings

@@ -33,7 +33,7 @@ from .. import presets
 from ..circuit import Circuit
 from ..engine.methods import METHODS
 from ..errors import SimulationError
-from ..models.base import initial_parameter
+from ..models.declarations import initial_parameter
 from ..presets import Preset, RunSettings
 from ..simulate import CancelledError, Result, check_run, simulate
 from . import metrics as measure

@@ -1,6 +1,8 @@
 """Hodgkin–Huxley squid axon, with Neun's standard parameter set."""
 
-from ..base import Neuron, State, register
+from ..declarations import State
+from ..kinds import Neuron
+from ..registry import register
 from .params import area, capacitance, conductance, reversal, temperature
 
 _area = 7.854e-3  # cm²: Neun's standard membrane area

@@ -1,6 +1,8 @@
 """Hindmarsh–Rose bursting neuron, as in Neun's ``HR`` model."""
 
-from ..base import Neuron, Parameter, State, register
+from ..declarations import Parameter, State
+from ..kinds import Neuron
+from ..registry import register
 
 
 def _number(default: float, doc: str, low: float, high: float) -> Parameter:

@@ -2,7 +2,9 @@
 
 from collections.abc import Mapping
 
-from ..base import Neuron, Parameter, State, register
+from ..declarations import Parameter, State
+from ..kinds import Neuron
+from ..registry import register
 
 
 @register

@@ -1,6 +1,6 @@
 """Parameter declarations shared by the conductance-based cell models."""
 
-from ..base import Parameter
+from ..declarations import Parameter
 
 
 def capacitance(default: float = 1.0) -> Parameter:

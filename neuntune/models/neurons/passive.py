@@ -1,6 +1,8 @@
 """Passive (leak-only) membrane."""
 
-from ..base import Neuron, Parameter, State, register
+from ..declarations import Parameter, State
+from ..kinds import Neuron
+from ..registry import register
 from .params import area, capacitance, reversal
 
 

@@ -1,6 +1,8 @@
 """Reduced Traub–Miles neuron, as in Brian2's continuous_interaction example."""
 
-from ..base import Neuron, State, register
+from ..declarations import State
+from ..kinds import Neuron
+from ..registry import register
 from .params import area, capacitance, conductance, reversal, temperature
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..base import Neuron, register
+from ..kinds import Neuron
+from ..registry import register
 
 
 @register

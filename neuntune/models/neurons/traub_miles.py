@@ -1,6 +1,8 @@
 """Traub–Miles cell with excitatory and inhibitory conductances (Brette et al. 2007, COBAHH)."""
 
-from ..base import Neuron, Parameter, State, register
+from ..declarations import Parameter, State
+from ..kinds import Neuron
+from ..registry import register
 from .params import area, capacitance, conductance, reversal
 
 

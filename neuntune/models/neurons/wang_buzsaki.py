@@ -1,6 +1,8 @@
 """Wang–Buzsáki fast-spiking interneuron (1996)."""
 
-from ..base import Neuron, Parameter, State, register
+from ..declarations import Parameter, State
+from ..kinds import Neuron
+from ..registry import register
 from .params import area, capacitance, conductance, reversal
 
 

@@ -1,10 +1,10 @@
 """Short-term plasticity rules, attachable to any event-driven synapse.
 
 Every module here is imported and the models it registers are this package's
-names (:func:`~neuntune.models.base.discover`): adding a model is adding its file.
+names (:func:`~neuntune.models.registry.discover`): adding a model is adding its file.
 """
 
-from ..base import discover
+from ..registry import discover
 
 _models = discover(__name__, __path__)
 globals().update(_models)

@@ -5,7 +5,9 @@ The declarations are module constants because the BMTool synapses, which have
 this rule built in, share them: one text, no twins.
 """
 
-from ..base import Parameter, Plasticity, State, register
+from ..declarations import Parameter, State
+from ..kinds import Plasticity
+from ..registry import register
 
 #: Use, Dep, Fac with BMTool's defaults (Use 1, Dep 100 ms, Fac 10 ms).
 PARAMETERS = {

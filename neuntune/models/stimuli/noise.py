@@ -1,6 +1,8 @@
 """Ornstein–Uhlenbeck noise current."""
 
-from ..base import Parameter, State, Stimulus, register
+from ..declarations import Parameter, State
+from ..kinds import Stimulus
+from ..registry import register
 from .params import amplitude
 
 

@@ -1,6 +1,6 @@
 """Parameter declarations shared by the current stimuli."""
 
-from ..base import Parameter
+from ..declarations import Parameter
 
 
 def amplitude(default: float = 0.1, doc: str = "current amplitude") -> Parameter:

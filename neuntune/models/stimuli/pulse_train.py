@@ -1,6 +1,8 @@
 """Train of rectangular current pulses, with an optional recovery train."""
 
-from ..base import Parameter, Stimulus, register
+from ..declarations import Parameter
+from ..kinds import Stimulus
+from ..registry import register
 from .params import amplitude, time
 
 

@@ -1,6 +1,7 @@
 """Linear current ramp."""
 
-from ..base import Stimulus, register
+from ..kinds import Stimulus
+from ..registry import register
 from .params import amplitude, time
 
 

@@ -1,6 +1,8 @@
 """Sinusoidal current."""
 
-from ..base import Parameter, Stimulus, register
+from ..declarations import Parameter
+from ..kinds import Stimulus
+from ..registry import register
 from .params import amplitude, time
 
 

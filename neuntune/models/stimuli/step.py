@@ -2,7 +2,8 @@
 
 from collections.abc import Mapping
 
-from ..base import Stimulus, register
+from ..kinds import Stimulus
+from ..registry import register
 from .params import amplitude, time
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..base import Option, Parameter, Stimulus, register
+from ..declarations import Option, Parameter
+from ..kinds import Stimulus
+from ..registry import register
 from .params import time
 
 _command = "where(t >= start and t < stop, level, holding)"

@@ -2,12 +2,12 @@
 several of them share).
 
 Every module here is imported and the models it registers are this package's
-names (:func:`~neuntune.models.base.discover`): adding a model is adding its file.
+names (:func:`~neuntune.models.registry.discover`): adding a model is adding its file.
 ``EventSynapse``, the base of the event-driven synapses, is exported too, for
 users' own.
 """
 
-from ..base import discover
+from ..registry import discover
 from .event import EventSynapse
 
 _models = {**discover(__name__, __path__), "EventSynapse": EventSynapse}

@@ -2,7 +2,8 @@
 
 from collections.abc import Mapping
 
-from ..base import Option, State, register
+from ..declarations import Option, State
+from ..registry import register
 from .event import OUTPUT, EventSynapse, event_parameters, time_constant
 
 

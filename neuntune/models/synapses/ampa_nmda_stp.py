@@ -1,6 +1,7 @@
 """BMTool's AMPA_NMDA_STP: dual-exponential AMPA and NMDA with short-term plasticity."""
 
-from ..base import Parameter, State, register
+from ..declarations import Parameter, State
+from ..registry import register
 from .bmtool import LOGGED, ON_PRE, STATES, bmtool_parameters
 from .event import MG_BLOCK, EventSynapse, peak_factor, time_constant
 

@@ -7,7 +7,7 @@ per unit gate before ``initW``: BMTool's w (nS) is g = w·1e-6 mS, and its
 default (w = 1) is g = 1e-6 mS.
 """
 
-from ..base import Parameter
+from ..declarations import Parameter
 from ..plasticity import tsodyks_markram as tm
 from .event import event_parameters
 

@@ -1,6 +1,8 @@
 """Continuously gated chemical synapse (Brian2's continuous_interaction example)."""
 
-from ..base import Parameter, State, Synapse, register
+from ..declarations import Parameter, State
+from ..kinds import Synapse
+from ..registry import register
 
 
 @register

@@ -2,7 +2,9 @@
 
 from collections.abc import Mapping
 
-from ..base import Option, Parameter, Synapse, register
+from ..declarations import Option, Parameter
+from ..kinds import Synapse
+from ..registry import register
 
 
 @register

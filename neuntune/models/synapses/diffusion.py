@@ -1,6 +1,6 @@
 """Neun's diffusion synapse (DSyn) as a Destexhe kinetic synapse."""
 
-from ..base import register
+from ..registry import register
 from .event import event_parameters
 from .kinetic import KineticSynapse, kinetic_parameters
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from ..base import Option, Parameter, Synapse
+from ..declarations import Option, Parameter
+from ..kinds import Synapse
 
 #: Membrane potential (mV) at which the default CUBA amplitude equals the COBA current.
 _REST = -65.0

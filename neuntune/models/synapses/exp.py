@@ -1,6 +1,7 @@
 """Event-driven synapse with an instantaneous rise and exponential decay."""
 
-from ..base import State, register
+from ..declarations import State
+from ..registry import register
 from .event import EventSynapse, event_parameters, time_constant
 
 

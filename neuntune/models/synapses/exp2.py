@@ -1,6 +1,7 @@
 """Event-driven dual-exponential synapse, normalised to a peak of 1."""
 
-from ..base import State, register
+from ..declarations import State
+from ..registry import register
 from .event import EventSynapse, event_parameters, peak_factor, time_constant
 
 

@@ -1,6 +1,7 @@
 """BMTool's GABA_A_STP: dual-exponential GABA_A with short-term plasticity."""
 
-from ..base import State, register
+from ..declarations import State
+from ..registry import register
 from .bmtool import LOGGED, ON_PRE, STATES, bmtool_parameters
 from .event import EventSynapse, peak_factor, time_constant
 

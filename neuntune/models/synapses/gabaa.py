@@ -1,6 +1,6 @@
 """Kinetic GABA_A receptor synapse with BrainPy.state's parameters."""
 
-from ..base import register
+from ..registry import register
 from .event import event_parameters
 from .kinetic import KineticSynapse, kinetic_parameters
 

@@ -1,6 +1,8 @@
 """Electrical synapses: symmetric, asymmetric and rectifying gap junctions."""
 
-from ..base import Parameter, Synapse, register
+from ..declarations import Parameter
+from ..kinds import Synapse
+from ..registry import register
 
 _g = dict(minimum=0, scale="log", ui_range=(1e-6, 1e-1))
 

@@ -1,7 +1,7 @@
 """Kinetic (Destexhe–Mainen–Sejnowski) receptor synapse: the shared declaration of
 ``AMPA``, ``GABAA`` and ``DiffusionSynapse``, which differ only in their values."""
 
-from ..base import Parameter, State
+from ..declarations import Parameter, State
 from .event import EventSynapse
 
 

@@ -1,6 +1,7 @@
 """Event-driven NMDA receptor synapse with a voltage-dependent Mg²⁺ block."""
 
-from ..base import Parameter, State, register
+from ..declarations import Parameter, State
+from ..registry import register
 from .event import MG_BLOCK, EventSynapse, event_parameters, time_constant
 
 
