@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from .circuit import Circuit
-from .engine.run import Compiled, Raw, Run, compile_circuit, parse_record
+from .engine.output import Raw
+from .engine.recording import parse_record
+from .engine.run import Compiled, Run, compile_circuit
 from .result import CancelledError, Result, Spikes, n_samples
 
 __all__ = [

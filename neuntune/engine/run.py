@@ -3,17 +3,17 @@
 :func:`compile_circuit` finds (or generates and compiles) the module for a
 circuit's model types; :class:`Run` holds one batch's arrays (every member a copy
 of the circuit, its values possibly varied), sets it up, finds rest, integrates
-and hands back what was recorded (:class:`Raw`).  Nothing here depends on the
-circuit's size: a new cell, connection or value compiles nothing.
+and hands back what was recorded (:class:`~neuntune.engine.output.Raw`; what to
+record: :mod:`~neuntune.engine.recording`).  Nothing here depends on the circuit's
+size: a new cell, connection or value compiles nothing.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -25,6 +25,8 @@ from .codegen import CROWDED, FLUSH, GROW, MODES, NONFINITE, generate_network
 from .compiler import check_precision, compiling, load_module
 from .groups import Group, NetworkLayout, memory_estimate
 from .methods import EXPEULER, TABLEAUX, check_method
+from .output import Raw, member_events, member_spikes
+from .recording import SPEC, Recordable
 from .rhs import is_clamp, matrix_coupled
 
 #: Largest set of engine arrays one run may allocate (bytes).
@@ -116,113 +118,6 @@ def _check_supported(circuit: Circuit) -> None:
                     f"({clamped[inj.target]})"
                 )
             clamped[inj.target] = name
-
-
-# ------------------------------------------------------------------ recording
-@dataclass(frozen=True)
-class Recordable:
-    """A recorded trace of an element: a state (``row`` ≥ 0) or an output current."""
-
-    element: str
-    variable: str
-    unit: str
-    members: np.ndarray  # member (or connection) indices of the element
-    row: int = -1  # state row
-    current: int = -1  # 0: IO (I_post, a stimulus's I), 1: IP (I_pre)
-
-
-_SPEC = re.compile(r"^(?P<element>.*?)(?:\[(?P<lo>\d*)(?P<colon>:?)(?P<hi>\d*)\])?$")
-
-
-def recordables(circuit: Circuit, layout: NetworkLayout, element: str) -> dict[str, tuple]:
-    """What ``element`` can record: {variable: (unit, state row or -1, current kind or -1)}."""
-    group = layout.where[element][0]
-    out = {v: (s.unit, group.slot.states[v], -1) for v, s in group.definition.states.items()}
-    if group.kind == "connection":
-        out["I"] = ("uA", -1, 0)
-        if "I_pre" in group.definition.equations.assignments:
-            out["I_pre"] = ("uA", -1, 1)
-    elif group.kind == "stimulus":
-        out["I"] = ("uA", -1, 0)
-    return out
-
-
-def parse_record(
-    circuit: Circuit, layout: NetworkLayout, record: Iterable[str] | str | None
-) -> list[Recordable]:
-    """What ``record`` asks for: None (everything), "v" (every voltage), an element
-    ("fs", "gj"), a variable ("a.m", "gj.I", "a.stim0.I"), members ("fs[3].v",
-    "fs[0:10].v")."""
-    if record is None:
-        items = list(circuit)
-    elif isinstance(record, str):
-        items = [record]
-    else:
-        items = list(record)
-    out: list[Recordable] = []
-    for item in items:
-        if not isinstance(item, str):
-            raise TypeError(f"record: expected names such as 'v' or 'fs[0:10].v', got {item!r}")
-        if item == "v":
-            for name, cell in circuit.neurons.items():
-                if layout.where[name][0].voltage_row >= 0:
-                    out.append(_recordable(circuit, layout, name, None, cell.resolved().voltage))
-            continue
-        match, variable = _SPEC.match(item), None
-        if match.group("element") not in circuit and "." in item:
-            head, variable = item.rsplit(".", 1)
-            match = _SPEC.match(head)
-        element = match.group("element")
-        if element not in circuit:
-            known = [f"{e}.{v}" for e in circuit for v in recordables(circuit, layout, e)]
-            raise ValueError(
-                f"record: nothing called {item!r} can be recorded (choices: 'v', "
-                f"{', '.join(known)})"
-            )
-        members = None
-        if match.group("lo") or match.group("colon"):
-            n = circuit.size(element)
-            lo = int(match.group("lo") or 0)
-            hi = int(match.group("hi") or n) if match.group("colon") else lo + 1
-            if not 0 <= lo < hi <= n:
-                raise ValueError(
-                    f"record: nothing called {item!r} can be recorded ({element} has {n} "
-                    f"member(s): indices 0 to {n - 1})"
-                )
-            members = np.arange(lo, hi)
-        choices = recordables(circuit, layout, element)
-        for var in list(choices) if variable is None else [variable]:
-            if var not in choices:
-                known = ", ".join(f"{element}.{c}" for c in choices)
-                raise ValueError(
-                    f"record: nothing called {item!r} can be recorded (choices: 'v', {known})"
-                )
-            out.append(_recordable(circuit, layout, element, members, var))
-    unique: dict[tuple, Recordable] = {}
-    for rec in out:
-        unique.setdefault((rec.element, rec.variable, tuple(rec.members)), rec)
-    return list(unique.values())
-
-
-def _recordable(circuit, layout, element, members, variable) -> Recordable:
-    unit, row, current = recordables(circuit, layout, element)[variable]
-    if members is None:
-        members = np.arange(circuit.size(element))
-    return Recordable(element, variable, unit, members, row, current)
-
-
-# ------------------------------------------------------------------------ a run
-@dataclass
-class Raw:
-    """What a run produced, for every batch member."""
-
-    rec: np.ndarray  # (columns, samples): member b's trace j is column b·J + j
-    n_steps: int
-    recordings: list[Recordable]
-    spikes: list[dict[str, np.ndarray | tuple]]  # [member][cell] times, or (i, t)
-    events: list[dict[str, dict[str, np.ndarray]]]  # [member][connection] log
-    moments: np.ndarray | None = None  # (member, voltage cell, 2 + cells)
-    states: dict[str, np.ndarray] = field(default_factory=dict)  # final X per group
 
 
 def _in_order(g: Group, arrays: dict[str, np.ndarray], layout: NetworkLayout, batch: int) -> bool:
@@ -412,7 +307,7 @@ class Run:
             ):
                 raise ValueError(f"init: {path} = {value!r} is not a finite number")
             head, _, variable = str(path).rpartition(".")
-            match = _SPEC.match(head)
+            match = SPEC.match(head)
             element = match.group("element") if match else head
             if element not in self.layout.where:
                 raise ValueError(f"init: {path!r} is not a state (states look like 'a.v')")
@@ -572,8 +467,8 @@ class Run:
             rec=a["REC"],
             n_steps=n_steps,
             recordings=self.recordings,
-            spikes=self._spikes(spikes_c, spikes_t),
-            events=self._events(logs),
+            spikes=member_spikes(self.layout, self.batch, a["COFF"], spikes_c, spikes_t),
+            events=member_events(self.layout, self.batch, logs),
             moments=a["MOM"][:, :, :-1] if moments else None,
         )
 
@@ -597,53 +492,6 @@ class Run:
             for b in range(self.batch):
                 mom[b, positions, 0] = X[g.voltage_row, b * g.n : (b + 1) * g.n]
         return mom
-
-    # ----------------------------------------------------------------- output
-    def _spikes(self, cells: list[np.ndarray], times: list[np.ndarray]) -> list[dict]:
-        ids = np.concatenate(cells) if cells else np.zeros(0, np.int64)
-        at = np.concatenate(times) if times else np.zeros(0)
-        offsets = self.arrays["COFF"]
-        out: list[dict] = [{} for _ in range(self.batch)]
-        for q, g in enumerate(self.layout.cells):
-            first = offsets[q]
-            mine = (ids >= first) & (ids < first + self.batch * g.n)
-            instance, when = ids[mine] - first, at[mine]
-            member, local_index = np.divmod(instance, max(g.n, 1))
-            for name, start, count in g.elements:
-                inside = (local_index >= start) & (local_index < start + count)
-                for b in range(self.batch):
-                    pick = inside & (member == b)
-                    index, t = local_index[pick] - start, when[pick]
-                    order = np.argsort(t, kind="stable")
-                    out[b][name] = t[order] if count == 1 else (index[order], t[order])
-        return out
-
-    def _events(self, logs: list[tuple]) -> list[dict]:
-        out: list[dict] = [{} for _ in range(self.batch)]
-        event_groups = [g for g in self.layout.connections if g.event_driven]
-        for q, g in enumerate(event_groups):
-            if not g.definition.logged:
-                continue
-            parts = [(m[qq == q], t[qq == q], v[qq == q]) for qq, m, t, v in logs]
-            m = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-            t = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
-            v = (
-                np.concatenate([p[2] for p in parts])
-                if parts
-                else np.zeros((0, len(g.definition.logged)))
-            )
-            member, local_index = np.divmod(m, max(g.n, 1))
-            for name, start, count in g.elements:
-                for b in range(self.batch):
-                    pick = (member == b) & (local_index >= start) & (local_index < start + count)
-                    order = np.argsort(t[pick], kind="stable")
-                    entry = {"t": t[pick][order]}
-                    for c, logged in enumerate(g.definition.logged):
-                        entry[logged] = v[pick][order, c]
-                    if count > 1:
-                        entry["i"] = local_index[pick][order] - start
-                    out[b][name] = entry
-        return out
 
     def _blow_up(self, t: float) -> SimulationError:
         variable, value, member = "state", float("nan"), 0
@@ -670,4 +518,4 @@ class Run:
         )
 
 
-__all__ = ["Compiled", "Raw", "Recordable", "Run", "compile_circuit", "parse_record"]
+__all__ = ["Compiled", "Run", "compile_circuit"]

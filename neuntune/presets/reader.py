@@ -22,7 +22,7 @@ from ..connectivity import DISTRIBUTIONS, RULES, Distribution, Rule, rule_from
 from ..engine.compiler import PRECISIONS
 from ..engine.groups import NetworkLayout
 from ..engine.methods import METHODS
-from ..engine.run import parse_record
+from ..engine.recording import parse_record
 from ..errors import PresetError
 from ..models.declarations import Parameter
 from ..models.kinds import Synapse
