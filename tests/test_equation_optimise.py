@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune.engine.optimise import NEAR, SERIES, optimise
+from neuntune.engine.exponentials import NEAR, SERIES
+from neuntune.engine.optimise import optimise
 from neuntune.models.equations import parse_equations
 
 #: Hodgkin–Huxley's rates as the paper writes them (ms⁻¹, v in mV).

@@ -1,4 +1,4 @@
-"""Parameter-only subexpressions (neuntune.engine.optimise.parameter_only) are computed
+"""Parameter-only subexpressions (neuntune.engine.hoisting.parameter_only) are computed
 once per run, in ``setup``, not at every stage: the generated source says so, and the
 trajectories are those of the same model computing them at every stage."""
 
@@ -12,7 +12,7 @@ import neuntune as nt
 from neuntune.bundled import hh_gap_pair
 from neuntune.engine.codegen import generate_network
 from neuntune.engine.groups import NetworkLayout
-from neuntune.engine.optimise import parameter_only
+from neuntune.engine.hoisting import parameter_only
 from neuntune.models.equations import parse_equations
 from neuntune.models.neurons.hh import TEXTBOOK_EQUATIONS
 

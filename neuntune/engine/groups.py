@@ -23,7 +23,7 @@ import numpy as np
 from ..circuit import Circuit
 from ..models.definition import Definition
 from ..models.equations import closure, names
-from .optimise import parameter_only
+from .hoisting import parameter_only
 
 #: Inputs an intermediate must not read to be computed once per run.
 _VARYING = {"t", "I_in", "v_pre", "v_post", "v"}
@@ -102,7 +102,7 @@ class Group:
 
 
 #: Per definition key, Slot.hoisted() and the parameter-only subexpressions of the
-#: per-stage equations (:func:`~neuntune.engine.optimise.parameter_only`): a circuit's
+#: per-stage equations (:func:`~neuntune.engine.hoisting.parameter_only`): a circuit's
 #: layout is built on every run.
 _HOISTED: dict[tuple, tuple[list[str], dict[str, ast.expr]]] = {}
 

@@ -22,7 +22,8 @@ from fractions import Fraction
 
 from ..models.equations import CONSTANTS, LINEAR, closure, derivative, linearity, names
 from .groups import Group, NetworkLayout
-from .optimise import Program, optimise
+from .optimise import optimise
+from .program import Program
 from .render import Renderer
 
 #: The loop index of each kind of group.
