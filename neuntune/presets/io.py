@@ -21,8 +21,9 @@ from typing import IO, Any
 
 from ..circuit import Circuit
 from ..errors import PresetError
+from .checks import object_pairs
 from .document import Preset, RunSettings, to_dict
-from .reader import from_dict, object_pairs
+from .reader import from_dict
 
 #: The preset the dashboard opens with.
 DEFAULT = "hh_gap_pair"
@@ -43,7 +44,7 @@ def parse(text: str | bytes) -> Preset:
     """A preset from JSON text (any known schema version); raises PresetError.
 
     Text over :data:`MAX_BYTES` is refused before it is parsed; lists, objects and
-    strings over the limits in :mod:`.reader` before anything is built from them."""
+    strings over the limits in :mod:`.checks` before anything is built from them."""
     if not isinstance(text, str | bytes | bytearray):
         raise TypeError(f"parse: expected JSON text (str or bytes), got {type(text).__name__}")
     size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
