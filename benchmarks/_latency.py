@@ -13,7 +13,7 @@ import numpy as np
 from playwright.sync_api import sync_playwright
 
 from neuntune.ui.testing import grab_slider, launch_chromium, open_tuner
-from neuntune.ui.view import css_class
+from neuntune.ui.widgets import css_class
 
 WARM_UP = 3  # first presses pay for lazy JS paths; not counted
 PAUSE = 0.4  # s between presses: each starts from an idle server (metrics done)

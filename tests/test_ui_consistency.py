@@ -298,7 +298,7 @@ def test_the_notebook_states_the_run_its_preset_makes() -> None:
 
 def test_synapse_fit_targets_are_shown_in_the_response_tables_units() -> None:
     """Defect 4: the Fit tab's targets said µA while the response table said pA."""
-    from neuntune.ui.panels import FitPanel, target_display
+    from neuntune.ui.fit_panel import FitPanel, target_display
     from neuntune.ui.session import Session
 
     session = Session("bmtool_ampa_nmda_stp", warm=False)

@@ -6,7 +6,7 @@ import neuntune as nt
 from neuntune.connectivity import AllToAll, FixedProbability, Pairs
 from neuntune.ui.controls import Display
 from neuntune.ui.diagram import CircuitDiagram, describe_rule, diagram_data
-from neuntune.ui.view import Tuner
+from neuntune.ui.tuner import Tuner
 
 
 def test_default_pair_two_cells_one_gap_edge_labelled_with_g(hh_pair):

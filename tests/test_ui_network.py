@@ -154,7 +154,7 @@ def test_the_session_offers_fits_scans_and_protocols_for_networks() -> None:
 
 
 def test_the_view_builds_for_a_network() -> None:
-    from neuntune.ui.view import Tuner
+    from neuntune.ui.tuner import Tuner
 
     tuner = Tuner(short(network(4)), warm=False)
     try:

@@ -10,7 +10,9 @@ from bokeh.document import Document
 
 from neuntune import PresetError, bundled
 from neuntune.ui import Tuner, TunerModel, view
-from neuntune.ui.view import TuningSlider, format_conductance, format_number
+from neuntune.ui.readouts import format_conductance
+from neuntune.ui.view import TuningSlider
+from neuntune.ui.widgets import format_number
 
 
 @pytest.fixture

@@ -12,14 +12,14 @@ from .state import TunerModel
 
 if TYPE_CHECKING:
     from .server import serve
-    from .view import Tuner
+    from .tuner import Tuner
 
 __all__ = ["Tuner", "TunerModel", "serve"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "Tuner":
-        from .view import Tuner
+        from .tuner import Tuner
 
         return Tuner
     if name == "serve":

@@ -38,7 +38,7 @@ from ..circuit import Circuit
 from ..presets import Preset
 from . import warm
 from .state import resolve_preset
-from .view import TITLE, Tuner
+from .tuner import TITLE, Tuner
 
 _ANY_ADDRESS = ("0.0.0.0", "::", "")
 #: The cookie a request with the right token sets, so the page's own later requests

@@ -1,27 +1,15 @@
-"""The live tuner: a Panel view of a :class:`~neuntune.ui.session.Session`.
-
-``Tuner(preset)`` shows a toolbar (preset picker, preset upload and download, Undo,
-Reset all, CSV), the controls of the preset being tuned on the left — one row per
-parameter the circuit's models declare: slider, numeric entry, reset — and tabs on
-the right: Traces (live plots and metrics), Fit, Scan, Protocols and Data
-(:mod:`neuntune.ui.panels`).  Opening another preset rebuilds the controls, the
-plots and the tabs for its circuit.  It displays in a notebook, and
-``.servable()`` or :func:`neuntune.ui.server.serve` serve it; a server must build
-one Tuner per session (pass a function, not an instance).
-
-Runs, fits, scans and protocols happen on worker threads; what they report comes
-back through :meth:`Tuner._dispatch`, which applies it on the session's event loop
-with ``doc.add_next_tick_callback`` (Bokeh's documented way to update a document
-from another thread) and one ``pn.io.hold`` so a redraw is one websocket message.
+"""One preset's controls, live plots and metrics (:class:`TunePanel`), as the tuner
+(:mod:`neuntune.ui.tuner`) shows them: one row per parameter the circuit's models
+declare — slider, numeric entry, reset — in cards per cell and connection under the
+circuit diagram, and the Traces tab's plots, metrics and run status.  Built anew for
+each preset opened; what the worker threads report reaches it through the tuner's
+dispatch (see :class:`~neuntune.ui.tuner.Tuner`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
-import sys
 import threading
-from collections.abc import Callable
 from functools import partial
 from io import StringIO
 from typing import Any
@@ -29,25 +17,28 @@ from typing import Any
 import numpy as np
 import panel as pn
 import param
-from bokeh.document import Document
 from bokeh.models import CustomJSTickFormatter
 
-from ..circuit import Circuit
-from ..presets import Preset
-from . import notebook
-from .controls import ENTRY_DIGITS, Control
+from .controls import Control
 from .diagram import CircuitDiagram, card_class
 from .netplots import CouplingPlot, NetworkPlots
-from .panels import DataPanel, FitPanel, ProtocolsPanel, ScanPanel
 from .plots import TracePlots
 from .population import (
     CouplingHistogram,
-    NetworkMetrics,
     PairwiseCouplingModel,
     format_members,
 )
+from .readouts import (
+    CC_EXPLAINED,
+    coupling_html,
+    describe_spec,
+    format_cc,
+    format_conductance,
+    marks_html,
+    metrics_html,
+    network_metrics_html,
+)
 from .recording import DataModel
-from .session import Session
 from .state import TunerModel
 from .widgets import (
     css_class,
@@ -55,14 +46,9 @@ from .widgets import (
     html_pane,
     job_bar,
     message_alert,
-    response_table,
-    table,
 )
 
-__all__ = ["Tuner", "TuningSlider", "css_class", "format_conductance", "format_number"]
-
-TITLE = "neuntune · live tuner"
-TABS = ("Traces", "Fit", "Scan", "Protocols", "Data")
+__all__ = ["TunePanel", "TuningSlider"]
 
 
 class TuningSlider(pn.widgets.FloatSlider):
@@ -79,201 +65,11 @@ class TuningSlider(pn.widgets.FloatSlider):
     _debounce = 0
 
 
-def _kernel_loop() -> asyncio.AbstractEventLoop | None:
-    """The running event loop of a Jupyter kernel, if this is one.
-
-    Only an IPython kernel counts: other libraries (Playwright's sync API, for one)
-    leave a loop marked as running on the main thread that nobody actually runs.
-    """
-    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
-    if shell is None or getattr(shell, "kernel", None) is None:
-        return None
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
 def _log_format() -> CustomJSTickFormatter:
     """Shows a log slider's position p as the value 10**p (3 significant digits)."""
     return CustomJSTickFormatter(code="return Number(Math.pow(10, tick).toPrecision(3)).toString()")
 
 
-def format_conductance(g_ms: float, name: str = "g") -> str:
-    """A conductance given in mS as µS and nS, with its resistance R = 1/g in MΩ, to
-    the digits the entries show (:data:`~neuntune.ui.controls.ENTRY_DIGITS`)."""
-    resistance = "∞" if g_ms == 0 else format_number(1e-3 / g_ms, ENTRY_DIGITS)
-    return (
-        f"{name} = {format_number(g_ms * 1e3, ENTRY_DIGITS)} µS = "
-        f"{format_number(g_ms * 1e6, ENTRY_DIGITS)} nS · R = 1/{name} = {resistance} MΩ"
-    )
-
-
-def _marks(mark: str, off_scale: str) -> str:
-    """A control's marks (see :class:`~neuntune.ui.controls.Control`) as HTML."""
-    return "<br>".join(
-        f'<span class="nt-hint">⚠ {html.escape(text)}</span>' for text in (mark, off_scale) if text
-    )
-
-
-def _describe_spec(spec: Any) -> str:
-    """A distribution as its repr (``Uniform(low=-70.0, high=-50.0, seed=1)``), an array
-    as 'one value per member'."""
-    return "one value per member" if isinstance(spec, np.ndarray) else repr(spec)
-
-
-def format_cc(junction: dict[str, Any], way: str) -> str:
-    """CC of a junction ("forward" or "backward"); "…" marks a value being re-measured."""
-    value = format_number(junction[f"cc_{way}"])
-    if junction["cc_measured"]:
-        return value
-    return "…" if junction[f"cc_{way}"] is None else f"{value} …"
-
-
-def metrics_html(metrics: dict[str, Any]) -> str:
-    """The metrics panel: spikes and rates, coupling, synchrony, synaptic responses."""
-    if not metrics:
-        return ""
-    parts = [
-        table(
-            ["cell", "spikes", "rate (Hz)"],
-            [[c, str(m["spikes"]), f"{m['rate']:.1f}"] for c, m in metrics["cells"].items()],
-        )
-    ]
-    if metrics["junctions"]:
-        parts.append(
-            table(
-                ["junction", "CC pre→post", "CC post→pre", "passive g/(gL+g) pre→post", "post→pre"],
-                [
-                    [
-                        name,
-                        format_cc(j, "forward"),
-                        format_cc(j, "backward"),
-                        format_number(j["passive_forward"]),
-                        format_number(j["passive_backward"]),
-                    ]
-                    for name, j in metrics["junctions"].items()
-                ],
-            )
-        )
-    if metrics["pairs"]:
-        parts.append(
-            table(
-                ["pair", "Pearson r of V", "mean |V₁−V₂| (mV)"],
-                [
-                    [f"{a}–{b}", format_number(p["r"]), f"{p['mean_abs_dv']:.2f}"]
-                    for (a, b), p in metrics["pairs"].items()
-                ],
-            )
-        )
-    parts.append(response_table(metrics.get("synapses", {})))
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in metrics["notes"])
-    return (
-        '<div style="display:flex;flex-wrap:wrap;align-items:flex-start">'
-        + "".join(parts)
-        + "</div>"
-        + (f'<ul class="nt-notes">{notes}</ul>' if notes else "")
-    )
-
-
-def network_metrics_html(metrics: NetworkMetrics | None) -> str:
-    """The metrics panel of a network: per population its spikes, mean rate, ISI CV
-    and Golomb's synchrony χ."""
-    if metrics is None:
-        return ""
-    rows = []
-    for name, p in metrics.populations.items():
-        chi = "—" if p.chi is None else format_number(p.chi, 3)
-        if p.chi is not None and p.chi_members > 1:
-            chi += f" (χ√N = {format_number(p.chi * p.chi_members**0.5, 3)})"
-        rows.append(
-            [
-                name,
-                str(p.size),
-                str(p.spikes),
-                f"{p.mean_rate:.1f}",
-                "—" if p.cv is None else f"{p.cv:.3f} ({p.cv_cells} cells)",
-                chi,
-            ]
-        )
-    start, stop = metrics.window
-    parts = [
-        table(
-            ["population", "cells", "spikes", "mean rate (Hz)", "ISI CV", "synchrony χ"],
-            rows,
-            caption=f"{format_number(start)}–{format_number(stop)} ms",
-            css="nt-population-metrics",
-        ),
-        '<p class="nt-hint">χ (Golomb): variance of the population-averaged voltage over '
-        "the mean variance of single cells, square-rooted: 1 when all cells move together, "
-        "about 1/√N when they are independent (χ√N ≈ 1). CV: standard deviation over mean "
-        "of each cell's interspike intervals (cells with ≥ 3 spikes), averaged.</p>",
-    ]
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in metrics.notes)
-    return "".join(parts) + (f'<ul class="nt-notes">{notes}</ul>' if notes else "")
-
-
-def coupling_html(job: PairwiseCouplingModel) -> str:
-    """What the pairwise-CC histogram shows, in numbers: how many directed pairs from
-    how many injected cells, mean, median and range of the CC, the passive-pair
-    estimate, and whether the values have changed since."""
-    result, h = job.result, job.histogram
-    if result is None or h is None:
-        return (
-            '<span class="nt-hint">Measure to see the distribution of CC = ΔV target / '
-            "ΔV source over the pairs this connection joins (BMTool's protocol: stimuli "
-            "removed, from rest, a −10 pA step for 500 ms into one cell at a time, all "
-            "injected cells in one batched run).</span>"
-        )
-    injected = sum(len(v) for v in result.injected.values())
-    taking_part = sum(result.members.values())
-    rows = [
-        [
-            result.connection,
-            str(h.n),
-            f"{injected} of {taking_part}",
-            format_number(h.mean, 4),
-            format_number(h.median, 4),
-            f"{format_number(h.low, 4)}–{format_number(h.high, 4)}",
-            format_number(h.passive, 4),
-        ]
-    ]
-    header = ["connection", "directed pairs", "cells injected", "mean CC", "median", "range"]
-    parts = [
-        table([*header, "passive estimate"], rows, css="nt-pairwise-cc"),
-        '<p class="nt-hint">Passive estimate: g/(g_L + g) per pair, with g_L = gl·area of '
-        "the receiving cell, averaged: exact for passive cells joined all to all by one g; "
-        "an active cell at rest has its own slope conductance, and the rest of a network "
-        "can shunt a pair, so the measured CC differs."
-        + (
-            f" Only {injected} of the {taking_part} cells were injected (a seeded sample): "
-            "raise “Cells injected” for more."
-            if result.sampled
-            else ""
-        )
-        + "</p>",
-    ]
-    if job.stale:
-        parts.append(
-            '<p class="nt-hint nt-cc-stale">⚠ The cells or junctions have changed since this '
-            "was measured: measure again.</p>"
-        )
-    return "".join(parts)
-
-
-#: Why a junction's live CC and its passive estimate differ (under its readout).
-CC_EXPLAINED = (
-    '<span class="nt-hint">CC is measured as BMTool does: stimuli off, cells at rest, a '
-    "small step into one cell, ΔV<sub>target</sub>/ΔV<sub>source</sub>. The passive "
-    "estimate g/(g<sub>L</sub> + g) counts only the leak; channels open at rest (HH: K "
-    "and Na) change the cell's own conductance, and with it the measured CC.</span>"
-)
-#: One line for a first-time user, under the toolbar.
-GUIDANCE = (
-    "Drag a slider or type a value and press Enter: the plots redraw as you go (grey: the "
-    "previous run). Click a cell or connection in the Circuit to open its controls; Fit, "
-    "Scan and Protocols tune towards targets."
-)
 #: Least height of one live plot (px), and what the page keeps for the header, the
 #: status line and the metrics below the plots (px of the window's height).
 PLOT_MIN_HEIGHT = 220
@@ -487,7 +283,7 @@ class TunePanel:
         elif isinstance(default, float | int):
             shown = f"{default * control.display.factor:g} {control.display.unit}"
         else:  # members differed at the start
-            shown = f"the members' starting values ({_describe_spec(default)})"
+            shown = f"the members' starting values ({describe_spec(default)})"
         reset = pn.widgets.Button(label="↺", width=36, align="end", description=f"Reset to {shown}")
         reset.on_click(lambda _event: model.reset(control.path))
         row = pn.Row(
@@ -500,7 +296,7 @@ class TunePanel:
         )
         # A value the plots do not show (its run failed), or the handle cannot (0 on a
         # log slider): said under the row, so the widgets never silently disagree.
-        marks = param.rx(_marks)(control.param.mark, control.param.off_scale)
+        marks = param.rx(marks_html)(control.param.mark, control.param.off_scale)
         mark = pn.pane.HTML(
             marks,
             visible=marks.rx.bool(),
@@ -749,240 +545,3 @@ class TunePanel:
         )
         reset_all.on_click(lambda _event: model.reset())
         return pn.Row(undo, reset_all, sizing_mode="stretch_width", margin=0)
-
-
-class Tuner(pn.viewable.Viewer):
-    """The live tuner: sliders from the model declarations, live plots and metrics, and
-    the Fit, Scan, Protocols and Data tabs.
-
-    ``circuit`` is a :class:`~neuntune.Circuit` (copied: the tuner never changes
-    yours), a :class:`~neuntune.Preset`, a preset name or JSON file (with its own run
-    settings), or None for the Neun docs' HH gap-junction pair run for 200 ms at dt
-    0.01 ms.  ``t_stop``, ``dt`` and ``method`` override the run settings.  The
-    state lives in ``tuner.session`` (a :class:`~neuntune.ui.session.Session`);
-    ``tuner.model`` is the preset being tuned (a :class:`TunerModel`):
-    ``tuner.model.set("gj.g", 0.003)``, ``.undo()``, ``.reset()``, ``.result``,
-    ``.metrics``, ``.csv()``, ``.to_preset()``.  ``warm=False`` skips compiling the
-    tabs' kernels in the background; an Event means someone else compiles them and
-    sets it when they are ready (:func:`~neuntune.ui.server.serve`).  A server needs
-    one Tuner per session: serve a function that makes it, not an instance.
-    """
-
-    def __init__(
-        self,
-        circuit: Circuit | Preset | str | None = None,
-        *,
-        t_stop: float | None = None,
-        dt: float | None = None,
-        method: str | None = None,
-        warm: bool | threading.Event = True,
-        **params: Any,
-    ) -> None:
-        super().__init__(**params)
-        # Where finished work is applied: the session's document when served, else the
-        # notebook kernel's event loop, else (a plain script) at once.
-        self._doc: Document | None = pn.state.curdoc
-        self._loop = _kernel_loop()
-        self._queue: list[Callable[[], None]] = []  # updates waiting for the UI thread
-        self._queue_lock = threading.Lock()
-        # A served page takes updates once it has loaded (see _dispatch).
-        self._loaded = not (self._doc is not None and self._doc.session_context is not None)
-        self._layout: pn.viewable.Viewable | None = None
-        given = (("t_stop", t_stop), ("dt", dt), ("method", method))
-        run = {key: value for key, value in given if value is not None}
-        self.session = Session(circuit, dispatch=self._dispatch, warm=warm, **run)
-        self._panel = TunePanel(self.session.tuner, self.session.data, self.session.pairwise)
-        self.session.param.watch(self._switched, "tuner")
-        if self._doc is not None and self._doc.session_context is not None:
-            pn.state.on_session_destroyed(lambda _context: self.close())
-            pn.state.onload(self._page_loaded)
-        # The upload button's browser-side link (see _build), if built.
-        self._upload_link: Any = None
-
-    def close(self) -> None:
-        """Stop everything this tuner runs and let it be collected (its page closed).
-
-        Panel keeps a button's JavaScript links in a class-wide registry keyed
-        (weakly) by the button; the upload link's arguments lead back to the button
-        through this tuner, so the entry would keep the whole session alive."""
-        self.session.close()
-        if self._upload_link is not None:
-            self._upload_link.unwatch()
-
-    @property
-    def model(self) -> TunerModel:
-        """The preset being tuned (a new one after another preset is opened)."""
-        return self.session.tuner
-
-    # ------------------------------------------------------------------ threads
-    def _dispatch(self, update: Callable[[], None]) -> None:
-        """Run ``update`` (from a worker thread) where it may touch the document.
-
-        Updates run in the order they were dispatched (the models rely on it): they
-        are queued here and drained by one callback, because Bokeh runs next-tick
-        callbacks added before a session has started in no particular order.
-
-        A served page drains nothing before it has loaded: Panel defers changes to
-        its own widgets until the browser is connected, but a change made directly
-        to a Bokeh model (a plot's data or range) between the page's rendering and
-        its websocket's connection never reaches the browser.  A network's first
-        run (over a second) used to land there and leave the plots empty.
-        """
-        doc = self._doc
-        served = doc is not None and doc.session_context is not None
-        if not served and (self._loop is None or not self._loop.is_running()):
-            update()  # a plain script: no event loop to hand over to
-            return
-        with self._queue_lock:
-            self._queue.append(update)
-            if len(self._queue) > 1 or not self._loaded:
-                return  # a drain is already scheduled (or the page's load drains)
-        if served:
-            doc.add_next_tick_callback(partial(self._drain, doc))
-        else:
-            self._loop.call_soon_threadsafe(self._drain, None)
-
-    def _page_loaded(self) -> None:
-        """The browser has rendered the page: apply what arrived meanwhile."""
-        with self._queue_lock:
-            self._loaded = True
-        self._drain(self._doc)
-
-    def _drain(self, doc: Document | None) -> None:
-        with self._queue_lock:
-            updates, self._queue = self._queue, []
-        with pn.io.hold(doc):  # one websocket message for all of them
-            for update in updates:
-                update()
-        if doc is None and self._layout is not None:
-            # Bokeh models changed outside a Panel callback reach a notebook only when pushed.
-            pn.io.push_notebook(self._layout)
-
-    # ------------------------------------------------------------------ presets
-    def _switched(self, event: param.parameterized.Event) -> None:
-        """Another preset was opened: new controls, plots and tabs for its circuit."""
-        self._panel.dispose()
-        self._panel = TunePanel(event.new, self.session.data, self.session.pairwise)
-        if self._layout is None:
-            return
-        with pn.io.hold(self._doc):
-            self._fill()
-
-    def _uploaded(self, event: param.parameterized.Event) -> None:
-        if event.new:
-            self.session.upload(event.new, event.obj.filename or "preset.json")
-
-    def _download(self) -> StringIO:
-        name, text = self.session.download()
-        self._download_button.filename = name
-        return StringIO(text)
-
-    # ------------------------------------------------------------------- layout
-    def _fill(self) -> None:
-        """Put the current preset's panels into the layout's boxes.
-
-        The Fit, Scan, Protocols and Data tabs are built when first shown (a third fewer
-        Bokeh models on the first page) and then stay in the page.  Panel's
-        ``Tabs(dynamic=True)`` would do the first part, but it also drops a hidden
-        tab's models from the document, and Panel gives a model updated outside a
-        document its stylesheets' CDN URLs (no ``dist_url`` to patch them to): the
-        page then fetched Panel's theme CSS from its CDN on coming back to a tab.
-        """
-        self._sidebar_box.objects = [self._panel.sidebar]
-        self._actions_box.objects = [self._panel.actions]
-        self._traces_box.objects = [self._panel.traces]
-        # The preset's own tabs: rebuilt for the new preset when next shown.
-        for name in ("Fit", "Scan", "Protocols"):
-            self._tab_boxes[name].objects = []
-            self._built.discard(name)
-        self._show_tab()
-
-    def _show_tab(self, *_events: param.parameterized.Event) -> None:
-        """Build the shown tab's panel if it has not been built for this preset."""
-        name = TABS[self._tabs.active]
-        if name in self._built:
-            return
-        session = self.session
-        if name == "Fit":
-            panel = FitPanel(session).panel
-        elif name == "Scan":
-            panel = ScanPanel(session).panel
-        elif name == "Protocols":
-            panel = ProtocolsPanel(session).panel
-        elif name == "Data":
-            panel = DataPanel(session.data).panel
-        else:
-            return  # Traces: filled with the preset's panel
-        self._tab_boxes[name].objects = [panel]
-        self._built.add(name)
-
-    def _build(self) -> pn.viewable.Viewable:
-        session = self.session
-        picker = pn.widgets.Select.from_param(
-            session.param.preset_name, width=220, label="", css_classes=["nt-preset"]
-        )
-        # One "Upload preset…" button instead of the browser's "Choose File / No file
-        # chosen": it opens the (hidden) file input's dialog.
-        upload = pn.widgets.FileInput(
-            accept=".json", multiple=False, visible=False, css_classes=["nt-upload"]
-        )
-        upload.param.watch(self._uploaded, "value")
-        choose = pn.widgets.Button(
-            label="Upload preset…", width=140, align="center",
-            description="Open a preset saved as JSON (from Download preset or the CLI)",
-            css_classes=["nt-upload-button"],
-        )  # fmt: skip
-        self._upload_link = choose.js_on_click(
-            args={"upload": upload}, code="Bokeh.index.find_one(upload)?.input_el.click()"
-        )
-        self._download_button = pn.widgets.FileDownload(
-            callback=self._download,
-            filename="preset.json",
-            label="Download preset",
-            width=150,
-            embed=False,
-            align="center",
-        )
-        preset_error = message_alert(session.param.preset_error, "danger", "nt-preset-error")
-        box = partial(pn.Column, sizing_mode="stretch_width", margin=0)
-        self._sidebar_box = pn.Column(width=430, margin=0)
-        self._actions_box = pn.Row(sizing_mode="stretch_width", margin=0)
-        self._traces_box = box()
-        self._tab_boxes = {name: box() for name in TABS[1:]}
-        self._built: set[str] = set()
-        self._tabs = pn.Tabs(
-            ("Traces", self._traces_box),
-            *self._tab_boxes.items(),
-            sizing_mode="stretch_width",
-        )
-        self._fill()
-        self._tabs.param.watch(self._show_tab, "active")
-        toolbar = pn.Row(
-            pn.pane.HTML(f"<h2 style='margin:0'>{TITLE}</h2>", width=250, align="center"),
-            pn.pane.HTML("<b>Preset</b>", width=50, align="center"),
-            picker,
-            choose,
-            upload,
-            self._download_button,
-            self._actions_box,
-            sizing_mode="stretch_width",
-        )
-        return pn.Column(
-            toolbar,
-            pn.pane.HTML(f'<span class="nt-hint nt-guidance">{GUIDANCE}</span>', margin=(0, 10)),
-            preset_error,
-            pn.Row(self._sidebar_box, self._tabs, sizing_mode="stretch_width"),
-            sizing_mode="stretch_width",
-        )
-
-    def __panel__(self) -> pn.viewable.Viewable:
-        if self._layout is None:
-            self._layout = self._build()
-        return self._layout
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
-        """The notebook output: works offline (front end inline, never from a CDN) and
-        says so when its front end has not loaded (:mod:`neuntune.ui.notebook`)."""
-        notebook.load_front_end()
-        bundle = super()._repr_mimebundle_(include, exclude)
-        return notebook.offline_bundle(self.__panel__(), bundle)

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from neuntune.ui.testing import DRAWN_JS, click_glyph, open_tuner, running_server, type_value
-from neuntune.ui.view import css_class
+from neuntune.ui.widgets import css_class
 
 LABELS_JS = """() => {
     const doc = window.Bokeh.documents[0];

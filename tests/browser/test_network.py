@@ -17,7 +17,7 @@ from neuntune.ui.testing import (
     running_server,
     trace,
 )
-from neuntune.ui.view import css_class
+from neuntune.ui.widgets import css_class
 
 #: Run in the server process: the circuit it serves, as a preset with 100 ms.
 SETUP = """
