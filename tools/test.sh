@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Debian's Chromium for the browser tests, the
-# package with its test extra, and a second venv with the `compare` extra for the
-# tests that run exported Brian2 scripts) and run the whole suite.  README.md's
-# second command, and CI's entry point (.ci/run).
+# Install everything the tests need (Debian's Chromium for the browser tests, a C++
+# compiler for NEURON's nrnivmodl, the package with its test extra, and a second venv
+# with the `compare` extra for the tests that run exported Brian2 scripts) and run the
+# whole suite.  README.md's second command, and CI's entry point (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
     SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
     $SUDO apt-get update -q
     $SUDO apt-get install -y -q chromium
+fi
+# nrnivmodl (tests/test_neuron_*.py compile mod files) needs a C++ compiler and make
+if ! command -v g++ >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
+    SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q g++ make
 fi
 python -m pip install -q -e ".[test]"
 
