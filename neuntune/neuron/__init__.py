@@ -1,19 +1,33 @@
-"""Cells in NEURON: the user's hoc templates and mod files.
+"""Cells in NEURON: the user's hoc templates and mod files, run in a worker process.
 
-``compile_mechanisms`` builds mod files with nrnivmodl into a cache keyed by content.
-Needs the ``neuron`` extra (``pip install 'neuntune[neuron]'``) and a C++ compiler.
+``compile_mechanisms`` builds mod files with nrnivmodl into a cache keyed by content;
+``NeuronSession`` runs one ``CellSpec`` (template, mod folder, a point process placed at
+``sec_id``/``sec_x`` with its PARAMETERs) in its own NEURON process.  Needs the
+``neuron`` extra (``pip install 'neuntune[neuron]'``) and a C++ compiler.
 """
 
+from neuntune.neuron.introspect import Parameter, Section
 from neuntune.neuron.mechanisms import (
     CompiledMechanisms,
     MechanismBuildError,
     compile_mechanisms,
     mechanisms_key,
 )
+from neuntune.neuron.session import NeuronSession, WorkerError
+from neuntune.neuron.spec import CellSpec, IClampSpec, PointProcessSpec, RunSpec, SpecError
 
 __all__ = [
+    "CellSpec",
     "CompiledMechanisms",
+    "IClampSpec",
     "MechanismBuildError",
+    "NeuronSession",
+    "Parameter",
+    "PointProcessSpec",
+    "RunSpec",
+    "Section",
+    "SpecError",
+    "WorkerError",
     "compile_mechanisms",
     "mechanisms_key",
 ]

@@ -1,0 +1,212 @@
+"""The NEURON worker: a process that owns one NEURON instance with one mechanism set.
+
+NEURON loads a mechanism name only once per process and cannot redefine a hoc template,
+so each set of mod files (and each dashboard session) gets its own process; a crash or a
+hoc error there cannot take the server down.  ``NeuronSession`` (session.py) starts it.
+
+Protocol: length-prefixed pickles, requests ``(operation, args)`` on stdin, replies on
+the original stdout: ``("ok", value)``, ``("spec", field, value, message)`` for a
+``SpecError``, or ``("error", message)``.  Operations: ``load``, ``build``, ``set``,
+``parameters``, ``run``.  The worker ends when stdin closes.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import sys
+from typing import Any, BinaryIO
+
+from neuntune.neuron import introspect
+from neuntune.neuron.spec import CellSpec, RunSpec, SpecError, check_params
+
+_HEADER = struct.Struct("<Q")
+
+
+def write_message(stream: BinaryIO, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def read_message(stream: BinaryIO) -> Any:
+    """The next message, or None at end of stream."""
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    (size,) = _HEADER.unpack(header)
+    return pickle.loads(stream.read(size))
+
+
+class Worker:
+    """NEURON's state in the worker process: mechanisms, templates, one cell and its
+    synapse."""
+
+    def __init__(self) -> None:
+        from neuron import h
+
+        self.h = h
+        h.load_file("stdrun.hoc")
+        h("objref neuntune_probe_")
+        self.templates: list[str] = []
+        self.cell: Any = None
+        self.syn: Any = None
+        self.syn_name = ""
+        self.spec: CellSpec | None = None
+
+    def load(self, library: str, template_files: list[str]) -> list[str]:
+        """Load the compiled mechanisms and the hoc files; returns the templates defined."""
+        h = self.h
+        h.nrn_load_dll(library)
+        before = set(dir(h))
+        for path in template_files:
+            h.load_file(path)  # a hoc error raises; its message is on stderr
+        # execute1(..., 0) fails silently for any name that is not a template
+        self.templates = sorted(
+            name
+            for name in set(dir(h)) - before
+            if h.execute1(f'neuntune_probe_ = new List("{name}")', 0)
+        )
+        return self.templates
+
+    def build(self, spec: CellSpec, params: dict[str, float]) -> dict[str, Any]:
+        """Make the template's cell and place the synapse, with ``params`` set on it."""
+        h = self.h
+        if spec.template not in self.templates:
+            raise SpecError(
+                "template",
+                spec.template,
+                f"not defined in {spec.templates}; defined there: "
+                + (", ".join(self.templates) or "no templates"),
+            )
+        self.cell = self.syn = None  # the old cell's sections go first
+        cell = getattr(h, spec.template)()
+        sections = introspect.sections(cell)
+        syn, syn_name = None, ""
+        if spec.synapse is not None:
+            syn_name = introspect.resolve_point_process(h, spec.synapse.name)
+            where = self._segment(cell, spec.template, spec.synapse.sec_id, spec.synapse.sec_x)
+            syn = getattr(h, syn_name)(where)
+        self.cell, self.syn, self.syn_name, self.spec = cell, syn, syn_name, spec
+        self.set(params)
+        return {"sections": sections, "point_process": syn_name}
+
+    @staticmethod
+    def _segment(cell: Any, template: str, sec_id: int, sec_x: float, field: str = "sec_id") -> Any:
+        sections = list(cell.all)
+        if sec_id >= len(sections):
+            names = ", ".join(s.name for s in introspect.sections(cell))
+            raise SpecError(
+                field,
+                sec_id,
+                f"out of range: template {template} has {len(sections)} sections in 'all' "
+                f"(0..{len(sections) - 1}: {names})",
+            )
+        return sections[sec_id](sec_x)
+
+    def set(self, params: dict[str, float]) -> None:
+        """Set the synapse's PARAMETERs; all names are checked before any is set."""
+        params = check_params(params)
+        if params and self.syn is None:
+            raise SpecError("params", sorted(params), "the cell has no synapse")
+        if not params:
+            return
+        known = [p.name for p in introspect.variables(self.h, self.syn_name)]
+        for name in params:
+            if name not in known:
+                raise SpecError(
+                    "params",
+                    name,
+                    f"{self.syn_name} has no PARAMETER {name!r}; its PARAMETERs: "
+                    + ", ".join(known),
+                )
+        for name, value in params.items():
+            setattr(self.syn, name, value)
+
+    def parameters(self, mechanism: str | None) -> list[introspect.Parameter]:
+        """The PARAMETERs of ``mechanism`` (default: the synapse's point process)."""
+        if mechanism is None:
+            if self.syn is None:
+                raise SpecError("mechanism", None, "the cell has no synapse: name one")
+            return introspect.variables(self.h, self.syn_name)
+        known = introspect.mechanisms(self.h) + introspect.mechanisms(self.h, False)
+        if mechanism not in known:
+            raise SpecError("mechanism", mechanism, f"no such mechanism; known: {', '.join(known)}")
+        return introspect.variables(self.h, mechanism)
+
+    def run(self, run: RunSpec) -> dict[str, Any]:
+        """One run; returns the recorded arrays by name, with ``"t"`` (ms)."""
+        h = self.h
+        if self.cell is None:
+            raise SpecError("cell", None, "no cell built")
+        if self.syn is None and (run.events or any(r.startswith("syn") for r in run.record)):
+            raise SpecError("record", run.record, "the cell has no synapse")
+        h.dt = run.dt
+        h.steps_per_ms = 1.0 / run.dt
+        h.celsius = run.celsius
+        h.tstop = run.tstop
+        clamp = None
+        if run.iclamp is not None:
+            c = run.iclamp
+            where = self._segment(self.cell, self.spec.template, c.sec_id, c.sec_x, "iclamp.sec_id")
+            clamp = h.IClamp(where)
+            clamp.amp, clamp.delay, clamp.dur = c.amp, c.delay, c.dur
+        elif "iclamp.i" in run.record:
+            raise SpecError("record", "iclamp.i", "the run has no iclamp")
+        refs = {}
+        for name in run.record:
+            if name == "v":
+                refs[name] = next(iter(self.cell.all))(0.5)._ref_v
+            elif name == "v_syn":
+                refs[name] = self.syn.get_segment()._ref_v
+            elif name == "iclamp.i":
+                refs[name] = clamp._ref_i
+            else:
+                variable = name[4:]
+                if not hasattr(self.syn, variable):
+                    raise SpecError("record", name, f"{self.syn_name} has no {variable!r}")
+                refs[name] = getattr(self.syn, f"_ref_{variable}")
+        step = run.record_dt or run.dt
+        vectors = {"t": h.Vector().record(h._ref_t, step)}
+        vectors.update((name, h.Vector().record(ref, step)) for name, ref in refs.items())
+        netcon = None
+        if run.events:
+            netcon = h.NetCon(None, self.syn)
+            netcon.weight[0] = run.weight
+        h.finitialize(run.v_init)
+        for t in run.events:
+            netcon.event(t)
+        pc = h.ParallelContext()
+        pc.set_maxstep(10)
+        pc.psolve(run.tstop)  # ~3.7x faster than hoc's continuerun, same samples
+        return {name: vector.as_numpy().copy() for name, vector in vectors.items()}
+
+
+def main() -> None:
+    # Messages go out on the original stdout; NEURON's own output (its banner, hoc
+    # errors, printf) is sent to stderr so that it cannot corrupt a message.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    inp = sys.stdin.buffer
+    worker = Worker()
+    operations = {
+        "load": worker.load,
+        "build": worker.build,
+        "set": worker.set,
+        "parameters": worker.parameters,
+        "run": worker.run,
+    }
+    while (request := read_message(inp)) is not None:
+        operation, args = request
+        try:
+            reply = ("ok", operations[operation](*args))
+        except SpecError as error:
+            reply = ("spec", error.field, error.value, error.message)
+        except Exception as error:
+            reply = ("error", f"{type(error).__name__}: {error}")
+        write_message(out, reply)
+
+
+if __name__ == "__main__":
+    main()
