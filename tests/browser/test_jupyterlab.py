@@ -78,40 +78,34 @@ def overflow(page) -> list:
     return [(*element, f"edge {found['edge']:.0f}") for element in found["over"]]
 
 
-def accept_dialogs(page, shown: list[str]) -> None:
-    """Accept each JupyterLab dialog that comes up within 2 s, noting its text."""
+def choose_kernel(page) -> None:
+    """As JupyterLab opens the notebook it sometimes asks for a kernel (when its list of
+    kernels arrives late): choose Python 3 once, as a user would; then wait until the
+    notebook's kernel is idle.  Answering again later would replace a running kernel."""
     dialog = page.locator(".jp-Dialog")
-    for _ in range(3):
-        try:
-            dialog.first.wait_for(state="visible", timeout=2_000)
-        except PlaywrightTimeout:
-            return
-        shown.append(dialog.first.inner_text()[:200])
-        # The kernel choice may offer "No Kernel" first: choose Python 3, as a user would.
+    with contextlib.suppress(PlaywrightTimeout):
+        dialog.first.wait_for(state="visible", timeout=5_000)
         choice = dialog.first.locator("select")
         if choice.count():
             choice.first.select_option(label="Python 3")
         dialog.first.locator(".jp-mod-accept").first.click()
+    page.get_by_text("Kernel status: Idle").first.wait_for(state="attached", timeout=120_000)
 
 
 def run_all_cells(page) -> float:
     """Run > Run All Cells from JupyterLab's menu; when it was chosen (time.monotonic()).
     Chosen again while no cell has started: until the notebook is the current
     widget, the menu item does nothing."""
-    dialogs = []
-    for _ in range(5):
+    for _ in range(3):
+        page.locator(".jp-Notebook .jp-Cell").first.click()
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         start = time.monotonic()
         with contextlib.suppress(PlaywrightTimeout):
-            page.wait_for_function(STARTED_JS, timeout=20_000)
+            page.wait_for_function(STARTED_JS, timeout=30_000)
             return start
-        # A kernel slow to start on a loaded machine can bring up a dialog (the kernel
-        # choice): take its default, as a user would, and say so if nothing runs.
-        accept_dialogs(page, dialogs)
         page.keyboard.press("Escape")
-        accept_dialogs(page, dialogs)
-        page.locator(".jp-Notebook .jp-Cell").first.click()
+    dialogs = page.locator(".jp-Dialog").all_inner_texts()
     pytest.fail(f"Run All Cells started no cell; dialogs shown: {dialogs}")
 
 
@@ -120,21 +114,24 @@ def test_the_tuner_notebook_in_jupyterlab(browser, jupyterlab) -> None:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+
     # Console errors, and the warning with which Panel's comm reports a failed callback;
-    # not JupyterLab's own about the socket of a kernel it replaced (see run_all_cells).
-    page.on(
-        "console",
-        lambda m: (
-            ((m.type == "error" and "/api/kernels/" not in m.text) or "Python failed" in m.text)
-            and errors.append(m.text)
-        ),
-    )
+    # not JupyterLab's own about a kernel it replaced (see choose_kernel): its socket
+    # and its status requests then fail.
+    def console(message) -> None:
+        where = message.location.get("url", "")
+        if "/api/kernels/" in message.text or "/api/kernels/" in where:
+            return
+        if message.type == "error" or "Python failed" in message.text:
+            errors.append(f"{message.text} ({where})")
+
+    page.on("console", console)
     foreign = block_foreign_requests(page, urlparse(jupyterlab).netloc)
     try:
         page.goto(f"{jupyterlab}/lab/tree/{NOTEBOOK.name}?token={TOKEN}")
         page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=120_000)
         # The kernel has started and is idle: Run All times the notebook, not the kernel.
-        page.get_by_text("Kernel status: Idle").first.wait_for(state="attached", timeout=120_000)
+        choose_kernel(page)
 
         start = run_all_cells(page)
         try:
