@@ -123,8 +123,14 @@ def test_copy_and_equality():
     assert "gna=100.0" in repr(a)
 
 
-@pytest.mark.parametrize("model", [nt.HH, nt.RTM])
-@pytest.mark.parametrize("gate", ["m0", "h0", "n0"])
+GATES = [
+    *((model, gate) for model in (nt.HH, nt.RTM, nt.TraubMilesCOBA) for gate in ("m0", "h0", "n0")),
+    (nt.WangBuzsaki, "h0"),
+    (nt.WangBuzsaki, "n0"),
+]
+
+
+@pytest.mark.parametrize(("model", "gate"), GATES)
 def test_gate_initial_values_lie_between_0_and_1(model, gate):
     c = nt.Circuit()
     c.add("a", model())

@@ -3,7 +3,7 @@
 from ..declarations import State
 from ..kinds import Neuron
 from ..registry import register
-from .params import area, capacitance, conductance, reversal, temperature
+from .params import area, capacitance, conductance, gate, reversal, temperature
 
 _area = 7.854e-3  # cm²: Neun's standard membrane area
 
@@ -52,9 +52,9 @@ class HH(Neuron):
     }
     states = {
         "v": State(-65.0, "mV", "membrane potential"),
-        "m": State("am/(am + bm)", "1", "sodium activation", minimum=0, maximum=1),
-        "h": State("ah/(ah + bh)", "1", "sodium inactivation", minimum=0, maximum=1),
-        "n": State("an/(an + bn)", "1", "potassium activation", minimum=0, maximum=1),
+        "m": gate("m", "sodium activation"),
+        "h": gate("h", "sodium inactivation"),
+        "n": gate("n", "potassium activation"),
     }
     # The rates are written to cost one exponential and one division per cell: every
     # exponential is a power of w = e^(−(v+65)/720) (720 = lcm of 10, 18, 20, 80):

@@ -1,6 +1,6 @@
 """Parameter declarations shared by the conductance-based cell models."""
 
-from ..declarations import Parameter
+from ..declarations import Parameter, State
 
 
 def capacitance(default: float = 1.0) -> Parameter:
@@ -40,3 +40,9 @@ def temperature() -> dict[str, Parameter]:
             3.0, "1", "rate change per 10 °C", minimum=1, maximum=10, ui_range=(1.0, 5.0)
         ),
     }
+
+
+def gate(rate: str, doc: str) -> State:
+    """A gating variable (dimensionless, in [0, 1]) that starts at its steady state
+    α/(α + β) for v0; ``rate`` names its rates (``"m"``: ``am`` and ``bm``)."""
+    return State(f"a{rate}/(a{rate} + b{rate})", "1", doc, minimum=0, maximum=1)

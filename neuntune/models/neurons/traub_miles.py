@@ -3,7 +3,7 @@
 from ..declarations import Parameter, State
 from ..kinds import Neuron
 from ..registry import register
-from .params import area, capacitance, conductance, reversal
+from .params import area, capacitance, conductance, gate, reversal
 
 
 def _time_constant(default: float, doc: str) -> Parameter:
@@ -52,9 +52,9 @@ class TraubMilesCOBA(Neuron):
     }
     states = {
         "v": State(-60.0, "mV", "membrane potential"),
-        "m": State("am/(am + bm)", "1", "sodium activation"),
-        "h": State("ah/(ah + bh)", "1", "sodium inactivation"),
-        "n": State("an/(an + bn)", "1", "potassium activation"),
+        "m": gate("m", "sodium activation"),
+        "h": gate("h", "sodium inactivation"),
+        "n": gate("n", "potassium activation"),
         "ge": State(0.0, "mS", "excitatory synaptic conductance"),
         "gi": State(0.0, "mS", "inhibitory synaptic conductance"),
     }

@@ -3,7 +3,7 @@
 from ..declarations import Parameter, State
 from ..kinds import Neuron
 from ..registry import register
-from .params import area, capacitance, conductance, reversal
+from .params import area, capacitance, conductance, gate, reversal
 
 
 @register
@@ -45,8 +45,8 @@ class WangBuzsaki(Neuron):
     }  # fmt: skip
     states = {
         "v": State(-64.02, "mV", "membrane potential"),
-        "h": State("ah/(ah + bh)", "1", "sodium inactivation"),
-        "n": State("an/(an + bn)", "1", "potassium activation"),
+        "h": gate("h", "sodium inactivation"),
+        "n": gate("n", "potassium activation"),
     }
     equations = """
         am = 0.1*vtrap(v + 35, 10)
