@@ -109,3 +109,41 @@ def test_a_clamped_voltage_gets_a_readable_axis(tuner_page) -> None:
         const r = doc.get_model_by_name("figure:v").y_range; return [r.start, r.end]; }"""
     )
     assert end - start >= 2.0 - 1e-9 and start < min(voltage) and max(voltage) < end
+
+
+#: Height (px) of each live plot ("figure:…", not the circuit diagram) on the page.
+FIGURE_HEIGHTS_JS = """() => {
+    const heights = {};
+    const seen = new Set();
+    const walk = (view) => {
+        if (!view || seen.has(view)) return;
+        seen.add(view);
+        const name = view.model && view.model.name;
+        if (name && name.startsWith("figure:") && name !== "figure:diagram") {
+            heights[name] = view.el.getBoundingClientRect().height;
+        }
+        if (typeof view.children === "function") for (const child of view.children()) walk(child);
+    };
+    for (const root of window.Bokeh.index.roots) walk(root);
+    return heights;
+}"""
+
+
+def test_the_pairs_plots_share_the_windows_height(tuner_page) -> None:
+    """The live plots of a pair are equally tall, at least PLOT_MIN_HEIGHT px, and share
+    what a taller window adds: n plots grow by 1/n of it each."""
+    from neuntune.ui.view import PLOT_MIN_HEIGHT
+
+    page, log = tuner_page
+    shown = {}
+    for window in (1000, 1400):
+        page.set_viewport_size({"width": 1600, "height": window})
+        page.wait_for_timeout(800)  # the layout settles
+        shown[window] = page.evaluate(FIGURE_HEIGHTS_JS)
+    n = len(shown[1000])
+    assert n >= 2 and shown[1000].keys() == shown[1400].keys(), shown
+    for name, height in shown[1000].items():
+        assert PLOT_MIN_HEIGHT <= height, (name, height)
+        assert abs(height - next(iter(shown[1000].values()))) < 1, shown  # equal shares
+        assert abs(shown[1400][name] - height - 400 / n) < 2, shown  # 400 px more, shared
+    assert log["errors"] == []
