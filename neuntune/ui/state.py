@@ -78,6 +78,23 @@ RUN_SETTINGS = ("t_stop", "dt", "method")
 LIVE_RUN = RunSettings(t_stop=200.0, dt=0.01, method="rk4")
 
 
+@dataclass(frozen=True)
+class RunRequest:
+    """One requested run, as the worker gets it: the values (a copy of the circuit),
+    the run settings (ms), every how many steps a sample is kept, the plotted points
+    per trace and, for a network, the recorded and shown members."""
+
+    generation: int
+    circuit: Circuit
+    t_stop: float
+    dt: float
+    method: str
+    record_every: int
+    points: int
+    record: list[str] | None = None
+    members: dict[str, tuple[int, ...]] | None = None
+
+
 @dataclass
 class Outcome:
     """What one run produced, carried from the worker to the UI thread."""
@@ -420,24 +437,16 @@ class TunerModel(param.Parameterized):
         if self.network:
             plan = record_plan(self.circuit, self.members, n_steps, MAX_SAMPLES)
             record, record_every = plan.record, plan.record_every
-        job = partial(
-            self._job,
-            generation,
-            self.circuit.copy(),
-            t_stop,
-            dt,
-            self.method,
-            record_every,
-            self.points,
-            record,
-            dict(self.members),
-        )
+        request = RunRequest(
+            generation, self.circuit.copy(), t_stop, dt, self.method, record_every,
+            self.points, record, dict(self.members),
+        )  # fmt: skip
         if self.method not in self._compiled_methods:
             self.status = f"Running with {self.method} (its first run compiles for a few seconds)…"
         self.busy = True
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="neuntune-tuner")
-        self._future = self._executor.submit(job)
+        self._future = self._executor.submit(self._job, request)
         self._wake.set()  # a worker waiting to compute metrics: they are superseded
 
     def _refuse(self, generation: int, message: str) -> None:
@@ -446,21 +455,10 @@ class TunerModel(param.Parameterized):
         self._failed = generation
         self.param.update(error=message, busy=False)
 
-    def _job(
-        self,
-        generation: int,
-        circuit: Circuit,
-        t_stop: float,
-        dt: float,
-        method: str,
-        record_every: int,
-        points: int,
-        record: list[str] | None = None,
-        members: dict[str, tuple[int, ...]] | None = None,
-    ) -> None:
+    def _job(self, request: RunRequest) -> None:
         """Worker thread: run and hand the result over; then, once the values rest, the
-        metrics (the coupling protocol takes longer than the run).  ``record`` and
-        ``members``: a network's recorded and shown members."""
+        metrics (the coupling protocol takes longer than the run)."""
+        generation, circuit = request.generation, request.circuit
         if generation != self._requested or self._closed:
             return  # superseded while queued
         first_call: list[float] = []  # when the kernel first reported progress
@@ -479,10 +477,7 @@ class TunerModel(param.Parameterized):
             return self._closed or superseded or elapsed > MAX_SECONDS
 
         try:
-            outcome = self._compute(
-                generation, circuit, t_stop, dt, method, record_every, points, cancel,
-                record, members,
-            )  # fmt: skip
+            outcome = self._compute(request, cancel)
         except CancelledError:
             if generation != self._requested or self._closed:
                 return
@@ -499,7 +494,7 @@ class TunerModel(param.Parameterized):
             log.exception("tuner run failed")
             outcome = Outcome(generation, error=f"Internal error ({type(exc).__name__}: {exc}).")
         else:
-            self._compiled_methods.add(method)
+            self._compiled_methods.add(request.method)
         self.dispatch(partial(self._deliver, outcome))
         if outcome.error:
             return
@@ -561,19 +556,9 @@ class TunerModel(param.Parameterized):
                 values.append(value.tobytes() if isinstance(value, np.ndarray) else value)
         return (circuit.structure(), tuple(values))
 
-    def _compute(
-        self,
-        generation: int,
-        circuit: Circuit,
-        t_stop: float,
-        dt: float,
-        method: str,
-        record_every: int,
-        points: int,
-        cancel: Callable[[float], bool],
-        record: list[str] | None = None,
-        members: dict[str, tuple[int, ...]] | None = None,
-    ) -> Outcome:
+    def _compute(self, request: RunRequest, cancel: Callable[[float], bool]) -> Outcome:
+        circuit, t_stop, dt, method = request.circuit, request.t_stop, request.dt, request.method
+        record_every, points = request.record_every, request.points
         # Short runs go to the kernel in one call: with a progress callback it would
         # stop every 2000 steps to take the GIL back, and each time wait for the UI
         # thread.  Only runs long enough to need cancelling pay for that.
@@ -581,11 +566,11 @@ class TunerModel(param.Parameterized):
         chunked = self.network or math.ceil(t_stop / dt) > CHUNKED_AFTER
         progress = cancel if chunked else None
         result = simulate(
-            circuit, t_stop, dt, method, self.preset.run.precision, record=record,
+            circuit, t_stop, dt, method, self.preset.run.precision, record=request.record,
             record_every=record_every, init=self.preset.run.init, progress=progress,
         )  # fmt: skip
         if self.network:
-            traces = network_traces(result, circuit, members or {}, points)
+            traces = network_traces(result, circuit, request.members or {}, points)
         else:
             traces = browser_traces(result, self.specs, points)
         note = ""
@@ -599,7 +584,13 @@ class TunerModel(param.Parameterized):
         status = f"{t_stop:g} ms at dt {dt:g} ms ({method})"
         run = {"t_stop": t_stop, "dt": dt, "method": method}
         return Outcome(
-            generation, result, traces, note=note, status=status, circuit=circuit, run=run
+            request.generation,
+            result,
+            traces,
+            note=note,
+            status=status,
+            circuit=circuit,
+            run=run,
         )
 
     @staticmethod
