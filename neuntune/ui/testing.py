@@ -411,3 +411,18 @@ def click_glyph(page: Any, name: str, index: int, timeout: float = 20.0) -> None
     )
     point = page.evaluate(GLYPH_POINT_JS, [name, index, True])
     page.mouse.click(point["x"], point["y"])
+
+
+def click_glyph_until(page: Any, name: str, index: int, shown: Any, tries: int = 3) -> None:
+    """Click glyph ``index`` of source ``name`` until locator ``shown`` is visible (10 s
+    per click).  On a loaded machine the page may still be moving when the point is
+    computed: a click that missed the handle is repeated, as a user would."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(tries - 1):
+        click_glyph(page, name, index)
+        with contextlib.suppress(PlaywrightTimeout):
+            shown.wait_for(state="visible", timeout=10_000)
+            return
+    click_glyph(page, name, index)
+    shown.wait_for(state="visible", timeout=10_000)

@@ -1,12 +1,10 @@
 """The circuit diagram in the sidebar, in Debian's headless Chromium: drawn, and a click
 on a connection's edge or a cell opens its card and scrolls it into view."""
 
-import contextlib
-
 import pytest
 from playwright.sync_api import expect
 
-from neuntune.ui.testing import DRAWN_JS, click_glyph, open_tuner, running_server, type_value
+from neuntune.ui.testing import DRAWN_JS, click_glyph_until, open_tuner, running_server, type_value
 from neuntune.ui.widgets import css_class
 
 LABELS_JS = """() => {
@@ -34,13 +32,7 @@ def test_the_diagram_is_drawn_and_clicking_the_junction_opens_and_scrolls_to_its
     expect(page.locator(f".{css_class('gj.g')}")).to_be_hidden()
     page.locator(".nt-diagram").first.evaluate("el => el.scrollIntoView({block: 'end'})")
     assert _top(page, ".nt-card-gj") > 450
-    # On a loaded machine the page may still be moving when the point is computed: a
-    # click that missed the handle is repeated, as a user would (three at most).
-    for _ in range(3):
-        click_glyph(page, "diagram:edges", 0)
-        with contextlib.suppress(AssertionError):
-            expect(page.locator(f".{css_class('gj.g')} input").first).to_be_visible(timeout=10_000)
-            break
+    click_glyph_until(page, "diagram:edges", 0, page.locator(f".{css_class('gj.g')} input").first)
     expect(page.locator(f".{css_class('gj.g')} input").first).to_be_visible()
     page.wait_for_function(
         """() => {
@@ -65,8 +57,8 @@ def test_clicking_a_cell_opens_its_folded_card_and_scrolls_to_it(tuner_page) -> 
     # Cells start folded, at the bottom of the sidebar: below the window's edge.
     expect(page.locator(f".{css_class('b.gna')}").first).to_be_hidden()
     assert _top(page, ".nt-card-b") > 500
-    click_glyph(page, "diagram:nodes", 1)
     row = page.locator(f".{css_class('b.gna')} input").first
+    click_glyph_until(page, "diagram:nodes", 1, row)
     expect(row).to_be_visible(timeout=10_000)
     expect(row).to_be_in_viewport(timeout=10_000)
     # The card's header is in the window (as high as the page's length lets it go).
@@ -97,8 +89,8 @@ def test_a_network_shows_its_block_and_loop_and_the_loop_opens_its_card(browser,
         page.set_viewport_size({"width": 1500, "height": 500})
         page.locator(".nt-card-gap").get_by_text("gap · GapJunction wb → wb").click()
         expect(page.locator(f".{css_class('gap.g')}")).to_be_hidden()
-        click_glyph(page, "diagram:edges", 0)  # scrolls back up to the diagram first
         row = page.locator(f".{css_class('gap.g')} input").first
+        click_glyph_until(page, "diagram:edges", 0, row)  # scrolls up to the diagram first
         expect(row).to_be_visible(timeout=10_000)
         expect(row).to_be_in_viewport(timeout=10_000)
         assert -1 <= _top(page, ".nt-card-gap") < 100  # in view (to a pixel)
