@@ -14,7 +14,14 @@ from neuntune.neuron.mechanisms import (
     mechanisms_key,
 )
 from neuntune.neuron.session import NeuronSession, WorkerError
-from neuntune.neuron.spec import CellSpec, IClampSpec, PointProcessSpec, RunSpec, SpecError
+from neuntune.neuron.spec import (
+    CellSpec,
+    IClampSpec,
+    PointProcessSpec,
+    RunSpec,
+    SpecError,
+    VClampSpec,
+)
 
 __all__ = [
     "CellSpec",
@@ -27,6 +34,7 @@ __all__ = [
     "RunSpec",
     "Section",
     "SpecError",
+    "VClampSpec",
     "WorkerError",
     "compile_mechanisms",
     "mechanisms_key",

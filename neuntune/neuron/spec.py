@@ -90,16 +90,26 @@ class CellSpec:
     ``template``: the hoc template's name.  ``templates``: a ``.hoc`` file, or a folder
     whose ``*.hoc`` files are all loaded (BMTool's ``templates_dir``, a file without a
     config and a folder with one).  ``mechanisms``: the folder of ``.mod`` files.
+    ``partner``: a second cell's template, for a gap junction: it gets a point process
+    like ``synapse`` at the same place, and each one's ``vgap`` follows the other cell's
+    voltage there (``ParallelContext.source_var``/``target_var``, as BMTool wires it).
     """
 
     template: str
     templates: Path
     mechanisms: Path
     synapse: PointProcessSpec | None = None
+    partner: str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.template, str) or not self.template.isidentifier():
-            raise SpecError("template", self.template, "must be a hoc template's name")
+        for name in ("template", "partner"):
+            value = getattr(self, name)
+            if (value is not None or name == "template") and not (
+                isinstance(value, str) and value.isidentifier()
+            ):
+                raise SpecError(name, value, "must be a hoc template's name")
+        if self.partner is not None and self.synapse is None:
+            raise SpecError("partner", self.partner, "needs a synapse (the gap junction)")
         for name in ("templates", "mechanisms"):
             value = getattr(self, name)
             if not isinstance(value, str | os.PathLike):
@@ -145,9 +155,28 @@ class IClampSpec:
         object.__setattr__(self, "sec_x", _number("sec_x", self.sec_x, 0.0, 1.0))
 
 
+@dataclass(frozen=True)
+class VClampSpec:
+    """NEURON's ``VClamp`` (gain 1e5, series resistance 1 MΩ, as BMTool uses it) holding
+    ``amp`` (mV) from t = 0 for ``dur`` (ms), at ``sec_id``/``sec_x`` as in
+    PointProcessSpec.  Its current (``vclamp.i``, nA) is positive out of the electrode."""
+
+    amp: float
+    dur: float = 1e9
+    sec_id: int = 0
+    sec_x: float = 0.5
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amp", _number("amp", self.amp))
+        object.__setattr__(self, "dur", _number("dur", self.dur, 0.0))
+        _index("sec_id", self.sec_id)
+        object.__setattr__(self, "sec_x", _number("sec_x", self.sec_x, 0.0, 1.0))
+
+
 #: What a run can record: the voltage (mV) at the first section of ``all`` (the soma in
-#: BMTool's templates) or at the synapse, and the synapse's or clamp's range variables.
-RECORDABLE = ("v", "v_syn", "syn.<variable>", "iclamp.i")
+#: BMTool's templates), at the synapse, or at the partner cell's first section; the
+#: synapse's and the clamps' range variables.
+RECORDABLE = ("v", "v_syn", "v2", "syn.<variable>", "iclamp.i", "vclamp.i")
 
 
 @dataclass(frozen=True)
@@ -156,8 +185,11 @@ class RunSpec:
 
     Times in ms, ``v_init`` in mV, ``celsius`` in °C (BMTool's default 20).  ``events``:
     times (ms) at which one NetCon of weight ``weight`` (the point process's unit, µS for
-    a conductance synapse) delivers to the synapse.  ``record``: names from RECORDABLE,
-    sampled every ``record_dt`` ms (default ``dt``), with ``"t"`` always included.
+    a conductance synapse) delivers to the synapse.  ``fresh_events``: times delivered
+    by a second NetCon, whose NET_RECEIVE state (short-term plasticity in BMTool's
+    synapses) starts afresh: BMTool's recovery pulses.  ``record``: names from
+    RECORDABLE, sampled every ``record_dt`` ms (default ``dt``), with ``"t"`` always
+    included.
     """
 
     tstop: float
@@ -165,8 +197,10 @@ class RunSpec:
     v_init: float = -70.0
     celsius: float = 20.0
     events: tuple[float, ...] = ()
+    fresh_events: tuple[float, ...] = ()
     weight: float = 1.0
     iclamp: IClampSpec | None = None
+    vclamp: VClampSpec | None = None
     record: tuple[str, ...] = ("v",)
     record_dt: float | None = None
 
@@ -175,16 +209,19 @@ class RunSpec:
         object.__setattr__(self, "dt", _positive("dt", self.dt))
         object.__setattr__(self, "v_init", _number("v_init", self.v_init))
         object.__setattr__(self, "celsius", _number("celsius", self.celsius, -273.15))
-        events = tuple(
-            _number(f"events[{i}]", t, 0.0, self.tstop) for i, t in enumerate(self.events)
-        )
-        object.__setattr__(self, "events", events)
+        for name in ("events", "fresh_events"):
+            times = tuple(
+                _number(f"{name}[{i}]", t, 0.0, self.tstop)
+                for i, t in enumerate(getattr(self, name))
+            )
+            object.__setattr__(self, name, times)
         object.__setattr__(self, "weight", _number("weight", self.weight))
-        if self.iclamp is not None and not isinstance(self.iclamp, IClampSpec):
-            raise SpecError("iclamp", self.iclamp, "must be an IClampSpec or None")
+        for name, kind in (("iclamp", IClampSpec), ("vclamp", VClampSpec)):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), kind):
+                raise SpecError(name, getattr(self, name), f"must be a {kind.__name__} or None")
         record = tuple(self.record)
         for name in record:
-            if name not in ("v", "v_syn", "iclamp.i") and not (
+            if name not in ("v", "v_syn", "v2", "iclamp.i", "vclamp.i") and not (
                 name.startswith("syn.") and name[4:].isidentifier()
             ):
                 raise SpecError("record", name, f"must be one of {', '.join(RECORDABLE)}")

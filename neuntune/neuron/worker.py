@@ -53,6 +53,10 @@ class Worker:
         self.cell: Any = None
         self.syn: Any = None
         self.syn_name = ""
+        # a gap junction's second cell and point process, and the transfer ids in use
+        self.partner: Any = None
+        self.syn2: Any = None
+        self._transfer_id = 0
         self.spec: CellSpec | None = None
 
     def load(self, library: str, template_files: list[str]) -> list[str]:
@@ -80,7 +84,14 @@ class Worker:
                 f"not defined in {spec.templates}; defined there: "
                 + (", ".join(self.templates) or "no templates"),
             )
-        self.cell = self.syn = None  # the old cell's sections go first
+        if spec.partner is not None and spec.partner not in self.templates:
+            raise SpecError(
+                "partner",
+                spec.partner,
+                f"not defined in {spec.templates}; defined there: " + ", ".join(self.templates),
+            )
+        # the old cells' sections go first
+        self.cell = self.syn = self.partner = self.syn2 = None
         cell = getattr(h, spec.template)()
         sections = introspect.sections(cell)
         syn, syn_name = None, ""
@@ -88,9 +99,34 @@ class Worker:
             syn_name = introspect.resolve_point_process(h, spec.synapse.name)
             where = self._segment(cell, spec.template, spec.synapse.sec_id, spec.synapse.sec_x)
             syn = getattr(h, syn_name)(where)
+        if spec.partner is not None:
+            self.partner = getattr(h, spec.partner)()
+            there = self._segment(
+                self.partner, spec.partner, spec.synapse.sec_id, spec.synapse.sec_x, "partner"
+            )
+            self.syn2 = getattr(h, syn_name)(there)
+            self._join(where, syn, there, self.syn2)
         self.cell, self.syn, self.syn_name, self.spec = cell, syn, syn_name, spec
         self.set(params)
         return {"sections": sections, "point_process": syn_name}
+
+    def _join(self, where: Any, syn: Any, there: Any, syn2: Any) -> None:
+        """Each side's ``vgap`` follows the other side's voltage.  Transfer ids are never
+        reused: a rebuilt pair gets new ones."""
+        if not hasattr(syn, "vgap"):
+            raise SpecError("synapse", self.spec_name(syn), "has no vgap: not a gap junction")
+        pc = self.h.ParallelContext()
+        a, b = self._transfer_id, self._transfer_id + 1
+        self._transfer_id += 2
+        pc.source_var(where._ref_v, a, sec=where.sec)
+        pc.source_var(there._ref_v, b, sec=there.sec)
+        pc.target_var(syn, syn._ref_vgap, b)
+        pc.target_var(syn2, syn2._ref_vgap, a)
+        pc.setup_transfer()
+
+    @staticmethod
+    def spec_name(pp: Any) -> str:
+        return pp.hname().split("[", 1)[0]
 
     @staticmethod
     def _segment(cell: Any, template: str, sec_id: int, sec_x: float, field: str = "sec_id") -> Any:
@@ -123,6 +159,8 @@ class Worker:
                 )
         for name, value in params.items():
             setattr(self.syn, name, value)
+            if self.syn2 is not None:
+                setattr(self.syn2, name, value)
 
     def parameters(self, mechanism: str | None) -> list[introspect.Parameter]:
         """The PARAMETERs of ``mechanism`` (default: the synapse's point process)."""
@@ -140,7 +178,9 @@ class Worker:
         h = self.h
         if self.cell is None:
             raise SpecError("cell", None, "no cell built")
-        if self.syn is None and (run.events or any(r.startswith("syn") for r in run.record)):
+        if self.syn is None and (
+            run.events or run.fresh_events or any(r.startswith("syn") for r in run.record)
+        ):
             raise SpecError("record", run.record, "the cell has no synapse")
         h.dt = run.dt
         h.steps_per_ms = 1.0 / run.dt
@@ -154,29 +194,49 @@ class Worker:
             clamp.amp, clamp.delay, clamp.dur = c.amp, c.delay, c.dur
         elif "iclamp.i" in run.record:
             raise SpecError("record", "iclamp.i", "the run has no iclamp")
+        vclamp = None
+        if run.vclamp is not None:
+            c = run.vclamp
+            where = self._segment(self.cell, self.spec.template, c.sec_id, c.sec_x, "vclamp.sec_id")
+            vclamp = h.VClamp(where)
+            for k in range(3):  # one level for all three stages, as BMTool sets it
+                vclamp.amp[k] = c.amp
+            vclamp.dur[0], vclamp.dur[1], vclamp.dur[2] = c.dur, 0.0, 0.0
+        elif "vclamp.i" in run.record:
+            raise SpecError("record", "vclamp.i", "the run has no vclamp")
+        if "v2" in run.record and self.partner is None:
+            raise SpecError("record", "v2", "the cell has no partner")
         refs = {}
         for name in run.record:
             if name == "v":
                 refs[name] = next(iter(self.cell.all))(0.5)._ref_v
+            elif name == "v2":
+                refs[name] = next(iter(self.partner.all))(0.5)._ref_v
             elif name == "v_syn":
                 refs[name] = self.syn.get_segment()._ref_v
             elif name == "iclamp.i":
                 refs[name] = clamp._ref_i
+            elif name == "vclamp.i":
+                refs[name] = vclamp._ref_i
             else:
                 variable = name[4:]
                 if not hasattr(self.syn, variable):
                     raise SpecError("record", name, f"{self.syn_name} has no {variable!r}")
                 refs[name] = getattr(self.syn, f"_ref_{variable}")
-        step = run.record_dt or run.dt
-        vectors = {"t": h.Vector().record(h._ref_t, step)}
-        vectors.update((name, h.Vector().record(ref, step)) for name, ref in refs.items())
-        netcon = None
-        if run.events:
-            netcon = h.NetCon(None, self.syn)
+        # every step unless decimated: a Dt of dt can lose the last sample to rounding
+        step = () if run.record_dt is None else (run.record_dt,)
+        vectors = {"t": h.Vector().record(h._ref_t, *step)}
+        vectors.update((name, h.Vector().record(ref, *step)) for name, ref in refs.items())
+        # one NetCon per stream: each has its own NET_RECEIVE state, set at finitialize
+        streams = [
+            (h.NetCon(None, self.syn), times) for times in (run.events, run.fresh_events) if times
+        ]
+        for netcon, _ in streams:
             netcon.weight[0] = run.weight
         h.finitialize(run.v_init)
-        for t in run.events:
-            netcon.event(t)
+        for netcon, times in streams:
+            for t in times:
+                netcon.event(t)
         pc = h.ParallelContext()
         pc.set_maxstep(10)
         pc.psolve(run.tstop)  # ~3.7x faster than hoc's continuerun, same samples

@@ -1,0 +1,191 @@
+"""Experiments on a NEURON cell, wired as BMTool wires them, returning a neuntune ``Result``.
+
+``train`` (a presynaptic train of 8 pulses and 4 recovery pulses under voltage clamp),
+``single_event`` (one pulse) and ``current_step`` (a step into the first cell of a
+gap-junction pair) run in the session's worker; the result's traces are in neuntune's
+units and signs, so :mod:`neuntune.analysis` applies.  The measurement conventions are
+separate: :mod:`neuntune.analysis.bmtool` gives BMTool's numbers from the same runs.
+
+Result contents (``t`` in ms from 0, one sample per ``dt``):
+
+- ``v["post"]`` (mV): the cell's first section of ``all`` at 0.5 (BMTool's ``soma[0]``);
+  with a partner, ``v["partner"]`` likewise;
+- ``current["syn"]`` (µA into the cell: −1e-3 · NEURON's ``syn.i``);
+- ``current["clamp"]`` (µA, the electrode's current, negative for an EPSC as in the
+  presets' clamp; 1e-3 · ``VClamp.i``) and ``current["iclamp"]`` (µA injected);
+- ``state["syn"][name]`` for the extra range variables recorded;
+- ``events["syn"]["t"]``: delivery times (ms), the NetStim firing times + ``netcon_delay``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from neuntune.neuron.session import NeuronSession
+from neuntune.neuron.spec import IClampSpec, RunSpec, SpecError, VClampSpec
+from neuntune.result import Result
+
+#: Stream choices for the recovery pulses: on the train's own NetCon (what one real
+#: synapse does) or on a second one whose plasticity state starts afresh (BMTool).
+STREAMS = ("single", "fresh")
+#: nA → µA
+_UA = 1e-3
+
+
+@dataclass(frozen=True)
+class TrainRun:
+    """A train's run: the ``Result``, the NetStim firing times ``spikes`` (ms; BMTool's
+    ``tspk``) and ``t_stop`` (ms), which BMTool's measurement windows need."""
+
+    result: Result
+    spikes: np.ndarray
+    t_stop: float
+
+
+def train_spikes(
+    frequency: float, recovery_delay: float, start: float, pulses: int = 8, recovery: int = 4
+) -> tuple[np.ndarray, float]:
+    """BMTool's ``_set_drive_train``: ``pulses`` firing times from ``start`` (ms) at
+    ``frequency`` (Hz), then ``recovery`` more from ``recovery_delay`` (ms) after the
+    last, at the same rate; and the run's end, one interval after the last spike."""
+    if not (np.isfinite(frequency) and frequency > 0):
+        raise SpecError("frequency", frequency, "must be > 0 Hz")
+    if not (np.isfinite(recovery_delay) and recovery_delay >= 0):
+        raise SpecError("recovery_delay", recovery_delay, "must be >= 0 ms")
+    interval = 1000.0 / frequency
+    first = start + np.arange(pulses) * interval
+    second_start = start + (pulses - 1) * interval + recovery_delay
+    second = second_start + np.arange(recovery) * interval
+    return np.concatenate([first, second]), second_start + recovery * interval
+
+
+def _result(out: dict[str, np.ndarray], run: RunSpec, events: np.ndarray) -> Result:
+    current, state = {}, {}
+    for name, trace in out.items():
+        if name == "syn.i":
+            current["syn"] = -_UA * trace
+        elif name == "vclamp.i":
+            current["clamp"] = _UA * trace
+        elif name == "iclamp.i":
+            current["iclamp"] = _UA * trace
+        elif name.startswith("syn."):
+            state.setdefault("syn", {})[name[4:]] = trace
+    v = {"post": out["v"]}
+    if "v2" in out:
+        v["partner"] = out["v2"]
+    units = {"t": "ms", "v": "mV", "current": "uA"}
+    return Result(
+        t=out["t"],
+        v=v,
+        state=state,
+        current=current,
+        spikes={},
+        events={"syn": {"t": np.asarray(events, dtype=float)}} if len(events) else {},
+        units=units,
+        dt=run.dt,
+        method="neuron-fixed",
+        precision="float64",
+    )
+
+
+def _record(extra: tuple[str, ...], *base: str) -> tuple[str, ...]:
+    names = ["v", *base]
+    names += [f"syn.{name}" for name in extra if f"syn.{name}" not in names]
+    return tuple(names)
+
+
+def train(
+    session: NeuronSession,
+    *,
+    frequency: float = 50.0,
+    recovery_delay: float = 250.0,
+    start: float = 500.0,
+    stream: str = "single",
+    clamp: float = -70.0,
+    netcon_delay: float = 1.3,
+    weight: float = 1.0,
+    dt: float = 0.025,
+    celsius: float = 20.0,
+    v_init: float = 70.0,
+    record: tuple[str, ...] = (),
+) -> TrainRun:
+    """8 pulses at ``frequency`` (Hz) from ``start`` (ms), 4 more ``recovery_delay`` ms
+    after the 8th, into the session's synapse, with the first section voltage-clamped
+    at ``clamp`` (mV) from t = 0.  ``stream``: ``"single"`` (one NetCon: pulses 9–12
+    meet the train's depression) or ``"fresh"`` (BMTool: a second NetCon with fresh
+    plasticity state).  ``v_init`` defaults to BMTool's +70 mV (the clamp holds the cell
+    long before the first pulse); ``record`` names extra synapse variables."""
+    if stream not in STREAMS:
+        raise SpecError("stream", stream, f"must be one of {', '.join(STREAMS)}")
+    spikes, t_stop = train_spikes(frequency, recovery_delay, start)
+    arrivals = spikes + netcon_delay
+    first, second = (arrivals, ()) if stream == "single" else (arrivals[:8], arrivals[8:])
+    run = RunSpec(
+        tstop=t_stop,
+        dt=dt,
+        v_init=v_init,
+        celsius=celsius,
+        events=tuple(t for t in first if t <= t_stop),
+        fresh_events=tuple(t for t in second if t <= t_stop),
+        weight=weight,
+        vclamp=VClampSpec(clamp),
+        record=_record(record, "syn.i", "vclamp.i"),
+    )
+    return TrainRun(_result(session.run(run), run, arrivals), spikes, t_stop)
+
+
+def single_event(
+    session: NeuronSession,
+    *,
+    start: float = 500.0,
+    duration: float = 100.0,
+    clamp: float = -70.0,
+    netcon_delay: float = 1.3,
+    weight: float = 1.0,
+    dt: float = 0.025,
+    celsius: float = 20.0,
+    v_init: float = -65.0,
+    record: tuple[str, ...] = (),
+) -> Result:
+    """One presynaptic spike at ``start`` (ms), delivered ``netcon_delay`` ms later, the
+    cell clamped at ``clamp`` (mV); runs to ``start + duration``.  ``v_init`` is hoc's
+    default −65 mV, as BMTool's ``SingleEvent`` (``h.run()``) starts."""
+    arrival = start + netcon_delay
+    run = RunSpec(
+        tstop=start + duration,
+        dt=dt,
+        v_init=v_init,
+        celsius=celsius,
+        events=(arrival,) if arrival <= start + duration else (),
+        weight=weight,
+        vclamp=VClampSpec(clamp),
+        record=_record(record, "syn.i", "vclamp.i"),
+    )
+    return _result(session.run(run), run, np.array([arrival]))
+
+
+def current_step(
+    session: NeuronSession,
+    *,
+    amp: float = -0.01,
+    start: float = 500.0,
+    duration: float = 500.0,
+    after: float = 100.0,
+    dt: float = 0.025,
+    celsius: float = 20.0,
+    v_init: float = -70.0,
+) -> Result:
+    """A current step of ``amp`` (nA) into the first cell's first section from
+    ``start`` for ``duration`` ms, run ``after`` ms past its end (BMTool's gap-junction
+    protocol); records both cells when the session's cell has a partner."""
+    run = RunSpec(
+        tstop=start + duration + after,
+        dt=dt,
+        v_init=v_init,
+        celsius=celsius,
+        iclamp=IClampSpec(amp, start, duration),
+        record=("v", "v2", "iclamp.i") if session.spec.partner else ("v", "iclamp.i"),
+    )
+    return _result(session.run(run), run, np.array([]))
