@@ -119,8 +119,8 @@ def test_sessions_are_isolated(hh_pair: nt.Circuit) -> None:
         assert one.get("a.stim0.amplitude") == 0.1
         assert one.wait() and two.wait()
         assert one.result.t[-1] == pytest.approx(50.0) and two.result.t[-1] == pytest.approx(200.0)
-        assert one.metrics["junctions"]["gj"]["passive_forward"] > 0.8
-        assert two.metrics["junctions"]["gj"]["passive_forward"] < 0.5
+        assert one.metrics.junctions["gj"].passive_forward > 0.8
+        assert two.metrics.junctions["gj"].passive_forward < 0.5
     finally:
         one.close()
         two.close()
@@ -202,17 +202,17 @@ def test_too_large_runs_are_refused_or_recorded_sparsely(tuner: TunerModel) -> N
 def test_metrics_of_the_hh_pair(tuner: TunerModel) -> None:
     run(tuner)
     m = tuner.metrics
-    assert m["cells"]["a"]["spikes"] == len(tuner.result.spikes["a"]) > 0
-    assert m["cells"]["a"]["rate"] == pytest.approx(1000 * m["cells"]["a"]["spikes"] / 200.0)
-    r, dv = m["pairs"][("a", "b")]["r"], m["pairs"][("a", "b")]["mean_abs_dv"]
+    assert m.cells["a"].spikes == len(tuner.result.spikes["a"]) > 0
+    assert m.cells["a"].rate == pytest.approx(1000 * m.cells["a"].spikes / 200.0)
+    r, dv = m.pairs[("a", "b")].r, m.pairs[("a", "b")].mean_abs_dv
     v = tuner.result.v
     assert r == pytest.approx(np.corrcoef(v["a"], v["b"])[0, 1])
     assert dv == pytest.approx(np.mean(np.abs(v["a"] - v["b"])))
-    gj = m["junctions"]["gj"]
+    gj = m.junctions["gj"]
     gl = 0.3 * 7.854e-3
-    assert gj["passive_forward"] == pytest.approx(0.002 / (gl + 0.002))
+    assert gj.passive_forward == pytest.approx(0.002 / (gl + 0.002))
     # Active HH cells leak more than gl at rest (DESIGN: slope 3.9 gl): CC well below passive.
-    assert 0.05 < gj["cc_forward"] < gj["passive_forward"]
+    assert 0.05 < gj.cc_forward < gj.passive_forward
 
 
 def test_the_coupling_protocol_runs_once_per_set_of_values(tuner: TunerModel, monkeypatch) -> None:
@@ -229,23 +229,23 @@ def test_the_coupling_protocol_runs_once_per_set_of_values(tuner: TunerModel, mo
 
     monkeypatch.setattr(metrics, "live_coupling", counted)
     run(tuner)
-    first = tuner.metrics["junctions"]["gj"]["cc_forward"]
+    first = tuner.metrics.junctions["gj"].cc_forward
     for path, value in (("gj.g", 0.004), ("a.stim0.amplitude", 0.05), ("gj.g", 0.002)):
         tuner.set(path, value)
         assert tuner.wait()
     assert measured == [0.002, 0.004]
-    assert tuner.metrics["junctions"]["gj"]["cc_forward"] == first
+    assert tuner.metrics.junctions["gj"].cc_forward == first
 
 
 def test_live_cc_of_a_passive_pair_matches_the_closed_form(passive_pair: nt.Circuit) -> None:
     m = TunerModel(passive_pair)
     try:
         run(m)
-        gj = m.metrics["junctions"]["gj"]
+        gj = m.metrics.junctions["gj"]
         expected = 1e-4 / (0.1 * 7.854e-3 + 1e-4)
-        assert gj["passive_forward"] == pytest.approx(expected)
-        assert gj["cc_forward"] == pytest.approx(expected, abs=1e-4)
-        assert gj["cc_backward"] == pytest.approx(expected, abs=1e-4)
+        assert gj.passive_forward == pytest.approx(expected)
+        assert gj.cc_forward == pytest.approx(expected, abs=1e-4)
+        assert gj.cc_backward == pytest.approx(expected, abs=1e-4)
     finally:
         m.close()
 

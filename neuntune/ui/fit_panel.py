@@ -323,8 +323,9 @@ class FitPanel:
         connection = session.settings.connection
         train = session.protocol.train
         response: SynapseResponse | None = train.response if train is not None else None
-        if response is None:
-            response = session.tuner.metrics.get("synapses", {}).get(connection)
+        live = session.tuner.metrics
+        if response is None and live is not None:
+            response = live.synapses.get(connection)
         if response is None:
             session.synapse_fit.refuse("Run the train on the Protocols tab first.")
             return

@@ -1,13 +1,16 @@
 """What the metrics panel shows, measured with :mod:`neuntune.analysis` and
 :mod:`neuntune.protocols`.
 
-Each function takes a ``Result`` and/or a ``Circuit`` and returns plain numbers or
-small records, so the model and the view hold no physics:
+Each function takes a ``Result`` and/or a ``Circuit`` and returns typed records, so
+the model and the view hold no physics:
 
-- :func:`spike_counts` and :func:`synchrony` measure the live run;
+- :func:`live_metrics` assembles what the panel under the live plots shows
+  (:class:`LiveMetrics`): :func:`spike_counts` and :func:`synchrony` of the live run,
+  the coupling of each junction and the response of each chemical connection;
 - :func:`live_coupling` runs the coupling protocol
   (:mod:`neuntune.protocols.coupling`, BMTool's) for every electrical connection,
   so the live CC, a fit's achieved CC and the command line agree;
+  :class:`CouplingCache` keeps its results by the values they were measured at;
 - the passive CC estimate and the synapse responses (PSP/PSC shape, per-event
   amplitudes, PPR, induction and recovery) are :mod:`neuntune.analysis`'s
   (:func:`~neuntune.analysis.passive_cc`, :mod:`neuntune.analysis.synapse`), imported
@@ -16,8 +19,12 @@ small records, so the model and the view hold no physics:
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .. import analysis
 from ..analysis.coupling import passive_cc
@@ -39,7 +46,12 @@ from ..simulate import CancelledError, Result
 # chemical_connections, clamp_on, connection_response, passive_cc and the synapse
 # responses are neuntune.analysis's, imported by the tabs from here.
 __all__ = [
+    "CellMetrics",
+    "CouplingCache",
     "CouplingResult",
+    "JunctionMetrics",
+    "LiveMetrics",
+    "PairMetrics",
     "SynapseResponse",
     "chemical_connections",
     "clamp_on",
@@ -47,6 +59,7 @@ __all__ = [
     "coupling_cells",
     "electrical_connections",
     "live_coupling",
+    "live_metrics",
     "passive_cc",
     "spike_counts",
     "synapse_response",
@@ -54,24 +67,72 @@ __all__ = [
     "synchrony",
 ]
 
+log = logging.getLogger(__name__)
 
-def spike_counts(result: Result) -> dict[str, tuple[int, float]]:
-    """Per cell: (number of spikes, mean rate in Hz over the run)."""
+#: Coupling-protocol results kept per tuner (by the values they were measured at).
+MEASURED = 64
+
+
+@dataclass(frozen=True)
+class CellMetrics:
+    """One cell's spikes in the run and its mean rate over the run (Hz)."""
+
+    spikes: int
+    rate: float
+
+
+@dataclass(frozen=True)
+class PairMetrics:
+    """Two cells' voltages compared: Pearson r (None when a trace is constant: the
+    correlation is undefined) and the mean |V₁ − V₂| (mV)."""
+
+    r: float | None
+    mean_abs_dv: float
+
+
+@dataclass(frozen=True)
+class JunctionMetrics:
+    """A gap junction's coupling coefficients (dimensionless) pre → post (forward) and
+    post → pre (backward): measured by the coupling protocol (None: not measured,
+    see the notes) and the passive estimate g/(g_L + g) (None: not defined).
+    ``cc_measured`` is False while the CC shown is the previous values' and a new
+    measurement is under way."""
+
+    pre: str
+    post: str
+    cc_forward: float | None
+    cc_backward: float | None
+    passive_forward: float | None
+    passive_backward: float | None
+    cc_measured: bool
+
+
+@dataclass(frozen=True)
+class LiveMetrics:
+    """What the panel under the live plots shows, by cell, pair of cells, junction and
+    chemical connection, with notes on what is missing and why."""
+
+    cells: dict[str, CellMetrics]
+    pairs: dict[tuple[str, str], PairMetrics]
+    junctions: dict[str, JunctionMetrics]
+    synapses: dict[str, SynapseResponse]
+    notes: list[str]
+
+
+def spike_counts(result: Result) -> dict[str, CellMetrics]:
+    """Per cell: its number of spikes and mean rate (Hz) over the run."""
     window = (float(result.t[0]), float(result.t[-1]))
     return {
-        cell: (len(times), analysis.firing_rate(times, window))
+        cell: CellMetrics(len(times), analysis.firing_rate(times, window))
         for cell, times in result.spikes.items()
     }
 
 
-def synchrony(result: Result) -> dict[tuple[str, str], tuple[float | None, float]]:
-    """Per pair of cells with a voltage: (Pearson r of the voltages, mean |V1 − V2| in mV).
-
-    r is None when a trace is constant (the correlation is undefined).
-    """
+def synchrony(result: Result) -> dict[tuple[str, str], PairMetrics]:
+    """Per pair of cells with a voltage: Pearson r of the voltages and mean |V1 − V2| (mV)."""
     names = list(result.v)
     return {
-        (a, b): (
+        (a, b): PairMetrics(
             defined(analysis.pearson(result.v[a], result.v[b])),
             analysis.mean_abs_difference(result.v[a], result.v[b]),
         )
@@ -151,3 +212,79 @@ def live_coupling(circuit: Circuit, cancelled: Callable[[], bool] | None = None)
                 out.notes.append(f"CC from {source}: {exc}")
                 break
     return out
+
+
+def coupling_key(circuit: Circuit) -> tuple:
+    """What the coupling protocol's result depends on: the structure and every value
+    of the cells and connections (stimuli are removed by the protocol)."""
+    values = []
+    for name in (*circuit.neurons, *circuit.connections):
+        for param_name in circuit.element(name).parameter_table():
+            value = circuit.get(f"{name}.{param_name}")
+            values.append(value.tobytes() if isinstance(value, np.ndarray) else value)
+    return (circuit.structure(), tuple(values))
+
+
+class CouplingCache:
+    """One tuner's live CC: results of the coupling protocol by the values they were
+    measured at (at most :data:`MEASURED`, newest last: tuning goes back and forth over
+    the same values), and the result shown with the metrics (``shown``)."""
+
+    def __init__(self) -> None:
+        self._measured: OrderedDict[tuple, CouplingResult] = OrderedDict()
+        #: CC from the newest protocol whose metrics were shown.
+        self.shown = CouplingResult()
+
+    def measure(
+        self, circuit: Circuit, cancelled: Callable[[], bool]
+    ) -> tuple[CouplingResult, bool]:
+        """CC of ``circuit`` (worker thread) and whether it was measured on these
+        values: a protocol that ``cancelled()`` stops leaves the shown CC, marked as
+        not measured."""
+        key = coupling_key(circuit)
+        if key in self._measured:
+            self._measured.move_to_end(key)
+            return self._measured[key], True
+        if not electrical_connections(circuit):
+            return self.shown, True
+        try:
+            coupling = live_coupling(circuit, cancelled=cancelled)
+        except CancelledError:
+            return self.shown, False
+        except Exception:  # a bug must not kill the session's worker silently
+            log.exception("tuner coupling protocol failed")
+            return CouplingResult(notes=["CC: internal error (see server log)"]), True
+        self._measured[key] = coupling
+        if len(self._measured) > MEASURED:
+            self._measured.popitem(last=False)
+        return coupling, True
+
+
+def live_metrics(
+    circuit: Circuit, result: Result, coupling: CouplingResult, measured: bool
+) -> LiveMetrics:
+    """Metrics of ``result``; CC comes from ``coupling``, which was ``measured`` on
+    this run's values or is the previous measurement while a new one is under way.
+    Chemical connections get their response's PSP/PSC shape and train metrics."""
+    junctions = {}
+    for name in electrical_connections(circuit):
+        conn = circuit.connections[name]
+        passive = passive_cc(circuit, name)
+        junctions[name] = JunctionMetrics(
+            conn.pre,
+            conn.post,
+            cc_forward=coupling.cc.get((conn.pre, conn.post)),
+            cc_backward=coupling.cc.get((conn.post, conn.pre)),
+            passive_forward=passive[0],
+            passive_backward=passive[1],
+            cc_measured=measured,
+        )
+    synapses = synapse_responses(circuit, result)
+    notes = coupling.notes + [f"{name}: {s.note}" for name, s in synapses.items() if s.note]
+    return LiveMetrics(
+        cells=spike_counts(result),
+        pairs=synchrony(result),
+        junctions=junctions,
+        synapses=synapses,
+        notes=sorted(set(notes)),
+    )

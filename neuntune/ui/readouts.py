@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .controls import ENTRY_DIGITS
+from .metrics import LiveMetrics
 from .population import NetworkMetrics, PairwiseCouplingModel
 from .widgets import format_number, response_table, table
 
@@ -38,52 +39,52 @@ def describe_spec(spec: Any) -> str:
     return "one value per member" if isinstance(spec, np.ndarray) else repr(spec)
 
 
-def format_cc(junction: dict[str, Any], way: str) -> str:
-    """CC of a junction ("forward" or "backward"); "…" marks a value being re-measured."""
-    value = format_number(junction[f"cc_{way}"])
-    if junction["cc_measured"]:
+def format_cc(cc: float | None, measured: bool) -> str:
+    """A junction's CC; "…" marks a value being re-measured (``measured`` False)."""
+    value = format_number(cc)
+    if measured:
         return value
-    return "…" if junction[f"cc_{way}"] is None else f"{value} …"
+    return "…" if cc is None else f"{value} …"
 
 
-def metrics_html(metrics: dict[str, Any]) -> str:
+def metrics_html(metrics: LiveMetrics | None) -> str:
     """The metrics panel: spikes and rates, coupling, synchrony, synaptic responses."""
-    if not metrics:
+    if metrics is None:
         return ""
     parts = [
         table(
             ["cell", "spikes", "rate (Hz)"],
-            [[c, str(m["spikes"]), f"{m['rate']:.1f}"] for c, m in metrics["cells"].items()],
+            [[c, str(m.spikes), f"{m.rate:.1f}"] for c, m in metrics.cells.items()],
         )
     ]
-    if metrics["junctions"]:
+    if metrics.junctions:
         parts.append(
             table(
                 ["junction", "CC pre→post", "CC post→pre", "passive g/(gL+g) pre→post", "post→pre"],
                 [
                     [
                         name,
-                        format_cc(j, "forward"),
-                        format_cc(j, "backward"),
-                        format_number(j["passive_forward"]),
-                        format_number(j["passive_backward"]),
+                        format_cc(j.cc_forward, j.cc_measured),
+                        format_cc(j.cc_backward, j.cc_measured),
+                        format_number(j.passive_forward),
+                        format_number(j.passive_backward),
                     ]
-                    for name, j in metrics["junctions"].items()
+                    for name, j in metrics.junctions.items()
                 ],
             )
         )
-    if metrics["pairs"]:
+    if metrics.pairs:
         parts.append(
             table(
                 ["pair", "Pearson r of V", "mean |V₁−V₂| (mV)"],
                 [
-                    [f"{a}–{b}", format_number(p["r"]), f"{p['mean_abs_dv']:.2f}"]
-                    for (a, b), p in metrics["pairs"].items()
+                    [f"{a}–{b}", format_number(p.r), f"{p.mean_abs_dv:.2f}"]
+                    for (a, b), p in metrics.pairs.items()
                 ],
             )
         )
-    parts.append(response_table(metrics.get("synapses", {})))
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in metrics["notes"])
+    parts.append(response_table(metrics.synapses))
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in metrics.notes)
     return (
         '<div style="display:flex;flex-wrap:wrap;align-items:flex-start">'
         + "".join(parts)

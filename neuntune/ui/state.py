@@ -19,7 +19,6 @@ import logging
 import math
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -67,8 +66,6 @@ SUPERSEDED_AFTER = 0.25
 CHUNKED_AFTER = 100_000
 #: How long (s) the values must rest after a run before its metrics are computed.
 METRICS_AFTER = 0.1
-#: Coupling-protocol results kept per tuner (by the values they were measured at).
-MEASURED = 64
 #: Undo steps kept.
 HISTORY = 200
 #: Run-setting keys used in history snapshots and by :meth:`TunerModel.reset`.
@@ -136,7 +133,7 @@ class TunerModel(param.Parameterized):
         m = TunerModel(bundled.hh_gap_pair())
         m.set("gj.g", 0.003)          # validated; starts a run on the worker thread
         m.wait()
-        m.result.spikes["a"], m.metrics["cells"]["a"]
+        m.result.spikes["a"], m.metrics.cells["a"].rate
         m.undo()                      # back to g = 0.002
         m.to_preset()                 # the current state as a preset
 
@@ -159,7 +156,10 @@ class TunerModel(param.Parameterized):
     )
     traces = param.Dict(default={}, doc="browser-sized traces of `result`, by TraceSpec key")
     ghost = param.Dict(default={}, doc="traces shown before the current change began")
-    metrics = param.Dict(default={}, doc="spike counts, rates, coupling and synchrony")
+    metrics = param.ClassSelector(
+        class_=measure.LiveMetrics, default=None, allow_None=True,
+        doc="spike counts, rates, coupling, synchrony and synaptic responses",
+    )  # fmt: skip
     error = param.String(default="", doc="why the last request produced no new result")
     note = param.String(default="", doc="what the shown result leaves out (e.g. decimation)")
     status = param.String(default="", doc="what the shown result is: run length, step, method")
@@ -186,7 +186,7 @@ class TunerModel(param.Parameterized):
         else:
             raise TypeError(f"TunerModel: expected a Circuit or a Preset, got {circuit!r}")
         super().__init__(**params)
-        self.param.update(traces={}, ghost={}, metrics={})
+        self.param.update(traces={}, ghost={})
         self.preset = preset  # metadata, hints and measurements; its circuit is the tuned one
         self.circuit = preset.circuit
         self.hints = {slider.path: slider for slider in preset.sliders}
@@ -210,10 +210,7 @@ class TunerModel(param.Parameterized):
         #: The values and run settings of the run shown (None before the first).
         self._shown: tuple[Circuit, dict[str, Any]] | None = None
         self._failed = 0  # generation of the newest request that failed or was refused
-        self._coupling = measure.CouplingResult()  # CC from the newest finished protocol
-        # CC by the values it depends on (not the stimuli: the protocol removes them),
-        # newest last: tuning goes back and forth over the same values
-        self._measured: OrderedDict[tuple, measure.CouplingResult] = OrderedDict()
+        self._coupling = measure.CouplingCache()
         self._executor: ThreadPoolExecutor | None = None
         self._future: Future | None = None
         self._closed = False
@@ -522,39 +519,13 @@ class TunerModel(param.Parameterized):
                 return
             self.dispatch(partial(self._deliver_population_metrics, generation, found))
             return
-        coupling, measured = self._coupling, True
-        key = self._coupling_key(circuit)
-        if key in self._measured:
-            coupling = self._measured[key]
-            self._measured.move_to_end(key)
-        elif measure.electrical_connections(circuit):
-            try:
-                coupling = measure.live_coupling(
-                    circuit, cancelled=lambda: self._closed or generation != self._requested
-                )
-                self._measured[key] = coupling
-                if len(self._measured) > MEASURED:
-                    self._measured.popitem(last=False)
-            except CancelledError:
-                coupling, measured = self._coupling, False
-            except Exception:
-                log.exception("tuner coupling protocol failed")
-                coupling = measure.CouplingResult(notes=["CC: internal error (see server log)"])
-        metrics = self._metrics(circuit, result, coupling, measured)
+        coupling, measured = self._coupling.measure(
+            circuit, lambda: self._closed or generation != self._requested
+        )
+        metrics = measure.live_metrics(circuit, result, coupling, measured)
         self.dispatch(
             partial(self._deliver_metrics, generation, metrics, coupling if measured else None)
         )
-
-    @staticmethod
-    def _coupling_key(circuit: Circuit) -> tuple:
-        """What the coupling protocol's result depends on: the structure and every
-        value of the cells and connections (stimuli are removed by the protocol)."""
-        values = []
-        for name in (*circuit.neurons, *circuit.connections):
-            for param_name in circuit.element(name).parameter_table():
-                value = circuit.get(f"{name}.{param_name}")
-                values.append(value.tobytes() if isinstance(value, np.ndarray) else value)
-        return (circuit.structure(), tuple(values))
 
     def _compute(self, request: RunRequest, cancel: Callable[[float], bool]) -> Outcome:
         circuit, t_stop, dt, method = request.circuit, request.t_stop, request.dt, request.method
@@ -592,42 +563,6 @@ class TunerModel(param.Parameterized):
             circuit=circuit,
             run=run,
         )
-
-    @staticmethod
-    def _metrics(
-        circuit: Circuit, result: Result, coupling: measure.CouplingResult, measured: bool
-    ) -> dict[str, Any]:
-        """Metrics of ``result``; CC comes from ``coupling``, which was ``measured`` on
-        this run's values or is the previous measurement while a new one is under way.
-        Chemical connections get their response's PSP/PSC shape and train metrics."""
-        junctions = {}
-        for name in measure.electrical_connections(circuit):
-            conn = circuit.connections[name]
-            passive = measure.passive_cc(circuit, name)
-            junctions[name] = {
-                "pre": conn.pre,
-                "post": conn.post,
-                "cc_forward": coupling.cc.get((conn.pre, conn.post)),
-                "cc_backward": coupling.cc.get((conn.post, conn.pre)),
-                "passive_forward": passive[0],
-                "passive_backward": passive[1],
-                "cc_measured": measured,
-            }
-        synapses = measure.synapse_responses(circuit, result)
-        notes = coupling.notes + [f"{name}: {s.note}" for name, s in synapses.items() if s.note]
-        return {
-            "cells": {
-                cell: {"spikes": n, "rate": rate}
-                for cell, (n, rate) in measure.spike_counts(result).items()
-            },
-            "pairs": {
-                pair: {"r": r, "mean_abs_dv": dv}
-                for pair, (r, dv) in measure.synchrony(result).items()
-            },
-            "junctions": junctions,
-            "synapses": synapses,
-            "notes": sorted(set(notes)),
-        }
 
     def _deliver(self, outcome: Outcome) -> None:
         """Apply a finished run (on the UI thread when a view dispatches it)."""
@@ -676,14 +611,14 @@ class TunerModel(param.Parameterized):
     def _deliver_metrics(
         self,
         generation: int,
-        metrics: dict[str, Any],
+        metrics: measure.LiveMetrics,
         coupling: measure.CouplingResult | None,
     ) -> None:
         """Show the metrics of run ``generation`` if that run is the one shown."""
         if generation != self._delivered:
             return
         if coupling is not None:
-            self._coupling = coupling
+            self._coupling.shown = coupling
         self.metrics = metrics
 
     def _deliver_population_metrics(self, generation: int, metrics: NetworkMetrics) -> None:

@@ -201,15 +201,19 @@ class TunePanel:
         if self.model.network:
             size = circuit.size(connection)
             lines.append(f"{size:,} connections ({html.escape(self._rule(connection))})")
-        junction = self.model.metrics.get("junctions", {}).get(connection)
+        metrics = self.model.metrics
+        junction = None if metrics is None else metrics.junctions.get(connection)
         if junction is not None:
-            pre, post = junction["pre"], junction["post"]
-            for source, target, way in ((pre, post, "forward"), (post, pre, "backward")):
+            pre, post = junction.pre, junction.post
+            for source, target, cc, passive in (
+                (pre, post, junction.cc_forward, junction.passive_forward),
+                (post, pre, junction.cc_backward, junction.passive_backward),
+            ):
                 lines.append(
-                    f"CC {source}→{target} = <b>{format_cc(junction, way)}</b> "
-                    f"(passive estimate {format_number(junction[f'passive_{way}'])})"
+                    f"CC {source}→{target} = <b>{format_cc(cc, junction.cc_measured)}</b> "
+                    f"(passive estimate {format_number(passive)})"
                 )
-            measured, passive = junction["cc_forward"], junction["passive_forward"]
+            measured, passive = junction.cc_forward, junction.passive_forward
             if measured is not None and passive and abs(measured - passive) > 0.01 * passive:
                 lines.append(CC_EXPLAINED)
         self.readouts[connection].object = f'<div class="nt-readout">{"<br>".join(lines)}</div>'
