@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import param
 
+from ..circuit import Circuit
 from ..models.declarations import Parameter
 from ..presets import Slider, units
+from .history import same_value
 
 #: Unit spellings for labels (declarations use ASCII).
 PRETTY_UNITS = {
@@ -309,6 +311,24 @@ class Control(param.Parameterized):
         # To the slider's precision: 10**0.3 is 1.995, not 1.9952623149688795.
         shown = self.rounded(10.0**event.new if self.log else event.new)
         self._propose(self.path, shown / self.display.factor, False)
+
+
+def mark_unsimulated(controls: Mapping[str, Control], circuit: Circuit, shown: Circuit) -> None:
+    """A run of ``circuit`` failed: mark each control whose value differs from the
+    run ``shown``, saying what the plots, metrics and a downloaded preset hold instead."""
+    for path, control in controls.items():
+        before = shown.get(path)
+        if same_value(circuit.get(path), before):
+            continue
+        if isinstance(before, np.ndarray) or before is None:
+            was = "their earlier values" if before is not None else "steady state"
+        else:
+            unit = f" {control.display.unit}" if control.display.unit else ""
+            was = f"{before * control.display.factor:.4g}{unit}"
+        control.mark = (
+            "Not simulated: the run with this value failed (see the message above the "
+            f"plots). The plots, metrics and a downloaded preset hold {was}."
+        )
 
 
 def _typical(values: np.ndarray) -> float | None:

@@ -36,8 +36,8 @@ from ..models.declarations import initial_parameter
 from ..presets import Preset, RunSettings
 from ..simulate import CancelledError, Result, check_run, simulate
 from . import metrics as measure
-from .controls import Control
-from .history import same_snapshot, same_spec, same_value
+from .controls import Control, mark_unsimulated
+from .history import History, Snapshot, same_spec, same_value, spec_of
 from .jobs import finished
 from .population import (
     NetworkMetrics,
@@ -66,8 +66,6 @@ SUPERSEDED_AFTER = 0.25
 CHUNKED_AFTER = 100_000
 #: How long (s) the values must rest after a run before its metrics are computed.
 METRICS_AFTER = 0.1
-#: Undo steps kept.
-HISTORY = 200
 #: Run-setting keys used in history snapshots and by :meth:`TunerModel.reset`.
 RUN_SETTINGS = ("t_stop", "dt", "method")
 #: The run a bare circuit (or no preset at all) gets: short enough to redraw while a
@@ -200,8 +198,7 @@ class TunerModel(param.Parameterized):
         }
         self._settings = self._run_settings()
         self._defaults = self._snapshot()
-        self._history: list[dict[str, dict[str, Any]]] = []
-        self._open: str | None = None  # key of the change being made (a slider drag)
+        self._history = History()
         self._restoring = False
         self._requested = 0  # generation of the newest request (written by the UI thread only)
         self._delivered = 0  # generation of the newest outcome applied
@@ -265,9 +262,9 @@ class TunerModel(param.Parameterized):
     def checkpoint(self) -> None:
         """End the change being made: the next change is a new undo step (a slider
         drag is one step from press to release)."""
-        if self._open in self.controls:
-            self.controls[self._open].echo(self.circuit.get(self._open))
-        self._open = None
+        if self._history.open in self.controls:
+            self.controls[self._history.open].echo(self.circuit.get(self._history.open))
+        self._history.close()
 
     def _propose(self, path: str, value: float | None, final: bool) -> None:
         """A control's value from a widget: applied, or refused with a message."""
@@ -285,13 +282,13 @@ class TunerModel(param.Parameterized):
         changed = {path: v for path, v in checked.items() if not self._holds(path, v)}
         if not changed:
             return
-        self._open = None  # never merged into a slider drag that is still open
+        self._history.close()  # never merged into a slider drag that is still open
         self._begin("set:" + ",".join(changed))
         for path, value in changed.items():
             self.circuit.set(path, value)
             self.controls[path].echo(value)
             self.controls[path].mark = ""
-        self._open = None
+        self._history.close()
         self.request_run()
 
     def _validate(self, path: str, value: float | None) -> float | None:
@@ -314,7 +311,7 @@ class TunerModel(param.Parameterized):
         control = self.controls[path]
         control.echo(checked, entry=final or control.entry_due())
         if final:
-            self._open = None
+            self._history.close()
         if changed:
             self.request_run()
 
@@ -326,55 +323,40 @@ class TunerModel(param.Parameterized):
             return
         self._begin("run." + ",".join(e.name for e in events))
         self._settings = self._run_settings()
-        self._open = None  # typed or picked, never dragged: each change is its own step
+        self._history.close()  # typed or picked, never dragged: each change is its own step
         self.request_run()
 
     # -------------------------------------------------------------- undo / reset
-    def _snapshot(self) -> dict[str, dict[str, Any]]:
-        return {
-            "values": {path: self._spec(path) for path in self.controls},
-            "run": dict(self._settings),
-        }
-
-    def _spec(self, path: str) -> Any:
-        """The value at ``path`` as the circuit holds it: one number, or where members
-        differ their array (a copy) or seeded distribution, so undo and reset restore
-        a distribution itself rather than its samples."""
-        element, _, name = self.circuit.resolve(path)
-        spec = self.circuit.member_values.get(element, {}).get(name)
-        if spec is None:
-            return self.circuit.get(path)
-        return spec.copy() if isinstance(spec, np.ndarray) else spec
+    def _snapshot(self) -> Snapshot:
+        return Snapshot(
+            {path: spec_of(self.circuit, path) for path in self.controls}, dict(self._settings)
+        )
 
     def _begin(self, key: str) -> None:
         """Record the state before a change to ``key``, unless it continues the open one."""
-        if key == self._open:
-            return
-        self._history.append(self._snapshot())
-        del self._history[:-HISTORY]
-        self._open = key
-        # The ghost shows the last run before this change, for comparison while tuning.
-        self.param.update(ghost=self.traces, can_undo=True)
+        if self._history.begin(key, self._snapshot):
+            # The ghost shows the last run before this change, for comparison while tuning.
+            self.param.update(ghost=self.traces, can_undo=True)
 
-    def _restore(self, snapshot: dict[str, dict[str, Any]]) -> None:
+    def _restore(self, snapshot: Snapshot) -> None:
         self._restoring = True
         try:
-            for path, value in snapshot["values"].items():
+            for path, value in snapshot.values.items():
                 self.circuit.set(path, value)
                 self.controls[path].echo(self.circuit.get(path))
                 self.controls[path].mark = ""
-            self.param.update(snapshot["run"])
-            self._settings = dict(snapshot["run"])
+            self.param.update(snapshot.run)
+            self._settings = dict(snapshot.run)
         finally:
             self._restoring = False
-        self._open = None
+        self._history.close()
         self.request_run()
 
     def undo(self) -> bool:
         """Step back one change (a whole slider drag is one); False if there is none."""
-        if not self._history:
-            return False
         snapshot = self._history.pop()
+        if snapshot is None:
+            return False
         self.param.update(ghost=self.traces, can_undo=bool(self._history))
         self._restore(snapshot)
         return True
@@ -383,19 +365,19 @@ class TunerModel(param.Parameterized):
         """Return ``path`` (a parameter path or "t_stop", "dt", "method"), or everything
         if None, to the value the tuner started with.  Undoable."""
         if path is None:
-            if not same_snapshot(self._snapshot(), self._defaults):
+            if not self._snapshot().same(self._defaults):
                 self._begin("reset")
                 self._restore(self._defaults)
         elif path in RUN_SETTINGS:
-            setattr(self, path, self._defaults["run"][path])
-        elif not isinstance(default := self._defaults["values"][path], float | int | None):
+            setattr(self, path, self._defaults.run[path])
+        elif not isinstance(default := self._defaults.values[path], float | int | None):
             # Members differed at the start: bring their values (or distribution) back.
-            if not same_spec(self._spec(path), default):
-                self._open = None
+            if not same_spec(spec_of(self.circuit, path), default):
+                self._history.close()
                 self._begin(f"reset:{path}")
                 self.circuit.set(path, default)
                 self.controls[path].echo(self.circuit.get(path))
-                self._open = None
+                self._history.close()
                 self.request_run()
         else:
             self.set(path, default)
@@ -403,8 +385,8 @@ class TunerModel(param.Parameterized):
     def default(self, path: str) -> Any:
         """The value ``path`` had when the tuner started."""
         if path in RUN_SETTINGS:
-            return self._defaults["run"][path]
-        return self._defaults["values"][path]
+            return self._defaults.run[path]
+        return self._defaults.values[path]
 
     # ------------------------------------------------------------------- running
     def request_run(self) -> None:
@@ -573,7 +555,8 @@ class TunerModel(param.Parameterized):
         if outcome.error:
             updates.update(error=outcome.error, status=self._shown_status)
             self._failed = outcome.generation
-            self._mark_unsimulated()
+            if self._shown is not None:
+                mark_unsimulated(self.controls, self.circuit, self._shown[0])
         else:
             self._shown_status = outcome.status
             self._shown = (outcome.circuit, outcome.run)
@@ -587,26 +570,6 @@ class TunerModel(param.Parameterized):
                 status=outcome.status,
             )
         self.param.update(updates)
-
-    def _mark_unsimulated(self) -> None:
-        """A run failed: mark each control whose value differs from the shown run's,
-        saying what the plots, metrics and a downloaded preset hold instead."""
-        if self._shown is None:
-            return
-        shown = self._shown[0]
-        for path, control in self.controls.items():
-            before = shown.get(path)
-            if same_value(self.circuit.get(path), before):
-                continue
-            if isinstance(before, np.ndarray) or before is None:
-                was = "their earlier values" if before is not None else "steady state"
-            else:
-                unit = f" {control.display.unit}" if control.display.unit else ""
-                was = f"{before * control.display.factor:.4g}{unit}"
-            control.mark = (
-                "Not simulated: the run with this value failed (see the message above the "
-                f"plots). The plots, metrics and a downloaded preset hold {was}."
-            )
 
     def _deliver_metrics(
         self,
