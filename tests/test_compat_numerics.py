@@ -3,6 +3,7 @@ Neun's equations against an independent solution, float32 classes, the HR
 defaults' bursting, and the per-call cost of a stepping loop.
 """
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -78,6 +79,26 @@ def test_neuns_hh_equations_match_an_independent_solution():
     assert max_error(got, hh_reference(5.0, 0.1)) < 1e-9
 
 
+def test_a_change_to_a_native_declaration_reaches_compat(monkeypatch):
+    """compat steps the shared declarations: an HR declared with 2·a·x³ in place of
+    a·x³, swapped in for HR, steps as HR with a doubled (no compat edit)."""
+
+    class DoubledCubic(nt.HR):
+        equations = nt.HR.equations.replace("a*x**3", "2*a*x**3")
+
+    cls = neun_py.HRDoubleRK4
+    monkeypatch.setattr(cls, "spec", dataclasses.replace(cls.spec, native=DoubledCubic))
+    changed = cls()
+    monkeypatch.undo()
+    doubled, plain = cls(), cls()
+    doubled.set_param(neun_py.HRDoubleParameter.a, 2.0)
+    for _ in range(200):
+        for cell in (changed, doubled, plain):
+            cell.add_synaptic_input(0.5)
+            cell.step(0.05)
+    assert changed.variables() == doubled.variables() != plain.variables()
+
+
 # -------------------------------------------------------------------- precision
 def test_float_classes_compute_in_float32_and_stay_close_to_double():
     traces = {}
@@ -100,39 +121,50 @@ def test_float_classes_compute_in_float32_and_stay_close_to_double():
         traces[precision] = np.array(trace)
     f32, f64 = traces["Float"], traces["Double"]
     assert np.all(f32.astype(np.float32) == f32)  # every value is a float32
-    assert np.max(np.abs(f32 - f64)) < 0.5  # mV over two spikes; measured 0.015
+    # mV over two spikes; measured 0.11 with the built-in HH's rates (powers up to w^72
+    # of one exponential, whose rounding float32 feels), 0.011 with the textbook HH's
+    assert np.max(np.abs(f32 - f64)) < 0.5
     t = np.arange(1, 30_001) * 0.001
     for i in range(2):
         s32, s64 = nt.analysis.spike_times(t, f32[:, i]), nt.analysis.spike_times(t, f64[:, i])
-        np.testing.assert_allclose(s32, s64, atol=5e-3)  # ms; measured 7.5e-5
+        np.testing.assert_allclose(s32, s64, atol=5e-3)  # ms; measured 5.3e-4
 
 
-def test_float32_kernel_has_no_double_arithmetic(tmp_path):
-    """Compiled afresh in a subprocess (numba shows no IR for code from its cache)."""
+def test_float32_kernels_have_no_double_arithmetic(tmp_path):
+    """Every function of every model's float32 module (rhs, step, initial values, derived
+    values, reset, current), compiled afresh in a subprocess (numba shows no IR for
+    code from its cache)."""
     script = textwrap.dedent(
         """
         import re
         import numpy as np
-        from neuntune.compat import _kernels
-        from neuntune.compat.integrators import table
-        F = np.float32
-        models = ((_kernels.HH, 4), (_kernels.HR, 3), (_kernels.IZ, 2), (_kernels.DSYN, 2))
-        for model, n in models:
-            x, p, work = np.ones(n, F), np.ones(9, F), np.ones((7, n), F)
-            _kernels.rk_step(model, x, p, 0.1, 0.01, table("RK6", F), work)
-        ir = _kernels.rk_step.inspect_llvm(_kernels.rk_step.signatures[0])
+        import neuntune.compat.neun_py as neun_py
+        neun_py.warm_up(("Float",))
+        h = neun_py.HHFloatRK4()
+        args = neun_py.DSynFloatConstructorArgs()
+        args.params[neun_py.DSynFloatParameter.gsyn] = 0.0
+        dsyn = neun_py.DSynHHHHFloatRK4(h, h.Variable.v, h, h.Variable.v, args)
+        cells = [getattr(neun_py, f"{m}FloatRK6")() for m in ("HH", "HR", "Iz")]
         op = r"= (?:[\\w ]*?)(fadd|fsub|fmul|fdiv|fcmp)(?: \\w+)* "
-        print(len(re.findall(op + r"(?:double|<\\d+ x double>)", ir)),
-              len(re.findall(op + r"(?:float|<\\d+ x float>)", ir)),
-              "llvm.exp.f32" in ir and "expm1f" in ir)
+        doubles = floats = functions = 0
+        for obj in [*cells, dsyn]:
+            module = obj._kernels.module
+            for name in ("derive", "initial", "rhs", "current", "reset", "step"):
+                function = getattr(module, name, None)
+                for signature in function.signatures if function else ():
+                    ir = function.inspect_llvm(signature)
+                    doubles += len(re.findall(op + r"(?:double|<\\d+ x double>)", ir))
+                    floats += len(re.findall(op + r"(?:float|<\\d+ x float>)", ir))
+                    functions += 1
+        print(doubles, floats, functions)
         """
     )
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "NEUNTUNE_CACHE_DIR": str(tmp_path)}
     out = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
-    doubles, floats, float_exp = out.stdout.split()
-    assert doubles == "0" and int(floats) > 100 and float_exp == "True"
+    doubles, floats, functions = out.stdout.split()
+    assert doubles == "0" and int(floats) > 100 and int(functions) >= 18
 
 
 # -------------------------------------------------------------------------- HR

@@ -4,7 +4,8 @@ so a Neun script moves to ``nt.simulate``, a preset or the dashboard in one line
     c = neun_py.to_circuit({"a": h1, "b": h2}, {"gj": synapse}, inputs={"a": 0.1, "b": 0.08})
     res = nt.simulate(c, t_stop=100.0, dt=0.001)
 
-Conversions (Neun → native):
+Conversions (Neun → native), the ones the compat classes themselves step the native
+models by (``ModelSpec.to_native``, ``DiffusionSynapse.native_values``):
 
 - **HH**: Neun's parameters are absolute (per-cm² value × membrane area); the
   native HH takes densities and an ``area``.  With area = 7.854e-3 cm² (Neun's
@@ -38,48 +39,20 @@ Conversions (Neun → native):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..circuit import Circuit
 from ..models.kinds import Neuron as NativeNeuron
 from ..models.kinds import Synapse as NativeSynapse
-from ..models.neurons import HH, HR, Izhikevich
 from ..models.stimuli import Constant
 from ..models.synapses import AsymmetricGapJunction, DiffusionSynapse, GapJunction
 from .neurons import Neuron
 from .synapses import ElectricalSynapse, Synapse
 
-#: Membrane area (cm²) the native HH is given: Neun's standard (see the module doc).
-HH_AREA = 7.854e-3
-
-
-def _hh(p: dict[str, float]) -> NativeNeuron:
-    return HH(
-        cm=p["cm"] / HH_AREA,
-        gna=p["gna"] / HH_AREA,
-        gk=p["gk"] / HH_AREA,
-        gl=p["gl"] / HH_AREA,
-        ena=p["vna"],
-        ek=p["vk"],
-        el=p["vl"],
-        area=HH_AREA,
-    )
-
-
-def _iz(p: dict[str, float]) -> NativeNeuron:
-    return Izhikevich(a=p["a"], b=p["b"], c=p["c"], d=p["d"], v_peak=p["threshold"], C=1.0)
-
-
-_NEURONS: dict[str, Callable[[dict[str, float]], NativeNeuron]] = {
-    "HH": _hh,
-    "HR": lambda p: HR(**p),
-    "Iz": _iz,
-}
-
 
 def native_neuron(cell: Neuron) -> NativeNeuron:
     """The native model equivalent to compat ``cell``, starting from its present state."""
-    model = _NEURONS[cell.spec.short](cell.parameters())
+    model = cell.spec.native(**cell.native_values())
     following = cell.following()
     for name, value in cell.variables().items():
         model.set(f"{name}0", None if name in following else value)
@@ -114,17 +87,9 @@ def native_synapse(synapse: Synapse, where: str) -> NativeSynapse:
             "gsyn is a negative conductance (it drives V away from esyn) and has no native "
             "equivalent. An excitatory Neun DSyn has gsyn < 0 (native g = −gsyn)."
         )
-    return DiffusionSynapse(
-        g=-gsyn,
-        E=synapse.get_param(P.esyn),
-        alpha=synapse.get_param(P.alpha) * n,
-        beta=synapse.get_param(P.beta) * n,
-        T_max=synapse.get_param(P.T),
-        T_dur=synapse.get_param(P.max_release_time) / n,
-        threshold=synapse.get_param(P.threshold),
-        delay=0.0,
-        r0=synapse.get(synapse.Variable.r),
-    )
+    values = synapse.native_values()
+    values.update(alpha=values["alpha"] * n, beta=values["beta"] * n, T_dur=values["T_dur"] / n)
+    return DiffusionSynapse(**values, delay=0.0, r0=synapse.get(synapse.Variable.r))
 
 
 def to_circuit(

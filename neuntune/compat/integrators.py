@@ -2,7 +2,7 @@
 
 Neun (GNB-UAM/Neun, ``integrators/RungeKutta4.h`` and ``integrators/RungeKutta6.h``)
 writes each method out stage by stage; here the same coefficients are tables that
-one generic stepper (:func:`neuntune.compat._kernels.rk_step`) runs.  A table has
+one generic stepper (``step`` in :mod:`neuntune.compat._kernels`) runs.  A table has
 ``s + 1`` rows of ``s`` columns: rows 0..s−1 are the stage matrix A (row i gives
 the stage argument x + h·Σ_j A[i, j]·k_j), the last row holds the weights b
 (x ← x + h·Σ_j b[j]·k_j).  The nodes c (row sums of A) are not needed: Neun's

@@ -21,10 +21,11 @@ conductance pushes voltages apart and DSyn adds gsyn·r·(V_post − esyn) (each
 convention warns once, :class:`NeunSignWarning`).  Neun's defects that only hurt
 are repaired: states start initialised, DSyn is constructible, HR's defaults burst.
 
-Each ``step`` is one call of a precompiled numba kernel (~1 µs); ``get``,
-``set``, ``add_synaptic_input`` and ESyn's ``step`` are plain Python.  The kernels
-compile on first use (a few seconds, once: numba caches them on disk); call
-:func:`warm_up` to do that ahead of time.  :func:`to_circuit` turns a network into
+Each ``step`` is one call of a precompiled numba kernel (~1 µs) generated from
+neuntune's own model declarations; ``get``, ``set``, ``add_synaptic_input`` and
+ESyn's ``step`` are plain Python.  The kernels compile on first use (about a second
+per model and precision, once: they are cached on disk); call :func:`warm_up` to do
+that ahead of time.  :func:`to_circuit` turns a network into
 a native :class:`~neuntune.Circuit` (``nt.simulate``, presets, the dashboard).
 """
 
@@ -33,8 +34,8 @@ from __future__ import annotations
 from . import neurons as _neurons
 from . import synapses as _synapses
 from ._warn import NeunSignWarning
-from .bridge import HH_AREA, to_circuit
-from .neurons import SPECS, ConstructorArgs, Neuron
+from .bridge import to_circuit
+from .neurons import HH_AREA, SPECS, ConstructorArgs, Neuron
 from .synapses import DiffusionSynapse, ElectricalSynapse, Synapse
 
 __version__ = "0.4.0"  # the neun_py version whose API this follows
@@ -64,7 +65,7 @@ def get_model_info(short_name: str) -> dict[str, object]:
                 "short_name": spec.short,
                 "description": spec.description,
                 "variables": [
-                    {"name": k, "description": d} for k, (_, d) in spec.variables.items()
+                    {"name": k, "description": spec.variable_doc(k)} for k in spec.variables
                 ],
                 "parameters": [
                     {"name": k, "description": d} for k, (_, d) in spec.parameters.items()
@@ -74,11 +75,17 @@ def get_model_info(short_name: str) -> dict[str, object]:
 
 
 def warm_up(precisions: tuple[str, ...] = ("Double", "Float")) -> None:
-    """Compile (or load from numba's disk cache) the step kernels for these
-    precisions now rather than at the first ``step``: one specialisation per
-    precision serves every model, integrator and synapse."""
+    """Compile (or load from the disk cache) the step kernels for these precisions
+    now rather than at the first ``step``: one module per model and precision
+    serves both integrators and every synapse pair."""
     for precision in precisions:
-        _neurons.NEURONS["HH", precision, "RK4"]().step(0.0)
+        for spec in SPECS:
+            _neurons.NEURONS[spec.short, precision, "RK4"]().step(0.0)
+        dsyn = _synapses.SYNAPSES[f"DSynHHHH{precision}RK4"]
+        args = dsyn.ConstructorArgs()
+        args.params[dsyn.Parameter.gsyn] = 0.0  # a conductance that warns of nothing
+        h = dsyn.pre()
+        dsyn(h, h.Variable.v, h, h.Variable.v, args).step(0.0)
 
 
 __all__ = [

@@ -1,40 +1,56 @@
-"""Neun's neurons for the compat layer: model declarations and the generated class
-families ``{HH,HR,Iz}{Double,Float}{RK4,RK6}`` with their enumerations.
+"""Neun's neurons for the compat layer: the generated class families
+``{HH,HR,Iz}{Double,Float}{RK4,RK6}`` with their enumerations, over neuntune's own
+models.
 
-What Neun's source (GNB-UAM/Neun) fixes and this module follows:
+Each class steps a native model's declaration (``HH``, ``HR``, ``Izhikevich``) with
+Neun's integrators and stepping (:mod:`._kernels`), so a fix to a model reaches this
+layer unedited.  What is Neun's stays here: its names in enum order, its defaults
+and units, and the conversion of its parameters to the native ones
+(:attr:`ModelSpec.to_native`), under which Neun's equations (GNB-UAM/Neun) are the
+native ones:
 
 - ``models/HodgkinHuxleyModel.h``: variables ``v, h, m, n``; parameters
   ``cm, vna, vk, vl, gna, gk, gl`` as *absolute* values (µF and mS: the docs pass
   ``cm = 1 * 7.854e-3``, i.e. per-cm² value × membrane area in cm²), so
-  dv/dt = (I − gl(v − vl) − gna m³h(v − vna) − gk n⁴(v − vk))/cm with I in µA.
+  dv/dt = (I − gl(v − vl) − gna m³h(v − vna) − gk n⁴(v − vk))/cm with I in µA:
+  the native HH with area 7.854e-3 cm², densities = absolute values/area (the same
+  currents over the same capacitance) and ena, ek, el = vna, vk, vl, at 6.3 °C
+  (rates unscaled, as Neun's).
 - ``models/HindmarshRoseModel.h``: variables ``x, y, z``; parameters
-  ``e, mu, S, a, b, c, d, xr, vh``; the input is added to dx/dt (dimensionless).
+  ``e, mu, S, a, b, c, d, xr, vh``; the input is added to dx/dt (dimensionless):
+  the native HR, same names.
 - ``models/IzhikevichModel.h``: variables ``v, u``; parameters ``a, b, c, d,
   threshold``; dv/dt = 0.04v² + 5v + 140 − u + I; after each step, v ≥ threshold
   resets v ← c, u ← u + d (neun_py's enumeration omits ``threshold``; here it is
-  the fifth member, default 30 mV).
+  the fifth member, default 30 mV): the native Izhikevich with v_peak = threshold
+  and C = 1 µF (its I_in/C is Neun's I), its reset applied at the end of the step.
 - ``wrappers/IntegratedSystemWrapper.h``: ``add_synaptic_input`` accumulates;
   ``step(h)`` integrates with the input held through every stage, then clears it.
 
-Neun's defects that only hurt are not reproduced: states start initialised (v at
-−65 mV or x at −1.5, gates at their steady state for the initial v, u = b·v),
-parameters start at published values (HH: Neun's standard set; HR: e 3, mu 0.001,
-S 4, which bursts, not the header's chaotic e 3.281, mu 0.0029), and the HH
-rates' 0/0 at v = −40 and −55 mV takes its limit instead of NaN.  A state not
-set explicitly follows the voltage and parameters until the first step: after
-``set(v, -75)``, ``get(m)`` is the steady state at −75 mV, as the native
-``HH(v0=-75)`` starts.
+The numbers differ from Neun's by rounding only (the native HH shares one
+exponential among its rates; neuntune computes exponentials its own way), except
+where Neun's are NaN: the HH rates' 0/0 at v = −40 and −55 mV, which the native HH
+takes to its limit.  Neun's other defects that only hurt are not reproduced either:
+states start initialised (the native initial values: v at −65 mV or x at −1.5,
+gates at their steady state for the initial v, u = b·v), and parameters start at
+published values (HH: Neun's standard set; HR: e 3, mu 0.001, S 4, which bursts,
+not the header's chaotic e 3.281, mu 0.0029).  A state not set explicitly follows
+the voltage and parameters until the first step: after ``set(v, -75)``,
+``get(m)`` is the steady state at −75 mV, as the native ``HH(v0=-75)`` starts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
 
+from ..models.kinds import Neuron as NativeNeuron
+from ..models.neurons import HH, HR, Izhikevich
 from . import _kernels
 from ._warn import warn_once
 from .integrators import TABLES, table
@@ -46,59 +62,90 @@ INTEGRATORS: tuple[str, ...] = tuple(TABLES)
 #: The module the generated classes say they belong to (what users import).
 PUBLIC_MODULE = "neuntune.compat.neun_py"
 
-_AREA = 7.854e-3  # cm²: Neun's standard membrane area, in its default HH values
+#: Membrane area (cm²) of Neun's standard HH: its absolute defaults are densities × this.
+HH_AREA = 7.854e-3
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One Neun neuron model: names in Neun's enum order, defaults and docs."""
+    """One Neun neuron model: the native model it steps, and Neun's names (in Neun's
+    enum order), defaults and docs."""
 
     short: str  # neun_py's short name: the class-name prefix
     neun_class: str  # Neun's C++ class
-    model: int  # the kernel's model number
+    native: type[NativeNeuron]  # the declaration whose equations are stepped
     description: str
-    variables: dict[str, tuple[float, str]]  # name -> (initial value or NaN if derived, doc)
-    parameters: dict[str, tuple[float, str]]  # name -> (default, doc)
-    voltage: str  # the variable synapses read and inject into
-    derived: tuple[str, ...] = ()  # states whose initial value follows v (see module doc)
+    variables: tuple[str, ...]  # Neun's variables: native states, in Neun's order
+    parameters: dict[str, tuple[float, str]]  # name -> (default, doc), Neun's units
+    #: the native parameter values equal to Neun's (the others keep their defaults)
+    to_native: Callable[[Mapping[str, float]], dict[str, float]]
+
+    @cached_property
+    def states(self) -> dict[str, object]:
+        """The native declaration of each variable."""
+        return {name: self.native.states[name] for name in self.variables}
+
+    @property
+    def voltage(self) -> str:
+        """The variable synapses read and inject into."""
+        return self.native.definition().voltage
+
+    @property
+    def derived(self) -> tuple[str, ...]:
+        """Variables whose initial value is an expression (follows v: see the module doc)."""
+        return tuple(name for name, s in self.states.items() if isinstance(s.initial, str))
+
+    def variable_doc(self, name: str) -> str:
+        state = self.states[name]
+        return f"{state.doc} ({state.unit})"
 
 
-_DERIVED = float("nan")
+def _hh(p: Mapping[str, float]) -> dict[str, float]:
+    """Neun's absolute HH values (µF, mS) as densities on :data:`HH_AREA` (any area
+    would do: both divide the same currents by the same capacitance), rates unscaled."""
+    return {
+        "cm": p["cm"] / HH_AREA,
+        "gna": p["gna"] / HH_AREA,
+        "gk": p["gk"] / HH_AREA,
+        "gl": p["gl"] / HH_AREA,
+        "ena": p["vna"],
+        "ek": p["vk"],
+        "el": p["vl"],
+        "area": HH_AREA,
+        "celsius": 6.3,
+    }
+
+
+def _iz(p: Mapping[str, float]) -> dict[str, float]:
+    """Neun adds its input to dv/dt: the native I_in/C with C = 1."""
+    keep = ("a", "b", "c", "d")
+    return {**{k: p[k] for k in keep}, "v_peak": p["threshold"], "C": 1.0}
+
 
 SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         "HH",
         "HodgkinHuxleyModel",
-        _kernels.HH,
+        HH,
         "Hodgkin–Huxley (1952) squid axon; absolute cm (µF) and conductances (mS)",
+        ("v", "h", "m", "n"),
         {
-            "v": (-65.0, "membrane potential (mV)"),
-            "h": (_DERIVED, "sodium inactivation (1)"),
-            "m": (_DERIVED, "sodium activation (1)"),
-            "n": (_DERIVED, "potassium activation (1)"),
-        },
-        {
-            "cm": (1.0 * _AREA, "membrane capacitance (µF = µF/cm² × area)"),
+            "cm": (1.0 * HH_AREA, "membrane capacitance (µF = µF/cm² × area)"),
             "vna": (50.0, "sodium reversal potential (mV)"),
             "vk": (-77.0, "potassium reversal potential (mV)"),
             "vl": (-54.387, "leak reversal potential (mV)"),
-            "gna": (120.0 * _AREA, "maximal sodium conductance (mS = mS/cm² × area)"),
-            "gk": (36.0 * _AREA, "maximal potassium conductance (mS)"),
-            "gl": (0.3 * _AREA, "leak conductance (mS)"),
+            "gna": (120.0 * HH_AREA, "maximal sodium conductance (mS = mS/cm² × area)"),
+            "gk": (36.0 * HH_AREA, "maximal potassium conductance (mS)"),
+            "gl": (0.3 * HH_AREA, "leak conductance (mS)"),
         },
-        "v",
-        ("h", "m", "n"),
+        _hh,
     ),
     ModelSpec(
         "HR",
         "HindmarshRoseModel",
-        _kernels.HR,
+        HR,
         "Hindmarsh–Rose (1984) bursting model; dimensionless, one time unit per ms",
-        {
-            "x": (-1.5, "membrane potential variable (1)"),
-            "y": (0.0, "fast recovery variable (1)"),
-            "z": (0.0, "slow adaptation variable (1)"),
-        },
+        ("x", "y", "z"),
         {
             "e": (3.0, "constant input current (1)"),
             "mu": (0.001, "time-scale ratio of z (1)"),
@@ -110,17 +157,14 @@ SPECS: tuple[ModelSpec, ...] = (
             "xr": (-1.6, "resting x of the slow variable (1)"),
             "vh": (1.0, "decay coefficient of z (1)"),
         },
-        "x",
+        dict,
     ),
     ModelSpec(
         "Iz",
         "IzhikevichModel",
-        _kernels.IZ,
+        Izhikevich,
         "Izhikevich (2003) simple model; v in mV, t in ms, input in mV/ms",
-        {
-            "v": (-65.0, "membrane potential (mV)"),
-            "u": (_DERIVED, "recovery variable (mV/ms)"),
-        },
+        ("v", "u"),
         {
             "a": (0.02, "recovery rate of u (1/ms)"),
             "b": (0.2, "sensitivity of u to v (1/ms)"),
@@ -128,8 +172,7 @@ SPECS: tuple[ModelSpec, ...] = (
             "d": (8.0, "reset increment of u (mV/ms)"),
             "threshold": (30.0, "spike cut-off where the reset happens (mV)"),
         },
-        "v",
-        ("u",),
+        _iz,
     ),
 )
 
@@ -196,7 +239,7 @@ class Neuron:
     advances by h ms (time units for HR) with the class's integrator and precision.
     """
 
-    __slots__ = ("_derived", "_input", "_p", "_stepped", "_work", "_x")
+    __slots__ = ("_d", "_derived", "_input", "_kernels", "_p", "_q", "_stepped", "_work", "_x")
 
     spec: ClassVar[ModelSpec]
     precision: ClassVar[str]
@@ -211,17 +254,29 @@ class Neuron:
         cls = type(self)
         args = constructor_args(cls, args)
         spec = cls.spec
-        self._p = np.array(args.params, cls.dtype)
-        self._x = np.array([value for value, _ in spec.variables.values()], cls.dtype)
+        self._kernels = _kernels.kernels(spec.native, cls.dtype.__name__, spec.variables)
+        layout = self._kernels.layout
+        self._p = np.array(args.params, cls.dtype)  # Neun's parameters
+        self._q = np.empty(len(layout.params), cls.dtype)  # the native model's
+        self._d = np.empty(layout.derived, cls.dtype)
+        initial = [s.initial for s in spec.states.values()]
+        self._x = np.array([np.nan if isinstance(v, str) else v for v in initial], cls.dtype)
         self._derived = np.array([name in spec.derived for name in spec.variables])
-        self._work = np.zeros((self._table.shape[0], len(spec.variables)), cls.dtype)
+        self._work = np.zeros((self._table.shape[0], layout.size), cls.dtype)
         self._input = 0.0
         self._stepped = False
-        self._derive()
+        self._native()
 
-    def _derive(self) -> None:
-        if self._derived.any():
-            _kernels.derive(self.spec.model, self._x, self._p, self._derived)
+    def _native(self) -> None:
+        """The native parameters from Neun's, and the states that still follow."""
+        self._kernels.parameters(self.native_values(), self._q, self._d)
+        if not self._stepped and self._derived.any():
+            self._kernels.module.initial(self._x, self._q, self._d, self._derived)
+
+    def native_values(self) -> dict[str, float]:
+        """The native model's parameter values equal to this cell's (see
+        :attr:`ModelSpec.to_native`; the others are the native defaults)."""
+        return self.spec.to_native(self.parameters())
 
     # Accessors stay plain Python: user loops call get and add_synaptic_input every
     # step, at ~0.1-0.2 µs each, where a numba call would cost ~1 µs.
@@ -238,7 +293,7 @@ class Neuron:
         self._x[variable] = value
         if not self._stepped:
             self._derived[variable] = False
-            self._derive()
+            self._native()
 
     def get_param(self, parameter: IntEnum) -> float:
         """Value of a parameter (a ``Parameter`` member), in Neun's units."""
@@ -249,8 +304,7 @@ class Neuron:
         """Set a parameter (no range checks, as in Neun)."""
         expect(parameter, self.Parameter, f"{type(self).__name__}.set_param", self.Variable)
         self._p[parameter] = value
-        if not self._stepped:
-            self._derive()
+        self._native()
 
     def add_synaptic_input(self, current: float) -> None:
         """Add ``current`` (µA for HH; model units for HR and Iz) to the input of
@@ -266,8 +320,8 @@ class Neuron:
 
         A state that becomes NaN or infinite warns once (RuntimeWarning) and the
         run carries on, as Neun's would."""
-        finite = _kernels.rk_step(
-            self.spec.model, self._x, self._p, self._input, float(h), self._table, self._work
+        finite = self._kernels.module.step(
+            self._input, self._x, self._q, self._d, float(h), self._table, self._work
         )
         self._input = 0.0
         self._stepped = True
@@ -278,9 +332,8 @@ class Neuron:
         """States that still follow the voltage (never set, and no step taken yet)."""
         if self._stepped:
             return ()
-        return tuple(
-            name for name, f in zip(self.spec.variables, self._derived.tolist(), strict=True) if f
-        )
+        follow = self._derived.tolist()
+        return tuple(name for name, f in zip(self.spec.variables, follow, strict=True) if f)
 
     def variables(self) -> dict[str, float]:
         """All state variables by name (a convenience neun_py does not have)."""

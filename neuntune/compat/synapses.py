@@ -7,6 +7,9 @@ From Neun's source (GNB-UAM/Neun):
   i1 = g1·(V2 − V1) to cell 1 and i2 = g2·(V1 − V2) to cell 2.  Positive g pulls
   the voltages together (an ordinary gap junction); the negative g the Neun docs
   pass (−0.002) pushes them apart.  Reproduced as is, with a one-time warning.
+  These are the native ``AsymmetricGapJunction``'s currents (g_ab = g2, g_ba =
+  g1), written out in Python: ESyn steps once per user-loop iteration, where a
+  compiled call would cost more than this arithmetic.
 - ``include/DiffusionSynapsis.h`` with ``models/DiffusionSynapsisModel.h``
   (Destexhe et al. 1994): variables ``r, i``; parameters ``alpha, beta,
   threshold, esyn, gsyn, T, max_release_time``.  Each ``step(h)`` (repeated
@@ -17,7 +20,11 @@ From Neun's source (GNB-UAM/Neun):
   during a release and −beta·r otherwise.  Then i = gsyn·r·(V_post − esyn) is
   *added* to the postsynaptic input, so gsyn < 0 excites toward esyn (the
   opposite of neuntune's I = g·r·(E − V) with g ≥ 0).  Reproduced, with a
-  one-time warning.
+  one-time warning.  The kinetics and the current are the native
+  ``DiffusionSynapse``'s declaration (stepped by :mod:`._kernels`) with g = −gsyn
+  (the same current), E = esyn, T_max = T; Neun's release clock, kept here, sets
+  the native release ``amount`` to 1 while it runs and 0 otherwise, the native
+  pulse being held open (t = t_release = 0, T_dur = max_release_time > 0).
 
 Either synapse computes its current from the cells' states at the start of the
 step and the cells then hold it through their own step (Neun's split stepping:
@@ -46,6 +53,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..models.synapses import DiffusionSynapse as NativeDiffusionSynapse
 from . import _kernels
 from ._warn import warn_once
 from .integrators import table
@@ -134,15 +142,16 @@ class Synapse:
         Neun does not share with neuntune warns once (see the module doc)."""
         expect(parameter, self.Parameter, f"{type(self).__name__}.set_param", self.Variable)
         self._p[parameter] = float(self.dtype(value))
-        self._check_sign()
+        self._changed()
 
-    def _check_sign(self) -> None:
+    def _changed(self) -> None:
+        """After a parameter change: warn of a sign convention (see the module doc)."""
         raise NotImplementedError
 
     def get_synaptic_current(self) -> float:
         """The current into the second cell at the last step (µA for HH; positive
-        depolarises): ESyn's i2, DSyn's i."""
-        return float(self._x[-1])
+        depolarises): ESyn's i2, DSyn's i (row 1 of both)."""
+        return float(self._x[1])
 
 
 class ElectricalSynapse(Synapse):
@@ -159,9 +168,9 @@ class ElectricalSynapse(Synapse):
         # Python floats (rounded to the precision), read every step without numpy
         self._p = [float(self.dtype(g1)), float(self.dtype(g2))]
         self._x = [0.0, 0.0]
-        self._check_sign()
+        self._changed()
 
-    def _check_sign(self) -> None:
+    def _changed(self) -> None:
         g = min(self._p)
         if g < 0:
             warn_once("esyn", _ESYN_WARNING.format(g=g))
@@ -194,11 +203,18 @@ _DSYN_PARAMETERS = {
 }
 
 
+#: The rows of a DSyn's state array: Neun's variables r and i ("": no native state),
+#: then the native model's other states: the time of its release, 0 (as t is: the
+#: pulse is held open), and the release amount, 1 while Neun's release clock runs.
+_DSYN_ROWS = ("r", "", "t_release", "amount")
+_AMOUNT = _DSYN_ROWS.index("amount")
+
+
 class DiffusionSynapse(Synapse):
     """Base of ``DSyn...(n1, v1, n2, v2, args=None, steps=1)``: Neun's
     Destexhe-style kinetic synapse from n1 to n2 (see the module doc)."""
 
-    __slots__ = ("_last", "_release", "_release_time", "_steps", "_work")
+    __slots__ = ("_d", "_kernels", "_last", "_q", "_release", "_release_time", "_steps", "_work")
 
     ConstructorArgs: ClassVar[type[DSynConstructorArgs]]
     _table: ClassVar[np.ndarray]
@@ -218,18 +234,38 @@ class DiffusionSynapse(Synapse):
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise ValueError(f"{cls.__name__}: steps must be a whole number ≥ 1, got {steps!r}")
         self._steps = steps
-        self._p = np.array(args.params, self.dtype)
-        self._x = np.zeros(2, self.dtype)
-        self._work = np.zeros((self._table.shape[0], 2), self.dtype)
+        self._kernels = _kernels.kernels(NativeDiffusionSynapse, cls.dtype.__name__, _DSYN_ROWS)
+        layout = self._kernels.layout
+        self._p = np.array(args.params, self.dtype)  # Neun's parameters
+        self._q = np.empty(len(layout.params), self.dtype)  # the native model's
+        self._d = np.empty(layout.derived, self.dtype)
+        self._x = np.zeros(layout.size, self.dtype)
+        self._work = np.zeros((self._table.shape[0], layout.size), self.dtype)
         self._last: np.floating | None = None
         self._release = False
         self._release_time = self.dtype(0.0)
-        self._check_sign()
+        self._changed()
 
-    def _check_sign(self) -> None:
+    def _changed(self) -> None:
+        self._kernels.parameters(self.native_values(), self._q, self._d)
         g = self._p.item(self.Parameter.gsyn)
         if g != 0:
             warn_once("dsyn", _DSYN_WARNING.format(g=g))
+
+    def native_values(self) -> dict[str, float]:
+        """The native DiffusionSynapse's parameter values for one sub-step's kinetics
+        (g = −gsyn: see the module doc).  Neun's release clock, not the native
+        pulse, decides when transmitter is out: the pulse is held open for the step."""
+        p = dict(zip(_DSYN_PARAMETERS, self._p.tolist(), strict=True))
+        return {
+            "g": -p["gsyn"],
+            "E": p["esyn"],
+            "alpha": p["alpha"],
+            "beta": p["beta"],
+            "T_max": p["T"],
+            "T_dur": p["max_release_time"],
+            "threshold": p["threshold"],
+        }
 
     @property
     def steps(self) -> int:
@@ -241,8 +277,10 @@ class DiffusionSynapse(Synapse):
         i = gsyn·r·(V_post − esyn) to the second cell's input."""
         P = self.Parameter
         p, x = self._p, self._x
+        module = self._kernels.module
         h = self.dtype(h)  # the release clock runs in the synapse's precision, as in Neun
         threshold, duration = p[P.threshold], p[P.max_release_time]
+        v_post = self._n2._x.item(self._k2)
         for _ in range(self._steps):
             value = self._n1._x[self._k1]
             if self._last is None:
@@ -254,11 +292,12 @@ class DiffusionSynapse(Synapse):
                 self._release_time += h
                 if self._release_time > duration:
                     self._release = False
-            drive = 1.0 if self._release else 0.0
-            _kernels.rk_step(_kernels.DSYN, x, p, drive, float(h), self._table, self._work)
+            x[_AMOUNT] = 1.0 if self._release else 0.0
+            module.step(
+                float(value), v_post, x, self._q, self._d, float(h), self._table, self._work
+            )
             self._last = value
-        v_post = self.dtype(self._n2._x[self._k2])
-        x[1] = p[P.gsyn] * x[0] * (v_post - p[P.esyn])
+        x[1] = module.current(0.0, float(value), v_post, x, self._q, self._d)
         self._n2._input += x.item(1)
 
 

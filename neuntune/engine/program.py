@@ -19,10 +19,11 @@ class Program:
     assignments: dict[str, ast.expr] = field(default_factory=dict)
     derivatives: dict[str, ast.expr] = field(default_factory=dict)
 
-    def needed(self, wanted: set[str]) -> list[str]:
-        """The assignments ``wanted`` (and every derivative) read, in program order."""
+    def needed(self, wanted: set[str], derivatives: bool = True) -> list[str]:
+        """The assignments ``wanted`` (and, with ``derivatives``, every derivative)
+        read, in program order."""
         todo = set(wanted)
-        for expr in self.derivatives.values():
+        for expr in self.derivatives.values() if derivatives else ():
             todo |= names(expr)
         seen: set[str] = set()
         while todo:
