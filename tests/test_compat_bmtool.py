@@ -238,7 +238,7 @@ def test_the_gap_junction_tuner_takes_the_docs_arguments() -> None:
 
 def test_what_is_not_supported_says_so() -> None:
     settings = {"gaba": SYNAPSES["bmtool_gaba_a_stp"]["conn_type_settings"]}
-    with pytest.raises(NotImplementedError, match="BMTK configs"):
+    with pytest.raises(ValueError, match=r"config '.*simulation_config\.json': no such file"):
         SynapseTuner(config="simulation_config.json")
     with pytest.raises(NotImplementedError, match="cell made in this one cannot be used"):
         SynapseTuner(settings, hoc_cell=object())
@@ -246,5 +246,9 @@ def test_what_is_not_supported_says_so() -> None:
         SynapseTuner(settings, templates_dir=TEMPLATES)
     with pytest.raises(ValueError, match="connection 'nope' not found"):
         SynapseTuner(settings, "nope", mechanisms_dir=MODS, templates_dir=TEMPLATES)
-    with pytest.raises(NotImplementedError, match="BMTK configs"):
-        GapJunctionTuner(config="simulation_config.json")
+    gap = GapJunctionTuner(cell1_template="PassiveGapCell", template_dir=TEMPLATES, mod_dir=MODS)
+    try:
+        with pytest.raises(NotImplementedError, match="interactive tuner on NEURON cells"):
+            gap.InteractiveTuner()
+    finally:
+        gap.close()

@@ -27,7 +27,9 @@ one is offered:
 - ``optimize_resistance`` stops at scipy's default tolerance, 1e-5 µS
   (``GapJunctionOptimizer.optimize_conductance_exact``).
 
-Not supported yet: BMTK configs (``config=``), cells made in this process
+With ``config=`` the connection types come from a BMTK network as BMTool reads them
+(:class:`neuntune.neuron.bmtk.BMTKNetwork`: ``initW = syn_weight``, with a warning where
+bionet would run the synapse differently).  Not supported yet: cells made in this process
 (``hoc_cell=``), BMTool's ipywidgets tuner (``InteractiveTuner``) and its continuous-input
 mode; each raises an error that says so.
 """
@@ -50,6 +52,7 @@ from neuntune.analysis.bmtool import (
 )
 from neuntune.compat._warn import warn_once
 from neuntune.neuron import protocols
+from neuntune.neuron.bmtk import BMTKNetwork
 from neuntune.neuron.session import NeuronSession
 from neuntune.neuron.spec import CellSpec, PointProcessSpec
 
@@ -90,18 +93,13 @@ def _unsupported(what: str, instead: str) -> NotImplementedError:
 
 
 def _folders(mechanisms_dir: Any, templates_dir: Any, config: Any, hoc_cell: Any) -> None:
-    if config is not None:
-        raise _unsupported(
-            "BMTK configs (config=)",
-            "pass mechanisms_dir, templates_dir and conn_type_settings from the network",
-        )
     if hoc_cell is not None:
         raise _unsupported(
             "hoc_cell=",
             "neuntune runs NEURON in a worker process, so a cell made in this one cannot "
             "be used: name its template in conn_type_settings and pass templates_dir",
         )
-    if mechanisms_dir is None or templates_dir is None:
+    if config is None and (mechanisms_dir is None or templates_dir is None):
         raise ValueError(
             "Either a config file, both mechanisms_dir and templates_dir, or a hoc_cell "
             "must be provided."
@@ -174,6 +172,12 @@ class SynapseTuner:
         network: str | None = None,
     ) -> None:
         _folders(mechanisms_dir, templates_dir, config, hoc_cell)
+        self.bmtk = BMTKNetwork(config) if config is not None else None
+        if self.bmtk is not None:
+            mechanisms_dir = mechanisms_dir or self.bmtk.mechanism_files()
+            templates_dir = templates_dir or self.bmtk.templates
+            if conn_type_settings is None:
+                conn_type_settings = _synapse_settings(self.bmtk, network)
         if conn_type_settings is None:
             raise ValueError("conn_type_settings must be provided if config is not specified.")
         if connection is None:
@@ -198,6 +202,22 @@ class SynapseTuner:
         self.syn = _Synapse(self)
         self._slider_request = slider_vars
         self._switch_connection(connection)
+
+    @classmethod
+    def list_connections_from_config(
+        cls, config_path: str, network: str | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """The network's synaptic connection types: ``{name: {"post_cell", "synapse_type",
+        "parameters"}}``, as BMTool lists them."""
+        settings = _synapse_settings(BMTKNetwork(config_path), network)
+        return {
+            name: {
+                "post_cell": s["spec_settings"]["post_cell"],
+                "synapse_type": s["spec_settings"]["level_of_detail"],
+                "parameters": list(s["spec_syn_param"]),
+            }
+            for name, s in settings.items()
+        }
 
     # -- set-up ---------------------------------------------------------------------
 
@@ -243,6 +263,17 @@ class SynapseTuner:
                     BMToolWarning,
                 )
         self.session.set(**values)
+        if self.bmtk is not None and new_connection in self.bmtk.connections:
+            conn = self.bmtk.connections[new_connection]
+            if "initW" not in known or "initW" in conn.params:
+                warn_once(
+                    f"initW:{new_connection}",
+                    f"{new_connection}: BMTool tunes initW = syn_weight ({conn.syn_weight:g}) "
+                    "at NetCon weight 1, bionet runs the JSON's values at NetCon weight "
+                    f"syn_weight; for {self.session.point_process} the two differ. "
+                    "neuntune.neuron.bmtk.BMTKNetwork.cell_spec gives bionet's.",
+                    BMToolWarning,
+                )
         self.synaptic_props = self.conn.get("spec_syn_param", {})
         self.set_slider_vars(self._slider_request)
         self._clear_run()
@@ -665,6 +696,25 @@ class GapJunctionTuner:
         mechanisms_dir = mechanisms_dir if mechanisms_dir is not None else mod_dir
         templates_dir = templates_dir if templates_dir is not None else template_dir
         _folders(mechanisms_dir, templates_dir, config, hoc_cell)
+        self._partner = None
+        if config is not None:
+            network = BMTKNetwork(config)
+            mechanisms_dir = mechanisms_dir or network.mechanism_files()
+            templates_dir = templates_dir or network.templates
+            if conn_type_settings is None:
+                conn_type_settings = {
+                    name: {
+                        "cell": c.post_template,
+                        "sec_id": c.sec_id,
+                        "sec_x": c.sec_x,
+                        "iclamp_amp": -0.01,
+                        "spec_syn_param": dict(c.params),
+                    }
+                    for name, c in network.connections.items()
+                    if c.gap
+                }
+                if not conn_type_settings:
+                    raise ValueError(f"config {config!r}: the network has no gap junctions")
         if conn_type_settings is None:
             if cell1_template is None:
                 raise ValueError(
@@ -674,8 +724,6 @@ class GapJunctionTuner:
             name = f"{cell1_template}2{cell2_template or cell1_template}"
             conn_type_settings = {name: {"cell": cell1_template, "sec_id": 0, "sec_x": 0.5}}
             self._partner = cell2_template or cell1_template
-        else:
-            self._partner = None
         self.mechanisms_dir = Path(mechanisms_dir)
         self.templates_dir = Path(templates_dir)
         self.conn_type_settings = conn_type_settings
@@ -882,6 +930,20 @@ class GapJunctionOptimizer:
             results["resistance"].append(float(g))
             results["coupling_coefficient"].append(self._cc(g))
         return results
+
+
+def _synapse_settings(network: BMTKNetwork, name: str | None) -> dict[str, dict]:
+    """BMTool's conn_type_settings for the network's synapses (gap junctions left out),
+    of one edges population (BMTool's ``network``) or all."""
+    settings = {
+        conn_name: network.bmtool_settings(conn_name)
+        for conn_name, conn in network.connections.items()
+        if not conn.gap and (name is None or conn.edges_population == name)
+    }
+    if not settings:
+        where = f" in {name!r}" if name else ""
+        raise ValueError(f"config {str(network.path)!r}: no synaptic connections{where}")
+    return settings
 
 
 def _check_cc(target_cc: float) -> None:

@@ -1,0 +1,302 @@
+"""A user's BMTK network of NEURON cells (neuntune.neuron.bmtk and compat.bmtool's
+``config=``): its connection types as BMTool lists them, a connection tuned in context,
+the tuned values written back, and the round trip: bionet, BMTK's own simulator, runs
+the rewritten network and gives the response that was tuned.
+
+The network is built here with ``bmtk.builder``: a virtual input onto a PassiveCell and
+two PassiveGapCells (tests/data/neuron/bmtool/templates), Exp2Syn edges with
+``afferent_section_id``/``_pos``, ``syn_weight`` and ``dynamics_params`` files, and a
+gap-junction edge type.  Its mechanisms are the fixture mods plus BMTK's own
+vecevent.mod (bionet's spike input), compiled once per machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from neuntune.compat import _warn
+from neuntune.compat.bmtool import BMToolWarning, GapJunctionTuner, SynapseTuner
+from neuntune.neuron import NeuronSession, RunSpec, compile_mechanisms
+from neuntune.neuron.bmtk import BMTKNetwork, NetworkError
+
+DATA = Path(__file__).parent / "data" / "neuron" / "bmtool"
+#: The cells' leak: 1e-4 S/cm² over 2e-5 cm², in µS.
+G_LEAK = 1e-4 * 2e-5 * 1e6
+INPUT2PN = {"level_of_detail": "exp2syn", "tau1": 0.5, "tau2": 3.0, "erev": 0.0, "note": "kept"}
+#: bionet's run, as a script (BMTK's documented three lines)
+RUN_BIONET = """
+import sys
+from bmtk.simulator import bionet
+conf = bionet.Config.from_json(sys.argv[1], validate=True)
+conf.build_env()
+net = bionet.BioNetwork.from_config(conf)
+bionet.BioSimulator.from_config(conf, network=net).run()
+"""
+
+
+def build(root: Path) -> Path:
+    """Write the network, its components and a simulation config under ``root``."""
+    import bmtk
+    from bmtk.builder import NetworkBuilder
+    from bmtk.utils.reports.spike_trains import SpikeTrains
+
+    templates = root / "components" / "templates"
+    models = root / "components" / "synaptic_models"
+    mods = root / "components" / "mechanisms" / "modfiles"
+    for folder in (templates, models, mods):
+        folder.mkdir(parents=True)
+    shutil.copy(DATA / "templates" / "passive_cells.hoc", templates)
+    for mod in (DATA / "mechanisms").glob("*.mod"):
+        shutil.copy(mod, mods)
+    vecevent = Path(bmtk.__file__).parent / "utils/scripts/bionet/mechanisms/modfiles/vecevent.mod"
+    shutil.copy(vecevent, mods)
+    # bionet loads <mechanisms_dir>/x86_64: the compiled cache's
+    (mods.parent / "x86_64").symlink_to(compile_mechanisms(mods).folder / "x86_64")
+    (models / "Input2PN.json").write_text(json.dumps(INPUT2PN, indent=2))
+    (models / "PN2FS.json").write_text(json.dumps({"tau1": 1.0, "tau2": 5.0, "erev": -75.0}))
+    (models / "FS2FS_gap.json").write_text("{}")
+
+    placed = {"afferent_section_id": 0, "afferent_section_pos": 0.5}
+    net = NetworkBuilder("net")
+    net.add_nodes(N=1, pop_name="PN", model_type="biophysical", model_template="hoc:PassiveCell")
+    net.add_nodes(N=2, pop_name="FS", model_type="biophysical", model_template="hoc:PassiveGapCell")
+    net.add_edges(
+        source={"pop_name": "PN"},
+        target={"pop_name": "FS"},
+        connection_rule=1,
+        syn_weight=0.003,
+        delay=2.0,
+        dynamics_params="PN2FS.json",
+        model_template="Exp2Syn",
+        **placed,
+    )
+    net.add_edges(
+        source={"pop_name": "FS"},
+        target={"pop_name": "FS"},
+        connection_rule=lambda s, t: int(s.node_id != t.node_id),
+        is_gap_junction=True,
+        syn_weight=0.001,
+        dynamics_params="FS2FS_gap.json",
+        model_template="Gap",
+        **placed,
+    )
+    net.build()
+    net.save(output_dir=str(root / "network"))
+    source = NetworkBuilder("input")
+    source.add_nodes(N=1, pop_name="input", model_type="virtual")
+    source.add_edges(
+        source=source.nodes(),
+        target=net.nodes(pop_name="PN"),
+        connection_rule=1,
+        syn_weight=0.002,
+        delay=1.0,
+        dynamics_params="Input2PN.json",
+        model_template="Exp2Syn",
+        **placed,
+    )
+    source.build()
+    source.save(output_dir=str(root / "network"))
+    spikes = SpikeTrains(population="input")
+    spikes.add_spikes(node_ids=0, timestamps=[50.0])
+    spikes.to_sonata(str(root / "spikes.h5"))
+
+    def files(kind: str, name: str) -> dict[str, str]:
+        return {
+            f"{kind}_file": f"$BASE_DIR/network/{name}_{kind}.h5",
+            f"{kind[:-1]}_types_file": f"$BASE_DIR/network/{name}_{kind[:-1]}_types.csv",
+        }
+
+    config = {
+        "manifest": {"$BASE_DIR": str(root)},
+        "target_simulator": "NEURON",
+        "run": {"tstop": 150.0, "dt": 0.025, "spike_threshold": -15.0, "nsteps_block": 5000},
+        "conditions": {"celsius": 20.0, "v_init": -70.0},
+        "components": {
+            "templates_dir": "$BASE_DIR/components/templates",
+            "mechanisms_dir": "$BASE_DIR/components/mechanisms",
+            "synaptic_models_dir": "$BASE_DIR/components/synaptic_models",
+        },
+        "networks": {
+            "nodes": [files("nodes", "net"), files("nodes", "input")],
+            "edges": [files("edges", "net_net"), files("edges", "input_net")],
+            "gap_juncs": [{"gap_juncs_file": "$BASE_DIR/network/net_gap_juncs.h5"}],
+        },
+        "inputs": {
+            "spikes": {
+                "input_type": "spikes",
+                "module": "sonata",
+                "input_file": "$BASE_DIR/spikes.h5",
+                "node_set": "input",
+            }
+        },
+        "output": {
+            "output_dir": "$BASE_DIR/output",
+            "spikes_file": "spikes.h5",
+            "overwrite_output_dir": True,
+        },
+        "reports": {
+            "v": {
+                "cells": {"population": "net", "node_id": [0]},
+                "variable_name": "v",
+                "module": "membrane_report",
+                "sections": "soma",
+            }
+        },
+    }
+    path = root / "simulation_config.json"
+    path.write_text(json.dumps(config, indent=2))
+    return path
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("bmtk"))
+
+
+@pytest.fixture(autouse=True)
+def fresh_warnings(monkeypatch):
+    monkeypatch.setattr(_warn, "_warned", set())
+
+
+def test_the_connection_types_are_listed_as_bmtool_names_them(config) -> None:
+    network = BMTKNetwork(config)
+    assert sorted(network.connections) == ["FS2FS_gj_type_101", "Input2PN", "PN2FS"]
+    conn = network.connection("Input2PN")
+    assert (conn.pre_template, conn.post_template, conn.model_template) == (
+        None,
+        "PassiveCell",
+        "exp2syn",
+    )
+    assert (conn.syn_weight, conn.delay, conn.sec_id, conn.sec_x) == (0.002, 1.0, 0, 0.5)
+    assert conn.params == {"tau1": 0.5, "tau2": 3.0, "erev": 0.0}
+    pn2fs = network.connection("PN2FS")
+    assert (pn2fs.pre_template, pn2fs.post_template) == ("PassiveCell", "PassiveGapCell")
+    assert pn2fs.model_template == "Exp2Syn"  # no level_of_detail: the edge's model_template
+    gap = network.connection("FS2FS_gj_type_101")
+    assert gap.gap and gap.syn_weight == 0.001
+    listed = SynapseTuner.list_connections_from_config(str(config))
+    assert listed == {
+        "PN2FS": {
+            "post_cell": "PassiveGapCell",
+            "synapse_type": "Exp2Syn",
+            "parameters": ["tau1", "tau2", "erev", "initW"],
+        },
+        "Input2PN": {
+            "post_cell": "PassiveCell",
+            "synapse_type": "exp2syn",
+            "parameters": ["tau1", "tau2", "erev", "initW"],
+        },
+    }
+
+
+def test_bmtools_tuner_opens_a_connection_of_the_network(config) -> None:
+    with pytest.warns(BMToolWarning) as caught:
+        tuner = SynapseTuner(config=str(config), connection="Input2PN")
+    try:
+        messages = " ".join(str(w.message) for w in caught)
+        # BMTool's mapping: erev is not Exp2Syn's, and initW = syn_weight has nowhere to go
+        assert "erev cannot be assigned" in messages
+        assert "bionet runs the JSON's values at NetCon weight syn_weight" in messages
+        assert tuner.syn.tau2 == 3.0 and tuner.syn.e == 0.0
+        tuner._simulate_model(20, 250)
+        amp = tuner._response_amplitude()
+        assert len(amp) == 12 and min(amp) > 0
+    finally:
+        tuner.close()
+
+
+def test_the_gap_junction_tuner_opens_the_networks_gap_junctions(config) -> None:
+    tuner = GapJunctionTuner(config=str(config))
+    try:
+        assert tuner.current_connection == "FS2FS_gj_type_101"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BMToolWarning)
+            tuner.model(0.001)
+        assert tuner.coupling_ratio() == pytest.approx(0.001 / (G_LEAK + 0.001), rel=1e-9)
+    finally:
+        tuner.close()
+
+
+def bionet_v(config: Path) -> np.ndarray:
+    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_BIONET, str(config)],
+        cwd=config.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    with h5py.File(config.parent / "output" / "v.h5") as f:
+        return f["report/net/data"][:, 0]
+
+
+def aligned(v: np.ndarray, report: np.ndarray) -> np.ndarray:
+    """``v`` (sampled from t = 0) at bionet's report times: its membrane report saves the
+    voltage after each step, so its sample k is t = (k + 1)·dt."""
+    return v[1 : report.size + 1]
+
+
+def test_tuned_values_written_back_give_the_tuned_response_in_bionet(config) -> None:
+    """Tune Input2PN's decay in context, write it back, run the network with bionet: the
+    post cell's voltage is the one the tuned cell gave here (the same NEURON equations
+    at the same dt, so to rounding)."""
+    network = BMTKNetwork(config)
+    conn = network.connection("Input2PN")
+    before = bionet_v(config)
+    with NeuronSession(network.cell_spec("Input2PN")) as session:
+        run = RunSpec(tstop=150.0, dt=0.025, v_init=-70.0, events=(51.0,), weight=conn.syn_weight)
+        np.testing.assert_allclose(aligned(session.run(run)["v"], before), before, atol=1e-9)
+        session.set(tau2=6.0, e=-10.0)
+        tuned = session.run(run)["v"]
+        path = network.write_back("Input2PN", session.params)
+    written = json.loads(path.read_text())
+    # other keys and their order kept; bionet's name for e
+    assert list(written) == list(INPUT2PN)
+    assert written == {**INPUT2PN, "tau2": 6.0, "erev": -10.0}
+    assert json.loads(path.with_name("Input2PN.json.bak").read_text()) == INPUT2PN
+    assert network.connection("Input2PN").params["tau2"] == 6.0
+    after = bionet_v(config)
+    np.testing.assert_allclose(after, aligned(tuned, after), atol=1e-9)
+    assert np.abs(after - before).max() > 1.0  # mV: the tuning changed what bionet runs
+    # a second write keeps the first backup and adds .bak.1
+    network.write_back("Input2PN", {"tau1": 0.4})
+    assert json.loads(path.with_name("Input2PN.json.bak.1").read_text())["tau2"] == 6.0
+
+
+def test_bad_networks_and_writes_are_named(config, tmp_path, monkeypatch) -> None:
+    with pytest.raises(NetworkError, match="no such file"):
+        BMTKNetwork(tmp_path / "missing.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(NetworkError, match="does not parse"):
+        BMTKNetwork(broken)
+    data = json.loads(config.read_text())
+    data["networks"]["nodes"][0]["nodes_file"] = "$BASE_DIR/network/gone.h5"
+    wrong = config.parent / "wrong_config.json"
+    wrong.write_text(json.dumps(data))
+    with pytest.raises(NetworkError, match=r"nodes_file .*gone\.h5.*: no such file"):
+        BMTKNetwork(wrong)
+    network = BMTKNetwork(config)
+    with pytest.raises(NetworkError, match="connection 'X2Y': not in the network; its"):
+        network.connection("X2Y")
+    with pytest.raises(NetworkError, match="syn_weight lives in the edges"):
+        network.write_back("Input2PN", {"weight": 0.1})
+    # root may write anywhere, so a read-only folder is what os.access says
+    models = network.connection("PN2FS").params_file
+    text = models.read_text()
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with pytest.raises(NetworkError, match="is read-only: the tuned values were not written"):
+        network.write_back("PN2FS", {"tau2": 9.0})
+    assert models.read_text() == text
