@@ -35,9 +35,11 @@ def statements(
     state: Callable[[int], str],
     t: str,
     prefix: str,
+    param: Callable[[int], str] | None = None,
 ) -> list[str]:
-    """Statements on one instance: parameters read from P, states through ``state``;
-    a connection's ``x_post`` is state x of its post cell; other targets are locals."""
+    """Statements on one instance: parameters read from P (or through ``param``, given
+    a row), states through ``state``; a connection's ``x_post`` is state x of its post
+    cell; other targets are locals."""
     local_names: dict[str, str] = {"dt": "DT"}
     if g.kind == "connection":
         post = ctx.layout.cells[g.post]
@@ -50,7 +52,8 @@ def statements(
         if symbol in local_names:
             return local_names[symbol]
         if symbol in g.slot.params:
-            return f"P_{g.tag}[{g.slot.params[symbol]}, {index}]"
+            row = g.slot.params[symbol]
+            return f"P_{g.tag}[{row}, {index}]" if param is None else param(row)
         if symbol in g.slot.states:
             return state(g.slot.states[symbol])
         if symbol == "t":

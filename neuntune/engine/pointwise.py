@@ -36,18 +36,19 @@ order (no fast-math reassociation): one instance leaves nothing to vectorise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
 
 from ..models.definition import Definition
-from ..models.equations import Statement, names
+from ..models.equations import names
 from .codegen import FASTMATH
 from .compiler import check_precision, load_module
+from .events import statements as event_statements
 from .groups import Group, _slot
 from .optimise import optimise
 from .render import Renderer, helpers_source
-from .rhs import indent, namer, rows
+from .rhs import Context, indent, namer, rows
 
 #: The inputs of each kind of model, in the order the functions take them.
 INPUTS: dict[str, tuple[str, ...]] = {
@@ -97,29 +98,6 @@ def _loads(lines: list[str], arrays: str) -> list[str]:
 
 def _function(head: str, body: list[str], result: str, arrays: str = "pdx") -> list[str]:
     return ["", "", "@njit(**EXACT)", head, *indent([*_loads(body, arrays), *body, result])]
-
-
-def _statements(
-    body: list[Statement], g: Group, render: Renderer, name_of: Callable[[str], str]
-) -> list[str]:
-    """Event statements on the instance: states are read from and written to x (so a
-    statement sees the ones before it), other targets are locals."""
-    local = {state: f"x[{row}]" for state, row in g.slot.states.items()}
-
-    def lookup(symbol: str) -> str:
-        return local.get(symbol) or name_of(symbol)
-
-    lines = []
-    for stmt in body:
-        value = render.expr(stmt.expr, lookup)
-        if stmt.target in g.slot.states:
-            row = g.slot.states[stmt.target]
-            op = "" if stmt.op == "=" else f"x[{row}] {stmt.op} "
-            lines.append(f"x[{row}] = {op}{value}")
-        else:
-            local[stmt.target] = f"{_TAG}_e_{stmt.target}"
-            lines.append(f"{local[stmt.target]} = {value}")
-    return lines
 
 
 def instance_source(
@@ -182,7 +160,11 @@ def instance_source(
     if definition.reset_threshold is not None:
         row = g.slot.states[definition.voltage]
         threshold = render.expr(definition.reset_threshold, name_of)
-        statements = _statements(definition.on_spike, g, render, name_of)
+        # states read from and written to x, so a statement sees the ones before it
+        ctx = Context(None, "", precision, render)  # a cell's statements need no layout
+        statements = event_statements(
+            ctx, g, definition.on_spike, "", lambda r: f"x[{r}]", "t", _TAG, lambda r: f"p[{r}]"
+        )
         # "not >=": a NaN voltage does not reset
         reset = [f"if not x[{row}] >= {threshold}:", "    return False", *statements, "return True"]
     functions += _function("def reset(x, p, d):", reset[:-1], reset[-1])
