@@ -468,13 +468,7 @@ def _check_members(path: str, declared: Parameter, values: Any, n: int) -> np.nd
         raise TypeError(f"{path}: expected numbers in {declared.unit}, got {values!r}") from None
     if array.ndim != 1 or len(array) != n:
         raise ValueError(f"{path}: expected {n} values (one per member), got shape {array.shape}")
-    bad = ~np.isfinite(array)
-    if declared.minimum is not None:
-        bad |= array < declared.minimum
-        if declared.exclusive_minimum:
-            bad |= array == declared.minimum
-    if declared.maximum is not None:
-        bad |= array > declared.maximum
+    bad = declared.out_of_range(array)
     if bad.any():
         unit = "" if declared.unit == "1" else f" {declared.unit}"
         raise ValueError(

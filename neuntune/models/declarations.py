@@ -71,6 +71,17 @@ class Parameter:
             )
         return number
 
+    def out_of_range(self, array: np.ndarray) -> np.ndarray:
+        """Which of ``array``'s values are not finite or outside the allowed range."""
+        bad = ~np.isfinite(array)
+        if self.minimum is not None:
+            bad |= array < self.minimum
+            if self.exclusive_minimum:
+                bad |= array == self.minimum
+        if self.maximum is not None:
+            bad |= array > self.maximum
+        return bad
+
     def validate_array(self, path: str, values: Any) -> np.ndarray:
         """Validate many values at once (a batch); returns a float64 array.
 
@@ -95,13 +106,7 @@ class Parameter:
         if array.ndim > 1:
             raise TypeError(f"{path}: expected a 1-D sequence of values, got shape {array.shape}")
         array = array.ravel()  # one number is a batch of one
-        bad = ~np.isfinite(array)
-        if self.minimum is not None:
-            bad |= array < self.minimum
-            if self.exclusive_minimum:
-                bad |= array == self.minimum
-        if self.maximum is not None:
-            bad |= array > self.maximum
+        bad = self.out_of_range(array)
         if bad.any():
             self.validate(path, float(array[np.argmax(bad)]))  # raises with the message
         return array
