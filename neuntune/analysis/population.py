@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .traces import Window
+from .traces import Window, as_window
 
 
 def _spikes(i: ArrayLike, t: ArrayLike, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -38,16 +38,6 @@ def _spikes(i: ArrayLike, t: ArrayLike, n: int) -> tuple[np.ndarray, np.ndarray]
     if not np.all(np.isfinite(t)):
         raise ValueError("t: contains NaN or infinite times")
     return i, t
-
-
-def _window(window: Window) -> tuple[float, float]:
-    try:
-        start, stop = (float(w) for w in window)
-    except (TypeError, ValueError):
-        raise ValueError(f"window: expected (start, stop) in ms, got {window!r}") from None
-    if not start < stop:
-        raise ValueError(f"window: ({start:g}, {stop:g}) ms is empty; start must be before stop")
-    return start, stop
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,7 +71,7 @@ def population_rate(
     spike count is kept).
     """
     i, t = _spikes(i, t, n)
-    start, stop = _window(window)
+    start, stop = as_window(window)
     if not bin > 0:
         raise ValueError(f"bin: {bin!r} ms is not allowed; it must be > 0")
     if not smooth >= 0:
@@ -105,7 +95,7 @@ def cell_rates(i: ArrayLike, t: ArrayLike, n: int, window: Window) -> np.ndarray
     """Each member's mean rate (Hz) over ``window`` (ms): its spikes with
     ``start ≤ t < stop`` divided by the window's length."""
     i, t = _spikes(i, t, n)
-    start, stop = _window(window)
+    start, stop = as_window(window)
     inside = (t >= start) & (t < stop)
     return np.bincount(i[inside], minlength=n) / ((stop - start) * 1e-3)
 

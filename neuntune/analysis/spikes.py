@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .traces import Window, as_times, crossings
+from .traces import Window, as_times, as_window, crossings
 
 
 def spike_times(t: ArrayLike, v: ArrayLike, threshold: float = 0.0) -> np.ndarray:
@@ -22,12 +22,7 @@ def spike_times(t: ArrayLike, v: ArrayLike, threshold: float = 0.0) -> np.ndarra
 def firing_rate(spikes: ArrayLike, window: Window) -> float:
     """Mean rate (Hz) of the spikes (ms) with ``start ≤ time < stop`` in ``window`` (ms)."""
     spikes = as_times(spikes, "spikes")
-    try:
-        start, stop = (float(w) for w in window)
-    except (TypeError, ValueError):
-        raise ValueError(f"window: expected (start, stop) in ms, got {window!r}") from None
-    if not start < stop:
-        raise ValueError(f"window: ({start:g}, {stop:g}) ms is empty; start must be before stop")
+    start, stop = as_window(window)
     count = np.count_nonzero((spikes >= start) & (spikes < stop))
     return 1000.0 * count / (stop - start)
 

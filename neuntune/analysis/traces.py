@@ -13,8 +13,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.integrate import trapezoid
-from scipy.optimize import OptimizeWarning, curve_fit
 
 #: A time window ``(start, stop)`` in ms.
 Window = tuple[float, float]
@@ -25,19 +23,7 @@ def as_trace(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``t`` (ms) and ``y`` as 1-D float arrays, checked: same length, at least two
     samples, finite, ``t`` strictly increasing.  Errors name the argument."""
-    t = np.asarray(t, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    for name, a in ((t_name, t), (y_name, y)):
-        if a.ndim != 1:
-            raise ValueError(f"{name}: expected a 1-D array, got shape {a.shape}")
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"{name}: contains NaN or infinite values")
-    if len(t) != len(y):
-        raise ValueError(
-            f"{y_name}: has {len(y)} samples but {t_name} has {len(t)}; they must match"
-        )
-    if len(t) < 2:
-        raise ValueError(f"{t_name}: at least 2 samples are needed, got {len(t)}")
+    t, y = same_length(t, y, t_name, y_name)
     if np.any(np.diff(t) <= 0):
         raise ValueError(f"{t_name}: times must be strictly increasing")
     return t, y
@@ -59,8 +45,7 @@ def as_times(times: ArrayLike, name: str, strict: bool = False) -> np.ndarray:
 
 
 def same_length(x: ArrayLike, y: ArrayLike, x_name: str, y_name: str) -> tuple[np.ndarray, ...]:
-    """Two finite 1-D traces of equal length (at least 2 samples)."""
-    # as_trace's monotonic-time check does not apply to two value traces
+    """Two finite 1-D traces of equal length (at least 2 samples) as float arrays."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     for name, a in ((x_name, x), (y_name, y)):
@@ -75,20 +60,27 @@ def same_length(x: ArrayLike, y: ArrayLike, x_name: str, y_name: str) -> tuple[n
     return x, y
 
 
+def as_window(window: Window, name: str = "window", label: str = "") -> Window:
+    """``window`` as two floats (start, stop) in ms, start before stop; errors name
+    ``name``, then ``label`` before the window."""
+    try:
+        start, stop = (float(w) for w in window)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a window (start, stop) in ms, got {window!r}") from None
+    if not start < stop:  # also refuses NaN
+        raise ValueError(
+            f"{name}: {label}({start:g}, {stop:g}) ms is empty; start must be before stop"
+        )
+    return start, stop
+
+
 def check_window(t: np.ndarray, window: Window, name: str) -> Window:
     """Validate ``window`` (ms) against the trace's time span ``t``; return it as floats.
 
     The window must be non-empty and lie inside ``[t[0], t[-1]]``; ends beyond the
     trace by less than 1e-9 of its span (floating-point rounding of ``t``) are clipped.
     """
-    try:
-        start, stop = (float(w) for w in window)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected a window (start, stop) in ms, got {window!r}") from None
-    if not (np.isfinite(start) and np.isfinite(stop)) or start >= stop:
-        raise ValueError(
-            f"{name}: window ({start:g}, {stop:g}) ms is empty; start must be before stop"
-        )
+    start, stop = as_window(window, name, "window ")
     slack = 1e-9 * (t[-1] - t[0])
     if start < t[0] - slack or stop > t[-1] + slack:
         raise ValueError(
@@ -114,6 +106,8 @@ def window_mean(t: ArrayLike, y: ArrayLike, window: Window, name: str = "window"
     ends), so the average is exact for a linear drift and does not depend on
     sample spacing.
     """
+    from scipy.integrate import trapezoid  # here: importing it takes ~0.2 s
+
     t, y = as_trace(t, y)
     start, stop = check_window(t, window, name)
     ts, ys = segment(t, y, start, stop)
@@ -170,6 +164,8 @@ def fit_exponential(x: np.ndarray, y: np.ndarray, offset: bool = False) -> tuple
     ``x`` in ms (``tau`` too).  Without ``offset`` the curve decays to 0 (``c = 0``).
     Returns NaNs when the fit does not converge.
     """
+    from scipy.optimize import OptimizeWarning, curve_fit  # here: a slow import
+
     c0 = y[-1] if offset else 0.0
     # start from the 1/e point of the observed decay: curve_fit needs the scale of tau
     below = np.flatnonzero(np.abs(y - c0) <= np.abs(y[0] - c0) / np.e)
