@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import neuntune as nt
-from neuntune.analysis import fi_curve, input_resistance, membrane_time_constant, rheobase
+from neuntune.analysis import input_resistance, membrane_time_constant
+from neuntune.protocols import fi_curve, rheobase
 
 AREA, GL, CM = 7.854e-3, 0.1, 1.0  # cm², mS/cm², µF/cm²
 STEP = -2e-3  # µA

@@ -5,9 +5,10 @@ ISI CVs, Golomb's synchrony χ).
 
 Functions take plain numpy arrays (times in ms, voltages in mV, currents in µA)
 and return plain numbers or small dataclasses whose docstrings give the units;
-a few take a :class:`~neuntune.Result` (coupling, synapse responses), a
-:class:`~neuntune.Circuit` (the passive CC estimate) or run simulations of one
-(rheobase, f–I curve).
+a few take a :class:`~neuntune.Result` (coupling, synapse responses) or a
+:class:`~neuntune.Circuit` (the passive CC estimate).  ``rheobase``, ``fi_curve``
+and ``FICurve`` are found here too, but they simulate, so they live in
+:mod:`neuntune.protocols.clamp` (imported on first use: protocols sit above analysis).
 """
 
 from .bmtool import (
@@ -18,7 +19,7 @@ from .bmtool import (
     bmtool_syn_props,
     bmtool_train_metrics,
 )
-from .cell import FICurve, fi_curve, input_resistance, membrane_time_constant, rheobase
+from .cell import input_resistance, membrane_time_constant
 from .coupling import cc_from_runs, cc_from_traces, passive_cc
 from .population import (
     PopulationRate,
@@ -110,3 +111,13 @@ __all__ = [
     "train_metrics",
     "window_mean",
 ]
+
+_CLAMP = ("FICurve", "fi_curve", "rheobase")
+
+
+def __getattr__(name: str) -> object:
+    if name in _CLAMP:
+        from ..protocols import clamp
+
+        return getattr(clamp, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,9 +6,11 @@ measurements, the dashboard and its warm-up call these):
 - :mod:`.pairwise`: that protocol across a gap-junction connection between populations;
 - :mod:`.spectrum`: the coupling spectrum (sine probes);
 - :mod:`.train`: the synapse train protocol (BMTool's SynapseTuner), clamped or free;
+- :mod:`.clamp`: current-step protocols on one cell (rheobase, f–I curve);
 - :mod:`.defaults`: their default settings (dt, method, probe, window fraction, ...).
 """
 
+from .clamp import FICurve, StepProtocol, fi_curve, rheobase
 from .coupling import (
     CouplingProtocol,
     check_quiet,
@@ -35,17 +37,21 @@ __all__ = [
     "WINDOW",
     "CouplingProtocol",
     "CouplingSpectrum",
+    "FICurve",
     "PairwiseCoupling",
+    "StepProtocol",
     "SynapseEvaluator",
     "SynapseProtocol",
     "check_quiet",
     "coupling_coefficient",
     "coupling_protocol",
     "coupling_spectrum",
+    "fi_curve",
     "gap_junctions",
     "measure_coupling",
     "pairwise_coupling",
     "quiet_copy",
+    "rheobase",
     "run_probes",
     "windows",
 ]
