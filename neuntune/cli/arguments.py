@@ -18,6 +18,12 @@ from .run import assignment, run_command
 from .scan import scan_command
 
 
+def timing(command: argparse.ArgumentParser) -> None:
+    """--t-stop and --dt, which override the preset's run settings."""
+    command.add_argument("--t-stop", type=float, help="ms (default: the preset's)")
+    command.add_argument("--dt", type=float, help="ms (default: the preset's)")
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neuntune",
@@ -37,8 +43,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="PATH=VALUE",
         help="change a value, optionally with a unit: --set gj.g=0.003 or --set gj.g=3uS",
     )
-    run.add_argument("--t-stop", type=float, help="ms (default: the preset's)")
-    run.add_argument("--dt", type=float, help="ms (default: the preset's)")
+    timing(run)
     run.add_argument("--method", help="euler, rk4, rk6 or expeuler (default: the preset's)")
     run.add_argument("--precision", help="float64 or float32 (default: the preset's)")
     run.add_argument("--out", help="write every trace to a .csv, .npz or .json file")
@@ -126,8 +131,7 @@ def parser() -> argparse.ArgumentParser:
         "a synapse metric of a chemical connection: peak:syn, latency, rise, decay, "
         "half_width, charge, paired_pulse_ratio, ppr, induction, recovery",
     )  # fmt: skip
-    sweep.add_argument("--t-stop", type=float, help="ms (default: the preset's)")
-    sweep.add_argument("--dt", type=float, help="ms (default: the preset's)")
+    timing(sweep)
     sweep.add_argument("--out", help="write the table to a .csv or .json file")
     sweep.add_argument("--plot", help="write a line plot or heat map to this PNG file")
     sweep.add_argument("--scheduler", help="a dask.distributed scheduler address (tcp://...)")
