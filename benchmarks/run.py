@@ -48,6 +48,7 @@ BENCHMARKS = (
     "textbook_hh",
     "startup",
     "network",
+    "bmtool_compat",
 )
 
 #: The sections that run brian2 or NEURON in the compare interpreter.
