@@ -122,6 +122,22 @@ def test_the_frequency_response_gives_bmtools_numbers(tuner) -> None:
     assert len(tuner.last_figure.axes) == 3
 
 
+def test_the_synaptic_table_has_a_row_per_connection(tuner) -> None:
+    before = tuner.current_connection
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BMToolWarning)
+        table = tuner.generate_synaptic_table(plot=False)
+    assert list(table.index) == list(SYNAPSES)
+    for name in SYNAPSES:
+        single = SYNAPSES[name]["single_event_vclamp=False"]
+        train = SYNAPSES[name]["train"]["vclamp=False"]
+        # the table's single event uses _get_syn_prop's default rise interval (0.2, 0.8)
+        assert table.loc[name, "latency"] == pytest.approx(single["latency"])
+        assert table.loc[name, "peak_amplitude"] == pytest.approx(single["amp"], rel=1e-12)
+        assert table.loc[name, "induction"] == pytest.approx(train["induction"], rel=1e-9)
+    assert tuner.current_connection == before
+
+
 def test_the_synapse_attribute_reads_and_sets_the_mod_files_parameters(tuner) -> None:
     tuner._switch_connection("bmtool_gaba_a_stp")
     assert tuner.syn.Dep == 100.0

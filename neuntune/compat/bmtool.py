@@ -527,6 +527,53 @@ class SynapseTuner:
             self.last_figure = fig
         return results
 
+    def generate_synaptic_table(
+        self, stp_frequency: float = 50.0, stp_delay: float = 250.0, plot: bool = True
+    ) -> Any:
+        """A pandas DataFrame, one row per connection: BMTool's single-event properties
+        (ms, nA) and train metrics at ``stp_frequency`` (Hz).  A connection that fails
+        gets NaNs and a warning naming the error, as in BMTool."""
+        try:
+            import pandas as pd
+        except ImportError as error:
+            raise ImportError(
+                "generate_synaptic_table needs pandas (pip install pandas)"
+            ) from error
+        original = self.current_connection
+        rows = []
+        for name in _run_tqdm(list(self.conn_type_settings), "Analyzing connections"):
+            row: dict[str, Any] = {"connection": name}
+            try:
+                self._switch_connection(name)
+                self.SingleEvent(plot_and_print=False)
+                props = self._get_syn_prop()
+                stp = self.stp_frequency_response([stp_frequency], stp_delay, plot=False)
+                row.update(
+                    rise_time=float(self.rise_time),
+                    decay_time=float(self.decay_time),
+                    latency=props["latency"],
+                    half_width=props["half_width"],
+                    peak_amplitude=props["amp"],
+                    baseline=props["baseline"],
+                    **{k: stp[k][0] for k in ("ppr", "simple_ppr", "induction", "recovery")},
+                )
+            except Exception as error:  # BMTool's table keeps going; the warning says why
+                warn_once(
+                    f"table:{name}:{error}",
+                    f"generate_synaptic_table: {name} failed: {error}",
+                    BMToolWarning,
+                )
+            rows.append(row)
+        self._switch_connection(original)
+        columns = (
+            "connection rise_time decay_time latency half_width peak_amplitude baseline ppr "
+            "simple_ppr induction recovery"
+        ).split()
+        table = pd.DataFrame(rows, columns=columns).set_index("connection")
+        if plot:
+            print(table.round(4).to_string())
+        return table
+
     def _plot_model(self, xlim: list[float], show: bool = True) -> None:
         """The last run: soma voltage, synaptic current (pA) and clamp current (pA)."""
         plt = _pyplot()
