@@ -1,5 +1,7 @@
 """The tuner's model and view on circuits with populations (no browser)."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -42,7 +44,7 @@ def settle(m: TunerModel) -> None:
     for _ in range(100):
         if m.population_metrics is not None and not m.busy:
             return
-        m._wake.wait(0.05)
+        time.sleep(0.05)
 
 
 def test_a_network_run_gives_raster_rate_members_and_metrics(model) -> None:

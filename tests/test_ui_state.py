@@ -12,8 +12,9 @@ import pytest
 
 import neuntune as nt
 from neuntune import bundled
-from neuntune.ui import state as state_module
-from neuntune.ui.state import MAX_SAMPLES, TunerModel
+from neuntune.ui import live_run
+from neuntune.ui.live_run import MAX_SAMPLES
+from neuntune.ui.state import TunerModel
 from neuntune.ui.traces import trace_specs
 
 
@@ -135,7 +136,7 @@ def test_superseded_requests_never_run(tuner: TunerModel, monkeypatch) -> None:
         release.wait(10)
         return nt.simulate(circuit, *args, **kwargs)
 
-    monkeypatch.setattr(state_module, "simulate", slow_simulate)
+    monkeypatch.setattr(live_run, "simulate", slow_simulate)
     tuner.set("gj.g", 0.003)
     time.sleep(0.2)  # the worker is now inside the first run
     for g in (0.004, 0.005, 0.006):

@@ -133,7 +133,7 @@ def test_opening_another_preset_rebuilds_controls_plots_and_tabs(tuner: Tuner) -
     assert set(tuner._panel.plots.sources) >= {"v:n0", "I:syn", "state:syn.s"}
     assert tuner.model.wait() and tuner.model.result.t[-1] == pytest.approx(100.0)
     with pytest.raises(RuntimeError, match="shutdown"):
-        old_model._executor.submit(print)  # the old preset's worker was stopped
+        old_model._runner.start(print)  # the old preset's worker was stopped
 
 
 def test_the_plots_carry_the_loading_overlay_while_a_run_is_slow(tuner: Tuner) -> None:

@@ -244,7 +244,7 @@ def test_picking_a_bundled_preset_switches_the_tuner_and_keeps_the_recording(
     assert session.settings.connection is None  # no chemical synapse here
     assert session.data.recording.source == "kept.csv"
     with pytest.raises(RuntimeError, match="shutdown"):
-        old._executor.submit(print)  # the previous preset's worker was stopped
+        old._runner.start(print)  # the previous preset's worker was stopped
 
 
 # ----------------------------------------------------------------------- gap fit

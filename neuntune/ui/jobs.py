@@ -1,12 +1,13 @@
 """Long work for one session — a fit, a scan, a protocol — off the UI thread, cancellable.
 
-A :class:`Job` owns one worker thread.  :meth:`Job.start` runs ``work(progress)``
+A :class:`Job` runs its work on its own :class:`~neuntune.ui.runner.Runner` (the
+runner the tuner's live runs use too).  :meth:`Job.start` runs ``work(progress)``
 there; ``progress(fraction)`` is what neuntune's fits, scans and simulations call
-between chunks, and it returns True once the job is cancelled (they then raise
-:class:`~neuntune.CancelledError`).  Everything the job reports — ``progress``,
-``status``, ``error``, the result — reaches the job's parameters through
-``dispatch``, so a view applies it on its own event loop; reports from work that
-has been superseded or cancelled are dropped.  This module never imports panel.
+between chunks, and it returns True once the job is cancelled or started again
+(they then raise :class:`~neuntune.CancelledError`).  Everything the job reports —
+``progress``, ``status``, ``error``, the result — reaches the job's parameters
+through ``dispatch``, so a view applies it on its own event loop; reports from work
+that has been superseded or cancelled are dropped.  This module never imports panel.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import param
 
 from ..errors import PresetError, SimulationError
 from ..simulate import CancelledError
+from .runner import Runner, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +32,6 @@ Dispatch = Callable[[Callable[[], None]], None]
 
 #: Progress reaches the page at most this often (s): each report is a websocket message.
 PROGRESS_EVERY = 0.15
-
-
-def finished(future: Future | None, timeout: float | None) -> bool:
-    """Wait for ``future`` (None: nothing to wait for); False if ``timeout`` (s) ran out."""
-    if future is None:
-        return True
-    try:
-        future.result(timeout)
-    except TimeoutError:
-        return False
-    return True
-
-
-class _Token:
-    """One start of a job: cancelled by a Cancel or by the next start."""
-
-    def __init__(self) -> None:
-        self.cancelled = False
 
 
 class Job(param.Parameterized):
@@ -71,9 +54,8 @@ class Job(param.Parameterized):
         super().__init__(**params)
         self.dispatch: Dispatch = dispatch or (lambda fn: fn())
         self._ready = ready
-        self._token = _Token()
-        self._executor: ThreadPoolExecutor | None = None
-        self._future: Future | None = None
+        self._runner = Runner(self.name)
+        self._ticket: Ticket | None = None  # the newest start's
 
     def start(
         self, label: str, work: Callable[[Progress], T], done: Callable[[T], str | None]
@@ -82,12 +64,8 @@ class Job(param.Parameterized):
         ``dispatch``; what ``done`` returns (e.g. "Reached CC 0.3") becomes the status,
         with the time taken.  Supersedes (cancels) work already running.  ``label``
         names the work in ``status`` while it runs ("Fitting", "Scanning", ...)."""
-        self._token.cancelled = True
-        token = self._token = _Token()
         self.param.update(running=True, progress=0.0, error="", status=f"{label}…")
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"neuntune-{self.name}")
-        self._future = self._executor.submit(self._run, token, label, work, done)
+        self._ticket = self._runner.start(lambda ticket: self._run(ticket, label, work, done))
 
     def refuse(self, message: str) -> None:
         """Say why work cannot start (bad settings), leaving any earlier result shown."""
@@ -95,60 +73,56 @@ class Job(param.Parameterized):
 
     def cancel(self) -> None:
         """Stop the running work at its next progress report; nothing it found is applied."""
-        if self.running and not self._token.cancelled:
-            self._token.cancelled = True
+        if self.running and self._ticket is not None and not self._ticket.cancelled:
+            self._ticket.cancel()
             self.param.update(running=False, status="Cancelled.")
 
     def wait(self, timeout: float | None = 120.0) -> bool:
         """Block until the latest work has finished (and its reports were dispatched);
         False on timeout."""
-        return finished(self._future, timeout)
+        return self._runner.wait(timeout)
 
     def close(self) -> None:
         """Cancel running work and stop the worker thread."""
-        self._token.cancelled = True
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._runner.close()
 
     # ------------------------------------------------------------------ worker
-    def _report(self, token: _Token, **updates: Any) -> None:
-        """Apply ``updates`` through dispatch unless ``token``'s work is no longer current."""
+    def _report(self, ticket: Ticket, **updates: Any) -> None:
+        """Apply ``updates`` through dispatch unless ``ticket``'s work is no longer current."""
 
         def apply() -> None:
-            if token is self._token and not token.cancelled:
+            if ticket.current:
                 self.param.update(updates)
 
         self.dispatch(apply)
 
     def _run(
         self,
-        token: _Token,
+        ticket: Ticket,
         label: str,
         work: Callable[[Progress], Any],
         done: Callable[[Any], str | None],
     ) -> None:
-        if token.cancelled:
-            return  # superseded while queued
         if self._ready is not None and not self._ready.is_set():
             self._report(
-                token,
+                ticket,
                 status="Compiling the kernels for this circuit in the background "
                 "(first use of its structure, about 10 s)…",
             )
             while not self._ready.wait(0.1):
-                if token.cancelled:
+                if not ticket.current:
                     return
-            self._report(token, status=f"{label}…")
+            self._report(ticket, status=f"{label}…")
         last = [time.monotonic()]
         started = time.monotonic()
 
         def progress(fraction: float) -> bool:
-            if token.cancelled:
+            if not ticket.current:
                 return True
             now = time.monotonic()
             if now - last[0] >= PROGRESS_EVERY:
                 last[0] = now
-                self._report(token, progress=min(max(float(fraction), 0.0), 1.0))
+                self._report(ticket, progress=min(max(float(fraction), 0.0), 1.0))
             return False
 
         try:
@@ -156,12 +130,12 @@ class Job(param.Parameterized):
         except CancelledError:
             return  # cancel() has already said so; a superseding start says the rest
         except (SimulationError, PresetError, TypeError, ValueError) as exc:
-            self._report(token, running=False, status="", error=str(exc))
+            self._report(ticket, running=False, status="", error=str(exc))
             return
         except Exception as exc:  # a bug must not kill the worker silently
             log.exception("%s failed", label)
             self._report(
-                token,
+                ticket,
                 running=False,
                 status="",
                 error=f"Internal error ({type(exc).__name__}: {exc}).",
@@ -170,7 +144,7 @@ class Job(param.Parameterized):
         elapsed = time.monotonic() - started
 
         def finish() -> None:
-            if token is not self._token or token.cancelled:
+            if not ticket.current:
                 return  # cancelled or superseded while the result was on its way
             message = done(result) or "Done"
             self.param.update(running=False, progress=1.0, status=f"{message} ({elapsed:.1f} s).")

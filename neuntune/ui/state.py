@@ -3,10 +3,11 @@
 :class:`TunerModel` owns one copy of a circuit (with the preset it came from:
 metadata, slider hints, measurements), the run settings, the latest good result
 (full resolution, for CSV export) with its browser-sized traces and metrics, an
-undo history and the values to reset to.  Simulations run on the
-model's own worker thread, one per model, so each browser session computes
-independently and the UI thread never waits on numba; finished runs are handed
-to ``dispatch`` so a view can apply them on its own event loop.
+undo history (:mod:`~neuntune.ui.history`) and the values to reset to.  Simulations
+(:mod:`~neuntune.ui.live_run`) run on the model's own
+:class:`~neuntune.ui.runner.Runner`, so each browser session computes independently
+and the UI thread never waits on numba; finished runs are handed to ``dispatch`` so
+a view can apply them on its own event loop.
 
 Latest wins: a request supersedes every earlier one.  A queued request that has
 been superseded never starts, a long run that has been superseded is cancelled,
@@ -16,93 +17,42 @@ and a result older than one already shown is dropped.
 from __future__ import annotations
 
 import logging
-import math
-import threading
-import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
-import numpy as np
 import param
 
 from .. import presets
 from ..circuit import Circuit
 from ..engine.methods import METHODS
-from ..errors import SimulationError
 from ..models.declarations import initial_parameter
 from ..presets import Preset, RunSettings
-from ..simulate import CancelledError, Result, check_run, simulate
+from ..simulate import Result
 from . import metrics as measure
 from .controls import Control, mark_unsimulated
 from .history import History, Snapshot, same_spec, same_value, spec_of
-from .jobs import finished
+from .live_run import Outcome, RunRequest, plan_run, run_live
 from .population import (
     NetworkMetrics,
     default_members,
     format_members,
     network_metrics,
-    network_traces,
     parse_members,
-    record_plan,
 )
-from .traces import browser_traces, trace_specs, traces_csv
+from .runner import Runner, Ticket
+from .traces import trace_specs, traces_csv
 
 log = logging.getLogger(__name__)
 
-#: Longest run the dashboard starts (steps): about a second or two for a small circuit,
-#: so dragging stays live.  Longer requests are refused with a note.
-MAX_STEPS = 5_000_000
-#: Most samples kept per trace in memory (and in the CSV); longer runs record every k-th step.
-MAX_SAMPLES = 200_001
-#: A run still going after this long (s) is stopped, whatever else happens.
-MAX_SECONDS = 20.0
-#: A superseded run is cancelled once it has taken this long (s); shorter ones finish
-#: and are shown, so a continuous drag still redraws instead of cancelling every run.
-SUPERSEDED_AFTER = 0.25
-#: Runs longer than this (steps) report progress, so they can be cancelled or stopped.
-CHUNKED_AFTER = 100_000
-#: How long (s) the values must rest after a run before its metrics are computed.
-METRICS_AFTER = 0.1
 #: Run-setting keys used in history snapshots and by :meth:`TunerModel.reset`.
 RUN_SETTINGS = ("t_stop", "dt", "method")
 #: The run a bare circuit (or no preset at all) gets: short enough to redraw while a
 #: slider moves (20 000 steps).  A preset brings its own.
 LIVE_RUN = RunSettings(t_stop=200.0, dt=0.01, method="rk4")
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    """One requested run, as the worker gets it: the values (a copy of the circuit),
-    the run settings (ms), every how many steps a sample is kept, the plotted points
-    per trace and, for a network, the recorded and shown members."""
-
-    generation: int
-    circuit: Circuit
-    t_stop: float
-    dt: float
-    method: str
-    record_every: int
-    points: int
-    record: list[str] | None = None
-    members: dict[str, tuple[int, ...]] | None = None
-
-
-@dataclass
-class Outcome:
-    """What one run produced, carried from the worker to the UI thread."""
-
-    generation: int
-    result: Result | None = None
-    traces: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    error: str = ""
-    note: str = ""
-    status: str = ""
-    #: The values and run settings that were simulated (of a run that succeeded).
-    circuit: Circuit | None = None
-    run: dict[str, Any] = field(default_factory=dict)
+#: How long (s) the values must rest after a run before its metrics are computed.
+METRICS_AFTER = 0.1
 
 
 def resolve_preset(source: Circuit | Preset | str | None) -> Preset:
@@ -200,7 +150,6 @@ class TunerModel(param.Parameterized):
         self._defaults = self._snapshot()
         self._history = History()
         self._restoring = False
-        self._requested = 0  # generation of the newest request (written by the UI thread only)
         self._delivered = 0  # generation of the newest outcome applied
         self._compiled_methods: set[str] = set()
         self._shown_status = ""
@@ -208,10 +157,7 @@ class TunerModel(param.Parameterized):
         self._shown: tuple[Circuit, dict[str, Any]] | None = None
         self._failed = 0  # generation of the newest request that failed or was refused
         self._coupling = measure.CouplingCache()
-        self._executor: ThreadPoolExecutor | None = None
-        self._future: Future | None = None
-        self._closed = False
-        self._wake = threading.Event()  # set by each request; interrupts the metrics wait
+        self._runner = Runner("tuner")
         self.param.watch(self._settings_changed, list(RUN_SETTINGS))
 
     # ------------------------------------------------------------------ structure
@@ -395,98 +341,49 @@ class TunerModel(param.Parameterized):
         Settings the budget cannot afford are refused here, with a message in
         ``error``; the last good result stays.
         """
-        self._requested += 1
-        generation = self._requested
         try:
-            t_stop, dt, _, n_steps = check_run(self.t_stop, self.dt)
+            request = plan_run(
+                self.circuit, self.t_stop, self.dt, self.method,
+                precision=self.preset.run.precision, init=self.preset.run.init,
+                points=self.points, specs=self.specs,
+                members=self.members if self.network else None,
+            )  # fmt: skip
         except (TypeError, ValueError) as exc:
-            self._refuse(generation, str(exc))
+            self._refuse(self._runner.supersede(), str(exc))
             return
-        if n_steps > MAX_STEPS:
-            self._refuse(
-                generation,
-                f"Not run: t_stop/dt = {n_steps:,} steps is over the dashboard's budget of "
-                f"{MAX_STEPS:,} steps per run. Shorten t_stop or raise dt "
-                f"(e.g. dt = {math.ceil(1000 * t_stop / MAX_STEPS) / 1000:g} ms); "
-                "the plot shows the last run.",
-            )
-            return
-        record_every = max(1, math.ceil(n_steps / (MAX_SAMPLES - 1)))
-        record = None
-        if self.network:
-            plan = record_plan(self.circuit, self.members, n_steps, MAX_SAMPLES)
-            record, record_every = plan.record, plan.record_every
-        request = RunRequest(
-            generation, self.circuit.copy(), t_stop, dt, self.method, record_every,
-            self.points, record, dict(self.members),
-        )  # fmt: skip
         if self.method not in self._compiled_methods:
             self.status = f"Running with {self.method} (its first run compiles for a few seconds)…"
         self.busy = True
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="neuntune-tuner")
-        self._future = self._executor.submit(self._job, request)
-        self._wake.set()  # a worker waiting to compute metrics: they are superseded
+        self._runner.start(partial(self._job, request))
 
-    def _refuse(self, generation: int, message: str) -> None:
+    @property
+    def _requested(self) -> int:
+        """Generation of the newest request (0 before the first)."""
+        latest = self._runner.latest
+        return 0 if latest is None else latest.generation
+
+    def _refuse(self, ticket: Ticket, message: str) -> None:
         # Outcomes still in flight are older than this refusal: they must not hide it.
-        self._delivered = generation
-        self._failed = generation
+        self._delivered = ticket.generation
+        self._failed = ticket.generation
         self.param.update(error=message, busy=False)
 
-    def _job(self, request: RunRequest) -> None:
+    def _job(self, request: RunRequest, ticket: Ticket) -> None:
         """Worker thread: run and hand the result over; then, once the values rest, the
         metrics (the coupling protocol takes longer than the run)."""
-        generation, circuit = request.generation, request.circuit
-        if generation != self._requested or self._closed:
-            return  # superseded while queued
-        first_call: list[float] = []  # when the kernel first reported progress
-
-        def cancel(_fraction: float) -> bool:
-            # Timed from the first progress report, i.e. once the kernels are compiled:
-            # a first-use compile takes seconds but is not the run's fault.
-            now = time.monotonic()
-            if not first_call:
-                first_call.append(now)
-            elapsed = now - first_call[0]
-            # A network's sliders request runs on release only: nothing to show while
-            # dragging, so a superseded network run stops at once.
-            patience = 0.0 if self.network else SUPERSEDED_AFTER
-            superseded = generation != self._requested and elapsed >= patience
-            return self._closed or superseded or elapsed > MAX_SECONDS
-
-        try:
-            outcome = self._compute(request, cancel)
-        except CancelledError:
-            if generation != self._requested or self._closed:
-                return
-            outcome = Outcome(
-                generation,
-                error=f"Stopped: the run took longer than {MAX_SECONDS:g} s. "
-                "Shorten t_stop or raise dt; the plot shows the last run.",
-            )
-        except SimulationError as exc:
-            outcome = Outcome(generation, error=f"{exc} The plot shows the last good run.")
-        except (TypeError, ValueError) as exc:
-            outcome = Outcome(generation, error=str(exc))
-        except Exception as exc:  # a bug must not kill the session's worker silently
-            log.exception("tuner run failed")
-            outcome = Outcome(generation, error=f"Internal error ({type(exc).__name__}: {exc}).")
-        else:
+        outcome = run_live(request, ticket)
+        if outcome is None:
+            return  # superseded and cancelled: a newer run is coming
+        if not outcome.error:
             self._compiled_methods.add(request.method)
         self.dispatch(partial(self._deliver, outcome))
-        if outcome.error:
-            return
         # Metrics wait until the values have rested a moment: while the slider moves
         # they would be superseded anyway, and their work (and the GIL it holds)
         # would slow the UI thread sending the plot and the browser drawing it.
-        self._wake.clear()
-        if generation == self._requested:
-            self._wake.wait(METRICS_AFTER)
-        if generation == self._requested and not self._closed:
-            self._measure(generation, circuit, outcome.result)
+        if not outcome.error and ticket.rest(METRICS_AFTER):
+            self._measure(ticket, request.circuit, outcome.result)
 
-    def _measure(self, generation: int, circuit: Circuit, result: Result) -> None:
+    def _measure(self, ticket: Ticket, circuit: Circuit, result: Result) -> None:
         """Worker thread, after the plot: metrics, in a second update.
 
         The coupling protocol runs only for the newest values: when a newer request
@@ -499,51 +396,14 @@ class TunerModel(param.Parameterized):
             except Exception:  # a bug must not kill the session's worker silently
                 log.exception("tuner population metrics failed")
                 return
-            self.dispatch(partial(self._deliver_population_metrics, generation, found))
+            self.dispatch(partial(self._deliver_population_metrics, ticket.generation, found))
             return
-        coupling, measured = self._coupling.measure(
-            circuit, lambda: self._closed or generation != self._requested
-        )
+        coupling, measured = self._coupling.measure(circuit, lambda: not ticket.current)
         metrics = measure.live_metrics(circuit, result, coupling, measured)
         self.dispatch(
-            partial(self._deliver_metrics, generation, metrics, coupling if measured else None)
-        )
-
-    def _compute(self, request: RunRequest, cancel: Callable[[float], bool]) -> Outcome:
-        circuit, t_stop, dt, method = request.circuit, request.t_stop, request.dt, request.method
-        record_every, points = request.record_every, request.points
-        # Short runs go to the kernel in one call: with a progress callback it would
-        # stop every 2000 steps to take the GIL back, and each time wait for the UI
-        # thread.  Only runs long enough to need cancelling pay for that.
-        # A network's run is long whatever its step count: it can always be cancelled.
-        chunked = self.network or math.ceil(t_stop / dt) > CHUNKED_AFTER
-        progress = cancel if chunked else None
-        result = simulate(
-            circuit, t_stop, dt, method, self.preset.run.precision, record=request.record,
-            record_every=record_every, init=self.preset.run.init, progress=progress,
-        )  # fmt: skip
-        if self.network:
-            traces = network_traces(result, circuit, request.members or {}, points)
-        else:
-            traces = browser_traces(result, self.specs, points)
-        note = ""
-        if record_every > 1:
-            note = (
-                f"Long run: {len(result.t):,} samples kept per trace (1 step in {record_every}, "
-                f"{record_every * dt:g} ms apart) for plots and CSV; spikes are still located "
-                "at every step."
+            partial(
+                self._deliver_metrics, ticket.generation, metrics, coupling if measured else None
             )
-        # No timing in the status: text that changed on every run would cost a page update.
-        status = f"{t_stop:g} ms at dt {dt:g} ms ({method})"
-        run = {"t_stop": t_stop, "dt": dt, "method": method}
-        return Outcome(
-            request.generation,
-            result,
-            traces,
-            note=note,
-            status=status,
-            circuit=circuit,
-            run=run,
         )
 
     def _deliver(self, outcome: Outcome) -> None:
@@ -609,14 +469,11 @@ class TunerModel(param.Parameterized):
 
     def wait(self, timeout: float | None = 60.0) -> bool:
         """Block until the latest requested run has finished; False on timeout."""
-        return finished(self._future, timeout)
+        return self._runner.wait(timeout)
 
     def close(self) -> None:
         """Stop the worker thread: running work is cancelled, queued work dropped."""
-        self._closed = True
-        self._wake.set()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._runner.close()
 
     # -------------------------------------------------------------------- export
     def to_preset(self) -> Preset:
