@@ -52,8 +52,8 @@ preset = Preset(c, "Wang-Buzsaki network", run=RunSettings(t_stop=200.0, dt=0.01
 def simulate_alone(cells: int | None, repeats: int = 5) -> list[float]:
     """Wall time (ms) of the live run's simulate() call alone, as the tuner records it."""
     import neuntune as nt
+    from neuntune.ui.live_run import MAX_SAMPLES
     from neuntune.ui.population import default_members, record_plan
-    from neuntune.ui.state import MAX_SAMPLES
 
     if cells is None:
         circuit = nt.presets.load(PRESET).circuit
