@@ -10,28 +10,24 @@ plots and the tabs for its circuit.  It displays in a notebook, and
 one Tuner per session (pass a function, not an instance).
 
 Runs, fits, scans and protocols happen on worker threads; what they report comes
-back through :meth:`Tuner._dispatch`, which applies it on the session's event loop
-with ``doc.add_next_tick_callback`` (Bokeh's documented way to update a document
-from another thread) and one ``pn.io.hold`` so a redraw is one websocket message.
+back through a :class:`~neuntune.ui.dispatch.Dispatcher`, which applies it on the
+session's event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
-import sys
 import threading
-from collections.abc import Callable
 from functools import partial
 from io import StringIO
 from typing import Any
 
 import panel as pn
 import param
-from bokeh.document import Document
 
 from ..circuit import Circuit
 from ..presets import Preset
 from . import notebook
+from .dispatch import Dispatcher
 from .fit_panel import FitPanel
 from .panels import DataPanel, ProtocolsPanel, ScanPanel
 from .session import Session
@@ -49,21 +45,6 @@ GUIDANCE = (
     "previous run). Click a cell or connection in the Circuit to open its controls; Fit, "
     "Scan and Protocols tune towards targets."
 )
-
-
-def _kernel_loop() -> asyncio.AbstractEventLoop | None:
-    """The running event loop of a Jupyter kernel, if this is one.
-
-    Only an IPython kernel counts: other libraries (Playwright's sync API, for one)
-    leave a loop marked as running on the main thread that nobody actually runs.
-    """
-    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
-    if shell is None or getattr(shell, "kernel", None) is None:
-        return None
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 class Tuner(pn.viewable.Viewer):
@@ -94,23 +75,16 @@ class Tuner(pn.viewable.Viewer):
         **params: Any,
     ) -> None:
         super().__init__(**params)
-        # Where finished work is applied: the session's document when served, else the
-        # notebook kernel's event loop, else (a plain script) at once.
-        self._doc: Document | None = pn.state.curdoc
-        self._loop = _kernel_loop()
-        self._queue: list[Callable[[], None]] = []  # updates waiting for the UI thread
-        self._queue_lock = threading.Lock()
-        # A served page takes updates once it has loaded (see _dispatch).
-        self._loaded = not (self._doc is not None and self._doc.session_context is not None)
+        # Where finished work is applied (the served page, a notebook's loop, at once).
+        self._dispatch = Dispatcher()
         self._layout: pn.viewable.Viewable | None = None
         given = (("t_stop", t_stop), ("dt", dt), ("method", method))
         run = {key: value for key, value in given if value is not None}
         self.session = Session(circuit, dispatch=self._dispatch, warm=warm, **run)
         self._panel = TunePanel(self.session.tuner, self.session.data, self.session.pairwise)
         self.session.param.watch(self._switched, "tuner")
-        if self._doc is not None and self._doc.session_context is not None:
+        if self._dispatch.served:
             pn.state.on_session_destroyed(lambda _context: self.close())
-            pn.state.onload(self._page_loaded)
         # The upload button's browser-side link (see _build), if built.
         self._upload_link: Any = None
 
@@ -129,50 +103,6 @@ class Tuner(pn.viewable.Viewer):
         """The preset being tuned (a new one after another preset is opened)."""
         return self.session.tuner
 
-    # ------------------------------------------------------------------ threads
-    def _dispatch(self, update: Callable[[], None]) -> None:
-        """Run ``update`` (from a worker thread) where it may touch the document.
-
-        Updates run in the order they were dispatched (the models rely on it): they
-        are queued here and drained by one callback, because Bokeh runs next-tick
-        callbacks added before a session has started in no particular order.
-
-        A served page drains nothing before it has loaded: Panel defers changes to
-        its own widgets until the browser is connected, but a change made directly
-        to a Bokeh model (a plot's data or range) between the page's rendering and
-        its websocket's connection never reaches the browser.  A network's first
-        run (over a second) used to land there and leave the plots empty.
-        """
-        doc = self._doc
-        served = doc is not None and doc.session_context is not None
-        if not served and (self._loop is None or not self._loop.is_running()):
-            update()  # a plain script: no event loop to hand over to
-            return
-        with self._queue_lock:
-            self._queue.append(update)
-            if len(self._queue) > 1 or not self._loaded:
-                return  # a drain is already scheduled (or the page's load drains)
-        if served:
-            doc.add_next_tick_callback(partial(self._drain, doc))
-        else:
-            self._loop.call_soon_threadsafe(self._drain, None)
-
-    def _page_loaded(self) -> None:
-        """The browser has rendered the page: apply what arrived meanwhile."""
-        with self._queue_lock:
-            self._loaded = True
-        self._drain(self._doc)
-
-    def _drain(self, doc: Document | None) -> None:
-        with self._queue_lock:
-            updates, self._queue = self._queue, []
-        with pn.io.hold(doc):  # one websocket message for all of them
-            for update in updates:
-                update()
-        if doc is None and self._layout is not None:
-            # Bokeh models changed outside a Panel callback reach a notebook only when pushed.
-            pn.io.push_notebook(self._layout)
-
     # ------------------------------------------------------------------ presets
     def _switched(self, event: param.parameterized.Event) -> None:
         """Another preset was opened: new controls, plots and tabs for its circuit."""
@@ -180,7 +110,7 @@ class Tuner(pn.viewable.Viewer):
         self._panel = TunePanel(event.new, self.session.data, self.session.pairwise)
         if self._layout is None:
             return
-        with pn.io.hold(self._doc):
+        with pn.io.hold(self._dispatch.doc):
             self._fill()
 
     def _uploaded(self, event: param.parameterized.Event) -> None:
@@ -292,7 +222,7 @@ class Tuner(pn.viewable.Viewer):
 
     def __panel__(self) -> pn.viewable.Viewable:
         if self._layout is None:
-            self._layout = self._build()
+            self._layout = self._dispatch.layout = self._build()
         return self._layout
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
