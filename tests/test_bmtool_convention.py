@@ -265,7 +265,7 @@ def test_the_protocols_tab_shows_bmtools_metrics_and_the_single_stream_recovery(
     _, single = run_train(presets.load(name), recovery_stream="single")
     assert run.single_stream_recovery == pytest.approx(single.recovery, rel=1e-9)
     assert run.single_stream_recovery == pytest.approx(-0.0252, abs=5e-5)
-    note = recovery_note(run)
+    note = recovery_note(run.single_stream_recovery)
     assert note == (
         "Recovery with pulses 9–12 on the train's own stream (what a real synapse does): "
         "-0.0252. BMTool sends them through a fresh NetCon, so its recovery above is ≈ 0 "
@@ -294,7 +294,7 @@ def test_the_protocols_tab_shows_bmtools_metrics_and_the_single_stream_recovery(
     session.protocol.run_train()
     assert session.protocol.wait() and session.protocol.error == ""
     run = session.protocol.train
-    assert run.single_stream_recovery is None and recovery_note(run) == ""
+    assert run.single_stream_recovery is None and recovery_note(run.single_stream_recovery) == ""
     assert not lines[0].visible, "the tab hides the line for a single-stream train"
     dep = session.tuner.get("syn.Dep")
     a = run.response.amplitudes

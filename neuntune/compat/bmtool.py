@@ -29,9 +29,11 @@ one is offered:
 
 With ``config=`` the connection types come from a BMTK network as BMTool reads them
 (:class:`neuntune.neuron.bmtk.BMTKNetwork`: ``initW = syn_weight``, with a warning where
-bionet would run the synapse differently).  Not supported yet: cells made in this process
-(``hoc_cell=``), BMTool's ipywidgets tuner (``InteractiveTuner``) and its continuous-input
-mode; each raises an error that says so.
+bionet would run the synapse differently).  ``SynapseTuner.InteractiveTuner()`` (in a
+notebook) and ``.show()`` (a browser tab) open neuntune's live tuner on the connection
+(:mod:`neuntune.ui.neuron_tuner`).  Not supported yet: the gap-junction tuner's
+``InteractiveTuner``, cells made in this process (``hoc_cell=``) and BMTool's
+continuous-input mode; each raises an error that says so.
 """
 
 from __future__ import annotations
@@ -590,12 +592,33 @@ class SynapseTuner:
         if show:
             plt.show()
 
-    def InteractiveTuner(self) -> None:
-        raise _unsupported(
-            "the interactive tuner on NEURON cells",
-            "run SingleEvent() and _simulate_model() and plot, or tune the neuntune "
-            "preset of the same synapse with `neuntune serve`",
+    def tuner_view(self) -> Any:
+        """neuntune's live tuner on this connection (a Panel view): the slider_vars on
+        sliders, the train on both streams and BMTool's metrics, redrawn as a slider
+        moves.  Its sliders set this tuner's synapse."""
+        from neuntune.ui.neuron_tuner import NeuronTrainTuner
+
+        settings = {**self._settings(), "start": self.general_settings["tstart"]}
+        settings.pop("record")
+        return NeuronTrainTuner(
+            self.session, settings, list(self.slider_vars), title=self.current_connection
         )
+
+    def InteractiveTuner(self) -> Any:
+        """BMTool's notebook tuner: here neuntune's live tuner (``tuner_view``),
+        displayed in the notebook and returned."""
+        view = self.tuner_view()
+        try:
+            from IPython.display import display
+        except ImportError:  # not in IPython: the caller shows it (e.g. .show())
+            return view
+        display(view)
+        return view
+
+    def show(self, port: int = 0) -> Any:
+        """Open the live tuner in a browser tab, served on localhost (Panel's ``show``);
+        returns the server (``.stop()`` ends it)."""
+        return self.tuner_view().show(port=port, address="127.0.0.1", threaded=True)
 
 
 @dataclass

@@ -232,7 +232,7 @@ class ProtocolsPanel:
                 np.asarray(run.response.amplitudes) * factor,
             )
             metrics.object = response_table({settings.connection: run.response})
-            note = recovery_note(run)
+            note = recovery_note(run.single_stream_recovery)
             recovery.object = f'<span class="nt-hint">{html.escape(note)}</span>'
             recovery.visible = bool(note)
             show_recording()

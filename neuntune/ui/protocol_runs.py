@@ -179,14 +179,15 @@ def train_run(
     )  # fmt: skip
 
 
-def recovery_note(run: TrainRun) -> str:
-    """One line on why a fresh-stream recovery differs from a real synapse's ("" when
-    the recovery pulses came on the train's own stream)."""
-    if run.single_stream_recovery is None:
+def recovery_note(single_stream_recovery: float | None) -> str:
+    """One line on why a fresh-stream recovery differs from a real synapse's, given the
+    recovery measured on one stream ("" when there is none: the recovery pulses came on
+    the train's own stream)."""
+    if single_stream_recovery is None:
         return ""
     return (
         f"Recovery with pulses 9–12 on the train's own stream (what a real synapse does): "
-        f"{run.single_stream_recovery:.3g}. BMTool sends them through a fresh NetCon, so "
+        f"{single_stream_recovery:.3g}. BMTool sends them through a fresh NetCon, so "
         "its recovery above is ≈ 0 by construction."
     )
 

@@ -1,0 +1,267 @@
+"""The live tuner for a synapse on a NEURON cell: BMTool's train under voltage clamp,
+redrawn while a slider moves.
+
+``NeuronTrainTuner(session, settings)`` puts every PARAMETER of the session's point
+process (or those named) on a slider with NEURON's unit, runs the 8 + 4 pulse train in
+the session's worker process and shows the synaptic current and BMTool's metrics, with
+the recovery the same synapse shows when pulses 9–12 come on the train's own stream.
+``compat.bmtool.SynapseTuner.InteractiveTuner()`` opens it on a BMTool setup.
+
+A change first draws a preview (dt 0.1 ms, a 50 ms settle under the clamp instead of
+the protocol's), then the exact run; a newer change supersedes both.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import panel as pn
+from bokeh.models import ColumnDataSource
+from bokeh.plotting import figure
+
+from ..analysis.bmtool import bmtool_amplitudes, bmtool_train_metrics
+from ..neuron import protocols
+from ..neuron.introspect import Parameter
+from ..neuron.session import NeuronSession
+from .dispatch import Dispatcher
+from .plots import TOOLS
+from .protocol_runs import recovery_note
+from .runner import Runner, Ticket
+from .widgets import css_class, format_number, hint, html_pane, table
+
+#: BMTool's train frequencies (Hz).
+FREQUENCIES = (1, 2, 5, 10, 20, 50, 100, 200)
+#: The preview's step (ms) and settle before the first pulse (ms).
+PREVIEW_DT = 0.1
+PREVIEW_START = 50.0
+#: µA → pA
+_PA = 1e6
+
+
+@dataclass(frozen=True)
+class TrainView:
+    """What one run shows: time from the first pulse (ms), the synaptic current into
+    the cell (pA) with the recovery pulses on a fresh NetCon (BMTool) and on the
+    train's own stream, BMTool's amplitudes (pA) and metrics, and how it was run."""
+
+    t: np.ndarray
+    fresh: np.ndarray
+    single: np.ndarray
+    amplitudes: np.ndarray
+    ppr: float
+    induction: float
+    recovery: float
+    simple_ppr: float
+    single_recovery: float
+    preview: bool
+    seconds: float
+
+
+def measure_train(
+    session: NeuronSession,
+    settings: dict[str, Any],
+    frequency: float,
+    delay: float,
+    preview: bool = False,
+) -> TrainView:
+    """Run the train on both streams with ``settings`` (``protocols.train``'s keywords)
+    and measure it as BMTool does; ``preview`` only labels the result."""
+    began = time.perf_counter()
+    runs = {
+        stream: protocols.train(
+            session, frequency=frequency, recovery_delay=delay, stream=stream, **settings
+        )
+        for stream in protocols.STREAMS
+    }
+    metrics = {}
+    for stream, run in runs.items():
+        i = -1e3 * run.result.current["syn"]  # µA into the cell -> NEURON's nA
+        amplitudes = bmtool_amplitudes(
+            i, run.spikes, run.result.dt, delay=settings["netcon_delay"], t_stop=run.t_stop
+        )
+        metrics[stream] = (amplitudes, bmtool_train_metrics(amplitudes))
+    fresh = runs["fresh"]
+    amplitudes, m = metrics["fresh"]
+    return TrainView(
+        t=fresh.result.t - fresh.spikes[0],
+        fresh=_PA * fresh.result.current["syn"],
+        single=_PA * runs["single"].result.current["syn"],
+        amplitudes=1e3 * amplitudes,
+        ppr=m.ppr,
+        induction=m.induction,
+        recovery=m.recovery,
+        simple_ppr=m.simple_ppr,
+        single_recovery=metrics["single"][1].recovery,
+        preview=preview,
+        seconds=time.perf_counter() - began,
+    )
+
+
+def slider_range(p: Parameter) -> tuple[float, float, float]:
+    """A slider's (start, end, step) for a PARAMETER: 0 to 1 for a dimensionless value
+    in [0, 1] (a probability such as Use; BMTool's 0–20× would reach 20), else BMTool's
+    0 to 20× the value, step value/50, and −100 to 1000 for a zero or negative one."""
+    value = p.default
+    if p.units in ("", "1") and 0.0 <= value <= 1.0:
+        return 0.0, 1.0, 0.01
+    if value > 0:
+        return 0.0, 20.0 * value, value / 50.0
+    return min(value, 0.0) - 100.0, 1000.0, 1.0
+
+
+class NeuronTrainTuner(pn.viewable.Viewer):
+    """Sliders for the synapse's PARAMETERs, the train's synaptic current and BMTool's
+    metrics, live.  ``settings``: ``protocols.train``'s keywords (start, clamp,
+    netcon_delay, weight, dt, celsius); ``parameters``: the names to put on sliders
+    (default: every PARAMETER).  The session is the caller's: closing the view stops
+    its runs, not the session."""
+
+    def __init__(
+        self,
+        session: NeuronSession,
+        settings: dict[str, Any],
+        parameters: list[str] | None = None,
+        title: str = "",
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.settings = dict(settings)
+        self.title = title or f"{session.point_process} on {session.spec.template}"
+        self._dispatch = Dispatcher()
+        self._runner = Runner("neuron-train")
+        known = {p.name: p for p in session.parameters()}
+        values = {**{n: p.default for n, p in known.items()}, **session.params}
+        names = parameters if parameters is not None else list(known)
+        self.sliders: dict[str, pn.widgets.EditableFloatSlider] = {}
+        for name in names:
+            p = known[name]
+            low, high, step = slider_range(Parameter(name, values[name], p.units))
+            unit = "" if p.units in ("", "1") else f" ({p.units})"
+            slider = pn.widgets.EditableFloatSlider(
+                label=f"{name}{unit}", start=low, end=high, step=step, value=values[name],
+                sizing_mode="stretch_width", css_classes=[css_class(f"syn.{name}")],
+            )  # fmt: skip
+            slider.param.watch(self._changed, "value")
+            self.sliders[name] = slider
+        self.frequency = pn.widgets.Select(
+            label="Frequency (Hz)", options=list(FREQUENCIES), value=50, width=120
+        )
+        self.delay = pn.widgets.FloatInput(
+            label="Recovery delay (ms)", value=250.0, start=0.0, step=50.0, width=150
+        )
+        for widget in (self.frequency, self.delay):
+            widget.param.watch(self._changed, "value")
+        # named for browser tests (ui.testing finds sources by name)
+        self.sources = {
+            stream: ColumnDataSource({"x": [], "y": []}, name=f"neuron:{stream}")
+            for stream in protocols.STREAMS
+        }
+        self.plot = figure(
+            height=320,
+            sizing_mode="stretch_width",
+            tools=TOOLS,
+            x_axis_label="time from the first pulse (ms)",
+            y_axis_label="synaptic current into the cell (pA)",
+        )
+        self.plot.line(
+            "x",
+            "y",
+            source=self.sources["single"],
+            color="#999999",
+            line_dash="dashed",
+            legend_label="pulses 9–12 on the train's own stream",
+        )
+        self.plot.line("x", "y", source=self.sources["fresh"], color="#1f77b4", line_width=1.5,
+                       legend_label="BMTool: pulses 9–12 on a fresh NetCon")  # fmt: skip
+        self.plot.legend.click_policy = "hide"
+        self.plot.legend.location = "top_right"
+        self.metrics = html_pane(sizing_mode="stretch_width", css_classes=["nt-neuron-metrics"])
+        self.status = html_pane(css_classes=["nt-neuron-status"])
+        self.latest: TrainView | None = None
+        self._shown = 0  # the generation of the request whose run is shown
+        self._layout: pn.viewable.Viewable | None = None
+        self._request()
+
+    def close(self) -> None:
+        """Stop this view's runs (the session stays the caller's)."""
+        self._runner.close()
+
+    # ------------------------------------------------------------------- runs
+    def _changed(self, _event: Any) -> None:
+        self._request()
+
+    def _request(self) -> None:
+        params = {name: float(s.value) for name, s in self.sliders.items()}
+        frequency, delay = float(self.frequency.value), float(self.delay.value)
+        self._runner.start(lambda ticket: self._work(ticket, params, frequency, delay))
+
+    def _work(self, ticket: Ticket, params: dict, frequency: float, delay: float) -> None:
+        try:
+            self.session.set(**params)
+            exact = dict(self.settings)
+            preview = {
+                **exact,
+                "dt": max(exact["dt"], PREVIEW_DT),
+                "start": min(exact["start"], PREVIEW_START),
+            }
+            for settings, is_preview in ((preview, True), (exact, False)):
+                if not ticket.current:
+                    return
+                view = measure_train(self.session, settings, frequency, delay, is_preview)
+                self._dispatch(lambda view=view: self._show(view, ticket.generation))
+        except Exception as error:  # a hoc error or a stopped worker: say so, keep serving
+            message = f"{type(error).__name__}: {error}"
+            self._dispatch(lambda: setattr(self.status, "object", _status(message, "error")))
+
+    def _show(self, view: TrainView, generation: int) -> None:
+        if generation < self._shown:  # an older request's run finished late
+            return
+        self._shown, self.latest = generation, view
+        self.sources["fresh"].data = {"x": view.t, "y": view.fresh}
+        self.sources["single"].data = {"x": view.t, "y": view.single}
+        a = view.amplitudes
+        rows = [
+            ["A1 (pA)", format_number(a[0])],
+            ["PPR", format_number(view.ppr)],
+            ["induction", format_number(view.induction)],
+            ["recovery", format_number(view.recovery)],
+            ["simple PPR (A2/A1)", format_number(view.simple_ppr)],
+        ]
+        self.metrics.object = table(["BMTool's metrics", ""], rows) + (
+            f'<div class="nt-notes">{recovery_note(view.single_recovery)}</div>'
+        )
+        kind = f"preview (dt {PREVIEW_DT:g} ms)" if view.preview else "exact"
+        self.status.object = _status(f"{kind}: both trains in {1e3 * view.seconds:.0f} ms")
+
+    # ----------------------------------------------------------------- layout
+    def __panel__(self) -> pn.viewable.Viewable:
+        if self._layout is None:
+            sidebar = pn.Column(
+                pn.pane.HTML(f"<b>{self.title}</b>"),
+                *self.sliders.values(),
+                pn.Row(self.frequency, self.delay),
+                width=380,
+            )
+            main = pn.Column(
+                hint(
+                    "BMTool's SynapseTuner protocol in NEURON: 8 pulses, 4 more after the "
+                    "recovery delay, the soma voltage-clamped."
+                ),
+                pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
+                self.metrics,
+                self.status,
+                sizing_mode="stretch_width",
+            )
+            self._layout = self._dispatch.layout = pn.Row(
+                sidebar, main, sizing_mode="stretch_width"
+            )
+        return self._layout
+
+
+def _status(text: str, kind: str = "ok") -> str:
+    color = "#a00" if kind == "error" else "#555"
+    return f'<span class="nt-status" style="color:{color}">{html.escape(text)}</span>'

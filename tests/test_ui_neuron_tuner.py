@@ -1,0 +1,111 @@
+"""The live tuner for a synapse on a NEURON cell (ui/neuron_tuner.py): BMTool's train and
+metrics as BMTool reports them, sliders that set the synapse, a preview before the
+exact run, and errors shown instead of raised."""
+
+from __future__ import annotations
+
+import copy
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+from neuntune.compat.bmtool import BMToolWarning, SynapseTuner
+from neuntune.neuron import WorkerError
+from neuntune.neuron.introspect import Parameter
+from neuntune.ui.neuron_tuner import NeuronTrainTuner, slider_range
+
+DATA = Path(__file__).parent / "data" / "neuron" / "bmtool"
+REFERENCE = json.loads((Path(__file__).parent / "data" / "bmtool_0.8.7.json").read_text())
+GABA = REFERENCE["synapse"]["bmtool_gaba_a_stp"]
+
+
+@pytest.fixture(scope="module")
+def bmtool():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BMToolWarning)
+        tuner = SynapseTuner(
+            {"gaba": copy.deepcopy(GABA["conn_type_settings"])},
+            mechanisms_dir=str(DATA / "mechanisms"),
+            templates_dir=str(DATA / "templates" / "passive_cells.hoc"),
+            general_settings=REFERENCE["general_settings"],
+            slider_vars=["Use", "Dep", "Fac", "tau_d_GABAA"],
+        )
+    yield tuner
+    tuner.close()
+
+
+def test_the_view_shows_bmtools_metrics_and_the_single_stream_recovery(bmtool) -> None:
+    view = bmtool.tuner_view()
+    try:
+        assert view._runner.wait(60)
+        shown = view.latest
+        assert not shown.preview
+        want = GABA["train"]["vclamp=False"]
+        for key in ("ppr", "induction", "recovery", "simple_ppr"):
+            assert getattr(shown, key) == pytest.approx(want[key], rel=1e-9, abs=1e-12)
+        assert shown.amplitudes[0] == pytest.approx(1e3 * want["amp"][0], rel=1e-12)  # pA
+        # one stream: pulse 9 meets the depression, so the recovery is negative
+        assert shown.single_recovery < -0.02
+        assert "fresh NetCon" in view.metrics.object
+        assert list(view.sliders) == ["Use", "Dep", "Fac", "tau_d_GABAA"]
+        assert view.sliders["tau_d_GABAA"].label == "tau_d_GABAA (ms)"
+        x = view.sources["fresh"].data["x"]
+        assert x[0] == pytest.approx(-REFERENCE["general_settings"]["tstart"])  # from pulse 1
+    finally:
+        view.close()
+
+
+def test_a_slider_sets_the_synapse_and_redraws_after_a_preview(bmtool, monkeypatch) -> None:
+    view = bmtool.tuner_view()
+    try:
+        assert view._runner.wait(60)
+        before = view.latest
+        shown = []
+        original = view._show
+        monkeypatch.setattr(view, "_show", lambda v, g: (shown.append(v.preview), original(v, g)))
+        view.sliders["Dep"].value = 400.0
+        assert view._runner.wait(60)
+        assert shown == [True, False]
+        assert bmtool.syn.Dep == 400.0
+        # slower recovery from depression: the second pulse finds less
+        assert view.latest.amplitudes[1] < before.amplitudes[1]
+        assert "exact: both trains in" in view.status.object
+    finally:
+        view.sliders["Dep"].value = 100.0
+        view._runner.wait(60)
+        view.close()
+
+
+def test_a_failed_run_is_shown_not_raised(bmtool, monkeypatch) -> None:
+    view = bmtool.tuner_view()
+    try:
+        assert view._runner.wait(60)
+
+        def fail(_run):
+            raise WorkerError("the NEURON process stopped (killed by signal SIGKILL)")
+
+        monkeypatch.setattr(view.session, "run", fail)
+        view.frequency.value = 20
+        assert view._runner.wait(60)
+        assert "SIGKILL" in view.status.object and "#a00" in view.status.object
+    finally:
+        view.close()
+
+
+def test_slider_ranges_follow_bmtool() -> None:
+    assert slider_range(Parameter("Dep", 100.0, "ms")) == (0.0, 2000.0, 2.0)
+    assert slider_range(Parameter("Use", 1.0, "1")) == (0.0, 1.0, 0.01)
+    assert slider_range(Parameter("u0", 0.0, "")) == (0.0, 1.0, 0.01)
+    low, high, _ = slider_range(Parameter("e_GABAA", -75.0, "mV"))
+    assert low <= -75.0 <= high
+
+
+def test_bmtools_interactive_tuner_opens_the_live_tuner(bmtool, capsys) -> None:
+    view = bmtool.InteractiveTuner()
+    try:
+        assert isinstance(view, NeuronTrainTuner)
+        assert view.session is bmtool.session  # its sliders set this tuner's synapse
+    finally:
+        view.close()
