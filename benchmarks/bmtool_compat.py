@@ -8,7 +8,7 @@ Numbers.  The reference is BMTool itself (``tests/data/bmtool_0.8.7.json``, reco
 ``benchmarks/bmtool_reference.py`` in BMTool's own venv on NEURON 8.2.4).  The compat
 layer runs BMTool's own tutorial mod files when that script has fetched them (its cache
 folder ``bmtool-0.8.7/<hash>``; they are not in this repository), else the fixture mods
-written from their equations (tests/data/neuron/bmtool), and says which.
+written from their equations (examples/neuron), and says which.
 
 Latency.  A slider's change in BMTool's tuner sets one PARAMETER and reruns the 50 Hz
 train: here ``_set_syn_prop`` + ``_simulate_model`` + ``_response_amplitude`` +
@@ -37,7 +37,7 @@ from neuntune.compat.bmtool import (
 )
 
 REFERENCE = json.loads((HERE.parent / "tests/data/bmtool_0.8.7.json").read_text())
-FIXTURES = HERE.parent / "tests/data/neuron/bmtool"
+FIXTURES = HERE.parent / "examples/neuron"
 MODS = ("AMPA_NMDA_STP.mod", "GABA_A_STP.mod", "gap.mod")
 LONG_CELL = """
 begintemplate LongCell

@@ -31,7 +31,7 @@ from neuntune.compat.bmtool import (
 
 matplotlib.use("Agg")
 
-DATA = Path(__file__).parent / "data" / "neuron" / "bmtool"
+DATA = Path(__file__).parent.parent / "examples" / "neuron"
 MODS = str(DATA / "mechanisms")
 TEMPLATES = str(DATA / "templates" / "passive_cells.hoc")
 REFERENCE = json.loads((Path(__file__).parent / "data" / "bmtool_0.8.7.json").read_text())

@@ -4,7 +4,7 @@ the tuned values written back, and the round trip: bionet, BMTK's own simulator,
 the rewritten network and gives the response that was tuned.
 
 The network is built here with ``bmtk.builder``: a virtual input onto a PassiveCell and
-two PassiveGapCells (tests/data/neuron/bmtool/templates), Exp2Syn edges with
+two PassiveGapCells (examples/neuron/templates), Exp2Syn edges with
 ``afferent_section_id``/``_pos``, ``syn_weight`` and ``dynamics_params`` files, and a
 gap-junction edge type.  Its mechanisms are the fixture mods plus BMTK's own
 vecevent.mod (bionet's spike input), compiled once per machine.
@@ -29,7 +29,7 @@ from neuntune.compat.bmtool import BMToolWarning, GapJunctionTuner, SynapseTuner
 from neuntune.neuron import NeuronSession, RunSpec, compile_mechanisms
 from neuntune.neuron.bmtk import BMTKNetwork, NetworkError
 
-DATA = Path(__file__).parent / "data" / "neuron" / "bmtool"
+DATA = Path(__file__).parent.parent / "examples" / "neuron"
 #: The cells' leak: 1e-4 S/cm² over 2e-5 cm², in µS.
 G_LEAK = 1e-4 * 2e-5 * 1e6
 INPUT2PN = {"level_of_detail": "exp2syn", "tau1": 0.5, "tau2": 3.0, "erev": 0.0, "note": "kept"}

@@ -2,7 +2,7 @@
 BMTool 0.8.7's own numbers, the physics of the recovery stream and of a gap-junction
 pair, agreement with neuntune's engine, and the inputs they refuse.
 
-The cells and mechanisms (tests/data/neuron/bmtool) are written for these tests from
+The cells and mechanisms (examples/neuron) are written for these tests from
 the equations of BMTool's tutorial files and its reference cell: a passive 2e-5 cm²
 compartment with a 2 nS leak.  The reference is BMTool itself (tests/data/bmtool_0.8.7.json,
 benchmarks/bmtool_reference.py), run on BMTool's mod files in NEURON 8.2.4.
@@ -22,7 +22,7 @@ from neuntune.analysis.bmtool import bmtool_amplitudes, bmtool_cc, bmtool_train_
 from neuntune.neuron import CellSpec, NeuronSession, PointProcessSpec, RunSpec, SpecError, protocols
 from neuntune.protocols.train import SynapseEvaluator
 
-DATA = Path(__file__).parent / "data" / "neuron" / "bmtool"
+DATA = Path(__file__).parent.parent / "examples" / "neuron"
 TEMPLATES = DATA / "templates" / "passive_cells.hoc"
 MODS = DATA / "mechanisms"
 REFERENCE = json.loads((Path(__file__).parent / "data" / "bmtool_0.8.7.json").read_text())

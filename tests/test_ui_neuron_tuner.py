@@ -16,7 +16,7 @@ from neuntune.neuron import WorkerError
 from neuntune.neuron.introspect import Parameter
 from neuntune.ui.neuron_tuner import NeuronTrainTuner, slider_range
 
-DATA = Path(__file__).parent / "data" / "neuron" / "bmtool"
+DATA = Path(__file__).parent.parent / "examples" / "neuron"
 REFERENCE = json.loads((Path(__file__).parent / "data" / "bmtool_0.8.7.json").read_text())
 GABA = REFERENCE["synapse"]["bmtool_gaba_a_stp"]
 

@@ -11,14 +11,17 @@ from pathlib import Path
 
 from .. import presets
 from ..errors import PresetError
+from ..neuron.preset import is_neuron_preset, load_preset
 from ..presets import schema, to_bmtk, to_brian2
 from ..presets.bmtk import file_name
 from .shared import BadInput, check_output, printable
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    from ..ui.server import serve
-
+    if args.preset is not None and is_neuron_preset(args.preset):
+        from ..ui.neuron_tuner import serve_preset as serve
+    else:
+        from ..ui.server import serve
     try:
         serve(
             args.preset, port=args.port, address=args.address, show=args.show,
@@ -40,6 +43,14 @@ def validate_command(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
+            if is_neuron_preset(path):
+                n = load_preset(path)
+                print(
+                    f"{printable(path)}: ok ({printable(n.name)}: NEURON cell "
+                    f"{printable(n.cell.template)}, point process "
+                    f"{printable(n.cell.synapse.name)})"
+                )
+                continue
             p = presets.load(path)
         except PresetError as exc:
             print(f"neuntune: {printable(exc)}", file=sys.stderr)

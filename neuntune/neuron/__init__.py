@@ -6,6 +6,8 @@
 ``neuron`` extra (``pip install 'neuntune[neuron]'``) and a C++ compiler.
 """
 
+from pathlib import Path
+
 from neuntune.neuron.introspect import Parameter, Section
 from neuntune.neuron.mechanisms import (
     CompiledMechanisms,
@@ -23,6 +25,16 @@ from neuntune.neuron.spec import (
     VClampSpec,
 )
 
+
+def load_preset(path: str | Path) -> "NeuronPreset":  # noqa: F821 (imported on use)
+    """A NEURON cell preset file (``"engine": "neuron"``), validated: see
+    :mod:`neuntune.neuron.preset`.  Imported on use: the worker process imports this
+    package and must not pull in neuntune's engine."""
+    from neuntune.neuron.preset import load_preset as load
+
+    return load(path)
+
+
 __all__ = [
     "CellSpec",
     "CompiledMechanisms",
@@ -37,5 +49,6 @@ __all__ = [
     "VClampSpec",
     "WorkerError",
     "compile_mechanisms",
+    "load_preset",
     "mechanisms_key",
 ]

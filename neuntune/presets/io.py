@@ -40,11 +40,9 @@ def names() -> list[str]:
 MAX_BYTES = 8 * 1024 * 1024
 
 
-def parse(text: str | bytes) -> Preset:
-    """A preset from JSON text (any known schema version); raises PresetError.
-
-    Text over :data:`MAX_BYTES` is refused before it is parsed; lists, objects and
-    strings over the limits in :mod:`.checks` before anything is built from them."""
+def decode(text: str | bytes) -> Any:
+    """The JSON document in ``text``, refused over :data:`MAX_BYTES` before it is
+    parsed; raises PresetError.  (Readers check its sizes: ``checks.check_sizes``.)"""
     if not isinstance(text, str | bytes | bytearray):
         raise TypeError(f"parse: expected JSON text (str or bytes), got {type(text).__name__}")
     size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
@@ -64,6 +62,25 @@ def parse(text: str | bytes) -> Preset:
         raise PresetError("$: not a usable preset: the JSON is nested too deeply") from None
     except ValueError as exc:  # undecodable bytes, integers with too many digits
         raise PresetError(f"$: not valid JSON: {exc}") from None
+    return doc
+
+
+def is_neuron_document(doc: Any) -> bool:
+    """Whether a decoded document is a NEURON cell preset (``"engine": "neuron"``)."""
+    return isinstance(doc, dict) and doc.get("engine") == "neuron"
+
+
+def parse(text: str | bytes) -> Preset:
+    """A preset from JSON text (any known schema version); raises PresetError.
+
+    Text over :data:`MAX_BYTES` is refused before it is parsed; lists, objects and
+    strings over the limits in :mod:`.checks` before anything is built from them."""
+    doc = decode(text)
+    if is_neuron_document(doc):
+        raise PresetError(
+            "$.engine: 'neuron': a preset of a NEURON cell, which runs in NEURON: open it "
+            "with `neuntune serve FILE` or neuntune.neuron.load_preset(FILE)"
+        )
     return from_dict(doc)
 
 
@@ -75,12 +92,9 @@ def locate(name_or_path: str | os.PathLike[str]) -> Path:
     return Path(str(_BUNDLED.joinpath(f"{name_or_path}.json")))
 
 
-def load(name_or_path: str | os.PathLike[str]) -> Preset:
-    """A bundled preset by name (``"hh_gap_pair"``) or a preset file, validated.
-
-    Raises :class:`~neuntune.PresetError` (a ValueError) naming the file and the
-    JSON path of the first problem.
-    """
+def read(name_or_path: str | os.PathLike[str]) -> tuple[Path, bytes]:
+    """The file a preset name or path refers to and its bytes, refused over
+    :data:`MAX_BYTES` before more is read; raises PresetError naming it."""
     if not isinstance(name_or_path, str | os.PathLike):
         raise TypeError(
             f"load_preset: expected a bundled preset name or a file path, got "
@@ -103,6 +117,16 @@ def load(name_or_path: str | os.PathLike[str]) -> Preset:
             f"{name_or_path}: cannot read it ({exc.strerror}); give a preset file or one of the "
             f"bundled presets: {bundled}"
         ) from None
+    return path, text
+
+
+def load(name_or_path: str | os.PathLike[str]) -> Preset:
+    """A bundled preset by name (``"hh_gap_pair"``) or a preset file, validated.
+
+    Raises :class:`~neuntune.PresetError` (a ValueError) naming the file and the
+    JSON path of the first problem.
+    """
+    _, text = read(name_or_path)
     try:
         return parse(text)
     except PresetError as exc:

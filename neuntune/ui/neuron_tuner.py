@@ -14,8 +14,11 @@ the protocol's), then the exact run; a newer change supersedes both.
 from __future__ import annotations
 
 import html
+import json
+import sys
 import time
 from dataclasses import dataclass
+from io import StringIO
 from typing import Any
 
 import numpy as np
@@ -26,6 +29,7 @@ from bokeh.plotting import figure
 from ..analysis.bmtool import bmtool_amplitudes, bmtool_train_metrics
 from ..neuron import protocols
 from ..neuron.introspect import Parameter
+from ..neuron.preset import NeuronPreset, load_preset
 from ..neuron.session import NeuronSession
 from .dispatch import Dispatcher
 from .plots import TOOLS
@@ -182,13 +186,46 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         self.metrics = html_pane(sizing_mode="stretch_width", css_classes=["nt-neuron-metrics"])
         self.status = html_pane(css_classes=["nt-neuron-status"])
         self.latest: TrainView | None = None
+        self.preset: NeuronPreset | None = None
+        self._owns_session = False
+        self._units: dict[str, str] = {}
         self._shown = 0  # the generation of the request whose run is shown
         self._layout: pn.viewable.Viewable | None = None
         self._request()
 
+    @classmethod
+    def from_preset(cls, preset: NeuronPreset) -> NeuronTrainTuner:
+        """The tuner of a NEURON preset, in a NEURON worker of its own (closed with the
+        view); raises PresetError where a PARAMETER's unit is not its mod file's."""
+        session = NeuronSession(preset.cell)
+        try:
+            parameters = session.parameters()
+            preset.check_units(parameters)
+            view = cls(session, preset.train_settings(), preset.sliders, preset.name)
+        except BaseException:
+            session.close()
+            raise
+        view._owns_session, view.preset = True, preset
+        view._units = {p.name: p.units for p in parameters}
+        view.frequency.options = sorted({*view.frequency.options, preset.protocol["frequency"]})
+        view.frequency.value = preset.protocol["frequency"]
+        view.delay.value = preset.protocol["recovery_delay"]
+        return view
+
+    def preset_text(self) -> str:
+        """The preset with the values on the sliders (JSON; paths absolute, so the
+        file works wherever it is saved)."""
+        params = {**self.preset.cell.synapse.params, **self.session.params}
+        doc = self.preset.to_dict(params, self._units)
+        doc["protocol"]["frequency"]["value"] = float(self.frequency.value)
+        doc["protocol"]["recovery_delay"]["value"] = float(self.delay.value)
+        return json.dumps(doc, indent=2) + "\n"
+
     def close(self) -> None:
-        """Stop this view's runs (the session stays the caller's)."""
+        """Stop this view's runs, and its NEURON worker if it started it."""
         self._runner.close()
+        if self._owns_session:
+            self.session.close()
 
     # ------------------------------------------------------------------- runs
     def _changed(self, _event: Any) -> None:
@@ -240,10 +277,22 @@ class NeuronTrainTuner(pn.viewable.Viewer):
     # ----------------------------------------------------------------- layout
     def __panel__(self) -> pn.viewable.Viewable:
         if self._layout is None:
+            extra = []
+            if self.preset is not None:
+                extra.append(
+                    pn.widgets.FileDownload(
+                        callback=lambda: StringIO(self.preset_text()),
+                        filename=f"{self.preset.path.stem if self.preset.path else 'neuron'}.json",
+                        label="Download preset",
+                        embed=False,
+                        width=150,
+                    )
+                )
             sidebar = pn.Column(
-                pn.pane.HTML(f"<b>{self.title}</b>"),
+                pn.pane.HTML(f"<b>{html.escape(self.title)}</b>"),
                 *self.sliders.values(),
                 pn.Row(self.frequency, self.delay),
+                *extra,
                 width=380,
             )
             main = pn.Column(
@@ -265,3 +314,31 @@ class NeuronTrainTuner(pn.viewable.Viewer):
 def _status(text: str, kind: str = "ok") -> str:
     color = "#a00" if kind == "error" else "#555"
     return f'<span class="nt-status" style="color:{color}">{html.escape(text)}</span>'
+
+
+def serve_preset(
+    path: str,
+    port: int = 5006,
+    address: str = "127.0.0.1",
+    show: bool = False,
+    allow_origin: tuple[str, ...] = (),
+    token: bool | str | None = None,
+) -> None:
+    """Serve the live tuner of a NEURON preset file until interrupted; each browser
+    session gets its own NEURON worker.  Access as :func:`neuntune.ui.server.serve`."""
+    from .server import access, build
+
+    preset = load_preset(path)  # a bad file stops here, before anything listens
+    where = access(address, port, allow_origin, token)
+
+    def session() -> NeuronTrainTuner:
+        view = NeuronTrainTuner.from_preset(preset)
+        pn.state.on_session_destroyed(lambda _context: view.close())
+        return view
+
+    server = build(session, where, show)
+    if where.warning:
+        print(where.warning, file=sys.stderr, flush=True)
+    print(f"neuntune NEURON tuner: {where.url}  (Ctrl+C to stop)", flush=True)
+    server.start()
+    server.io_loop.start()

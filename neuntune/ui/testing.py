@@ -164,7 +164,7 @@ def serving(
                 proc.wait()
 
 
-def _accepts(port: int) -> bool:
+def accepts(port: int) -> bool:
     with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=5):
         return True
     return False
@@ -186,7 +186,7 @@ def running_server(setup: str = "", timeout: float = 180.0, circuit: str = "None
     # Ready once it has printed its URL and accepts connections; an HTTP GET here
     # would open a Bokeh session (and a simulation) nobody looks at.
     def ready(output: str) -> bool:
-        return url in output and _accepts(port)
+        return url in output and accepts(port)
 
     with serving([sys.executable, "-c", code], f"the tuner server at {url}", ready, timeout):
         yield url

@@ -1,6 +1,7 @@
-"""The live tuner on a NEURON cell in Chromium: BMTool's train appears, dragging a
-slider redraws it (through the NEURON worker process), nothing is fetched from
-another host and the console stays clean."""
+"""The live tuner on a NEURON cell in Chromium, opened as a user does (``neuntune serve``
+on the example NEURON preset): BMTool's train appears, dragging a slider redraws it
+(through the session's NEURON worker process), nothing is fetched from another host
+and the console stays clean."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from neuntune.ui.testing import (
     CHANGED_JS,
-    _accepts,
+    accepts,
     free_port,
     open_tuner,
     serving,
@@ -19,39 +20,15 @@ from neuntune.ui.testing import (
 )
 from neuntune.ui.widgets import css_class
 
-DATA = Path(__file__).parent.parent / "data"
-SERVER = """
-import json, warnings
-from neuntune.compat.bmtool import SynapseTuner
-from neuntune.ui.server import access, build
-ref = json.loads(open({ref!r}).read())
-warnings.simplefilter("ignore")
-tuner = SynapseTuner(
-    {{"gaba": ref["synapse"]["bmtool_gaba_a_stp"]["conn_type_settings"]}},
-    mechanisms_dir={mods!r}, templates_dir={templates!r},
-    general_settings=ref["general_settings"], slider_vars=["Use", "Dep", "Fac"],
-)
-server = build(tuner.tuner_view, access("127.0.0.1", {port}))
-print("serving http://127.0.0.1:{port}/", flush=True)
-server.start()
-server.io_loop.start()
-"""
+PRESET = Path(__file__).parent.parent.parent / "examples" / "neuron" / "gaba_a_stp.json"
 
 
 def test_dragging_a_slider_redraws_the_neuron_train(browser) -> None:
     port = free_port()
-    code = SERVER.format(
-        ref=str(DATA / "bmtool_0.8.7.json"),
-        mods=str(DATA / "neuron/bmtool/mechanisms"),
-        templates=str(DATA / "neuron/bmtool/templates/passive_cells.hoc"),
-        port=port,
-    )
     url = f"http://127.0.0.1:{port}/"
+    command = [sys.executable, "-m", "neuntune.cli", "serve", str(PRESET), "--port", str(port)]
     with serving(
-        [sys.executable, "-c", code],
-        "the NEURON tuner",
-        lambda out: url in out and _accepts(port),
-        timeout=120,
+        command, "neuntune serve (a NEURON preset)", lambda out: url in out and accepts(port), 120
     ):
         context, page, log = open_tuner(browser, url, ready="neuron:fresh")
         try:

@@ -1,7 +1,7 @@
 COMMENT
 A GABA_A conductance, a difference of two exponentials scaled to peak at the event's
 weight, with Tsodyks-Markram short-term plasticity (Fuhrmann et al. 2002) whose state
-belongs to each NetCon.  Written for neuntune's tests from the equations of BMTool's
+belongs to each NetCon.  Written for neuntune's examples and tests from the equations of BMTool's
 GABA_A_STP, with its PARAMETER names and defaults.  Weights in nS (gmax 0.001 uS).
 ENDCOMMENT
 

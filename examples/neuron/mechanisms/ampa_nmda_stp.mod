@@ -1,7 +1,7 @@
 COMMENT
 AMPA and NMDA conductances, each a difference of two exponentials scaled to peak at the
 event's weight, with Tsodyks-Markram short-term plasticity (Fuhrmann et al. 2002) whose
-state (R, u, the last event's time) belongs to each NetCon.  Written for neuntune's tests
+state (R, u, the last event's time) belongs to each NetCon.  Written for neuntune's examples and tests
 from the equations of BMTool's AMPA_NMDA_STP, with its PARAMETER names and defaults, so
 that BMTool's numbers can be checked without its files.  Weights in nS (gmax 0.001 uS).
 ENDCOMMENT

@@ -1,7 +1,7 @@
 COMMENT
 An ohmic gap junction as BMTool's GapJunctionTuner uses it: the current into this side
 is g*(vgap - v) (an electrode current, positive inward), where vgap, the other side's
-voltage, is set by ParallelContext.source_var/target_var.  Written for neuntune's tests.
+voltage, is set by ParallelContext.source_var/target_var.  Written for neuntune's examples and tests.
 ENDCOMMENT
 
 NEURON {
