@@ -98,8 +98,7 @@ def test_slider_ranges_follow_bmtool() -> None:
     assert slider_range(Parameter("Dep", 100.0, "ms")) == (0.0, 2000.0, 2.0)
     assert slider_range(Parameter("Use", 1.0, "1")) == (0.0, 1.0, 0.01)
     assert slider_range(Parameter("u0", 0.0, "")) == (0.0, 1.0, 0.01)
-    low, high, _ = slider_range(Parameter("e_GABAA", -75.0, "mV"))
-    assert low <= -75.0 <= high
+    assert slider_range(Parameter("e_GABAA", -75.0, "mV")) == (-120.0, 60.0, 0.5)
 
 
 def test_bmtools_interactive_tuner_opens_the_live_tuner(bmtool, capsys) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import panel as pn
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, Range1d
 from bokeh.plotting import figure
 
 from ..analysis.bmtool import bmtool_amplitudes, bmtool_train_metrics
@@ -42,6 +42,8 @@ FREQUENCIES = (1, 2, 5, 10, 20, 50, 100, 200)
 #: The preview's step (ms) and settle before the first pulse (ms).
 PREVIEW_DT = 0.1
 PREVIEW_START = 50.0
+#: How much of the settle before the first pulse is shown (ms).
+SHOWN_BEFORE = 20.0
 #: µA → pA
 _PA = 1e6
 
@@ -107,11 +109,14 @@ def measure_train(
 
 def slider_range(p: Parameter) -> tuple[float, float, float]:
     """A slider's (start, end, step) for a PARAMETER: 0 to 1 for a dimensionless value
-    in [0, 1] (a probability such as Use; BMTool's 0–20× would reach 20), else BMTool's
-    0 to 20× the value, step value/50, and −100 to 1000 for a zero or negative one."""
+    in [0, 1] (a probability such as Use; BMTool's 0–20× would reach 20), −120 to 60 mV
+    for a voltage, else BMTool's 0 to 20× the value, step value/50, and −100 to 1000
+    for a zero or negative one."""
     value = p.default
     if p.units in ("", "1") and 0.0 <= value <= 1.0:
         return 0.0, 1.0, 0.01
+    if p.units == "mV":  # a reversal potential: the physiological range
+        return min(-120.0, value), max(60.0, value), 0.5
     if value > 0:
         return 0.0, 20.0 * value, value / 50.0
     return min(value, 0.0) - 100.0, 1000.0, 1.0
@@ -165,6 +170,7 @@ class NeuronTrainTuner(pn.viewable.Viewer):
             for stream in protocols.STREAMS
         }
         self.plot = figure(
+            x_range=Range1d(-SHOWN_BEFORE, 500.0),
             height=320,
             sizing_mode="stretch_width",
             tools=TOOLS,
@@ -182,7 +188,7 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         self.plot.line("x", "y", source=self.sources["fresh"], color="#1f77b4", line_width=1.5,
                        legend_label="BMTool: pulses 9–12 on a fresh NetCon")  # fmt: skip
         self.plot.legend.click_policy = "hide"
-        self.plot.legend.location = "top_right"
+        self.plot.legend.location = "center"  # the quiet middle of a train's plot
         self.metrics = html_pane(sizing_mode="stretch_width", css_classes=["nt-neuron-metrics"])
         self.status = html_pane(css_classes=["nt-neuron-status"])
         self.latest: TrainView | None = None
@@ -258,6 +264,8 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         if generation < self._shown:  # an older request's run finished late
             return
         self._shown, self.latest = generation, view
+        # from just before the first pulse: the settle under the clamp is flat
+        self.plot.x_range.start, self.plot.x_range.end = -SHOWN_BEFORE, float(view.t[-1])
         self.sources["fresh"].data = {"x": view.t, "y": view.fresh}
         self.sources["single"].data = {"x": view.t, "y": view.single}
         a = view.amplitudes
