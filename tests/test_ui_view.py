@@ -23,9 +23,17 @@ def tuner():
     t.session.close()
 
 
+def _unfold(layout: pn.viewable.Viewable) -> None:
+    """Open every card (folded ones build their rows when opened), nested ones too."""
+    while folded := [card for card in layout.select(pn.Card) if card.collapsed]:
+        for card in folded:
+            card.collapsed = False
+
+
 def test_every_control_gets_its_own_widgets(tuner: Tuner) -> None:
     layout = tuner.__panel__()
     assert tuner.__panel__() is layout
+    _unfold(layout)
     sliders = layout.select(TuningSlider)
     controls = tuner.model.controls.values()
     assert len(sliders) == sum(c.has_slider for c in controls)
@@ -35,9 +43,28 @@ def test_every_control_gets_its_own_widgets(tuner: Tuner) -> None:
     assert {"g (µS)", "gna (mS/cm²)", "amplitude (µA)"} <= labels
     other = Tuner(warm=False)
     try:
+        _unfold(other.__panel__())
         assert not set(map(id, other.__panel__().select(TuningSlider))) & set(map(id, sliders))
     finally:
         other.session.close()
+
+
+def test_folded_cards_build_their_rows_when_first_opened(tuner: Tuner) -> None:
+    panel = tuner._panel
+    card = panel.cards["a"]  # a cell's card starts folded, empty
+    assert card.collapsed and card.objects == []
+    assert not any(s.label.startswith("gna") for s in panel.sidebar.select(TuningSlider))
+    card.collapsed = False
+    rows = list(card.objects)
+    assert any(s.label == "gna (mS/cm²)" for s in card.select(TuningSlider))
+    more = next(c for c in card.objects if isinstance(c, pn.Card))  # nested, folded too
+    assert more.collapsed and more.objects == []
+    card.collapsed = True
+    card.collapsed = False
+    assert card.objects == rows  # built once
+    # The readout follows a conductance whatever has been built.
+    tuner.model.set("gj.g", 0.004)
+    assert "4 µS" in panel.readouts["gj"].object
 
 
 def test_widgets_and_model_stay_in_step(tuner: Tuner) -> None:

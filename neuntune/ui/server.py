@@ -313,10 +313,11 @@ def serve(
     in token mode: the printed URL carries a random secret token, and a warning says
     what is exposed.  ``token``: True asks for the token on loopback too, a string
     sets it; the default is a token exactly when the address is not loopback.  The
-    live run's kernels are compiled (or loaded from the disk cache) before the URL is
-    printed, so the first page shows a run at once; the Fit, Scan and Protocols tabs'
-    kernels compile meanwhile in a child process (work started there waits for
-    them), and presets opened later compile theirs in the background.
+    live run's kernel is compiled (or loaded from the disk cache) before the URL is
+    printed, so the first page shows a run at once; the live CC's coupling protocol
+    (the metrics under the plots) and the Fit, Scan and Protocols tabs' kernels
+    compile meanwhile in a child process (work started there waits for them), and
+    presets opened later compile theirs in the background.
     """
     template = resolve_preset(circuit)
     check_listen(address, port)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import threading
+from collections.abc import Callable
 from functools import partial
 from io import StringIO
 from typing import Any
@@ -308,10 +309,6 @@ class TunePanel:
             margin=(0, 10),
             css_classes=["nt-mark", css_class(f"mark.{control.path}")],
         )
-        if control.decl.unit == "mS" and control.path.rsplit(".", 1)[0] in self.readouts:
-            # The readout (g, R = 1/g) follows the value as soon as it is applied.
-            connection = control.path.rsplit(".", 1)[0]
-            control.param.watch(lambda _e: self._update_readout(connection), "entry")
         if not model.network:
             return pn.Column(row, mark, sizing_mode="stretch_width", margin=0)
         # Members of a population may differ: say so (and what moving the slider does)
@@ -363,28 +360,21 @@ class TunePanel:
             # the element's other parameters fold away.
             first = [p for p in model.hints if p in paths] if name in hinted else paths
             rest = [p for p in paths if p not in first]
-            if name in model.circuit.connections:  # before its rows: they update it
+            if name in model.circuit.connections:
                 self.readouts[name] = html_pane(sizing_mode="stretch_width")
                 self._update_readout(name)
-            rows: list[pn.viewable.Viewable] = [self._control_row(model.controls[p]) for p in first]
-            if name in self.readouts:
-                rows.append(self.readouts[name])
-            for label, group in (("more parameters", rest), ("initial values", initial)):
-                if group:
-                    rows.append(
-                        pn.Card(
-                            *(self._control_row(model.controls[p]) for p in group),
-                            title=label,
-                            collapsed=True,
-                            sizing_mode="stretch_width",
+                for p in paths:
+                    if model.controls[p].decl.unit == "mS":
+                        # The readout (g, R = 1/g) follows the value as soon as it is
+                        # applied, whether or not its row has been built.
+                        model.controls[p].param.watch(
+                            lambda _e, n=name: self._update_readout(n), "entry"
                         )
-                    )
             collapsed = self._kind(name) == "cell" and name not in hinted
-            self.cards[name] = pn.Card(
-                *rows,
+            self.cards[name] = self._card(
+                partial(self._element_rows, name, first, rest, initial),
                 title=title,
                 collapsed=collapsed,
-                sizing_mode="stretch_width",
                 css_classes=[card_class(name)],
             )
             cards.append(self.cards[name])
@@ -392,6 +382,46 @@ class TunePanel:
             self._edits(), self._diagram_card(), settings, *cards,
             sizing_mode="stretch_width", margin=0,
         )  # fmt: skip
+
+    def _element_rows(
+        self, name: str, first: list[str], rest: list[str], initial: list[str]
+    ) -> list[pn.viewable.Viewable]:
+        """An element's card: its first parameters' rows, its readout, and folded cards
+        of its other parameters and initial values."""
+        controls = self.model.controls
+        rows: list[pn.viewable.Viewable] = [self._control_row(controls[p]) for p in first]
+        if name in self.readouts:
+            rows.append(self.readouts[name])
+        for label, group in (("more parameters", rest), ("initial values", initial)):
+            if group:
+                rows.append(
+                    self._card(
+                        lambda g=group: [self._control_row(controls[p]) for p in g],
+                        title=label,
+                        collapsed=True,
+                    )
+                )
+        return rows
+
+    @staticmethod
+    def _card(
+        rows: Callable[[], list[pn.viewable.Viewable]], collapsed: bool, **options: Any
+    ) -> pn.Card:
+        """A card of ``rows()``; a folded card builds them when first opened.  Most of
+        a preset's rows sit in folded cards (cells, more parameters, initial values):
+        building, sending and drawing them only when asked for takes about half the
+        Bokeh models off the first page."""
+        if not collapsed:
+            return pn.Card(*rows(), collapsed=False, sizing_mode="stretch_width", **options)
+        card = pn.Card(collapsed=True, sizing_mode="stretch_width", **options)
+
+        def opened(event: param.parameterized.Event) -> None:
+            if not event.new:
+                card.param.unwatch(watcher)
+                card.objects = rows()
+
+        watcher = card.param.watch(opened, "collapsed")
+        return card
 
     def _diagram_card(self) -> pn.Card:
         """The circuit diagram (:mod:`neuntune.ui.diagram`): clicking a cell or a

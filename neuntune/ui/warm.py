@@ -44,24 +44,24 @@ def _compile(circuit: Circuit, method: str = METHOD) -> None:
 
 
 def live_kernels(circuit: Circuit, method: str) -> None:
-    """Compile (or load) what the first page needs: ``circuit``'s live run with
-    ``method`` and, for gap junctions, the live CC's coupling protocol (every coupled
-    cell probed, one batch)."""
+    """Compile (or load) what the first plot needs: ``circuit``'s live run with
+    ``method`` (its batches, for scans, share the kernel)."""
     for step in _live_steps(circuit, method):
         _best_effort(step)
 
 
 def workflow_kernels(preset: Preset, method: str, live: bool = True) -> None:
     """Compile (or load from the disk cache) the kernels the tabs start with for
-    ``preset``: the live run and scans with ``method`` and the live CC (unless
-    ``live`` is False: someone else compiles those); for gap junctions the first
-    junction's own coupling protocol, a scan's CC of it and its coupling spectrum;
-    for chemical synapses the isolated synapse, clamped and free.  Best effort: a
-    protocol this circuit cannot run (e.g. no resting state) is skipped here and
-    reported when it is used."""
+    ``preset``: the live run and scans with ``method`` (unless ``live`` is False:
+    someone else compiles those); for gap junctions first the live CC's coupling
+    protocol (every coupled cell probed, one batch: the metrics under the first plot
+    need it), then the first junction's own protocol, a scan's CC of it and its
+    coupling spectrum; for chemical synapses the isolated synapse, clamped and free.
+    Best effort: a protocol this circuit cannot run (e.g. no resting state) is
+    skipped here and reported when it is used."""
     circuit = preset.circuit
     steps = _live_steps(circuit, method) if live else []
-    if circuit.is_network():  # no fits, scans or protocols of networks yet
+    if circuit.is_network():  # no fits, scans, protocols or live CC of networks yet
         for step in steps:
             _best_effort(step)
         return
@@ -69,6 +69,7 @@ def workflow_kernels(preset: Preset, method: str, live: bool = True) -> None:
     if cells:
         pre, post = sorted(pairs)[0]
         steps += [
+            lambda: _compile(coupling_protocol(circuit, *cells).circuit),
             lambda: _compile(coupling_protocol(circuit, pre, post).circuit),
             lambda: _compile(coupling_protocol(circuit, pre).circuit),
             lambda: coupling_spectrum(
@@ -89,14 +90,10 @@ def workflow_kernels(preset: Preset, method: str, live: bool = True) -> None:
 
 def _live_steps(circuit: Circuit, method: str) -> list[Callable[[], None]]:
     if circuit.is_network():
-        # The population engine's kernel, as a live run uses it (no batches, no
-        # coupling protocol: networks have neither yet).
+        # The population engine's kernel, as a live run uses it (no batches: networks
+        # have no scans yet).
         return [lambda: simulate(circuit, DT, DT, method, record="v")]
-    steps = [lambda: _compile(circuit, method)]
-    cells, _pairs = coupling_cells(circuit)
-    if cells:
-        steps.append(lambda: _compile(coupling_protocol(circuit, *cells).circuit))
-    return steps
+    return [lambda: _compile(circuit, method)]
 
 
 def _best_effort(step: Callable[[], None]) -> None:

@@ -135,7 +135,8 @@ def test_the_bundled_network_preset_opens_from_the_pair_tuner(tuner_page) -> Non
     expect(page.locator(".nt-population-metrics")).to_contain_text("wb", timeout=30_000)
     # The voltages differ between members at the start: the control says so.
     page.locator(".card-header", has_text="cell wb · WangBuzsaki").click()
-    page.locator(".card-header", has_text="initial values").last.click()
+    # its rows are built as it opens: the folded "initial values" inside it, not another's
+    page.locator(".nt-card-wb").locator(".card-header", has_text="initial values").click()
     expect(page.locator(f".{css_class('spread.wb.v0')}")).to_contain_text(
         "Differs between the 100 members"
     )
