@@ -9,6 +9,7 @@ import json
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from neuntune.compat.bmtool import BMToolWarning, SynapseTuner
@@ -106,5 +107,23 @@ def test_bmtools_interactive_tuner_opens_the_live_tuner(bmtool, capsys) -> None:
     try:
         assert isinstance(view, NeuronTrainTuner)
         assert view.session is bmtool.session  # its sliders set this tuner's synapse
+    finally:
+        view.close()
+
+
+def test_the_frequency_response_gives_bmtools_and_the_single_stream(bmtool) -> None:
+    view = bmtool.tuner_view()
+    try:
+        assert view._runner.wait(60)
+        view.response_button.clicks += 1
+        assert view._responses.wait(120)
+        want = GABA["frequency_response"]
+        for key in ("ppr", "induction", "recovery"):
+            got = view.response.sources[key].data["y"]
+            np.testing.assert_allclose(got, want[key], rtol=1e-9, atol=1e-12, err_msg=key)
+        single = view.response.sources["single_recovery"].data["y"]
+        # one stream: the train's depression shows in pulses 9-12, more at high rates
+        assert single[-1] < single[0] < 0.01
+        assert not view.progress.visible
     finally:
         view.close()

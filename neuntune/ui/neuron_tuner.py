@@ -32,13 +32,15 @@ from ..neuron.introspect import Parameter
 from ..neuron.preset import NeuronPreset, load_preset
 from ..neuron.session import NeuronSession
 from .dispatch import Dispatcher
-from .plots import TOOLS
+from .plots import TOOLS, XYPlot
 from .protocol_runs import recovery_note
 from .runner import Runner, Ticket
 from .widgets import css_class, format_number, hint, html_pane, table
 
 #: BMTool's train frequencies (Hz).
 FREQUENCIES = (1, 2, 5, 10, 20, 50, 100, 200)
+#: The frequency response's frequencies (Hz): BMTool's stp_frequency_response.
+RESPONSE_FREQUENCIES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20, 35, 50, 100, 200)
 #: The preview's step (ms) and settle before the first pulse (ms).
 PREVIEW_DT = 0.1
 PREVIEW_START = 50.0
@@ -191,6 +193,24 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         self.plot.legend.location = "center"  # the quiet middle of a train's plot
         self.metrics = html_pane(sizing_mode="stretch_width", css_classes=["nt-neuron-metrics"])
         self.status = html_pane(css_classes=["nt-neuron-status"])
+        self.response = XYPlot(
+            "neuron-response",
+            "BMTool's metrics against frequency",
+            "frequency (Hz)",
+            "metric",
+            {
+                "ppr": ("PPR", "both"),
+                "induction": ("induction", "both"),
+                "recovery": ("recovery", "both"),
+                "single_recovery": ("recovery on one stream", "both"),
+            },
+            x_log=True,
+            dashed=("single_recovery",),
+        )
+        self.response_button = pn.widgets.Button(label="Frequency response", width=170)
+        self.response_button.on_click(lambda _event: self.run_frequency_response())
+        self.progress = pn.indicators.Progress(value=0, max=100, width=200, visible=False)
+        self._responses = Runner("neuron-response")
         self.latest: TrainView | None = None
         self.preset: NeuronPreset | None = None
         self._owns_session = False
@@ -218,6 +238,40 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         view.delay.value = preset.protocol["recovery_delay"]
         return view
 
+    def run_frequency_response(self) -> None:
+        """BMTool's metrics at each of RESPONSE_FREQUENCIES (Hz) and the single-stream
+        recovery, plotted against frequency; a progress bar counts the trains, and a
+        second click while it runs starts it afresh."""
+        params = {name: float(s.value) for name, s in self.sliders.items()}
+        delay = float(self.delay.value)
+        self.response.clear()
+        self.progress.value, self.progress.visible = 0, True
+
+        def work(ticket: Ticket) -> None:
+            self.session.set(**params)
+            rows = []
+            try:
+                for i, f in enumerate(RESPONSE_FREQUENCIES):
+                    if not ticket.current:
+                        return
+                    rows.append(measure_train(self.session, self.settings, f, delay))
+                    done = 100 * (i + 1) // len(RESPONSE_FREQUENCIES)
+                    self._dispatch(lambda done=done: setattr(self.progress, "value", done))
+            except Exception as error:  # shown, not raised: the page keeps working
+                message = f"frequency response: {type(error).__name__}: {error}"
+                self._dispatch(lambda: setattr(self.status, "object", _status(message, "error")))
+                return
+            self._dispatch(lambda: self._show_response(rows))
+
+        self._responses.start(work)
+
+    def _show_response(self, rows: list[TrainView]) -> None:
+        f = np.asarray(RESPONSE_FREQUENCIES, float)
+        for key in ("ppr", "induction", "recovery"):
+            self.response.show(key, f, [getattr(r, key) for r in rows])
+        self.response.show("single_recovery", f, [r.single_recovery for r in rows])
+        self.progress.visible = False
+
     def preset_text(self) -> str:
         """The preset with the values on the sliders (JSON; paths absolute, so the
         file works wherever it is saved)."""
@@ -230,6 +284,7 @@ class NeuronTrainTuner(pn.viewable.Viewer):
     def close(self) -> None:
         """Stop this view's runs, and its NEURON worker if it started it."""
         self._runner.close()
+        self._responses.close()
         if self._owns_session:
             self.session.close()
 
@@ -311,6 +366,8 @@ class NeuronTrainTuner(pn.viewable.Viewer):
                 pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
                 self.metrics,
                 self.status,
+                pn.Row(self.response_button, self.progress),
+                pn.pane.Bokeh(self.response.figure, sizing_mode="stretch_width"),
                 sizing_mode="stretch_width",
             )
             self._layout = self._dispatch.layout = pn.Row(
