@@ -262,9 +262,9 @@ def test_what_is_not_supported_says_so() -> None:
         SynapseTuner(settings, templates_dir=TEMPLATES)
     with pytest.raises(ValueError, match="connection 'nope' not found"):
         SynapseTuner(settings, "nope", mechanisms_dir=MODS, templates_dir=TEMPLATES)
-    gap = GapJunctionTuner(cell1_template="PassiveGapCell", template_dir=TEMPLATES, mod_dir=MODS)
+    tuner = SynapseTuner(settings, mechanisms_dir=MODS, templates_dir=TEMPLATES)
     try:
-        with pytest.raises(NotImplementedError, match="interactive tuner on NEURON cells"):
-            gap.InteractiveTuner()
+        with pytest.raises(NotImplementedError, match="continuous-input mode"):
+            tuner._simulate_model(50, 250, duration=1000)
     finally:
-        gap.close()
+        tuner.close()

@@ -44,6 +44,17 @@ def test_the_example_loads_with_its_paths_resolved() -> None:
     assert preset.protocol["clamp"] == 0.0 and preset.protocol["frequency"] == 50.0
 
 
+def test_the_coupling_example_has_a_partner_and_a_current_step() -> None:
+    preset = load_preset(EXAMPLE / "gap_pair.json")
+    assert preset.kind == "coupling" and preset.cell.partner == "PassiveGapCell"
+    assert preset.protocol == {
+        "amp": -0.01, "start": 500.0, "duration": 500.0, "dt": 0.025, "celsius": 20.0,
+        "v_init": -70.0,
+    }  # fmt: skip
+    doc = preset.to_dict({"g": 2e-4}, {"g": "uS"}, EXAMPLE)
+    assert doc["cell"]["partner"] == "PassiveGapCell" and "weight" not in doc["protocol"]
+
+
 def test_the_example_tunes_and_gives_bmtools_numbers() -> None:
     view = NeuronTrainTuner.from_preset(load_preset(PRESET))
     try:
@@ -87,6 +98,9 @@ def test_a_saved_preset_reads_back(tmp_path) -> None:
         (lambda d: d["protocol"]["dt"].update(unit="Hz"), r"\$\.protocol\.dt\.unit: 'Hz'"),
         (lambda d: d.update(colour="red"), r"\$\.colour: unknown key"),
         (lambda d: d.update(schema=1), r"\$\.schema: 1: NEURON presets are schema 2"),
+        (lambda d: d["cell"].update(partner="X"), r"\$\.cell\.partner: only a coupling"),
+        (lambda d: d["protocol"].update(kind="spike"), r"\$\.protocol\.kind: 'spike' is not"),
+        (lambda d: d["protocol"].update(amp=1), r"\$\.protocol\.amp: unknown key"),
     ],
 )
 def test_bad_presets_name_the_field(tmp_path, change, message) -> None:

@@ -19,7 +19,7 @@ from .shared import BadInput, check_output, printable
 
 def serve_command(args: argparse.Namespace) -> int:
     if args.preset is not None and is_neuron_preset(args.preset):
-        from ..ui.neuron_tuner import serve_preset as serve
+        from ..ui.neuron_app import serve_preset as serve
     else:
         from ..ui.server import serve
     try:

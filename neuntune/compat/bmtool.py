@@ -31,14 +31,13 @@ With ``config=`` the connection types come from a BMTK network as BMTool reads t
 (:class:`neuntune.neuron.bmtk.BMTKNetwork`: ``initW = syn_weight``, with a warning where
 bionet would run the synapse differently).  ``SynapseTuner.InteractiveTuner()`` (in a
 notebook) and ``.show()`` (a browser tab) open neuntune's live tuner on the connection
-(:mod:`neuntune.ui.neuron_tuner`).  Not supported yet: the gap-junction tuner's
-``InteractiveTuner``, cells made in this process (``hoc_cell=``) and BMTool's
-continuous-input mode; each raises an error that says so.
+(:mod:`neuntune.ui.neuron_tuner`), ``GapJunctionTuner``'s on the pair
+(:mod:`neuntune.ui.neuron_coupling`).  Not supported yet: cells made in this process
+(``hoc_cell=``) and BMTool's continuous-input mode; each raises an error that says so.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +113,16 @@ def _run_tqdm(items: Iterable[Any], desc: str) -> Iterable[Any]:
     except ImportError:
         return items
     return tqdm(items, desc=desc)
+
+
+def _display(view: Any) -> Any:
+    """Show ``view`` in IPython (a notebook's output) if this is one; return it."""
+    try:
+        from IPython.display import display
+    except ImportError:  # not in IPython: the caller shows it (e.g. .show())
+        return view
+    display(view)
+    return view
 
 
 def _pyplot() -> Any:
@@ -607,13 +616,7 @@ class SynapseTuner:
     def InteractiveTuner(self) -> Any:
         """BMTool's notebook tuner: here neuntune's live tuner (``tuner_view``),
         displayed in the notebook and returned."""
-        view = self.tuner_view()
-        try:
-            from IPython.display import display
-        except ImportError:  # not in IPython: the caller shows it (e.g. .show())
-            return view
-        display(view)
-        return view
+        return _display(self.tuner_view())
 
     def show(self, port: int = 0) -> Any:
         """Open the live tuner in a browser tab, served on localhost (Panel's ``show``);
@@ -885,12 +888,24 @@ class GapJunctionTuner:
         ax.legend()
         plt.show()
 
-    def InteractiveTuner(self) -> None:
-        raise _unsupported(
-            "the interactive tuner on NEURON cells",
-            "use parameter_sweep() and optimize(), or the bmtool_gap_cc preset with "
-            "`neuntune serve`",
-        )
+    def tuner_view(self) -> Any:
+        """neuntune's live tuner on this pair (a Panel view): the Gap's g on a slider,
+        both cells' voltages and the CC, and a fit of g to a target CC."""
+        from neuntune.ui.neuron_coupling import NeuronCouplingTuner
+
+        g = self.general_settings
+        settings = {"amp": g["iclamp_amp"], "start": g["tstart"], "duration": g["tdur"],
+                    "dt": g["dt"], "celsius": g["celsius"]}  # fmt: skip
+        return NeuronCouplingTuner(self.session, settings, "g", self.current_connection)
+
+    def InteractiveTuner(self) -> Any:
+        """BMTool's notebook tuner: here neuntune's live tuner (``tuner_view``),
+        displayed in the notebook and returned."""
+        return _display(self.tuner_view())
+
+    def show(self, port: int = 0) -> Any:
+        """Open the live tuner in a browser tab on localhost; returns the server."""
+        return self.tuner_view().show(port=port, address="127.0.0.1", threaded=True)
 
 
 @dataclass
@@ -965,29 +980,22 @@ class GapJunctionOptimizer:
     def optimize_conductance_exact(
         self, target_cc: float, bounds: tuple[float, float] = (1e-4, 1e-2)
     ) -> GapOptimizationResult:
-        """The g (µS) within ``bounds`` where the CC equals ``target_cc``: a root of
-        CC(g) − target found in log g (brentq, relative tolerance 1e-10)."""
-        from scipy.optimize import brentq
-
+        """The g (µS) within ``bounds`` where BMTool's CC equals ``target_cc``: a root
+        of CC(g) − target found in log g (brentq, relative tolerance 1e-10)."""
         _check_cc(target_cc)
         self.optimization_history = []
 
-        def gap(log_g: float) -> float:
-            cc = self._cc(math.exp(log_g))
+        def seen(g: float, cc: float) -> None:
             self.optimization_history.append(
-                {"resistance": math.exp(log_g), "achieved_cc": cc, "error": (cc - target_cc) ** 2}
+                {"resistance": g, "achieved_cc": cc, "error": (cc - target_cc) ** 2}
             )
-            return cc - target_cc
 
-        low, high = (math.log(b) for b in bounds)
-        at_low, at_high = gap(low), gap(high)
-        if at_low * at_high > 0:
-            raise ValueError(
-                f"target_cc = {target_cc:g} is out of reach for g in [{bounds[0]:g}, "
-                f"{bounds[1]:g}] uS (CC {at_low + target_cc:.4g} to {at_high + target_cc:.4g}); "
-                "widen bounds"
-            )
-        g = math.exp(brentq(gap, low, high, xtol=1e-12, rtol=1e-10))
+        s = self.tuner.general_settings
+        g = protocols.fit_gap_conductance(
+            self.tuner.session, target_cc, bounds, bmtool=True, on_step=seen,
+            amp=s["iclamp_amp"], start=s["tstart"], duration=s["tdur"], dt=s["dt"],
+            celsius=s["celsius"],
+        )  # fmt: skip
         cc = self._cc(g)
         return GapOptimizationResult(
             g, cc, target_cc, (cc - target_cc) ** 2, self.optimization_history

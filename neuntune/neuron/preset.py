@@ -42,24 +42,36 @@ from ..presets.io import decode, is_neuron_document, read, write_atomically
 from .introspect import Parameter
 from .spec import CellSpec, PointProcessSpec, SpecError
 
-#: The train protocol's fields, their unit and default (BMTool's general settings).
-PROTOCOL: dict[str, tuple[str, float]] = {
-    "start": ("ms", 500.0),
-    "clamp": ("mV", -70.0),
-    "netcon_delay": ("ms", 1.3),
-    "dt": ("ms", 0.025),
-    "celsius": ("degC", 20.0),
-    "frequency": ("Hz", 50.0),
-    "recovery_delay": ("ms", 250.0),
+#: Each protocol's fields, their unit and default: BMTool's SynapseTuner train (and a
+#: NetCon ``weight``, a plain number) and its GapJunctionTuner current step.
+PROTOCOLS: dict[str, dict[str, tuple[str, float]]] = {
+    "train": {
+        "start": ("ms", 500.0),
+        "clamp": ("mV", -70.0),
+        "netcon_delay": ("ms", 1.3),
+        "dt": ("ms", 0.025),
+        "celsius": ("degC", 20.0),
+        "frequency": ("Hz", 50.0),
+        "recovery_delay": ("ms", 250.0),
+    },
+    "coupling": {
+        "amp": ("nA", -0.01),
+        "start": ("ms", 500.0),
+        "duration": ("ms", 500.0),
+        "dt": ("ms", 0.025),
+        "celsius": ("degC", 20.0),
+        "v_init": ("mV", -70.0),
+    },
 }
 
 
 @dataclass(frozen=True)
 class NeuronPreset:
     """A NEURON cell preset: ``cell`` (paths resolved), the synapse's PARAMETERs with
-    their units (``units``), the protocol (``protocol``: PROTOCOL's fields in their
-    units, and ``weight``, the NetCon's), the slider names (None: every PARAMETER) and
-    the file it came from."""
+    their units (``units``), the protocol (``kind`` "train" or "coupling";
+    ``protocol``: PROTOCOLS[kind]'s fields in their units, and a train's NetCon
+    ``weight``), the slider names (None: every PARAMETER) and the file it came from.
+    A coupling preset's cell has a ``partner`` (the same template unless named)."""
 
     name: str
     cell: CellSpec
@@ -68,6 +80,7 @@ class NeuronPreset:
     sliders: tuple[str, ...] | None = None
     description: str = ""
     path: Path | None = None
+    kind: str = "train"
 
     def train_settings(self) -> dict[str, float]:
         """``protocols.train``'s keywords (all but frequency and recovery delay)."""
@@ -104,6 +117,7 @@ class NeuronPreset:
                 "template": self.cell.template,
                 "templates": where(self.cell.templates),
                 "mechanisms": where(self.cell.mechanisms),
+                **({"partner": self.cell.partner} if self.cell.partner else {}),
             },
             "synapse": {
                 "point_process": synapse.name,
@@ -115,9 +129,12 @@ class NeuronPreset:
                 },
             },
             "protocol": {
-                "kind": "train",
-                **{k: {"value": self.protocol[k], "unit": u} for k, (u, _) in PROTOCOL.items()},
-                "weight": self.protocol["weight"],
+                "kind": self.kind,
+                **{
+                    k: {"value": self.protocol[k], "unit": u}
+                    for k, (u, _) in PROTOCOLS[self.kind].items()
+                },
+                **({"weight": self.protocol["weight"]} if self.kind == "train" else {}),
             },
             **({"sliders": list(self.sliders)} if self.sliders is not None else {}),
         }
@@ -138,7 +155,9 @@ def from_dict(doc: Any, base: Path) -> NeuronPreset:
     expect_string(top["engine"], "$.engine", ("neuron",))
     meta = expect_object(top["metadata"], "$.metadata", ("name",), ("description", "source"))
     name = expect_string(meta["name"], "$.metadata.name")
-    cell = expect_object(top["cell"], "$.cell", ("template", "templates", "mechanisms"))
+    cell = expect_object(
+        top["cell"], "$.cell", ("template", "templates", "mechanisms"), ("partner",)
+    )
     paths = {}
     for key in ("templates", "mechanisms"):
         written = expect_string(cell[key], f"$.cell.{key}")
@@ -179,30 +198,47 @@ def from_dict(doc: Any, base: Path) -> NeuronPreset:
             "sec_x": "$.synapse.sec_x",
         }.get(error.field, "$.synapse.parameters")
         raise PresetError(f"{where}: {error}") from None
-    protocol = _protocol(top.get("protocol", {"kind": "train"}))
+    kind, protocol = _protocol(top.get("protocol", {"kind": "train"}))
+    partner = None
+    if kind == "coupling":
+        partner = expect_string(cell.get("partner", spec.template), "$.cell.partner")
+        try:
+            spec = replace(spec, partner=partner)
+        except SpecError as error:
+            raise PresetError(f"$.cell.partner: {error}") from None
+    elif "partner" in cell:
+        fail("$.cell.partner", "only a coupling protocol has a partner cell")
     sliders = None
     if "sliders" in top:
         items = expect_array(top["sliders"], "$.sliders")
         sliders = tuple(expect_string(v, f"$.sliders[{i}]") for i, v in enumerate(items))
     description = expect_string(meta.get("description", ""), "$.metadata.description")
-    return NeuronPreset(name, spec, units, protocol, sliders, description)
+    return NeuronPreset(name, spec, units, protocol, sliders, description, kind=kind)
 
 
-def _protocol(value: Any) -> dict[str, float]:
-    obj = expect_object(value, "$.protocol", ("kind",), (*PROTOCOL, "weight"))
-    expect_string(obj["kind"], "$.protocol.kind", ("train",))
+def _protocol(value: Any) -> tuple[str, dict[str, float]]:
+    kinds = tuple(PROTOCOLS)
+    if not isinstance(value, dict):
+        fail("$.protocol", f"expected an object with a kind ({', '.join(kinds)}); "
+                           f"got {describe(value)}")  # fmt: skip
+    kind = expect_string(value.get("kind"), "$.protocol.kind", kinds)
+    fields = PROTOCOLS[kind]
+    extra = ("weight",) if kind == "train" else ()
+    obj = expect_object(value, "$.protocol", ("kind",), (*fields, *extra))
     protocol = {}
-    for key, (unit, default) in PROTOCOL.items():
+    for key, (unit, default) in fields.items():
         protocol[key] = (
             expect_quantity(obj[key], f"$.protocol.{key}", unit) if key in obj else default
         )
-    protocol["weight"] = expect_number(obj.get("weight", 1.0), "$.protocol.weight")
-    for key in ("dt", "frequency"):
-        if protocol[key] <= 0:
+    if kind == "train":
+        protocol["weight"] = expect_number(obj.get("weight", 1.0), "$.protocol.weight")
+    for key in ("dt", "frequency", "duration"):
+        if key in protocol and protocol[key] <= 0:
             fail(f"$.protocol.{key}.value", f"{protocol[key]:g}: must be > 0")
-    if protocol["start"] < 0 or protocol["recovery_delay"] < 0:
-        fail("$.protocol", "start and recovery_delay must be >= 0 ms")
-    return protocol
+    for key in ("start", "recovery_delay"):
+        if key in protocol and protocol[key] < 0:
+            fail(f"$.protocol.{key}.value", f"{protocol[key]:g}: must be >= 0 ms")
+    return kind, protocol
 
 
 def is_neuron_preset(name_or_path: str | os.PathLike[str]) -> bool:

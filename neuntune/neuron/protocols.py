@@ -1,9 +1,10 @@
 """Experiments on a NEURON cell, wired as BMTool wires them, returning a neuntune ``Result``.
 
 ``train`` (a presynaptic train of 8 pulses and 4 recovery pulses under voltage clamp),
-``single_event`` (one pulse) and ``current_step`` (a step into the first cell of a
-gap-junction pair) run in the session's worker; the result's traces are in neuntune's
-units and signs, so :mod:`neuntune.analysis` applies.  The measurement conventions are
+``single_event`` (one pulse), ``current_step`` and ``coupling`` (a step into the first
+cell of a gap-junction pair, and its CC) run in the session's worker, and
+``fit_gap_conductance`` finds the junction's g for a target CC; the result's traces are
+in neuntune's units and signs, so :mod:`neuntune.analysis` applies.  The measurement conventions are
 separate: :mod:`neuntune.analysis.bmtool` gives BMTool's numbers from the same runs.
 
 Result contents (``t`` in ms from 0, one sample per ``dt``):
@@ -19,6 +20,7 @@ Result contents (``t`` in ms from 0, one sample per ``dt``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -189,3 +191,86 @@ def current_step(
         record=("v", "v2", "iclamp.i") if session.spec.partner else ("v", "iclamp.i"),
     )
     return _result(session.run(run), run, np.array([]))
+
+
+@dataclass(frozen=True)
+class Coupling:
+    """A current step into the first cell of a gap-junction pair: the ``Result``, the
+    CC by neuntune's rule (window means, :func:`neuntune.protocols.coupling.windows`)
+    and by BMTool's (single samples at the step's start and end), dimensionless."""
+
+    result: Result
+    cc: float
+    cc_bmtool: float
+
+
+def coupling(
+    session: NeuronSession,
+    *,
+    amp: float = -0.01,
+    start: float = 500.0,
+    duration: float = 500.0,
+    dt: float = 0.025,
+    celsius: float = 20.0,
+    v_init: float = -70.0,
+) -> Coupling:
+    """The CC from the first cell to its partner for the session's gap junction as set
+    (``current_step``'s arguments: nA, ms, °C, mV)."""
+    from neuntune.analysis.bmtool import bmtool_cc
+    from neuntune.analysis.coupling import cc_from_traces
+    from neuntune.protocols.coupling import windows
+
+    if not session.spec.partner:
+        raise SpecError("partner", None, "a coupling coefficient needs a gap-junction pair")
+    result = current_step(
+        session, amp=amp, start=start, duration=duration, dt=dt, celsius=celsius, v_init=v_init
+    )
+    t, v1, v2 = result.t, result.v["post"], result.v["partner"]
+    baseline, steady = windows(start, start + duration)
+    return Coupling(
+        result,
+        cc_from_traces(t, v1, v2, baseline, steady),
+        bmtool_cc(t, v1, v2, start, start + duration),
+    )
+
+
+def fit_gap_conductance(
+    session: NeuronSession,
+    target_cc: float,
+    bounds: tuple[float, float] = (1e-4, 1e-2),
+    parameter: str = "g",
+    bmtool: bool = False,
+    on_step: Callable[[float, float], None] | None = None,
+    **step: float,
+) -> float:
+    """The gap junction's ``parameter`` (its unit, µS for BMTool's Gap) within
+    ``bounds`` whose CC is ``target_cc``: the root of CC(g) − target in log g (brentq,
+    relative tolerance 1e-10).  ``bmtool`` measures BMTool's CC instead of neuntune's;
+    ``on_step(g, cc)`` sees every evaluation; ``step``: :func:`coupling`'s keywords.
+    Raises ValueError when the target is out of reach within the bounds."""
+    import math
+
+    from scipy.optimize import brentq
+
+    if not 0 < target_cc < 1:
+        raise ValueError(f"target_cc = {target_cc!r}: a coupling coefficient must be in (0, 1)")
+
+    def gap(log_g: float) -> float:
+        session.set(**{parameter: math.exp(log_g)})
+        measured = coupling(session, **step)
+        cc = measured.cc_bmtool if bmtool else measured.cc
+        if on_step is not None:
+            on_step(math.exp(log_g), cc)
+        return cc - target_cc
+
+    low, high = (math.log(b) for b in bounds)
+    at_low, at_high = gap(low), gap(high)
+    if at_low * at_high > 0:
+        raise ValueError(
+            f"target_cc = {target_cc:g} is out of reach for {parameter} in [{bounds[0]:g}, "
+            f"{bounds[1]:g}] (CC {at_low + target_cc:.4g} to {at_high + target_cc:.4g}); "
+            "widen the bounds"
+        )
+    g = math.exp(brentq(gap, low, high, xtol=1e-12, rtol=1e-10))
+    session.set(**{parameter: g})
+    return g

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import json
-import sys
 import time
 from dataclasses import dataclass
 from io import StringIO
@@ -29,13 +28,13 @@ from bokeh.plotting import figure
 from ..analysis.bmtool import bmtool_amplitudes, bmtool_train_metrics
 from ..neuron import protocols
 from ..neuron.introspect import Parameter
-from ..neuron.preset import NeuronPreset, load_preset
+from ..neuron.preset import NeuronPreset
 from ..neuron.session import NeuronSession
 from .dispatch import Dispatcher
 from .plots import TOOLS, XYPlot
 from .protocol_runs import recovery_note
 from .runner import Runner, Ticket
-from .widgets import css_class, format_number, hint, html_pane, table
+from .widgets import css_class, format_number, hint, html_pane, status_html, table
 
 #: BMTool's train frequencies (Hz).
 FREQUENCIES = (1, 2, 5, 10, 20, 50, 100, 200)
@@ -223,6 +222,10 @@ class NeuronTrainTuner(pn.viewable.Viewer):
     def from_preset(cls, preset: NeuronPreset) -> NeuronTrainTuner:
         """The tuner of a NEURON preset, in a NEURON worker of its own (closed with the
         view); raises PresetError where a PARAMETER's unit is not its mod file's."""
+        if preset.kind != "train":
+            raise ValueError(
+                f"{preset.name}: a {preset.kind} preset; this tuner runs train presets"
+            )
         session = NeuronSession(preset.cell)
         try:
             parameters = session.parameters()
@@ -259,7 +262,9 @@ class NeuronTrainTuner(pn.viewable.Viewer):
                     self._dispatch(lambda done=done: setattr(self.progress, "value", done))
             except Exception as error:  # shown, not raised: the page keeps working
                 message = f"frequency response: {type(error).__name__}: {error}"
-                self._dispatch(lambda: setattr(self.status, "object", _status(message, "error")))
+                self._dispatch(
+                    lambda: setattr(self.status, "object", status_html(message, error=True))
+                )
                 return
             self._dispatch(lambda: self._show_response(rows))
 
@@ -312,8 +317,10 @@ class NeuronTrainTuner(pn.viewable.Viewer):
                 view = measure_train(self.session, settings, frequency, delay, is_preview)
                 self._dispatch(lambda view=view: self._show(view, ticket.generation))
         except Exception as error:  # a hoc error or a stopped worker: say so, keep serving
-            message = f"{type(error).__name__}: {error}"
-            self._dispatch(lambda: setattr(self.status, "object", _status(message, "error")))
+            self._failed(f"{type(error).__name__}: {error}")
+
+    def _failed(self, message: str) -> None:
+        self._dispatch(lambda: setattr(self.status, "object", status_html(message, error=True)))
 
     def _show(self, view: TrainView, generation: int) -> None:
         if generation < self._shown:  # an older request's run finished late
@@ -335,7 +342,7 @@ class NeuronTrainTuner(pn.viewable.Viewer):
             f'<div class="nt-notes">{recovery_note(view.single_recovery)}</div>'
         )
         kind = f"preview (dt {PREVIEW_DT:g} ms)" if view.preview else "exact"
-        self.status.object = _status(f"{kind}: both trains in {1e3 * view.seconds:.0f} ms")
+        self.status.object = status_html(f"{kind}: both trains in {1e3 * view.seconds:.0f} ms")
 
     # ----------------------------------------------------------------- layout
     def __panel__(self) -> pn.viewable.Viewable:
@@ -374,36 +381,3 @@ class NeuronTrainTuner(pn.viewable.Viewer):
                 sidebar, main, sizing_mode="stretch_width"
             )
         return self._layout
-
-
-def _status(text: str, kind: str = "ok") -> str:
-    color = "#a00" if kind == "error" else "#555"
-    return f'<span class="nt-status" style="color:{color}">{html.escape(text)}</span>'
-
-
-def serve_preset(
-    path: str,
-    port: int = 5006,
-    address: str = "127.0.0.1",
-    show: bool = False,
-    allow_origin: tuple[str, ...] = (),
-    token: bool | str | None = None,
-) -> None:
-    """Serve the live tuner of a NEURON preset file until interrupted; each browser
-    session gets its own NEURON worker.  Access as :func:`neuntune.ui.server.serve`."""
-    from .server import access, build
-
-    preset = load_preset(path)  # a bad file stops here, before anything listens
-    where = access(address, port, allow_origin, token)
-
-    def session() -> NeuronTrainTuner:
-        view = NeuronTrainTuner.from_preset(preset)
-        pn.state.on_session_destroyed(lambda _context: view.close())
-        return view
-
-    server = build(session, where, show)
-    if where.warning:
-        print(where.warning, file=sys.stderr, flush=True)
-    print(f"neuntune NEURON tuner: {where.url}  (Ctrl+C to stop)", flush=True)
-    server.start()
-    server.io_loop.start()

@@ -62,6 +62,12 @@ def format_number(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def status_html(text: str, error: bool = False) -> str:
+    """A status line's HTML (escaped here): grey, or dark red for an error."""
+    color = "#a00" if error else "#555"
+    return f'<span class="nt-status" style="color:{color}">{html.escape(text)}</span>'
+
+
 def css_class(path: str) -> str:
     """A CSS class naming a control ("gj.g" -> "nt-gj-g"), for styling and browser tests."""
     return "nt-" + re.sub(r"[^A-Za-z0-9_]", "-", path)

@@ -1,0 +1,192 @@
+"""The live tuner for a gap junction between two NEURON cells: BMTool's current step,
+redrawn while the conductance moves, and a fit of g to a target coupling coefficient.
+
+``NeuronCouplingTuner(session, settings)`` needs a session whose cell has a partner (a
+``coupling`` NEURON preset, or ``compat.bmtool.GapJunctionTuner``).  It shows both
+cells' voltages, the CC by neuntune's window rule and by BMTool's single samples, and
+fits g (the junction's PARAMETER, µS for BMTool's Gap) by a root search in log g.
+"""
+
+from __future__ import annotations
+
+import html
+
+import panel as pn
+from bokeh.models import ColumnDataSource
+from bokeh.plotting import figure
+
+from ..neuron import protocols
+from ..neuron.preset import NeuronPreset
+from ..neuron.session import NeuronSession
+from .dispatch import Dispatcher
+from .neuron_tuner import slider_range
+from .plots import TOOLS
+from .runner import Runner, Ticket
+from .widgets import css_class, format_number, hint, html_pane, status_html, table
+
+
+class NeuronCouplingTuner(pn.viewable.Viewer):
+    """A gap junction's conductance on a slider, both cells' voltages and the CC, live;
+    ``settings``: :func:`~neuntune.neuron.protocols.coupling`'s keywords (amp nA, start
+    and duration ms, dt ms, celsius °C, v_init mV); ``parameter``: the junction's
+    conductance PARAMETER.  The session is the caller's unless made by
+    :meth:`from_preset`."""
+
+    def __init__(
+        self,
+        session: NeuronSession,
+        settings: dict[str, float],
+        parameter: str = "g",
+        title: str = "",
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.settings = dict(settings)
+        self.parameter = parameter
+        self.title = title or f"{session.point_process} between two {session.spec.template}"
+        self._dispatch = Dispatcher()
+        self._runner = Runner("neuron-coupling")
+        self._owns_session = False
+        known = {p.name: p for p in session.parameters()}
+        if parameter not in known:
+            raise ValueError(
+                f"parameter: {session.point_process} has no PARAMETER {parameter!r}; its "
+                f"PARAMETERs: {', '.join(known)}"
+            )
+        p = known[parameter]
+        value = session.params.get(parameter, p.default)
+        low, high, step = slider_range(type(p)(p.name, value, p.units))
+        self.slider = pn.widgets.EditableFloatSlider(
+            label=f"{parameter} ({p.units})", start=low, end=high, step=step, value=value,
+            format="0.[000000]", sizing_mode="stretch_width",
+            css_classes=[css_class(f"gap.{parameter}")],
+        )  # fmt: skip
+        self.slider.param.watch(lambda _e: self._request(), "value")
+        self.target = pn.widgets.FloatInput(label="Target CC", value=0.05, step=0.01, width=120)
+        self.fit_button = pn.widgets.Button(label=f"Fit {parameter}", width=120, align="end")
+        self.fit_button.on_click(lambda _e: self.fit())
+        self.sources = {
+            cell: ColumnDataSource({"x": [], "y": []}, name=f"neuron:{cell}")
+            for cell in ("post", "partner")
+        }
+        self.plot = figure(
+            height=300,
+            sizing_mode="stretch_width",
+            tools=TOOLS,
+            x_axis_label="time (ms)",
+            y_axis_label="membrane potential (mV)",
+        )
+        self.plot.line("x", "y", source=self.sources["post"], color="#1f77b4",
+                       legend_label="cell 1 (current injected)")  # fmt: skip
+        self.plot.line("x", "y", source=self.sources["partner"], color="#d62728",
+                       legend_label="cell 2")  # fmt: skip
+        self.plot.legend.location = "bottom_right"
+        self.plot.legend.click_policy = "hide"
+        self.readout = html_pane(sizing_mode="stretch_width", css_classes=["nt-neuron-cc"])
+        self.status = html_pane(css_classes=["nt-neuron-status"])
+        self.latest: protocols.Coupling | None = None
+        self._shown = 0
+        self._layout: pn.viewable.Viewable | None = None
+        self._request()
+
+    @classmethod
+    def from_preset(cls, preset: NeuronPreset) -> NeuronCouplingTuner:
+        """The tuner of a ``coupling`` NEURON preset, in a NEURON worker of its own."""
+        if preset.kind != "coupling":
+            raise ValueError(
+                f"{preset.name}: a {preset.kind} preset; this tuner runs coupling presets"
+            )
+        session = NeuronSession(preset.cell)
+        try:
+            preset.check_units(session.parameters())
+            parameter = (preset.sliders or ("g",))[0]
+            view = cls(session, preset.protocol, parameter, preset.name)
+        except BaseException:
+            session.close()
+            raise
+        view._owns_session = True
+        return view
+
+    def close(self) -> None:
+        """Stop this view's runs, and its NEURON worker if it started it."""
+        self._runner.close()
+        if self._owns_session:
+            self.session.close()
+
+    # ------------------------------------------------------------------- runs
+    def _request(self) -> None:
+        value = float(self.slider.value)
+        self._runner.start(lambda ticket: self._work(ticket, value))
+
+    def _work(self, ticket: Ticket, value: float) -> None:
+        try:
+            self.session.set(**{self.parameter: value})
+            measured = protocols.coupling(self.session, **self.settings)
+        except Exception as error:  # a hoc error or a stopped worker: say so, keep serving
+            self._failed(f"{type(error).__name__}: {error}")
+            return
+        self._dispatch(lambda: self._show(measured, ticket.generation))
+
+    def fit(self) -> None:
+        """Find the conductance whose CC (neuntune's rule) is the target, then show it."""
+        target = float(self.target.value)
+        self.status.object = status_html(f"fitting {self.parameter} to CC {target:g}…")
+
+        def work(ticket: Ticket) -> None:
+            try:
+                g = protocols.fit_gap_conductance(
+                    self.session, target, parameter=self.parameter, **self.settings
+                )
+            except Exception as error:  # out of reach, a stopped worker: say so
+                self._failed(str(error))
+                return
+            if ticket.current:
+                self._dispatch(lambda: self._fitted(g))
+
+        self._runner.start(work)
+
+    def _fitted(self, g: float) -> None:
+        if g > self.slider.end:  # the slider's range grows to show the fit, never clamps it
+            self.slider.end = 2 * g
+        self.slider.value = g  # runs and shows it
+        self.status.object = status_html(f"fitted {self.parameter} = {format_number(g, 6)}")
+
+    def _failed(self, message: str) -> None:
+        self._dispatch(lambda: setattr(self.status, "object", status_html(message, error=True)))
+
+    def _show(self, measured: protocols.Coupling, generation: int) -> None:
+        if generation < self._shown:
+            return
+        self._shown, self.latest = generation, measured
+        result = measured.result
+        self.sources["post"].data = {"x": result.t, "y": result.v["post"]}
+        self.sources["partner"].data = {"x": result.t, "y": result.v["partner"]}
+        rows = [
+            ["CC (window means)", format_number(measured.cc, 5)],
+            ["CC (BMTool: single samples)", format_number(measured.cc_bmtool, 5)],
+        ]
+        self.readout.object = table(["coupling coefficient", ""], rows)
+
+    # ----------------------------------------------------------------- layout
+    def __panel__(self) -> pn.viewable.Viewable:
+        if self._layout is None:
+            sidebar = pn.Column(
+                pn.pane.HTML(f"<b>{html.escape(self.title)}</b>"),
+                self.slider,
+                pn.Row(self.target, self.fit_button),
+                width=380,
+            )
+            main = pn.Column(
+                hint(
+                    "BMTool's GapJunctionTuner protocol in NEURON: a current step into cell "
+                    "1, the junction's conductance on the slider."
+                ),
+                pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
+                self.readout,
+                self.status,
+                sizing_mode="stretch_width",
+            )
+            self._layout = self._dispatch.layout = pn.Row(
+                sidebar, main, sizing_mode="stretch_width"
+            )
+        return self._layout

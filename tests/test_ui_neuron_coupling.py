@@ -1,0 +1,77 @@
+"""The live gap-junction tuner on two NEURON cells (ui/neuron_coupling.py): the CC both
+ways of measuring it against Ohm's law, the fit of g to a target CC, the slider that
+grows to show a fit beyond its range, and the coupling preset and BMTool entry points."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+from neuntune.compat.bmtool import BMToolWarning, GapJunctionTuner
+from neuntune.neuron import load_preset
+from neuntune.ui.neuron_app import view_of
+from neuntune.ui.neuron_coupling import NeuronCouplingTuner
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "neuron"
+#: The cells' leak: 1e-4 S/cm² over 2e-5 cm², in µS.
+G_LEAK = 1e-4 * 2e-5 * 1e6
+
+
+@pytest.fixture(scope="module")
+def view():
+    v = view_of(load_preset(EXAMPLE / "gap_pair.json"))
+    assert isinstance(v, NeuronCouplingTuner)
+    yield v
+    v.close()
+
+
+def test_the_cc_follows_ohms_law_both_ways_of_measuring(view) -> None:
+    """g/(g_leak + g) at steady state; the 500 ms step is 50 membrane time constants,
+    so window means and BMTool's single samples both reach it."""
+    assert view._runner.wait(60)
+    g = view.slider.value
+    assert g == pytest.approx(1e-4)
+    assert view.latest.cc == pytest.approx(g / (G_LEAK + g), rel=1e-9)
+    assert view.latest.cc_bmtool == pytest.approx(g / (G_LEAK + g), rel=1e-9)
+    view.slider.value = 1e-3
+    assert view._runner.wait(60)
+    assert view.latest.cc == pytest.approx(1e-3 / (G_LEAK + 1e-3), rel=1e-9)
+    assert "CC (BMTool: single samples)" in view.readout.object
+
+
+def test_fitting_g_reaches_the_target_and_grows_the_slider(view) -> None:
+    view.target.value = 0.6  # g = 0.6/0.4 · g_leak = 3e-3 µS, beyond the slider's 2e-3
+    view.fit_button.clicks += 1
+    assert view._runner.wait(120)
+    assert view._runner.wait(60)  # the run the fitted value starts
+    assert view.slider.value == pytest.approx(0.6 / 0.4 * G_LEAK, rel=1e-8)
+    assert view.slider.end >= view.slider.value
+    assert view.latest.cc == pytest.approx(0.6, rel=1e-8)
+    assert "fitted g = " in view.status.object
+
+
+def test_a_target_out_of_reach_is_said(view) -> None:
+    view.target.value = 0.999
+    view.fit()
+    assert view._runner.wait(120)
+    assert "out of reach" in view.status.object and "#a00" in view.status.object
+
+
+def test_bmtools_gap_junction_tuner_opens_it() -> None:
+    tuner = GapJunctionTuner(
+        cell1_template="PassiveGapCell",
+        template_dir=str(EXAMPLE / "templates" / "passive_cells.hoc"),
+        mod_dir=str(EXAMPLE / "mechanisms"),
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BMToolWarning)
+            view = tuner.InteractiveTuner()
+        assert isinstance(view, NeuronCouplingTuner) and view.session is tuner.session
+        assert view._runner.wait(60)
+        assert view.latest.cc_bmtool == pytest.approx(1e-3 / (G_LEAK + 1e-3), rel=1e-9)
+        view.close()
+    finally:
+        tuner.close()
