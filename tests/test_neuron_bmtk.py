@@ -300,3 +300,30 @@ def test_bad_networks_and_writes_are_named(config, tmp_path, monkeypatch) -> Non
     with pytest.raises(NetworkError, match="is read-only: the tuned values were not written"):
         network.write_back("PN2FS", {"tau2": 9.0})
     assert models.read_text() == text
+
+
+def test_the_network_tuner_tunes_a_connection_in_context_and_writes_it_back(config) -> None:
+    from neuntune.neuron.bmtk import is_bmtk_config
+    from neuntune.ui.neuron_app import NetworkTuner
+
+    assert is_bmtk_config(config)
+    assert not is_bmtk_config(Path(__file__).parent.parent / "examples/neuron/gap_pair.json")
+    view = NetworkTuner(BMTKNetwork(config), "PN2FS")
+    try:
+        assert view.picker.options == ["PN2FS", "Input2PN"]
+        tuner = view.tuner
+        assert tuner._runner.wait(60) and tuner.latest is not None
+        # bionet's semantics: the edge's weight and delay, Exp2Syn's e from erev
+        assert tuner.settings["weight"] == 0.003 and tuner.settings["netcon_delay"] == 2.0
+        assert tuner.session.params["e"] == -75.0
+        tuner.sliders["tau2"].value = 7.0
+        assert tuner._runner.wait(60)
+        view.write_back()
+        assert "written to" in view.saved.object
+        path = view.network.connection("PN2FS").params_file
+        assert json.loads(path.read_text())["tau2"] == 7.0
+        view.picker.value = "Input2PN"
+        assert tuner.session.pid is None  # the old connection's worker stopped
+        assert view.tuner is not tuner and view.tuner._runner.wait(60)
+    finally:
+        view.close()

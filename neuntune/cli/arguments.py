@@ -33,7 +33,10 @@ def parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="simulate a preset and print a summary")
     run.add_argument(
-        "preset", nargs="?", default=presets.DEFAULT, help=f"name or file ({presets.DEFAULT})"
+        "preset",
+        nargs="?",
+        default=presets.DEFAULT,
+        help=f"name or file ({presets.DEFAULT}); a NEURON preset or a BMTK config also works",
     )
     run.add_argument(
         "--set",
@@ -50,7 +53,10 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=run_command)
     serving = commands.add_parser("serve", help="open the live tuner in the browser")
     serving.add_argument(
-        "preset", nargs="?", default=presets.DEFAULT, help=f"name or file ({presets.DEFAULT})"
+        "preset",
+        nargs="?",
+        default=presets.DEFAULT,
+        help=f"name or file ({presets.DEFAULT}); a NEURON preset or a BMTK config also works",
     )
     serving.add_argument("--port", type=int, default=5006, help="port (default 5006)")
     serving.add_argument(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .. import presets
 from ..errors import PresetError
+from ..neuron.bmtk import is_bmtk_config
 from ..neuron.preset import is_neuron_preset, load_preset
 from ..presets import schema, to_bmtk, to_brian2
 from ..presets.bmtk import file_name
@@ -20,6 +21,8 @@ from .shared import BadInput, check_output, printable
 def serve_command(args: argparse.Namespace) -> int:
     if args.preset is not None and is_neuron_preset(args.preset):
         from ..ui.neuron_app import serve_preset as serve
+    elif args.preset is not None and is_bmtk_config(args.preset):
+        from ..ui.neuron_app import serve_network as serve
     else:
         from ..ui.server import serve
     try:

@@ -32,6 +32,21 @@ from neuntune.neuron.spec import CellSpec, PointProcessSpec, SpecError
 _BIONET_KEYS = {"exp2syn": {"erev": "e"}}
 
 
+def is_bmtk_config(path: str | os.PathLike[str]) -> bool:
+    """Whether a file is a BMTK simulation or circuit config (a JSON object with
+    ``networks`` or ``network`` and no preset's ``neurons`` or ``engine``)."""
+    try:
+        with open(path, "rb") as fh:
+            data = json.loads(fh.read(1 << 22))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(data, dict)
+        and ("networks" in data or "network" in data)
+        and not ({"neurons", "engine"} & set(data))
+    )
+
+
 class NetworkError(ValueError):
     """A BMTK network that cannot be read or written: the message names the file and
     what is wrong with it."""
@@ -282,6 +297,10 @@ class BMTKNetwork:
             PointProcessSpec(conn.model_template, conn.sec_id, conn.sec_x, params),
             partner=conn.post_template if conn.gap else None,
         )
+
+    def synapses(self) -> list[str]:
+        """The chemical connections' names (gap junctions left out)."""
+        return [name for name, conn in self.connections.items() if not conn.gap]
 
     def bmtool_settings(self, name: str) -> dict[str, Any]:
         """BMTool's ``conn_type_settings`` entry for a synapse: the JSON as

@@ -1,5 +1,6 @@
-"""Serving a NEURON preset: the live tuner its protocol calls for, one NEURON worker per
-browser session (``neuntune serve FILE``)."""
+"""Serving NEURON cells: a NEURON preset's live tuner (the one its protocol calls for),
+or a BMTK network's connections tuned in context (``neuntune serve FILE``); one NEURON
+worker per browser session."""
 
 from __future__ import annotations
 
@@ -7,15 +8,111 @@ import sys
 
 import panel as pn
 
+from ..neuron.bmtk import BMTKNetwork
 from ..neuron.preset import NeuronPreset, load_preset
+from ..neuron.session import NeuronSession
 from .neuron_coupling import NeuronCouplingTuner
 from .neuron_tuner import NeuronTrainTuner
+from .widgets import html_pane, status_html
+
+
+class NetworkTuner(pn.viewable.Viewer):
+    """A connection of a BMTK network tuned in context: its target cell and synapse as
+    bionet builds them (NetCon weight ``syn_weight``, the edge's delay), BMTool's train
+    under clamp, and a button that writes the tuned values back into the connection's
+    ``dynamics_params`` JSON (:meth:`~neuntune.neuron.bmtk.BMTKNetwork.write_back`)."""
+
+    def __init__(self, network: BMTKNetwork, connection: str | None = None) -> None:
+        super().__init__()
+        self.network = network
+        names = network.synapses()
+        if not names:
+            raise ValueError(f"{network.path}: the network has no synaptic connections")
+        self.picker = pn.widgets.Select(
+            label="Connection", options=names, value=connection or names[0], width=250
+        )
+        self.picker.param.watch(lambda _e: self._open(), "value")
+        self.save_button = pn.widgets.Button(label="Write back to the network", width=220)
+        self.save_button.on_click(lambda _e: self.write_back())
+        self.saved = html_pane(css_classes=["nt-network-saved"])
+        self.box = pn.Column(sizing_mode="stretch_width")
+        self.tuner: NeuronTrainTuner | None = None
+        self._open()
+
+    def _open(self) -> None:
+        if self.tuner is not None:
+            self.tuner.close()
+        name = self.picker.value
+        conn = self.network.connection(name)
+        session = NeuronSession(self.network.cell_spec(name))
+        settings = {"start": 500.0, "clamp": -70.0, "netcon_delay": conn.delay,
+                    "weight": conn.syn_weight, "dt": 0.025, "celsius": 20.0}  # fmt: skip
+        try:
+            self.tuner = NeuronTrainTuner(session, settings, title=f"{name} (bionet's weights)")
+        except BaseException:
+            session.close()
+            raise
+        self.tuner._owns_session = True
+        self.saved.object = ""
+        self.box.objects = [self.tuner]
+
+    def write_back(self) -> None:
+        """Write the tuned values into the connection's JSON; say where, or why not."""
+        try:
+            path = self.network.write_back(self.picker.value, self.tuner.session.params)
+        except (ValueError, OSError) as error:
+            self.saved.object = status_html(str(error), error=True)
+            return
+        self.saved.object = status_html(f"written to {path} (the file before: {path.name}.bak…)")
+
+    def close(self) -> None:
+        if self.tuner is not None:
+            self.tuner.close()
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Column(
+            pn.Row(self.picker, self.save_button, self.saved),
+            self.box,
+            sizing_mode="stretch_width",
+        )
 
 
 def view_of(preset: NeuronPreset) -> NeuronTrainTuner | NeuronCouplingTuner:
     """The live tuner of a NEURON preset, by its protocol, in a NEURON worker of its own."""
     tuner = NeuronCouplingTuner if preset.kind == "coupling" else NeuronTrainTuner
     return tuner.from_preset(preset)
+
+
+def serve_network(
+    config: str,
+    port: int = 5006,
+    address: str = "127.0.0.1",
+    show: bool = False,
+    allow_origin: tuple[str, ...] = (),
+    token: bool | str | None = None,
+) -> None:
+    """Serve the network tuner of a BMTK config until interrupted (one NEURON worker
+    per browser session and connection).  Access as :func:`neuntune.ui.server.serve`."""
+    from .server import access, build
+
+    network = BMTKNetwork(config)  # a bad config stops here, before anything listens
+    where = access(address, port, allow_origin, token)
+
+    def session() -> NetworkTuner:
+        view = NetworkTuner(BMTKNetwork(config))
+        pn.state.on_session_destroyed(lambda _context: view.close())
+        return view
+
+    server = build(session, where, show)
+    if where.warning:
+        print(where.warning, file=sys.stderr, flush=True)
+    print(
+        f"neuntune network tuner ({len(network.synapses())} connections): {where.url}  "
+        "(Ctrl+C to stop)",
+        flush=True,
+    )
+    server.start()
+    server.io_loop.start()
 
 
 def serve_preset(
