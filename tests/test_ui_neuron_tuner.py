@@ -127,3 +127,42 @@ def test_the_frequency_response_gives_bmtools_and_the_single_stream(bmtool) -> N
         assert not view.progress.visible
     finally:
         view.close()
+
+
+def test_the_fit_finds_the_parameters_that_gave_the_targets(bmtool) -> None:
+    """Targets made at Use 0.35, Dep 250 ms; the fit starts from Use 1, Dep 100 ms."""
+    view = bmtool.tuner_view()
+    try:
+        assert view._runner.wait(60)
+        view.sliders["Use"].value, view.sliders["Dep"].value = 0.35, 250.0
+        assert view._runner.wait(60)
+        made = view.latest
+        view.sliders["Use"].value, view.sliders["Dep"].value = 1.0, 100.0
+        assert view._runner.wait(60)
+        fitting = view.fitting
+        fitting.targets["ppr"].value = made.ppr
+        fitting.targets["induction"].value = made.induction
+        fitting.params.value = ["Use", "Dep"]
+        fitting.fit_button.clicks += 1
+        assert fitting._runner.wait(120)
+        found = fitting.found
+        assert found.params["Use"] == pytest.approx(0.35, rel=1e-6)
+        assert found.params["Dep"] == pytest.approx(250.0, rel=1e-6)
+        assert "trains, cost" in fitting.result.object and not fitting.apply_button.disabled
+        fitting.apply_button.clicks += 1
+        assert view._runner.wait(60)
+        assert view.sliders["Dep"].value == found.params["Dep"]
+        assert view.latest.ppr == pytest.approx(made.ppr, abs=1e-8)
+    finally:
+        view.sliders["Use"].value, view.sliders["Dep"].value = 1.0, 100.0
+        view._runner.wait(60)
+        view.close()
+
+
+def test_a_fit_without_targets_says_so(bmtool) -> None:
+    view = bmtool.tuner_view()
+    try:
+        view.fitting.fit()
+        assert "give at least one target" in view.fitting.result.object
+    finally:
+        view.close()

@@ -31,6 +31,7 @@ from ..neuron.introspect import Parameter
 from ..neuron.preset import NeuronPreset
 from ..neuron.session import NeuronSession
 from .dispatch import Dispatcher
+from .neuron_fit import TrainFitPanel
 from .plots import TOOLS, XYPlot
 from .protocol_runs import recovery_note
 from .runner import Runner, Ticket
@@ -210,6 +211,7 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         self.response_button.on_click(lambda _event: self.run_frequency_response())
         self.progress = pn.indicators.Progress(value=0, max=100, width=200, visible=False)
         self._responses = Runner("neuron-response")
+        self.fitting = TrainFitPanel(self)
         self.latest: TrainView | None = None
         self.preset: NeuronPreset | None = None
         self._owns_session = False
@@ -290,6 +292,7 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         """Stop this view's runs, and its NEURON worker if it started it."""
         self._runner.close()
         self._responses.close()
+        self.fitting.close()
         if self._owns_session:
             self.session.close()
 
@@ -373,6 +376,7 @@ class NeuronTrainTuner(pn.viewable.Viewer):
                 pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
                 self.metrics,
                 self.status,
+                self.fitting.panel(),
                 pn.Row(self.response_button, self.progress),
                 pn.pane.Bokeh(self.response.figure, sizing_mode="stretch_width"),
                 sizing_mode="stretch_width",
