@@ -125,3 +125,19 @@ def test_the_native_loader_and_the_cli_tell_the_kinds_apart() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "ok (GABA_A_STP on a passive cell (NEURON): NEURON cell PassiveCell" in done.stdout
+
+
+def test_a_cell_neuron_cannot_build_gives_a_page_that_says_so(tmp_path) -> None:
+    """A mod file that does not compile: the session's page shows nrnivmodl's error (the
+    server goes on serving other sessions)."""
+    import panel as pn
+
+    from neuntune.ui.neuron_app import _opened, view_of
+
+    path = variant(tmp_path, lambda d: None)
+    (tmp_path / "mechanisms" / "broken.mod").write_text(
+        "NEURON { POINT_PROCESS Broken }\nBREAKPOINT { x = }\n"
+    )
+    page = _opened(lambda: view_of(load_preset(path)))
+    assert isinstance(page, pn.pane.Alert) and page.alert_type == "danger"
+    assert "could not be opened in NEURON" in page.object and "broken.mod" in page.object

@@ -5,6 +5,8 @@ worker per browser session."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import panel as pn
 
@@ -77,6 +79,22 @@ class NetworkTuner(pn.viewable.Viewer):
         )
 
 
+def _opened(make: Callable[[], Any]) -> pn.viewable.Viewable:
+    """One browser session's view, closed with the session; a cell NEURON cannot build
+    (a mod file that does not compile, a template or PARAMETER that is not there, a
+    worker that stopped) gives a page that says so, and the server keeps serving."""
+    try:
+        view = make()
+    except (ValueError, OSError, RuntimeError) as error:  # SpecError, build and worker errors
+        return pn.pane.Alert(
+            f"**This cell could not be opened in NEURON.**\n\n```\n{error}\n```",
+            alert_type="danger",
+            sizing_mode="stretch_width",
+        )
+    pn.state.on_session_destroyed(lambda _context: view.close())
+    return view
+
+
 def view_of(preset: NeuronPreset) -> NeuronTrainTuner | NeuronCouplingTuner:
     """The live tuner of a NEURON preset, by its protocol, in a NEURON worker of its own."""
     tuner = NeuronCouplingTuner if preset.kind == "coupling" else NeuronTrainTuner
@@ -98,10 +116,8 @@ def serve_network(
     network = BMTKNetwork(config)  # a bad config stops here, before anything listens
     where = access(address, port, allow_origin, token)
 
-    def session() -> NetworkTuner:
-        view = NetworkTuner(BMTKNetwork(config))
-        pn.state.on_session_destroyed(lambda _context: view.close())
-        return view
+    def session() -> pn.viewable.Viewable:
+        return _opened(lambda: NetworkTuner(BMTKNetwork(config)))
 
     server = build(session, where, show)
     if where.warning:
@@ -130,10 +146,8 @@ def serve_preset(
     preset = load_preset(path)  # a bad file stops here, before anything listens
     where = access(address, port, allow_origin, token)
 
-    def session() -> NeuronTrainTuner | NeuronCouplingTuner:
-        view = view_of(preset)
-        pn.state.on_session_destroyed(lambda _context: view.close())
-        return view
+    def session() -> pn.viewable.Viewable:
+        return _opened(lambda: view_of(preset))
 
     server = build(session, where, show)
     if where.warning:
