@@ -153,7 +153,8 @@ def _preview(sec: Section, cfg, mods: Path, templates: Path) -> None:
     """What the NEURON tuner draws first after a slider moves on the 200-segment cell:
     both trains at dt 0.1 ms after a 50 ms settle (ui/neuron_tuner.py)."""
     from neuntune.neuron import CellSpec, NeuronSession, PointProcessSpec
-    from neuntune.ui.neuron_tuner import PREVIEW_DT, PREVIEW_START, measure_train
+    from neuntune.ui.neuron_runs import measure_train
+    from neuntune.ui.neuron_tuner import PREVIEW_DT, PREVIEW_START
 
     cell = CellSpec("LongCell", templates, mods, PointProcessSpec("AMPA_NMDA_STP", 1, 0.5))
     settings = {"start": PREVIEW_START, "clamp": -70.0, "netcon_delay": 1.3,

@@ -115,16 +115,17 @@ def test_the_frequency_response_gives_bmtools_and_the_single_stream(bmtool) -> N
     view = bmtool.tuner_view()
     try:
         assert view._runner.wait(60)
-        view.response_button.clicks += 1
-        assert view._responses.wait(120)
+        sweeps = view.sweeps
+        sweeps.response_button.clicks += 1
+        assert sweeps._runner.wait(120)
         want = GABA["frequency_response"]
         for key in ("ppr", "induction", "recovery"):
-            got = view.response.sources[key].data["y"]
+            got = sweeps.response.sources[key].data["y"]
             np.testing.assert_allclose(got, want[key], rtol=1e-9, atol=1e-12, err_msg=key)
-        single = view.response.sources["single_recovery"].data["y"]
+        single = sweeps.response.sources["single_recovery"].data["y"]
         # one stream: the train's depression shows in pulses 9-12, more at high rates
         assert single[-1] < single[0] < 0.01
-        assert not view.progress.visible
+        assert not sweeps.progress.visible
     finally:
         view.close()
 
@@ -164,5 +165,25 @@ def test_a_fit_without_targets_says_so(bmtool) -> None:
     try:
         view.fitting.fit()
         assert "give at least one target" in view.fitting.result.object
+    finally:
+        view.close()
+
+
+def test_a_scan_of_dep_deepens_the_single_stream_depression(bmtool) -> None:
+    """Use = 1: pulse 9 on one stream releases 1 - e^(-250/Dep) of pulse 1, so a longer
+    Dep lowers the single-stream recovery; BMTool's stays ~0 (a fresh NetCon)."""
+    view = bmtool.tuner_view()
+    try:
+        sweeps = view.sweeps
+        sweeps.scanned.value = "Dep"
+        sweeps.low.value, sweeps.high.value, sweeps.points.value = 50.0, 500.0, 4
+        sweeps.scan_button.clicks += 1
+        assert sweeps._runner.wait(120)
+        x = sweeps.scan.sources["single_recovery"].data["x"]
+        single = sweeps.scan.sources["single_recovery"].data["y"]
+        np.testing.assert_allclose(x, [50.0, 200.0, 350.0, 500.0])
+        assert np.all(np.diff(single) < 0)
+        assert np.max(np.abs(sweeps.scan.sources["recovery"].data["y"])) < 1e-9
+        assert bmtool.syn.Dep == view.sliders["Dep"].value  # the sliders' values again
     finally:
         view.close()

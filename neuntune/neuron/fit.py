@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from neuntune.analysis.bmtool import bmtool_amplitudes, bmtool_train_metrics
 from neuntune.neuron import protocols
 from neuntune.neuron.session import NeuronSession
 
@@ -41,20 +40,16 @@ def train_metrics(
     stream: str = "fresh",
 ) -> dict[str, float]:  # fmt: skip
     """BMTool's metrics of one train (``settings``: :func:`protocols.train`'s keywords)."""
-    run = protocols.train(
+    measured = protocols.bmtool_train(
         session, frequency=frequency, recovery_delay=delay, stream=stream, **settings
     )
-    i = -1e3 * run.result.current["syn"]  # µA into the cell -> NEURON's nA
-    amplitudes = bmtool_amplitudes(
-        i, run.spikes, run.result.dt, delay=settings.get("netcon_delay", 1.3), t_stop=run.t_stop
-    )
-    m = bmtool_train_metrics(amplitudes)
+    m = measured.metrics
     return {
         "ppr": m.ppr,
         "induction": m.induction,
         "recovery": m.recovery,
         "simple_ppr": m.simple_ppr,
-        "a1": 1e3 * float(amplitudes[0]),
+        "a1": 1e3 * float(measured.amplitudes[0]),
     }
 
 

@@ -22,9 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from neuntune.analysis.bmtool import (
+    BMToolTrainMetrics,
+    bmtool_amplitudes,
+    bmtool_train_metrics,
+)
 from neuntune.neuron.session import NeuronSession
 from neuntune.neuron.spec import IClampSpec, RunSpec, SpecError, VClampSpec
 from neuntune.result import Result
@@ -136,6 +142,28 @@ def train(
         record=_record(record, "syn.i", "vclamp.i"),
     )
     return TrainRun(_result(session.run(run), run, arrivals), spikes, t_stop)
+
+
+@dataclass(frozen=True)
+class BMToolTrain:
+    """A train measured as BMTool measures it: the run, the 12 amplitudes (nA, BMTool's
+    signs) and BMTool's metrics (:mod:`neuntune.analysis.bmtool`)."""
+
+    run: TrainRun
+    amplitudes: np.ndarray
+    metrics: BMToolTrainMetrics
+
+
+def bmtool_train(session: NeuronSession, **keywords: Any) -> BMToolTrain:
+    """:func:`train` with ``keywords`` (``stream`` defaults to BMTool's "fresh"),
+    measured as BMTool does."""
+    keywords.setdefault("stream", "fresh")
+    run = train(session, **keywords)
+    i = -1e3 * run.result.current["syn"]  # µA into the cell -> NEURON's nA
+    amplitudes = bmtool_amplitudes(
+        i, run.spikes, run.result.dt, delay=keywords.get("netcon_delay", 1.3), t_stop=run.t_stop
+    )
+    return BMToolTrain(run, amplitudes, bmtool_train_metrics(amplitudes))
 
 
 def single_event(

@@ -15,32 +15,28 @@ from __future__ import annotations
 
 import html
 import json
-import time
-from dataclasses import dataclass
 from io import StringIO
 from typing import Any
 
-import numpy as np
 import panel as pn
 from bokeh.models import ColumnDataSource, Range1d
 from bokeh.plotting import figure
 
-from ..analysis.bmtool import bmtool_amplitudes, bmtool_train_metrics
 from ..neuron import protocols
 from ..neuron.introspect import Parameter
 from ..neuron.preset import NeuronPreset
 from ..neuron.session import NeuronSession
 from .dispatch import Dispatcher
 from .neuron_fit import TrainFitPanel
-from .plots import TOOLS, XYPlot
+from .neuron_runs import TrainView, measure_train
+from .neuron_sweeps import SweepPanel
+from .plots import TOOLS
 from .protocol_runs import recovery_note
 from .runner import Runner, Ticket
 from .widgets import css_class, format_number, hint, html_pane, status_html, table
 
 #: BMTool's train frequencies (Hz).
 FREQUENCIES = (1, 2, 5, 10, 20, 50, 100, 200)
-#: The frequency response's frequencies (Hz): BMTool's stp_frequency_response.
-RESPONSE_FREQUENCIES = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20, 35, 50, 100, 200)
 #: The preview's step (ms) and settle before the first pulse (ms).
 PREVIEW_DT = 0.1
 PREVIEW_START = 50.0
@@ -48,65 +44,6 @@ PREVIEW_START = 50.0
 SHOWN_BEFORE = 20.0
 #: µA → pA
 _PA = 1e6
-
-
-@dataclass(frozen=True)
-class TrainView:
-    """What one run shows: time from the first pulse (ms), the synaptic current into
-    the cell (pA) with the recovery pulses on a fresh NetCon (BMTool) and on the
-    train's own stream, BMTool's amplitudes (pA) and metrics, and how it was run."""
-
-    t: np.ndarray
-    fresh: np.ndarray
-    single: np.ndarray
-    amplitudes: np.ndarray
-    ppr: float
-    induction: float
-    recovery: float
-    simple_ppr: float
-    single_recovery: float
-    preview: bool
-    seconds: float
-
-
-def measure_train(
-    session: NeuronSession,
-    settings: dict[str, Any],
-    frequency: float,
-    delay: float,
-    preview: bool = False,
-) -> TrainView:
-    """Run the train on both streams with ``settings`` (``protocols.train``'s keywords)
-    and measure it as BMTool does; ``preview`` only labels the result."""
-    began = time.perf_counter()
-    runs = {
-        stream: protocols.train(
-            session, frequency=frequency, recovery_delay=delay, stream=stream, **settings
-        )
-        for stream in protocols.STREAMS
-    }
-    metrics = {}
-    for stream, run in runs.items():
-        i = -1e3 * run.result.current["syn"]  # µA into the cell -> NEURON's nA
-        amplitudes = bmtool_amplitudes(
-            i, run.spikes, run.result.dt, delay=settings["netcon_delay"], t_stop=run.t_stop
-        )
-        metrics[stream] = (amplitudes, bmtool_train_metrics(amplitudes))
-    fresh = runs["fresh"]
-    amplitudes, m = metrics["fresh"]
-    return TrainView(
-        t=fresh.result.t - fresh.spikes[0],
-        fresh=_PA * fresh.result.current["syn"],
-        single=_PA * runs["single"].result.current["syn"],
-        amplitudes=1e3 * amplitudes,
-        ppr=m.ppr,
-        induction=m.induction,
-        recovery=m.recovery,
-        simple_ppr=m.simple_ppr,
-        single_recovery=metrics["single"][1].recovery,
-        preview=preview,
-        seconds=time.perf_counter() - began,
-    )
 
 
 def slider_range(p: Parameter) -> tuple[float, float, float]:
@@ -193,24 +130,7 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         self.plot.legend.location = "center"  # the quiet middle of a train's plot
         self.metrics = html_pane(sizing_mode="stretch_width", css_classes=["nt-neuron-metrics"])
         self.status = html_pane(css_classes=["nt-neuron-status"])
-        self.response = XYPlot(
-            "neuron-response",
-            "BMTool's metrics against frequency",
-            "frequency (Hz)",
-            "metric",
-            {
-                "ppr": ("PPR", "both"),
-                "induction": ("induction", "both"),
-                "recovery": ("recovery", "both"),
-                "single_recovery": ("recovery on one stream", "both"),
-            },
-            x_log=True,
-            dashed=("single_recovery",),
-        )
-        self.response_button = pn.widgets.Button(label="Frequency response", width=170)
-        self.response_button.on_click(lambda _event: self.run_frequency_response())
-        self.progress = pn.indicators.Progress(value=0, max=100, width=200, visible=False)
-        self._responses = Runner("neuron-response")
+        self.sweeps = SweepPanel(self)
         self.fitting = TrainFitPanel(self)
         self.latest: TrainView | None = None
         self.preset: NeuronPreset | None = None
@@ -243,42 +163,6 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         view.delay.value = preset.protocol["recovery_delay"]
         return view
 
-    def run_frequency_response(self) -> None:
-        """BMTool's metrics at each of RESPONSE_FREQUENCIES (Hz) and the single-stream
-        recovery, plotted against frequency; a progress bar counts the trains, and a
-        second click while it runs starts it afresh."""
-        params = {name: float(s.value) for name, s in self.sliders.items()}
-        delay = float(self.delay.value)
-        self.response.clear()
-        self.progress.value, self.progress.visible = 0, True
-
-        def work(ticket: Ticket) -> None:
-            self.session.set(**params)
-            rows = []
-            try:
-                for i, f in enumerate(RESPONSE_FREQUENCIES):
-                    if not ticket.current:
-                        return
-                    rows.append(measure_train(self.session, self.settings, f, delay))
-                    done = 100 * (i + 1) // len(RESPONSE_FREQUENCIES)
-                    self._dispatch(lambda done=done: setattr(self.progress, "value", done))
-            except Exception as error:  # shown, not raised: the page keeps working
-                message = f"frequency response: {type(error).__name__}: {error}"
-                self._dispatch(
-                    lambda: setattr(self.status, "object", status_html(message, error=True))
-                )
-                return
-            self._dispatch(lambda: self._show_response(rows))
-
-        self._responses.start(work)
-
-    def _show_response(self, rows: list[TrainView]) -> None:
-        f = np.asarray(RESPONSE_FREQUENCIES, float)
-        for key in ("ppr", "induction", "recovery"):
-            self.response.show(key, f, [getattr(r, key) for r in rows])
-        self.response.show("single_recovery", f, [r.single_recovery for r in rows])
-        self.progress.visible = False
-
     def preset_text(self) -> str:
         """The preset with the values on the sliders (JSON; paths absolute, so the
         file works wherever it is saved)."""
@@ -291,7 +175,7 @@ class NeuronTrainTuner(pn.viewable.Viewer):
     def close(self) -> None:
         """Stop this view's runs, and its NEURON worker if it started it."""
         self._runner.close()
-        self._responses.close()
+        self.sweeps.close()
         self.fitting.close()
         if self._owns_session:
             self.session.close()
@@ -377,8 +261,7 @@ class NeuronTrainTuner(pn.viewable.Viewer):
                 self.metrics,
                 self.status,
                 self.fitting.panel(),
-                pn.Row(self.response_button, self.progress),
-                pn.pane.Bokeh(self.response.figure, sizing_mode="stretch_width"),
+                self.sweeps.panel(),
                 sizing_mode="stretch_width",
             )
             self._layout = self._dispatch.layout = pn.Row(
