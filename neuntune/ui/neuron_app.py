@@ -101,57 +101,37 @@ def view_of(preset: NeuronPreset) -> NeuronTrainTuner | NeuronCouplingTuner:
     return tuner.from_preset(preset)
 
 
-def serve_network(
-    config: str,
-    port: int = 5006,
-    address: str = "127.0.0.1",
-    show: bool = False,
-    allow_origin: tuple[str, ...] = (),
-    token: bool | str | None = None,
-) -> None:
+def serve_network(config: str, **where: Any) -> None:
     """Serve the network tuner of a BMTK config until interrupted (one NEURON worker
-    per browser session and connection).  Access as :func:`neuntune.ui.server.serve`."""
-    from .server import access, build
-
+    per browser session and connection).  ``where``: :func:`neuntune.ui.server.serve`'s
+    port, address, show, allow_origin and token."""
     network = BMTKNetwork(config)  # a bad config stops here, before anything listens
-    where = access(address, port, allow_origin, token)
-
-    def session() -> pn.viewable.Viewable:
-        return _opened(lambda: NetworkTuner(BMTKNetwork(config)))
-
-    server = build(session, where, show)
-    if where.warning:
-        print(where.warning, file=sys.stderr, flush=True)
-    print(
-        f"neuntune network tuner ({len(network.synapses())} connections): {where.url}  "
-        "(Ctrl+C to stop)",
-        flush=True,
-    )
-    server.start()
-    server.io_loop.start()
+    label = f"neuntune network tuner ({len(network.synapses())} connections)"
+    _serve(lambda: _opened(lambda: NetworkTuner(BMTKNetwork(config))), label, **where)
 
 
-def serve_preset(
-    path: str,
+def serve_preset(path: str, **where: Any) -> None:
+    """Serve the live tuner of a NEURON preset file until interrupted; each browser
+    session gets its own NEURON worker.  ``where`` as :func:`serve_network`'s."""
+    preset = load_preset(path)  # a bad file stops here, before anything listens
+    _serve(lambda: _opened(lambda: view_of(preset)), "neuntune NEURON tuner", **where)
+
+
+def _serve(
+    session: Callable[[], pn.viewable.Viewable],
+    label: str,
     port: int = 5006,
     address: str = "127.0.0.1",
     show: bool = False,
     allow_origin: tuple[str, ...] = (),
     token: bool | str | None = None,
 ) -> None:
-    """Serve the live tuner of a NEURON preset file until interrupted; each browser
-    session gets its own NEURON worker.  Access as :func:`neuntune.ui.server.serve`."""
     from .server import access, build
 
-    preset = load_preset(path)  # a bad file stops here, before anything listens
     where = access(address, port, allow_origin, token)
-
-    def session() -> pn.viewable.Viewable:
-        return _opened(lambda: view_of(preset))
-
     server = build(session, where, show)
     if where.warning:
         print(where.warning, file=sys.stderr, flush=True)
-    print(f"neuntune NEURON tuner: {where.url}  (Ctrl+C to stop)", flush=True)
+    print(f"{label}: {where.url}  (Ctrl+C to stop)", flush=True)
     server.start()
     server.io_loop.start()
