@@ -327,3 +327,22 @@ def test_the_network_tuner_tunes_a_connection_in_context_and_writes_it_back(conf
         assert view.tuner is not tuner and view.tuner._runner.wait(60)
     finally:
         view.close()
+
+
+def test_neuntune_serve_opens_the_network_in_the_browser(config, browser) -> None:
+    """``neuntune serve simulation_config.json``, as a user starts it: the first
+    connection's train is drawn in Chromium, with no request to another host."""
+    from neuntune.ui.testing import accepts, free_port, open_tuner, serving
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    command = [sys.executable, "-m", "neuntune.cli", "serve", str(config), "--port", str(port)]
+    with serving(
+        command, "neuntune serve (a BMTK config)", lambda o: url in o and accepts(port), 120
+    ):
+        context, page, log = open_tuner(browser, url, ready="neuron:fresh")
+        try:
+            assert page.get_by_text("Write back to the network").count() == 1
+            assert not log["foreign"] and not log["errors"]
+        finally:
+            context.close()
