@@ -75,3 +75,27 @@ def test_bmtools_gap_junction_tuner_opens_it() -> None:
         view.close()
     finally:
         tuner.close()
+
+
+def test_the_coupling_spectrum_is_the_low_pass_of_the_membrane(view) -> None:
+    """Two equal passive cells: V2/V1 = g/(g_leak + g + jωC), C = 20 pF.  NEURON's
+    backward Euler at dt 0.025 ms errs by O(ω·dt): measured 0.19 % in the ratio and
+    0.91° in the phase at 200 Hz, 0.27° at 50 Hz."""
+    import numpy as np
+
+    from neuntune.neuron import protocols
+
+    view.slider.value = 1e-3
+    assert view._runner.wait(60)
+    f = np.array([0.5, 10.0, 50.0, 200.0])
+    found = protocols.coupling_spectrum(view.session, f)
+    g, c = 1e-3, 2e-5  # µS, µF (µF/s = µS)
+    h = g / (G_LEAK + g + 2j * np.pi * f * c)
+    np.testing.assert_allclose(found.ratio, np.abs(h), rtol=3e-3)
+    np.testing.assert_allclose(found.phase, np.degrees(np.angle(h)), atol=1.2)
+    assert abs(found.phase[2] - np.degrees(np.angle(h[2]))) < 0.4
+    # the view's button runs the default 16 frequencies and plots them
+    view.spectrum_button.clicks += 1
+    assert view._runner.wait(120)
+    assert len(view.spectrum.sources["ratio"].data["x"]) == 16
+    assert not view.progress.visible

@@ -20,9 +20,9 @@ Result contents (``t`` in ms from 0, one sample per ``dt``):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,7 +33,16 @@ from neuntune.analysis.bmtool import (
 )
 from neuntune.neuron.session import NeuronSession
 from neuntune.neuron.spec import IClampSpec, RunSpec, SpecError, VClampSpec
+from neuntune.protocols.defaults import (
+    SPECTRUM_AMPLITUDE,
+    SPECTRUM_CYCLES,
+    SPECTRUM_SETTLE,
+    SPECTRUM_TRANSIENT,
+)
 from neuntune.result import Result
+
+if TYPE_CHECKING:
+    from neuntune.protocols.spectrum import CouplingSpectrum
 
 #: Stream choices for the recovery pulses: on the train's own NetCon (what one real
 #: synapse does) or on a second one whose plasticity state starts afresh (BMTool).
@@ -302,3 +311,50 @@ def fit_gap_conductance(
     g = math.exp(brentq(gap, low, high, xtol=1e-12, rtol=1e-10))
     session.set(**{parameter: g})
     return g
+
+
+def coupling_spectrum(
+    session: NeuronSession,
+    frequencies: Sequence[float] | None = None,
+    *,
+    amp: float = 1e3 * SPECTRUM_AMPLITUDE,
+    settle: float = SPECTRUM_SETTLE,
+    transient: float = SPECTRUM_TRANSIENT,
+    cycles: int = SPECTRUM_CYCLES,
+    dt: float = 0.025,
+    celsius: float = 20.0,
+    v_init: float = -70.0,
+    progress: Callable[[float], bool | None] | None = None,
+) -> CouplingSpectrum:
+    """The gap-junction pair's CC (amplitude ratio) and phase (degrees, negative = lag)
+    against frequency (Hz; default 16 from 0.1 to 200, log-spaced) for a sine of
+    ``amp`` nA into the first cell: neuntune's spectrum protocol
+    (:func:`neuntune.protocols.spectrum.coupling_spectrum`: settle, skip the onset
+    transient, measure whole cycles).  ``progress(fraction)`` after each frequency may
+    return True to stop (CancelledError)."""
+    from neuntune.protocols.spectrum import CouplingSpectrum, phasor
+    from neuntune.result import CancelledError
+
+    if not session.spec.partner:
+        raise SpecError("partner", None, "a coupling spectrum needs a gap-junction pair")
+    freqs = np.asarray(
+        np.geomspace(0.1, 200.0, 16) if frequencies is None else frequencies, float
+    ).ravel()
+    if freqs.size == 0 or np.any(~np.isfinite(freqs)) or np.any(freqs <= 0):
+        raise ValueError("frequencies: give positive numbers of Hz")
+    ratio, phase = np.empty(freqs.size), np.empty(freqs.size)
+    for i, f in enumerate(freqs):
+        start = settle + max(1000.0 / f, transient)
+        t_stop = start + cycles * 1000.0 / f
+        sine = IClampSpec(amp, settle, t_stop - settle + dt, frequency=float(f))
+        out = session.run(
+            RunSpec(tstop=t_stop, dt=dt, v_init=v_init, celsius=celsius, iclamp=sine,
+                    record=("v", "v2"))
+        )  # fmt: skip
+        zs = phasor(out["t"], out["v"], f, start)
+        zt = phasor(out["t"], out["v2"], f, start)
+        ratio[i] = abs(zt) / abs(zs)
+        phase[i] = np.degrees(np.angle(zt / zs))
+        if progress is not None and progress((i + 1) / freqs.size):
+            raise CancelledError("coupling spectrum cancelled")
+    return CouplingSpectrum(freqs, ratio, phase)

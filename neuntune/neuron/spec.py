@@ -139,16 +139,21 @@ class CellSpec:
 @dataclass(frozen=True)
 class IClampSpec:
     """A current step (NEURON's ``IClamp``): ``amp`` (nA, positive depolarises) from
-    ``delay`` (ms) for ``dur`` (ms), at ``sec_id``/``sec_x`` as in PointProcessSpec."""
+    ``delay`` (ms) for ``dur`` (ms), at ``sec_id``/``sec_x`` as in PointProcessSpec.
+    ``frequency`` (Hz): a sine of amplitude ``amp`` instead, from ``delay`` for ``dur``
+    (played into the clamp, sampled at the run's dt)."""
 
     amp: float
     delay: float
     dur: float
     sec_id: int = 0
     sec_x: float = 0.5
+    frequency: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "amp", _number("amp", self.amp))
+        if self.frequency is not None:
+            object.__setattr__(self, "frequency", _positive("frequency", self.frequency))
         object.__setattr__(self, "delay", _number("delay", self.delay, 0.0))
         object.__setattr__(self, "dur", _number("dur", self.dur, 0.0))
         _index("sec_id", self.sec_id)

@@ -18,6 +18,8 @@ import struct
 import sys
 from typing import Any, BinaryIO
 
+import numpy as np
+
 from neuntune.neuron import introspect
 from neuntune.neuron.spec import CellSpec, RunSpec, SpecError, check_params
 
@@ -57,6 +59,8 @@ class Worker:
         self.partner: Any = None
         self.syn2: Any = None
         self._transfer_id = 0
+        # a run's sine (values, times) played into its IClamp; removed by the next run
+        self._played: tuple[Any, Any] | None = None
         self.spec: CellSpec | None = None
 
     def load(self, library: str, template_files: list[str]) -> list[str]:
@@ -186,12 +190,22 @@ class Worker:
         h.steps_per_ms = 1.0 / run.dt
         h.celsius = run.celsius
         h.tstop = run.tstop
+        if self._played is not None:  # the last run's clamp is gone: stop playing into it
+            self._played[0].play_remove()
+            self._played = None
         clamp = None
         if run.iclamp is not None:
             c = run.iclamp
             where = self._segment(self.cell, self.spec.template, c.sec_id, c.sec_x, "iclamp.sec_id")
             clamp = h.IClamp(where)
             clamp.amp, clamp.delay, clamp.dur = c.amp, c.delay, c.dur
+            if c.frequency is not None:  # a sine played into amp, one value per step
+                clamp.amp = 0.0
+                t = np.arange(0.0, run.tstop + run.dt, run.dt)
+                on = (t >= c.delay) & (t < c.delay + c.dur)
+                wave = np.where(on, c.amp * np.sin(2e-3 * np.pi * c.frequency * (t - c.delay)), 0)
+                self._played = (h.Vector(wave), h.Vector(t))  # alive through the run
+                self._played[0].play(clamp._ref_amp, self._played[1], 1)
         elif "iclamp.i" in run.record:
             raise SpecError("record", "iclamp.i", "the run has no iclamp")
         vclamp = None

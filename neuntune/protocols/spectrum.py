@@ -38,7 +38,7 @@ class CouplingSpectrum:
     phase: np.ndarray  # degrees
 
 
-def _phasor(t: np.ndarray, v: np.ndarray, frequency: float, start: float) -> complex:
+def phasor(t: np.ndarray, v: np.ndarray, frequency: float, start: float) -> complex:
     """The complex amplitude of v's component at ``frequency`` over whole cycles from ``start``."""
     period = 1000.0 / frequency
     cycles = math.floor((t[-1] - start) / period)
@@ -93,8 +93,8 @@ def coupling_spectrum(
         )
         for i, result in zip(group, results, strict=True):
             start = settle + max(1000.0 / freqs[i], transient)
-            zs = _phasor(result.t, result.v[source], freqs[i], start)
-            zt = _phasor(result.t, result.v[target], freqs[i], start)
+            zs = phasor(result.t, result.v[source], freqs[i], start)
+            zt = phasor(result.t, result.v[target], freqs[i], start)
             ratio[i] = abs(zt) / abs(zs)
             phase[i] = math.degrees(np.angle(zt / zs))
     return CouplingSpectrum(freqs, ratio, phase)

@@ -10,6 +10,7 @@ fits g (the junction's PARAMETER, µS for BMTool's Gap) by a root search in log 
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import panel as pn
 from bokeh.models import ColumnDataSource
@@ -20,7 +21,7 @@ from ..neuron.preset import NeuronPreset
 from ..neuron.session import NeuronSession
 from .dispatch import Dispatcher
 from .neuron_tuner import slider_range
-from .plots import TOOLS
+from .plots import TOOLS, XYPlot
 from .runner import Runner, Ticket
 from .widgets import css_class, format_number, hint, html_pane, status_html, table
 
@@ -83,6 +84,13 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
         self.plot.legend.location = "bottom_right"
         self.plot.legend.click_policy = "hide"
         self.readout = html_pane(sizing_mode="stretch_width", css_classes=["nt-neuron-cc"])
+        self.spectrum = XYPlot(
+            "neuron-spectrum", "Coupling against frequency (a sine into cell 1)",
+            "frequency (Hz)", "CC (amplitude ratio)", {"ratio": ("CC", "both")}, x_log=True,
+        )  # fmt: skip
+        self.spectrum_button = pn.widgets.Button(label="Coupling spectrum", width=160)
+        self.spectrum_button.on_click(lambda _e: self.run_spectrum())
+        self.progress = pn.indicators.Progress(value=0, max=100, width=200, visible=False)
         self.status = html_pane(css_classes=["nt-neuron-status"])
         self.latest: protocols.Coupling | None = None
         self._shown = 0
@@ -145,6 +153,34 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
 
         self._runner.start(work)
 
+    def run_spectrum(self) -> None:
+        """The CC against frequency (neuntune's spectrum protocol, a sine of the step's
+        amplitude), with a progress bar."""
+        self.spectrum.clear()
+        self.progress.value, self.progress.visible = 0, True
+        step = {k: self.settings[k] for k in ("dt", "celsius", "v_init") if k in self.settings}
+        amp = abs(self.settings.get("amp", -0.01))
+
+        def work(ticket: Ticket) -> None:
+            def progress(done: float) -> bool:
+                self._dispatch(lambda: setattr(self.progress, "value", int(100 * done)))
+                return not ticket.current
+
+            try:
+                found = protocols.coupling_spectrum(
+                    self.session, amp=amp, progress=progress, **step
+                )
+            except Exception as error:  # cancelled, a stopped worker: say so
+                self._failed(f"coupling spectrum: {error}")
+                return
+            self._dispatch(lambda: self._show_spectrum(found))
+
+        self._runner.start(work)
+
+    def _show_spectrum(self, found: Any) -> None:
+        self.spectrum.show("ratio", found.frequency, found.ratio)
+        self.progress.visible = False
+
     def _fitted(self, g: float) -> None:
         if g > self.slider.end:  # the slider's range grows to show the fit, never clamps it
             self.slider.end = 2 * g
@@ -184,6 +220,8 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
                 pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
                 self.readout,
                 self.status,
+                pn.Row(self.spectrum_button, self.progress),
+                pn.pane.Bokeh(self.spectrum.figure, sizing_mode="stretch_width"),
                 sizing_mode="stretch_width",
             )
             self._layout = self._dispatch.layout = pn.Row(
