@@ -53,3 +53,44 @@ def test_a_second_process_loads_kernels_from_disk(tmp_path):
     assert first == (0, 1)  # compiled
     assert second == (1, 0)  # loaded from numba's cache, nothing compiled
     assert len(list(tmp_path.glob("k_*.py"))) == 1
+
+
+def test_a_kernel_compiling_in_one_process_is_loaded_not_compiled_by_another(tmp_path):
+    """The server and its warm-up child need the same kernel at once: the second waits
+    on the kernel's lock file and loads what the first compiled."""
+    script = textwrap.dedent(
+        """
+        import sys, time, neuntune as nt
+        from neuntune.engine.run import compile_circuit
+        c = nt.Circuit()
+        c.add("a", nt.Passive()); c.add("b", nt.Passive())
+        c.connect("a", "b", nt.RectifyingGapJunction(), name="gj")
+        c.stimulate("a", nt.Sine())
+        compile_circuit(c)  # the module file exists
+        print("go", flush=True)
+        sys.stdin.readline()
+        nt.simulate(c, 1.0, 0.01)
+        k = compile_circuit(c, "rk4", "float64").module.kernel
+        sig = k.signatures[0]
+        print(k.stats.cache_hits.get(sig, 0), k.stats.cache_misses.get(sig, 0), flush=True)
+        """
+    )
+    env = {"NEUNTUNE_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for p in procs:
+        assert p.stdout.readline() == "go\n"
+    for p in procs:  # both call the kernel for the first time now
+        p.stdin.write("\n")
+        p.stdin.flush()
+    counts = sorted(tuple(map(int, p.communicate()[0].split())) for p in procs)
+    assert counts == [(0, 1), (1, 0)]  # one compiled, the other loaded
+    assert len(list(tmp_path.glob("k_*.lock"))) == 1

@@ -3,7 +3,9 @@
 numba cannot cache closures or ``exec``'d code to disk, so each generated module
 is written as a real file named by the hash of its source, imported, and its
 functions are compiled with ``cache=True``: a second process finds both the file
-and numba's machine code and starts without compiling.
+and numba's machine code and starts without compiling.  A kernel's first call holds
+a lock file beside it, so a process that needs a kernel another is compiling (the
+server and its warm-up child) waits and loads it instead of compiling it too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:  # Windows: no lock, a kernel may compile in two processes at once
+    fcntl = None
 import llvmlite.binding as llvm
 import numba
 import numpy as np
@@ -88,10 +94,44 @@ def _llvm_options(which: int) -> None:
 
 
 def compiling(function: Any) -> contextlib.AbstractContextManager[None]:
-    """:func:`vectorising` around the first call of numba ``function`` (which compiles
-    it or loads it from the cache); nothing around later calls (setting LLVM's
-    options takes ~0.1 ms)."""
-    return contextlib.nullcontext() if function.signatures else vectorising()
+    """Around the first call of numba ``function`` (which compiles it or loads it
+    from the cache): its module's lock (:func:`exclusive`) and :func:`vectorising`;
+    nothing around later calls (setting LLVM's options takes ~0.1 ms)."""
+    return contextlib.nullcontext() if function.signatures else _first_call(function)
+
+
+def on_disk(function: Any) -> bool:
+    """Whether numba's disk cache has an index of machine code for ``function`` (a
+    kernel that loads rather than compiles, unless the index is stale)."""
+    index = getattr(
+        getattr(getattr(function, "_cache", None), "_cache_file", None), "_index_path", None
+    )
+    return index is not None and os.path.exists(index)
+
+
+@contextlib.contextmanager
+def _first_call(function: Any) -> Iterator[None]:
+    with exclusive(function.py_func.__globals__.get("__file__")), vectorising():
+        yield
+
+
+@contextlib.contextmanager
+def exclusive(module_file: str | None) -> Iterator[None]:
+    """Hold the lock file beside a generated module (``k_<hash>.lock``) while its
+    kernel compiles or loads: one process compiles it, others (and other threads)
+    wait and then load it from numba's cache.  Without a lock file (a read-only
+    cache, no ``fcntl``) nothing is held."""
+    if fcntl is None or module_file is None:
+        yield
+        return
+    try:
+        handle = open(Path(module_file).with_suffix(".lock"), "a")
+    except OSError:
+        yield
+        return
+    with handle:  # closing it releases the lock, also when the process dies
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 @contextlib.contextmanager

@@ -25,9 +25,8 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import panel as pn
 from bokeh.server.auth_provider import AuthProvider
 from bokeh.util.token import generate_secret_key
 from tornado.ioloop import IOLoop
@@ -38,7 +37,12 @@ from ..circuit import Circuit
 from ..presets import Preset
 from . import warm
 from .state import resolve_preset
-from .tuner import TITLE, Tuner
+
+if TYPE_CHECKING:
+    from .tuner import Tuner
+
+# Panel and the tuner (~1 s of imports) load when first used: `neuntune serve` starts
+# its kernels compiling in a child process first, and imports them meanwhile.
 
 _ANY_ADDRESS = ("0.0.0.0", "::", "")
 #: The cookie a request with the right token sets, so the page's own later requests
@@ -86,6 +90,10 @@ def app(
     """One session's tuner (Panel calls this once per browser session).  ``warm``:
     True compiles the tabs' kernels in the background; an Event is set once someone
     else (:func:`serve`) has compiled them."""
+    import panel as pn
+
+    from .tuner import Tuner
+
     # Tabulator (the fit's target and parameter tables) is a Panel extension: loading it
     # for the session puts its (bundled, local) script and styles into the page.
     pn.extension("tabulator")
@@ -276,6 +284,10 @@ def build(factory: Any, where: Access, show: bool = False, **options: Any) -> An
     """The (not yet started) Panel server of ``factory`` (a function returning one
     session's view) with ``where``'s access rules; ``options``: more of Bokeh's
     server options (e.g. ``unused_session_lifetime_milliseconds``)."""
+    import panel as pn
+
+    from .tuner import TITLE
+
     server = pn.serve(
         factory,
         port=where.port,
@@ -314,23 +326,28 @@ def serve(
     what is exposed.  ``token``: True asks for the token on loopback too, a string
     sets it; the default is a token exactly when the address is not loopback.  The
     live run's kernel is compiled (or loaded from the disk cache) before the URL is
-    printed, so the first page shows a run at once; the live CC's coupling protocol
-    (the metrics under the plots) and the Fit, Scan and Protocols tabs' kernels
-    compile meanwhile in a child process (work started there waits for them), and
-    presets opened later compile theirs in the background.
+    printed, so the first page shows a run at once: a child process compiles it while
+    this one imports Panel, then the live CC's coupling protocol (the metrics under the
+    plots) and the Fit, Scan and Protocols tabs' kernels (work started there waits
+    for them); presets opened later compile theirs in the background.
     """
     template = resolve_preset(circuit)
     check_listen(address, port)
     where = access(address, port, allow_origin, token)
     method = template.run.method
     compiled = threading.Event()
-    child = warm.start(template, method, live=False)
+    # A live kernel not yet on disk is compiled by the child first, while this process
+    # imports Panel and the tuner; this process then loads it (waiting for the child if
+    # it is still compiling it: the compiler's lock) rather than compiling it too.
+    child = warm.start(template, method, live=not warm.live_on_disk(template.circuit, method))
     if child is None:
         compiled.set()
     else:
         threading.Thread(
             target=lambda: (child.wait(), compiled.set()), name="neuntune-warm", daemon=True
         ).start()
+    from . import tuner  # noqa: F401  (the slow imports, while the child compiles)
+
     warm.live_kernels(template.circuit, method)
     server = build(lambda: app(circuit, warm=compiled), where, show)
     if where.warning:

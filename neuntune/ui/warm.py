@@ -8,6 +8,9 @@ would hold its GIL (and numba's compile lock) that long and stall every session,
 so :func:`start` compiles them in a child process instead: kernels land in the
 disk cache (:mod:`neuntune.engine.compiler`), and the first fit or scan only loads
 them.  ``python -m neuntune.ui.warm METHOD [--tabs-only] < preset.json`` is that child.
+Without ``--tabs-only`` it compiles the live run's kernel first, at full priority,
+so a server can import Panel meanwhile and then load that kernel (waiting for it
+if it is still compiling) instead of compiling it itself.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import time
 from collections.abc import Callable
 
 from ..circuit import Circuit
+from ..engine.compiler import on_disk
+from ..engine.run import compile_circuit
 from ..errors import PresetError, SimulationError
 from ..presets import Preset, dumps, parse
 from ..protocols.coupling import coupling_protocol
@@ -32,6 +37,8 @@ from .metrics import chemical_connections, coupling_cells
 
 #: The child's flag for "leave the live kernels to the parent".
 TABS_ONLY = "--tabs-only"
+#: How much the child lowers its priority while compiling what nobody waits for yet.
+NICE = 10
 
 
 def _compile(circuit: Circuit, method: str = METHOD) -> None:
@@ -48,6 +55,15 @@ def live_kernels(circuit: Circuit, method: str) -> None:
     ``method`` (its batches, for scans, share the kernel)."""
     for step in _live_steps(circuit, method):
         _best_effort(step)
+
+
+def live_on_disk(circuit: Circuit, method: str) -> bool:
+    """Whether the live run's kernel (as :func:`live_kernels` compiles it) is in the
+    disk cache already: then loading it takes a fraction of a second."""
+    try:
+        return on_disk(compile_circuit(circuit, method).module.kernel)
+    except (SimulationError, ValueError):
+        return False
 
 
 def workflow_kernels(preset: Preset, method: str, live: bool = True) -> None:
@@ -112,8 +128,12 @@ def start(preset: Preset, method: str, live: bool = True) -> subprocess.Popen | 
         text = dumps(preset)
     except PresetError:
         return None
+    # Without live kernels (nothing the parent waits for) its priority is lowered
+    # before its imports (~0.5 s), which would compete with the server's own.
+    lower = "" if live else f"import os\nif hasattr(os, 'nice'): os.nice({NICE})\n"
+    code = f"{lower}from {__name__} import main\nmain(lowered={not live})"
     child = subprocess.Popen(
-        [sys.executable, "-m", __name__, method, *([] if live else [TABS_ONLY])],
+        [sys.executable, "-c", code, method, *([] if live else [TABS_ONLY])],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -140,12 +160,18 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="neuntune-parent-watch", daemon=True).start()
 
 
-def main() -> None:
+def main(lowered: bool = False) -> None:
+    """The child: ``lowered`` if its priority was lowered already (by :func:`start`)."""
     _exit_with_parent()
-    if hasattr(os, "nice"):
-        os.nice(10)  # the server and the browser showing its first page come first
     method = sys.argv[1] if len(sys.argv) > 1 else "rk4"
-    workflow_kernels(parse(sys.stdin.read()), method, live=TABS_ONLY not in sys.argv)
+    preset = parse(sys.stdin.read())
+    if TABS_ONLY not in sys.argv:
+        # At full priority: the parent needs this kernel first and, if it gets there
+        # while this compiles it, waits for it (the compiler's lock) to load it.
+        live_kernels(preset.circuit, method)
+    if hasattr(os, "nice") and not lowered:
+        os.nice(NICE)  # the server and the browser showing its first page come first
+    workflow_kernels(preset, method, live=False)
 
 
 if __name__ == "__main__":
