@@ -15,7 +15,7 @@ from neuntune.neuron.mechanisms import (
     compile_mechanisms,
     mechanisms_key,
 )
-from neuntune.neuron.session import NeuronSession, WorkerError
+from neuntune.neuron.session import NeuronSession, RunCancelled, WorkerError
 from neuntune.neuron.spec import (
     CellSpec,
     IClampSpec,
@@ -43,6 +43,7 @@ __all__ = [
     "NeuronSession",
     "Parameter",
     "PointProcessSpec",
+    "RunCancelled",
     "RunSpec",
     "Section",
     "SpecError",

@@ -8,6 +8,7 @@ call has a timeout; a worker that stops (a crash, a kill, a timeout) gives a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
@@ -42,6 +43,10 @@ main()
 """
 #: Lines of the worker's stderr quoted in an error.
 _TAIL = 12
+
+
+class RunCancelled(RuntimeError):
+    """A run stopped by :meth:`NeuronSession.cancel` (its results were not kept)."""
 
 
 class WorkerError(RuntimeError):
@@ -96,6 +101,7 @@ class NeuronSession:
         self.sections: tuple[Section, ...] = ()
         self.point_process = ""
         self._closed = False
+        self._caller: int | None = None  # the thread whose call is in flight
         try:
             with self._lock:
                 self._start()
@@ -129,6 +135,16 @@ class NeuronSession:
     def run(self, run: RunSpec) -> dict[str, np.ndarray]:
         """Run once; returns ``"t"`` (ms) and each of ``run.record``."""
         return self._call("run", run)
+
+    def cancel(self, thread: int | None = None) -> None:
+        """Stop the run in flight (it raises RunCancelled in its caller within one chunk
+        of steps), if there is one and, given ``thread`` (an ident), that thread made
+        it.  Never blocks: it signals the worker without taking the session's lock."""
+        proc, caller = self._proc, self._caller
+        if proc is None or caller is None or (thread is not None and caller != thread):
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGUSR1)
 
     def close(self) -> None:
         """Stop the worker (idempotent)."""
@@ -184,6 +200,7 @@ class NeuronSession:
         proc = self._proc
         log_start = os.fstat(self._log.fileno()).st_size
         try:
+            self._caller = threading.get_ident() if operation == "run" else None
             write_message(proc.stdin, (operation, args))
             reply = self._receive(proc, operation)
         except (BrokenPipeError, EOFError):
@@ -195,8 +212,12 @@ class NeuronSession:
                 f"the NEURON process stopped ({how}) during {operation!r}; "
                 f"the next call starts a new one{self._stderr(log_start)}"
             ) from None
+        finally:
+            self._caller = None
         if reply[0] == "ok":
             return reply[1]
+        if reply[0] == "cancelled":
+            raise RunCancelled(f"the run was cancelled ({operation!r})")
         if reply[0] == "spec":
             raise SpecError(*reply[1:])
         raise WorkerError(f"NEURON failed in {operation!r}: {reply[1]}{self._stderr(log_start)}")

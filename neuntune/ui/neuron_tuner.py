@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import threading
 from io import StringIO
 from typing import Any
 
@@ -25,7 +26,7 @@ from bokeh.plotting import figure
 from ..neuron import protocols
 from ..neuron.introspect import Parameter
 from ..neuron.preset import NeuronPreset
-from ..neuron.session import NeuronSession
+from ..neuron.session import NeuronSession, RunCancelled
 from .dispatch import Dispatcher
 from .neuron_fit import TrainFitPanel
 from .neuron_runs import TrainView, measure_train
@@ -137,6 +138,8 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         self._owns_session = False
         self._units: dict[str, str] = {}
         self._shown = 0  # the generation of the request whose run is shown
+        self._live_thread: int | None = None  # the runner's thread, once it has run
+        self._note = ""  # the single-stream recovery's line, from the last exact run
         self._layout: pn.viewable.Viewable | None = None
         self._request()
 
@@ -188,8 +191,13 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         params = {name: float(s.value) for name, s in self.sliders.items()}
         frequency, delay = float(self.frequency.value), float(self.delay.value)
         self._runner.start(lambda ticket: self._work(ticket, params, frequency, delay))
+        # the run in flight is stale now: stop it rather than wait for it (a fit's or a
+        # sweep's runs, made by other threads, go on)
+        if self._live_thread is not None:
+            self.session.cancel(self._live_thread)
 
     def _work(self, ticket: Ticket, params: dict, frequency: float, delay: float) -> None:
+        self._live_thread = threading.get_ident()
         try:
             self.session.set(**params)
             exact = dict(self.settings)
@@ -203,6 +211,8 @@ class NeuronTrainTuner(pn.viewable.Viewer):
                     return
                 view = measure_train(self.session, settings, frequency, delay, is_preview)
                 self._dispatch(lambda view=view: self._show(view, ticket.generation))
+        except RunCancelled:
+            return  # superseded: the newer request draws
         except Exception as error:  # a hoc error or a stopped worker: say so, keep serving
             self._failed(f"{type(error).__name__}: {error}")
 
@@ -216,7 +226,8 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         # from just before the first pulse: the settle under the clamp is flat
         self.plot.x_range.start, self.plot.x_range.end = -SHOWN_BEFORE, float(view.t[-1])
         self.sources["fresh"].data = {"x": view.t, "y": view.fresh}
-        self.sources["single"].data = {"x": view.t, "y": view.single}
+        if view.single is not None:  # a preview leaves the single stream as it was
+            self.sources["single"].data = {"x": view.t, "y": view.single}
         a = view.amplitudes
         rows = [
             ["A1 (pA)", format_number(a[0])],
@@ -225,11 +236,17 @@ class NeuronTrainTuner(pn.viewable.Viewer):
             ["recovery", format_number(view.recovery)],
             ["simple PPR (A2/A1)", format_number(view.simple_ppr)],
         ]
+        if view.single_recovery is not None:  # a preview keeps the last run's note
+            self._note = recovery_note(view.single_recovery)
+        note = self._note
         self.metrics.object = table(["BMTool's metrics", ""], rows) + (
-            f'<div class="nt-notes">{recovery_note(view.single_recovery)}</div>'
+            f'<div class="nt-notes">{note}</div>' if note else ""
         )
-        kind = f"preview (dt {PREVIEW_DT:g} ms)" if view.preview else "exact"
-        self.status.object = status_html(f"{kind}: both trains in {1e3 * view.seconds:.0f} ms")
+        kind = (
+            f"preview (dt {PREVIEW_DT:g} ms, BMTool's stream)" if view.preview
+            else "exact: both trains"
+        )  # fmt: skip
+        self.status.object = status_html(f"{kind} in {1e3 * view.seconds:.0f} ms")
 
     # ----------------------------------------------------------------- layout
     def __panel__(self) -> pn.viewable.Viewable:
