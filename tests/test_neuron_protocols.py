@@ -147,3 +147,36 @@ def test_the_inputs_a_pair_and_a_train_refuse() -> None:
             protocols.train(session, stream="both")
         with pytest.raises(SpecError, match="frequency = 0: must be > 0 Hz"):
             protocols.train(session, frequency=0)
+
+
+def test_a_cancelled_run_stops_at_once_and_the_next_one_is_whole() -> None:
+    """NeuronSession.cancel (a newer slider value): a 100 s run stops within a chunk of
+    steps; the session goes on, and cancelling another thread's call does nothing."""
+    import threading
+    import time
+
+    from neuntune.neuron import RunCancelled
+
+    cell = CellSpec("PassiveCell", TEMPLATES, MODS, PointProcessSpec("GABA_A_STP"))
+    with NeuronSession(cell) as session:
+        long = RunSpec(tstop=1e5, record_dt=100.0)
+        caught: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                session.run(long)
+            except BaseException as error:
+                caught.append(error)
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        time.sleep(0.5)
+        session.cancel(thread=threading.get_ident())  # not this thread's call: ignored
+        time.sleep(0.2)
+        assert worker.is_alive()
+        began = time.monotonic()
+        session.cancel()
+        worker.join(30)
+        assert isinstance(caught[0], RunCancelled) and time.monotonic() - began < 5
+        whole = protocols.train(session, start=50.0, clamp=0.0)
+        assert whole.result.t[-1] == pytest.approx(whole.t_stop)
