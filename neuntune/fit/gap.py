@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import brentq
 
 from .. import analysis
 from ..circuit import Circuit
@@ -239,6 +238,8 @@ def fit_gap_junction(
     if abs(value) > tol:
         # bracket around the guess (CC rises with g), then Brent's method
         left, right = (lo, g) if value > 0 else (g, hi)
+        from scipy.optimize import brentq  # on use: serve's first page needs no scipy
+
         g = brentq(error, left, right, xtol=1e-15, rtol=1e-12, maxiter=60)
         value = error(g)
     if abs(value) > tol:
@@ -371,6 +372,8 @@ class _NetworkFit:
             if abs(value) <= self.tol:
                 raise _Reached(g)
             return value
+
+        from scipy.optimize import brentq  # on use: serve's first page needs no scipy
 
         try:
             for end in (lo, hi):

@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import differential_evolution, least_squares
 
 from ..analysis.synapse import EVENT_METRICS
 from ..circuit import Circuit
@@ -188,6 +187,9 @@ def fit_synapse(
 
     def population_loss(x: np.ndarray) -> np.ndarray:
         return np.sum(residuals(np.atleast_2d(x.T)) ** 2, axis=1)
+
+    # on use: serve's first page needs no scipy
+    from scipy.optimize import differential_evolution, least_squares
 
     de = differential_evolution(
         population_loss, log_bounds, seed=seed, popsize=popsize, maxiter=maxiter,

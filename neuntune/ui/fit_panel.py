@@ -5,10 +5,9 @@ Targets are entered and shown in the response table's units (pA, pC, mV, ms)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import panel as pn
 import param
 
@@ -20,6 +19,9 @@ from .panels import section, synapse_settings, warming_note
 from .plots import XYPlot, target_line
 from .session import Session
 from .widgets import controls_row, format_number, hint, html_pane, job_bar, table
+
+if TYPE_CHECKING:  # pandas is imported when the Fit tab is built, not with the tuner
+    import pandas as pd
 
 
 def target_units(clamped: bool) -> dict[str, tuple[str, float]]:
@@ -159,6 +161,8 @@ class FitPanel:
         )  # fmt: skip
         syncing = [False]
 
+        import pandas as pd
+
         def targets_edited(_event: Any) -> None:
             if syncing[0]:
                 return
@@ -284,6 +288,8 @@ class FitPanel:
 
     def _target_rows(self) -> pd.DataFrame:
         """The targets in the units the response table shows (pA, pC, mV, ms)."""
+        import pandas as pd
+
         fit, clamped = self.session.synapse_fit, self.session.settings.clamped
         names = [*METRICS, *(m for m in fit.targets if m not in METRICS)]
         shown = [target_display(m, clamped) for m in names]
@@ -299,6 +305,8 @@ class FitPanel:
         )
 
     def _param_rows(self) -> pd.DataFrame:
+        import pandas as pd
+
         fit = self.session.synapse_fit
         candidates = fit.candidates()
         table = self.session.tuner.circuit.element(
