@@ -11,22 +11,25 @@ derivatives, by four passes, after one that leaves work for ``setup``:
    so ``x/cm`` is ``x·(1/cm)`` with ``1/cm`` read, not divided, at every stage.
 1. **Removable singularities.**  A ratio ``c·y/(1 − e^y)`` or ``c·y/(e^y − 1)`` with ``y``
    affine in the symbols (written out or as ``vtrap(x, k)``), 0/0 at ``y = 0``, becomes
-   ``num/den`` with ``num = c·B(y)``, ``den = 1`` within
-   :data:`~neuntune.engine.exponentials.NEAR` of the singularity:
-   B(y) = y/(e^y − 1) = 1 − y/2 + y²/12 − y⁴/720 + y⁶/30240 − …
-   Singularities in one affine form whose windows never overlap (HH's αm and αn)
-   share one series, of the y that is near: a vectorised loop evaluates every
-   series whether or not its branch is taken.
+   ``num/den`` with ``num = c·P(y)``, ``den = 1`` within
+   :data:`~neuntune.engine.exponentials.NEAR` of the singularity, P a polynomial fit
+   of B(y) = y/(e^y − 1) = 1 − y/2 + y²/12 − y⁴/720 + … on that window
+   (:data:`~neuntune.engine.exponentials.SERIES`, to y⁴).  Singularities in one
+   affine form whose windows never overlap (HH's αm and αn) share one P, of the y
+   that is near: a vectorised loop evaluates every P, taken or not.  The y of one
+   form are computed from the first (``y2 = y1 + c``).
 2. **Shared exponentials.**  Exponentials ``e^(a_i·S + b_i)`` of one affine form ``S``
    whose rates ``a_i`` are integer multiples ``n_i·q`` of a common rate (|n_i| ≤
    :data:`~neuntune.engine.exponentials.MAX_POWER`) are ``K_i·w^(n_i)`` from one base
-   ``w = e^(q(S + c))``, its powers by repeated squaring; ``c`` makes the member with
-   the largest ``|n_i|`` exactly ``w^(n_i)``.  Rounding grows with the power: relative
-   error ≲ (|n_i| + 2) ulp on top of the argument's own rounding (which is the same as
-   the direct form's).
-3. **One reciprocal.**  Divisions by different denominators that need no other division
-   (and are not inside a ``where`` branch, whose denominator may vanish there) are
-   computed as ``num_j · (∏_{k≠j} den_k) · (1/∏ den_k)``: one division per evaluation.
+   ``w = e^(q(S + c))``, its powers by a short addition chain through the ``|n_i|``;
+   ``c`` makes the member with the largest ``|n_i|`` exactly ``w^(n_i)``.  Rounding
+   grows with the power: relative error ≲ (|n_i| + 2) ulp on top of the argument's own
+   rounding (which is the same as the direct form's).
+3. **A reciprocal per pair.**  Divisions by different denominators that need no other
+   division (and are not inside a ``where`` branch, whose denominator may vanish
+   there) are paired: ``n_1/d_1`` and ``n_2/d_2`` are ``n_1·d_2·r`` and ``n_2·d_1·r``
+   with ``r = 1/(d_1·d_2)``.  One division for more than two denominators measured
+   slower (a longer product chain before it and after it, benchmarks/README.md).
 4. **Common subexpressions** become temporaries (never from inside a comparison, whose
    time is rendered as a left limit).
 
@@ -85,7 +88,7 @@ def _divisions(node: ast.AST, out: list[ast.BinOp]) -> None:
         _divisions(child, out)
 
 
-def _one_reciprocal(program: Program, build: Builder) -> None:
+def _paired_reciprocals(program: Program, build: Builder) -> None:
     exprs = [*program.assignments.values(), *program.derivatives.values()]
     found: list[ast.BinOp] = []
     for expr in exprs:
@@ -97,16 +100,14 @@ def _one_reciprocal(program: Program, build: Builder) -> None:
     if len(found) < 2:
         return
     keys = list(dens)
-    factors = [build.temp(dens[k]) for k in keys]
-    prefix = [constant_node(1.0)]
-    for f in factors[:-1]:
-        prefix.append(build.temp(product(prefix[-1], f)))
-    suffix = [constant_node(1.0)]
-    for f in reversed(factors[1:]):
-        suffix.append(build.temp(product(f, suffix[-1])))
-    suffix.reverse()
-    inverse = build.temp(binop(constant_node(1.0), ast.Div(), product(prefix[-1], factors[-1])))
-    reciprocal = {k: build.temp(product(prefix[j], suffix[j], inverse)) for j, k in enumerate(keys)}
+    reciprocal = {}
+    for a, b in zip(keys[::2], keys[1::2], strict=False):
+        da, db = build.temp(dens[a]), build.temp(dens[b])
+        inverse = build.temp(binop(constant_node(1.0), ast.Div(), product(da, db)))
+        reciprocal[a] = build.temp(product(db, inverse))
+        reciprocal[b] = build.temp(product(da, inverse))
+    if len(keys) % 2:
+        reciprocal[keys[-1]] = build.temp(binop(constant_node(1.0), ast.Div(), dens[keys[-1]]))
     replace = {id(d): product(d.left, reciprocal[tree_key(d.right)]) for d in found}
     for name in list(program.assignments):
         program.assignments[name] = substitute(program.assignments[name], replace)
@@ -197,6 +198,6 @@ def optimise(
         program.assignments[name] = opt.rewrite(program.assignments[name])
     for state in program.derivatives:
         program.derivatives[state] = opt.rewrite(program.derivatives[state])
-    _one_reciprocal(program, opt.build)
+    _paired_reciprocals(program, opt.build)
     _common(program, opt.build)
     return _ordered(program, declared)
