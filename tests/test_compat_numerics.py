@@ -121,13 +121,13 @@ def test_float_classes_compute_in_float32_and_stay_close_to_double():
         traces[precision] = np.array(trace)
     f32, f64 = traces["Float"], traces["Double"]
     assert np.all(f32.astype(np.float32) == f32)  # every value is a float32
-    # mV over two spikes; measured 0.11 with the built-in HH's rates (powers up to w^72
-    # of one exponential, whose rounding float32 feels), 0.011 with the textbook HH's
-    assert np.max(np.abs(f32 - f64)) < 0.5
+    # mV over two spikes; measured 0.012 (0.11 when the built-in HH's rates were
+    # hand-derived powers up to w^72 with 1e-6 mV limit forms at the 0/0s)
+    assert np.max(np.abs(f32 - f64)) < 0.05
     t = np.arange(1, 30_001) * 0.001
     for i in range(2):
         s32, s64 = nt.analysis.spike_times(t, f32[:, i]), nt.analysis.spike_times(t, f64[:, i])
-        np.testing.assert_allclose(s32, s64, atol=5e-3)  # ms; measured 5.3e-4
+        np.testing.assert_allclose(s32, s64, atol=1e-3)  # ms; measured 5.4e-5
 
 
 def test_float32_kernels_have_no_double_arithmetic(tmp_path):
