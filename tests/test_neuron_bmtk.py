@@ -12,6 +12,8 @@ vecevent.mod (bionet's spike input), compiled once per machine.
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import json
 import os
 import shutil
@@ -325,6 +327,16 @@ def test_the_network_tuner_tunes_a_connection_in_context_and_writes_it_back(conf
         view.picker.value = "Input2PN"
         assert tuner.session.pid is None  # the old connection's worker stopped
         assert view.tuner is not tuner and view.tuner._runner.wait(60)
+        # a connection NEURON cannot build is said beside the picker; the page stays
+        broken = view.network.connections["PN2FS"]
+        view.network.connections["PN2FS"] = dataclasses.replace(broken, params={"tau9": 1.0})
+        view.picker.value = "PN2FS"
+        assert view.tuner is None
+        assert "has no PARAMETER 'tau9'" in html.unescape(view.saved.object)
+        view.write_back()  # nothing to write: no error
+        view.network.connections["PN2FS"] = broken
+        view.picker.value = "Input2PN"
+        assert view.tuner is not None and view.tuner._runner.wait(60)
     finally:
         view.close()
 

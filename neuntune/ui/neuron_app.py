@@ -33,7 +33,7 @@ class NetworkTuner(pn.viewable.Viewer):
         self.picker = pn.widgets.Select(
             label="Connection", options=names, value=connection or names[0], width=250
         )
-        self.picker.param.watch(lambda _e: self._open(), "value")
+        self.picker.param.watch(lambda _e: self._switch(), "value")
         self.save_button = pn.widgets.Button(label="Write back to the network", width=220)
         self.save_button.on_click(lambda _e: self.write_back())
         self.saved = html_pane(css_classes=["nt-network-saved"])
@@ -58,8 +58,20 @@ class NetworkTuner(pn.viewable.Viewer):
         self.saved.object = ""
         self.box.objects = [self.tuner]
 
+    def _switch(self) -> None:
+        """Open the picked connection; one NEURON cannot build (a missing template, a
+        JSON key that is not a PARAMETER) is said beside the picker, and the page stays."""
+        try:
+            self._open()
+        except (ValueError, OSError, RuntimeError) as error:
+            self.tuner = None
+            self.box.objects = []
+            self.saved.object = status_html(f"{self.picker.value}: {error}", error=True)
+
     def write_back(self) -> None:
         """Write the tuned values into the connection's JSON; say where, or why not."""
+        if self.tuner is None:
+            return
         try:
             path = self.network.write_back(self.picker.value, self.tuner.session.params)
         except (ValueError, OSError) as error:
