@@ -344,14 +344,9 @@ def test_the_network_tuner_tunes_a_connection_in_context_and_writes_it_back(conf
 def test_neuntune_serve_opens_the_network_in_the_browser(config, browser) -> None:
     """``neuntune serve simulation_config.json``, as a user starts it: the first
     connection's train is drawn in Chromium, with no request to another host."""
-    from neuntune.ui.testing import accepts, free_port, open_tuner, serving
+    from neuntune.ui.testing import open_tuner, serving_file
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    command = [sys.executable, "-m", "neuntune.cli", "serve", str(config), "--port", str(port)]
-    with serving(
-        command, "neuntune serve (a BMTK config)", lambda o: url in o and accepts(port), 120
-    ):
+    with serving_file(config) as url:
         context, page, log = open_tuner(browser, url, ready="neuron:fresh")
         try:
             assert page.get_by_text("Write back to the network").count() == 1

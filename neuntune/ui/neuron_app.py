@@ -50,11 +50,12 @@ class NetworkTuner(pn.viewable.Viewer):
         settings = {"start": 500.0, "clamp": -70.0, "netcon_delay": conn.delay,
                     "weight": conn.syn_weight, "dt": 0.025, "celsius": 20.0}  # fmt: skip
         try:
-            self.tuner = NeuronTrainTuner(session, settings, title=f"{name} (bionet's weights)")
+            self.tuner = NeuronTrainTuner(
+                session, settings, title=f"{name} (bionet's weights)", owns_session=True
+            )
         except BaseException:
             session.close()
             raise
-        self.tuner._owns_session = True
         self.saved.object = ""
         self.box.objects = [self.tuner]
 

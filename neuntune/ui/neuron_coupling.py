@@ -39,6 +39,8 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
         settings: dict[str, float],
         parameter: str = "g",
         title: str = "",
+        *,
+        owns_session: bool = False,
     ) -> None:
         super().__init__()
         self.session = session
@@ -47,7 +49,7 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
         self.title = title or f"{session.point_process} between two {session.spec.template}"
         self._dispatch = Dispatcher()
         self._runner = Runner("neuron-coupling")
-        self._owns_session = False
+        self._owns_session = owns_session  # close the session with the view
         known = {p.name: p for p in session.parameters()}
         if parameter not in known:
             raise ValueError(
@@ -108,12 +110,10 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
         try:
             preset.check_units(session.parameters())
             parameter = (preset.sliders or ("g",))[0]
-            view = cls(session, preset.protocol, parameter, preset.name)
+            return cls(session, preset.protocol, parameter, preset.name, owns_session=True)
         except BaseException:
             session.close()
             raise
-        view._owns_session = True
-        return view
 
     def close(self) -> None:
         """Stop this view's runs, and its NEURON worker if it started it."""

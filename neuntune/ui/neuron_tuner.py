@@ -75,6 +75,11 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         settings: dict[str, Any],
         parameters: list[str] | None = None,
         title: str = "",
+        *,
+        frequency: float = 50.0,
+        delay: float = 250.0,
+        preset: NeuronPreset | None = None,
+        owns_session: bool = False,
     ) -> None:
         super().__init__()
         self.session = session
@@ -97,10 +102,13 @@ class NeuronTrainTuner(pn.viewable.Viewer):
             slider.param.watch(self._changed, "value")
             self.sliders[name] = slider
         self.frequency = pn.widgets.Select(
-            label="Frequency (Hz)", options=list(FREQUENCIES), value=50, width=120
+            label="Frequency (Hz)",
+            options=sorted({*FREQUENCIES, frequency}),
+            value=frequency,
+            width=120,
         )
         self.delay = pn.widgets.FloatInput(
-            label="Recovery delay (ms)", value=250.0, start=0.0, step=50.0, width=150
+            label="Recovery delay (ms)", value=delay, start=0.0, step=50.0, width=150
         )
         for widget in (self.frequency, self.delay):
             widget.param.watch(self._changed, "value")
@@ -134,9 +142,10 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         self.sweeps = SweepPanel(self)
         self.fitting = TrainFitPanel(self)
         self.latest: TrainView | None = None
-        self.preset: NeuronPreset | None = None
-        self._owns_session = False
-        self._units: dict[str, str] = {}
+        #: The preset this view came from (its Download writes it with the slider values).
+        self.preset = preset
+        self._owns_session = owns_session  # close the session with the view
+        self._units = {name: p.units for name, p in known.items()}
         self._shown = 0  # the generation of the request whose run is shown
         self._live_thread: int | None = None  # the runner's thread, once it has run
         self._note = ""  # the single-stream recovery's line, from the last exact run
@@ -153,18 +162,15 @@ class NeuronTrainTuner(pn.viewable.Viewer):
             )
         session = NeuronSession(preset.cell)
         try:
-            parameters = session.parameters()
-            preset.check_units(parameters)
-            view = cls(session, preset.train_settings(), preset.sliders, preset.name)
+            preset.check_units(session.parameters())
+            return cls(
+                session, preset.train_settings(), preset.sliders, preset.name,
+                frequency=preset.protocol["frequency"],
+                delay=preset.protocol["recovery_delay"], preset=preset, owns_session=True,
+            )  # fmt: skip
         except BaseException:
             session.close()
             raise
-        view._owns_session, view.preset = True, preset
-        view._units = {p.name: p.units for p in parameters}
-        view.frequency.options = sorted({*view.frequency.options, preset.protocol["frequency"]})
-        view.frequency.value = preset.protocol["frequency"]
-        view.delay.value = preset.protocol["recovery_delay"]
-        return view
 
     def preset_text(self) -> str:
         """The preset with the values on the sliders (JSON; paths absolute, so the

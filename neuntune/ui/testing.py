@@ -193,6 +193,18 @@ def running_server(setup: str = "", timeout: float = 180.0, circuit: str = "None
 
 
 @contextlib.contextmanager
+def serving_file(path: str | Path, timeout: float = 120.0) -> Iterator[str]:
+    """``neuntune serve PATH`` (a preset, a NEURON preset or a BMTK config) as a user
+    starts it, in a subprocess; yield its URL once it answers, stop it on exit."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    command = [sys.executable, "-m", "neuntune.cli", "serve", str(path), "--port", str(port)]
+    ready = lambda output: url in output and accepts(port)  # noqa: E731
+    with serving(command, f"neuntune serve {path}", ready, timeout):
+        yield url
+
+
+@contextlib.contextmanager
 def running_jupyterlab(
     notebooks: list[Path], token: str = "neuntune-test", timeout: float = 180.0
 ) -> Iterator[str]:

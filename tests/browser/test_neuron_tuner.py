@@ -5,31 +5,18 @@ and the console stays clean."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from neuntune.ui.testing import (
-    CHANGED_JS,
-    accepts,
-    free_port,
-    open_tuner,
-    serving,
-    trace,
-)
+from neuntune.ui.testing import CHANGED_JS, open_tuner, serving_file, trace
 from neuntune.ui.widgets import css_class
 
 PRESET = Path(__file__).parent.parent.parent / "examples" / "neuron" / "gaba_a_stp.json"
 
 
 def test_dragging_a_slider_redraws_the_neuron_train(browser) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    command = [sys.executable, "-m", "neuntune.cli", "serve", str(PRESET), "--port", str(port)]
-    with serving(
-        command, "neuntune serve (a NEURON preset)", lambda out: url in out and accepts(port), 120
-    ):
+    with serving_file(PRESET) as url:
         context, page, log = open_tuner(browser, url, ready="neuron:fresh")
         try:
             first = trace(page, "neuron:fresh")
