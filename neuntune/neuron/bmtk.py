@@ -21,12 +21,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from neuntune.neuron.spec import CellSpec, PointProcessSpec, SpecError
+from neuntune.presets.io import write_atomically
 
 #: bionet's built-in Exp2Syn setter reads these JSON keys as these PARAMETERs.
 _BIONET_KEYS = {"exp2syn": {"erev": "e"}}
@@ -346,16 +346,10 @@ class BMTKNetwork:
             n += 1
             backup = conn.params_file.with_name(f"{conn.params_file.name}.bak.{n}")
         backup.write_text(original)
-        with tempfile.NamedTemporaryFile(
-            "w", dir=folder, prefix=f".{conn.params_file.name}.", delete=False
-        ) as out:
-            json.dump(data, out, indent=2)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(out.name, conn.params_file)
+        text = json.dumps(data, indent=2) + "\n"
+        write_atomically(conn.params_file, lambda fh: fh.write(text))
         numbers, level = self._read_params(conn.params_file)
-        self.connections[name] = ConnectionType(
-            **{**conn.__dict__, "params": numbers, "model_template": level or conn.model_template}
+        self.connections[name] = replace(
+            conn, params=numbers, model_template=level or conn.model_template
         )
         return conn.params_file
