@@ -35,9 +35,12 @@ def _check_dt(dt: float) -> float:
     return float(dt)
 
 
-def _baseline_sign(ref: np.ndarray, t_first: float, dt: float) -> tuple[float, float]:
-    """BMTool's ``_get_syn_prop(short=True)`` (S:1012-1030): the sample at
-    floor(t_first/dt) and the sign of the largest deviation from it after that."""
+def bmtool_baseline_sign(ref: ArrayLike, t_first: float, dt: float) -> tuple[float, float]:
+    """BMTool's ``_get_syn_prop(short=True)`` (S:1012-1030): the sample of ``ref`` (a
+    trace sampled every ``dt`` ms) at floor(t_first/dt) and the sign (±1) of its largest
+    deviation from it after that."""
+    ref = _samples(ref, "reference")
+    dt = _check_dt(dt)
     k = int(np.floor(t_first / dt))
     if not 0 <= k < ref.size:
         raise ValueError(
@@ -87,7 +90,7 @@ def bmtool_amplitudes(
     if spikes.size == 0:
         raise ValueError("spike_times: no spikes given")
     ref = y if reference is None else _samples(reference, "reference")
-    b, s = _baseline_sign(ref, float(spikes[0]), dt)
+    b, s = bmtool_baseline_sign(ref, float(spikes[0]), dt)
     b = b if baseline is None else float(baseline)
     s = s if sign is None else float(sign)
     stop = (y.size - 1) * dt if t_stop is None else float(t_stop)
@@ -202,7 +205,7 @@ def bmtool_syn_props(
 
     isyn = _samples(y, "y")
     dt = _check_dt(dt)
-    baseline, sign = _baseline_sign(isyn, float(spike_time), dt)
+    baseline, sign = bmtool_baseline_sign(isyn, float(spike_time), dt)
     ispk = int(np.floor(float(spike_time) / dt))
     isyn = (isyn[ispk:] - baseline) * sign
     peaks, _ = find_peaks(isyn)

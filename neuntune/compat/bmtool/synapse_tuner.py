@@ -10,6 +10,7 @@ import numpy as np
 
 from neuntune.analysis.bmtool import (
     bmtool_amplitudes,
+    bmtool_baseline_sign,
     bmtool_syn_props,
     bmtool_train_metrics,
 )
@@ -331,11 +332,8 @@ class SynapseTuner:
         dt = self.general_settings["dt"] if dt is None else dt
         reference = self._reference()
         if short:
-            spike = int(np.floor(self.tspk[0] / dt))
-            baseline = reference[spike]
-            deviation = reference[spike:] - baseline
-            sign = float(np.sign(deviation[np.argmax(np.abs(deviation))]))
-            return {"baseline": float(baseline), "sign": sign}
+            baseline, sign = bmtool_baseline_sign(reference, self.tspk[0], dt)
+            return {"baseline": baseline, "sign": sign}
         props = bmtool_syn_props(reference, self.tspk[0], dt, rise_interval=rise_interval)
         warn_once(
             "half-width",
