@@ -213,12 +213,17 @@ class NeuronTrainTuner(pn.viewable.Viewer):
                 "start": min(exact["start"], PREVIEW_START),
             }
             for settings, is_preview in ((preview, True), (exact, False)):
-                if not ticket.current:
-                    return
-                view = measure_train(self.session, settings, frequency, delay, is_preview)
+                view = None
+                while view is None:
+                    if not ticket.current:
+                        return  # superseded: the newer request draws
+                    try:
+                        view = measure_train(self.session, settings, frequency, delay, is_preview)
+                    except RunCancelled:
+                        # a cancel meant for an older request's run can reach this one (it
+                        # races with the run's start): run it again while it is wanted
+                        continue
                 self._dispatch(lambda view=view: self._show(view, ticket.generation))
-        except RunCancelled:
-            return  # superseded: the newer request draws
         except Exception as error:  # a hoc error or a stopped worker: say so, keep serving
             self._failed(f"{type(error).__name__}: {error}")
 
