@@ -16,8 +16,10 @@ derivatives, by four passes, after one that leaves work for ``setup``:
    of B(y) = y/(e^y − 1) = 1 − y/2 + y²/12 − y⁴/720 + … on that window
    (:data:`~neuntune.engine.exponentials.SERIES`, to y⁴).  Singularities in one
    affine form whose windows never overlap (HH's αm and αn) share one P, of the y
-   that is near: a vectorised loop evaluates every P, taken or not.  The y of one
-   form are computed from the first (``y2 = y1 + c``).
+   that is near: a vectorised loop evaluates every P, taken or not.  Windows that
+   overlap (float32 RTM's αm and αn, 2 mV apart) are narrowed until they do not, to
+   no less than :data:`~neuntune.engine.exponentials.NARROWEST`.  The y of one form
+   are computed from the first (``y2 = y1 + c``).
 2. **Shared exponentials.**  Exponentials ``e^(a_i·S + b_i)`` of one affine form ``S``
    whose rates ``a_i`` are integer multiples ``n_i·q`` of a common rate (|n_i| ≤
    :data:`~neuntune.engine.exponentials.MAX_POWER`) are ``K_i·w^(n_i)`` from one base
