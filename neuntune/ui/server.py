@@ -344,7 +344,7 @@ def serve(
         compiled.set()
     else:
         threading.Thread(
-            target=lambda: (child.wait(), compiled.set()), name="neuntune-warm", daemon=True
+            target=lambda: (warm.wait(child), compiled.set()), name="neuntune-warm", daemon=True
         ).start()
     from . import tuner  # noqa: F401  (the slow imports, while the child compiles)
 

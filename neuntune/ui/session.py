@@ -164,17 +164,21 @@ class Session(param.Parameterized):
             self._warm(tuner.to_preset(), tuner.method, ready)
         else:
             ready.set()
+        # The first run starts before the views are built for it (the kernel runs
+        # without the GIL): a view shows what its model has and follows it from then.
+        tuner.request_run()
         self._opening = True
         try:
             self.param.preset_name.objects = [*presets.names(), *self._presets]
             self.param.update(preset_name=label, preset_error="", tuner=tuner)
         finally:
             self._opening = False
-        # After the switch: a view watching ``tuner`` has subscribed to the new model.
-        tuner.request_run()
 
     def _warm(self, preset: Preset, method: str, ready: threading.Event) -> None:
-        self._warmer = child = warm.start(preset, method)
+        # A live kernel on disk is loaded by this process's first run, at once; the
+        # child then compiles only the tabs', at a lower priority.
+        live = not warm.live_on_disk(preset.circuit, method)
+        self._warmer = child = warm.start(preset, method, live=live)
         compiled = threading.Event()
         if child is None:
             compiled.set()  # nothing a child could compile: the tabs compile on first use
@@ -197,7 +201,7 @@ class Session(param.Parameterized):
 
         def wait() -> None:
             if child is not None:
-                child.wait()
+                warm.wait(child)
             else:
                 compiled.wait()
             ready.set()

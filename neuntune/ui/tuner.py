@@ -16,6 +16,7 @@ session's event loop.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from functools import partial
 from io import StringIO
@@ -110,7 +111,10 @@ class Tuner(pn.viewable.Viewer):
         self._panel = TunePanel(event.new, self.session.data, self.session.pairwise)
         if self._layout is None:
             return
-        with pn.io.hold(self._dispatch.doc):
+        doc = self._dispatch.doc
+        # One recomputation of the document's models for all the boxes refilled, not
+        # one per box (each walks the whole page).
+        with pn.io.hold(doc), doc.models.freeze() if doc else contextlib.nullcontext():
             self._fill()
 
     def _uploaded(self, event: param.parameterized.Event) -> None:

@@ -120,6 +120,7 @@ class TunePanel:
         self._data_watcher = data.param.watch(self._show_recording, ["recording", "overlay"])
         if model.traces:
             self.plots.show(model.traces, float(model.result.t[-1]))
+            self._frames += 1
         self._show_status()
         self._show_metrics()
         self._show_population_metrics()

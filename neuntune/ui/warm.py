@@ -117,16 +117,27 @@ def _best_effort(step: Callable[[], None]) -> None:
         step()
 
 
+#: (preset JSON, method) whose kernels a child of this process compiled to the end:
+#: opening the same preset again starts no child.
+_compiled: set[tuple[str, str]] = set()
+#: The children :func:`start` started, and what each compiles.
+_children: dict[subprocess.Popen, tuple[str, str]] = {}
+
+
 def start(preset: Preset, method: str, live: bool = True) -> subprocess.Popen | None:
     """Compile ``preset``'s workflow kernels in a child process (without the live
     ones if ``live`` is False); None if the preset cannot be written (a model that is
-    not registered, so a child could not load it) or has no tabs' kernels to compile
-    (a circuit with populations: fits, scans and protocols do not run networks yet)."""
+    not registered, so a child could not load it), has no tabs' kernels to compile
+    (a circuit with populations: fits, scans and protocols do not run networks yet)
+    or was compiled by an earlier child of this process.  Wait for the child with
+    :func:`wait`."""
     if preset.circuit.is_network() and not live:
         return None
     try:
         text = dumps(preset)
     except PresetError:
+        return None
+    if (text, method) in _compiled:
         return None
     # Without live kernels (nothing the parent waits for) its priority is lowered
     # before its imports (~0.5 s), which would compete with the server's own.
@@ -144,7 +155,19 @@ def start(preset: Preset, method: str, live: bool = True) -> subprocess.Popen | 
         child.stdin.close()
     except OSError:  # the child died at once; the tabs will compile in-process instead
         pass
+    _children[child] = (text, method)
     return child
+
+
+def wait(child: subprocess.Popen) -> int:
+    """Wait for a child :func:`start` started; its exit status.  A child that
+    compiled everything (not one terminated because its preset was closed) spares
+    the same preset opened again a child of its own."""
+    status = child.wait()
+    key = _children.pop(child, None)
+    if status == 0 and key is not None:
+        _compiled.add(key)
+    return status
 
 
 def _exit_with_parent() -> None:
