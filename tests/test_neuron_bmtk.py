@@ -30,6 +30,7 @@ from neuntune.compat import _warn
 from neuntune.compat.bmtool import BMToolWarning, GapJunctionTuner, SynapseTuner
 from neuntune.neuron import NeuronSession, RunSpec, compile_mechanisms
 from neuntune.neuron.bmtk import BMTKNetwork, NetworkError
+from neuntune.neuron.spec import SpecError
 
 DATA = Path(__file__).parent.parent / "examples" / "neuron"
 #: The cells' leak: 1e-4 S/cm² over 2e-5 cm², in µS.
@@ -275,6 +276,80 @@ def test_tuned_values_written_back_give_the_tuned_response_in_bionet(config) -> 
     # a second write keeps the first backup and adds .bak.1
     network.write_back("Input2PN", {"tau1": 0.4})
     assert json.loads(path.with_name("Input2PN.json.bak.1").read_text())["tau2"] == 6.0
+
+
+#: bionet builds the network and reports every gap junction's conductance (µS).
+GAP_CONDUCTANCES = (
+    RUN_BIONET.split("bionet.BioSimulator")[0]
+    + """
+bionet.BioSimulator.from_config(conf, network=net)
+import json
+print(json.dumps([gj.g for cell in net.get_local_cells().values() for gj in cell._gap_juncs]))
+"""
+)
+
+
+def copied(config: Path, into: Path) -> Path:
+    """The network of ``config`` copied to ``into`` (its own files to write)."""
+    root = into / "network_copy"
+    shutil.copytree(config.parent, root, symlinks=True, ignore=shutil.ignore_patterns("output"))
+    data = json.loads((root / config.name).read_text())
+    data["manifest"]["$BASE_DIR"] = str(root)
+    (root / config.name).write_text(json.dumps(data))
+    return root / config.name
+
+
+def bionet_gap_conductances(config: Path) -> list[float]:
+    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
+    done = subprocess.run(
+        [sys.executable, "-c", GAP_CONDUCTANCES, str(config)],
+        cwd=config.parent, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_gap_conductance_written_back_is_what_bionet_builds(config, tmp_path) -> None:
+    """The edge types CSV holds the gap junctions' syn_weight (bmtk.builder's scalar
+    property): g goes into that column, the rest of the file as it was; bionet then
+    builds every gap junction of the type with it."""
+    config = copied(config, tmp_path)
+    network = BMTKNetwork(config)
+    before = (network.connection("FS2FS_gj_type_101").edge_types_file).read_text()
+    path = network.write_gap_conductance("FS2FS_gj_type_101", 0.0042)
+    assert path.name == "net_net_edge_types.csv"
+    assert path.with_name(path.name + ".bak").read_text() == before
+    lines, was = path.read_text().splitlines(), before.splitlines()
+    assert lines[:2] == was[:2] and lines[2] == was[2].replace(" 0.001 ", " 0.0042 ")
+    assert BMTKNetwork(config).connection("FS2FS_gj_type_101").syn_weight == 0.0042
+    assert BMTKNetwork(config).connection("PN2FS").syn_weight == 0.003  # untouched
+    # two edges (FS0 to FS1 and back), each a Gap on both cells
+    assert bionet_gap_conductances(config) == [0.0042] * 4
+    with pytest.raises(NetworkError, match="'PN2FS' is not a gap junction"):
+        network.write_gap_conductance("PN2FS", 0.001)
+    with pytest.raises(SpecError, match="finite conductance"):
+        network.write_gap_conductance("FS2FS_gj_type_101", -1.0)
+
+
+def test_a_gap_conductance_kept_per_edge_is_written_in_the_edges_h5(config, tmp_path) -> None:
+    """Edges that carry their own syn_weight (an h5 column) override their type's:
+    g is written there, for this type's edges only."""
+    config = copied(config, tmp_path)
+    edges = config.parent / "network" / "net_net_edges.h5"
+    with h5py.File(edges, "r+") as f:
+        group = f["edges/net_to_net"]
+        types = group["edge_type_id"][()]
+        group["0"].create_dataset("syn_weight", data=np.where(types == 101, 0.002, 0.003))
+    network = BMTKNetwork(config)
+    assert network.connection("FS2FS_gj_type_101").syn_weight == 0.002  # the edge's own
+    path = network.write_gap_conductance("FS2FS_gj_type_101", 0.0042)
+    assert path == edges and path.with_name(path.name + ".bak").is_file()
+    with h5py.File(edges) as f:
+        weights = f["edges/net_to_net/0/syn_weight"][()]
+        types = f["edges/net_to_net/edge_type_id"][()]
+    np.testing.assert_array_equal(weights, np.where(types == 101, 0.0042, 0.003))
+    assert BMTKNetwork(config).connection("FS2FS_gj_type_101").syn_weight == 0.0042
+    assert bionet_gap_conductances(config) == [0.0042] * 4
 
 
 def test_bad_networks_and_writes_are_named(config, tmp_path, monkeypatch) -> None:

@@ -13,11 +13,14 @@ with bionet's semantics: the NetCon weight is ``syn_weight``, the synapse's para
 are the ``dynamics_params`` JSON (for bionet's built-in Exp2Syn, ``erev`` is ``e``).  So
 a value tuned here and written back with ``write_back`` gives the same response when
 bionet runs the network.  BMTool's own mapping (``initW = syn_weight``, NetCon weight 1)
-is ``bmtool_settings``.
+is ``bmtool_settings``.  A gap junction's conductance is its edges' ``syn_weight`` (µS,
+bionet's ``Gap.g``): ``write_gap_conductance`` writes it where the network keeps it.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -79,6 +82,8 @@ class ConnectionType:
     sec_id: int = 0
     sec_x: float = 0.5
     gap: bool = False
+    edges_file: Path | None = None
+    edge_types_file: Path | None = None
 
     def parameter_name(self, key: str) -> str:
         """The PARAMETER a JSON key sets in bionet."""
@@ -195,9 +200,12 @@ class BMTKNetwork:
             table = edges.to_dataframe()
             for type_id, rows in table.groupby("edge_type_id", sort=True):
                 first = rows.iloc[0]
-                self._add(population, edges, int(type_id), first, types_file)
+                self._add(population, edges, int(type_id), first, (edges_file, types_file))
 
-    def _add(self, population: str, edges: Any, type_id: int, row: Any, where: str) -> None:
+    def _add(
+        self, population: str, edges: Any, type_id: int, row: Any, files: tuple[str, str]
+    ) -> None:
+        where = files[1]
         src_pop, trg_pop = edges.source_population, edges.target_population
         pre, source = self._node(src_pop, int(row["source_node_id"]))
         post, target = self._node(trg_pop, int(row["target_node_id"]))
@@ -236,6 +244,8 @@ class BMTKNetwork:
             sec_id=int(_number(row, "afferent_section_id", 0)),
             sec_x=_number(row, "afferent_section_pos", 0.5),
             gap=gap,
+            edges_file=Path(files[0]),
+            edge_types_file=Path(files[1]),
         )
 
     def _node(self, population: str, node_id: int) -> tuple[str | None, str]:
@@ -340,12 +350,7 @@ class BMTKNetwork:
             if not math.isfinite(value):
                 raise SpecError(f"params[{parameter!r}]", value, "must be finite")
             data[conn.json_key(parameter)] = value
-        backup = conn.params_file.with_name(conn.params_file.name + ".bak")
-        n = 0
-        while backup.exists():
-            n += 1
-            backup = conn.params_file.with_name(f"{conn.params_file.name}.bak.{n}")
-        backup.write_text(original)
+        _backup(conn.params_file, original.encode())
         text = json.dumps(data, indent=2) + "\n"
         write_atomically(conn.params_file, lambda fh: fh.write(text))
         numbers, level = self._read_params(conn.params_file)
@@ -353,3 +358,86 @@ class BMTKNetwork:
             conn, params=numbers, model_template=level or conn.model_template
         )
         return conn.params_file
+
+    def write_gap_conductance(self, name: str, g: float) -> Path:
+        """Write gap junction ``name``'s conductance ``g`` (µS: bionet sets ``Gap.g`` to
+        the edge's ``syn_weight``) where the network keeps it: the edges' h5 when its
+        edges carry their own ``syn_weight`` (every edge of this type gets ``g``), else
+        the edge types CSV's ``syn_weight`` column.  Atomic, with the file before kept as
+        ``<file>.bak`` (``.bak.1``, …).  Returns the file written."""
+        conn = self.connection(name)
+        if not conn.gap:
+            raise NetworkError(f"connection {name!r} is not a gap junction")
+        g = float(g)
+        if not (math.isfinite(g) and g >= 0):
+            raise SpecError("g", g, "must be a finite conductance ≥ 0 µS")
+        if conn.edges_file is None or conn.edge_types_file is None:
+            raise NetworkError(f"connection {name!r}: its edges files are not known")
+        for path in (conn.edges_file, conn.edge_types_file):
+            if not os.access(path.parent, os.W_OK):
+                raise NetworkError(f"{str(path.parent)!r} is read-only: g was not written")
+        original = conn.edges_file.read_bytes()
+        written = _edges_with_weight(original, conn.edges_population, conn.edge_type_id, g)
+        path = conn.edges_file
+        if written is None:
+            path = conn.edge_types_file
+            original = path.read_bytes()
+            written = _types_with_weight(original.decode(), conn.edge_type_id, g, path)
+        _backup(path, original)
+        write_atomically(path, lambda fh: fh.write(written), binary=True)
+        self.connections[name] = replace(conn, syn_weight=g)
+        return path
+
+
+def _backup(path: Path, original: bytes) -> Path:
+    """Keep ``original`` (the file's content before a write) as ``<file>.bak``, or
+    ``.bak.1``, … when that exists."""
+    backup = path.with_name(path.name + ".bak")
+    n = 0
+    while backup.exists():
+        n += 1
+        backup = path.with_name(f"{path.name}.bak.{n}")
+    backup.write_bytes(original)
+    return backup
+
+
+def _edges_with_weight(data: bytes, population: str, type_id: int, g: float) -> bytes | None:
+    """The edges h5 (``data``) with ``syn_weight`` = ``g`` on every edge of ``type_id``;
+    None when those edges carry no ``syn_weight`` of their own (their type's counts)."""
+    import h5py
+
+    buffer = io.BytesIO(data)
+    changed = False
+    with h5py.File(buffer, "r+") as f:
+        edges = f["edges"][population]
+        mine = edges["edge_type_id"][()] == type_id
+        groups = edges["edge_group_id"][()][mine]
+        rows = edges["edge_group_index"][()][mine]
+        for group in sorted(set(groups.tolist())):
+            weights = edges[str(group)].get("syn_weight")
+            if weights is None:
+                continue
+            values = weights[()]
+            values[rows[groups == group]] = g
+            weights[...] = values
+            changed = True
+    return buffer.getvalue() if changed else None
+
+
+def _types_with_weight(text: str, type_id: int, g: float, where: Path) -> bytes:
+    """The edge types CSV (space-separated, as BMTK writes it) with ``type_id``'s
+    ``syn_weight`` set to ``g``; every other field as it was."""
+    rows = list(csv.reader(io.StringIO(text), delimiter=" "))
+    header = rows[0] if rows else []
+    if "syn_weight" not in header or "edge_type_id" not in header:
+        raise NetworkError(
+            f"{str(where)!r}: no syn_weight for the gap junctions in the edge types or "
+            "the edges: add a syn_weight column (µS) to write g"
+        )
+    column, key = header.index("syn_weight"), header.index("edge_type_id")
+    for row in rows[1:]:
+        if len(row) > max(column, key) and row[key] == str(type_id):
+            row[column] = repr(g)
+    out = io.StringIO()
+    csv.writer(out, delimiter=" ", lineterminator="\n").writerows(rows)
+    return out.getvalue().encode()
