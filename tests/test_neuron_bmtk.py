@@ -28,7 +28,7 @@ import pytest
 
 from neuntune.compat import _warn
 from neuntune.compat.bmtool import BMToolWarning, GapJunctionTuner, SynapseTuner
-from neuntune.neuron import NeuronSession, RunSpec, compile_mechanisms
+from neuntune.neuron import NeuronSession, RunSpec, VClampSpec, compile_mechanisms
 from neuntune.neuron.bmtk import BMTKNetwork, NetworkError
 from neuntune.neuron.spec import SpecError
 
@@ -350,6 +350,62 @@ def test_a_gap_conductance_kept_per_edge_is_written_in_the_edges_h5(config, tmp_
     np.testing.assert_array_equal(weights, np.where(types == 101, 0.0042, 0.003))
     assert BMTKNetwork(config).connection("FS2FS_gj_type_101").syn_weight == 0.0042
     assert bionet_gap_conductances(config) == [0.0042] * 4
+
+
+#: bionet builds the network; a VClamp (as VClampSpec places it: the first section of
+#: ``all``) holds node 0 while bionet runs it; the clamp's current (nA) at every step.
+CLAMPED_BIONET = (
+    RUN_BIONET.split("bionet.BioSimulator")[0]
+    + """
+sim = bionet.BioSimulator.from_config(conf, network=net)
+from neuron import h
+import numpy as np
+clamp = h.VClamp(list(net.get_cell_gid(0).hobj.all)[0](0.5))
+for k in range(3):
+    clamp.amp[k] = -70.0
+clamp.dur[0], clamp.dur[1], clamp.dur[2] = 1e9, 0.0, 0.0
+current = h.Vector()
+current.record(clamp._ref_i)
+sim.run()
+np.save(sys.argv[2], np.array(current))
+"""
+)
+
+
+def bionet_psc(config: Path) -> np.ndarray:
+    out = config.parent / "psc.npy"
+    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
+    done = subprocess.run(
+        [sys.executable, "-c", CLAMPED_BIONET, str(config), str(out)],
+        cwd=config.parent, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return np.load(out)
+
+
+def test_a_tuned_synapse_written_back_gives_the_tuned_psc_in_bionet(config, tmp_path) -> None:
+    """BMTool's PSC protocol (the post cell clamped at -70 mV): Input2PN's decay tuned
+    on its cell, written back; bionet's network, clamped alike, gives the tuned PSC (the
+    same NEURON equations at the same dt: to rounding)."""
+    config = copied(config, tmp_path)
+    network = BMTKNetwork(config)
+    conn = network.connection("Input2PN")
+    run = RunSpec(
+        tstop=150.0, dt=0.025, v_init=-70.0, events=(51.0,), weight=conn.syn_weight,
+        vclamp=VClampSpec(-70.0), record=("vclamp.i",),
+    )  # fmt: skip
+    before = bionet_psc(config)
+    with NeuronSession(network.cell_spec("Input2PN")) as session:
+        here = session.run(run)["vclamp.i"]
+        assert here.shape == before.shape
+        np.testing.assert_allclose(here, before, rtol=0, atol=1e-12)
+        session.set(tau2=6.0)
+        tuned = session.run(run)["vclamp.i"]
+        network.write_back("Input2PN", session.params)
+    after = bionet_psc(config)
+    np.testing.assert_allclose(after, tuned, rtol=0, atol=1e-12)  # nA
+    # the PSC peaks at ~0.1 nA; tau2 3 -> 6 ms moved it by far more than the tolerance
+    assert np.abs(after - before).max() > 0.01
 
 
 def test_bad_networks_and_writes_are_named(config, tmp_path, monkeypatch) -> None:
