@@ -148,3 +148,42 @@ def test_the_saved_output_shows_the_tuner_offline_in_chromium(executed, browser,
         finally:
             blind.close()
             context.close()
+
+
+def _bokeh_patch(n: int) -> dict:
+    return {"header": {"msgid": str(n), "msgtype": "PATCH-DOC"}, "content": {}}
+
+
+def test_a_comm_message_before_its_comm_opens_is_handled_once_it_opens() -> None:
+    """JupyterLab sends a comm's messages on a kernel subshell, its comm_open on the main
+    shell (busy while cells run): a message may arrive before its comm is open.  It
+    waits for the comm_open instead of being dropped; others go straight through."""
+    from types import SimpleNamespace
+
+    from neuntune.ui.notebook import early_comm_messages
+
+    manager = SimpleNamespace(comms={}, targets={})
+    handled: list = []
+
+    def comm_msg(_stream, _ident, msg):
+        comm_id = msg["content"]["comm_id"]
+        handled.append((comm_id in manager.comms, msg["content"]["data"]))
+
+    def comm_open(_stream, _ident, msg):
+        manager.comms[msg["content"]["comm_id"]] = object()
+
+    kernel = SimpleNamespace(
+        comm_manager=manager, shell_handlers={"comm_msg": comm_msg, "comm_open": comm_open}
+    )
+    early_comm_messages(kernel)
+    early_comm_messages(kernel)  # installed once
+    handlers = kernel.shell_handlers
+    message = lambda data: {"content": {"comm_id": "c", "data": data}}  # noqa: E731
+
+    handlers["comm_msg"](None, [], message(_bokeh_patch(1)))
+    handlers["comm_msg"](None, [], message(_bokeh_patch(2)))
+    handlers["comm_msg"](None, [], message({"method": "request_states"}))  # not Panel's
+    assert handled == [(False, {"method": "request_states"})]
+    handlers["comm_open"](None, [], {"content": {"comm_id": "c", "target_name": "t"}})
+    handlers["comm_msg"](None, [], message(_bokeh_patch(3)))
+    assert handled[1:] == [(True, _bokeh_patch(n)) for n in (1, 2, 3)]

@@ -69,6 +69,7 @@ def load_front_end() -> None:
         and pn.config.inline
         and set(EXTENSIONS) <= set(extension._loaded_extensions)
     )
+    early_comm_messages()  # first: the extension's output has a comm of its own
     if not loaded:
         extension(*EXTENSIONS, inline=True)
     whole_messages()
@@ -98,6 +99,74 @@ def whole_messages() -> None:
 
     send_whole.whole = True  # type: ignore[attr-defined]
     panel.io.notebook.send = send_whole
+
+
+#: Messages kept for comms the kernel has not seen open yet, at most (the oldest go).
+EARLY_LIMIT = 200
+
+
+def early_comm_messages(kernel: Any = None) -> None:
+    """Keep a Bokeh message from Panel's front end that reaches the kernel before its
+    comm's ``comm_open``, and handle it once the comm opens, instead of dropping it.
+
+    JupyterLab (4.6 here; its ``commsOverSubshells`` setting, per comm target by
+    default) sends a comm's messages on a subshell of the kernel (ipykernel 7) once
+    it has made one, but the comm's ``comm_open`` was sent before that, on the main
+    shell, where it waits while a cell runs.  The tuner's first message (its layout,
+    sent as Run All draws it) then reached a kernel without that comm: ipykernel
+    dropped it ("No such comm") and sent no acknowledgement, and Panel's front end
+    holds every later change until one comes (or until a change comes 5 s after its
+    last send): the first drag after Run All never reached Python.  The comm's id is
+    the front end's own, so only its ``comm_open`` tells which comm it is: the
+    messages wait for it, in order.  ``kernel``: the running ipykernel (default:
+    IPython's, if any).
+    """
+    if kernel is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return
+        kernel = getattr(get_ipython(), "kernel", None)
+    handlers = getattr(kernel, "shell_handlers", None)
+    manager = getattr(kernel, "comm_manager", None)
+    if handlers is None or manager is None or "comm_msg" not in handlers:
+        return  # not in an ipykernel
+    if getattr(handlers["comm_msg"], "keeps_early", False):
+        return
+    comm_msg, comm_open = handlers["comm_msg"], handlers["comm_open"]
+    lock = threading.Lock()
+    early: dict[str, list[tuple[Any, Any, dict]]] = {}  # comm id → messages, oldest first
+
+    def on_comm_msg(stream: Any, ident: Any, msg: dict) -> Any:
+        comm_id = msg["content"]["comm_id"]
+        data = msg["content"].get("data")
+        with lock:  # also waits while its comm opens and handles the earlier ones
+            if comm_id not in manager.comms and _bokeh_message(data):
+                early.setdefault(comm_id, []).append((stream, ident, msg))
+                while sum(len(kept) for kept in early.values()) > EARLY_LIMIT:
+                    oldest = next(iter(early))
+                    del early[oldest][0]
+                    if not early[oldest]:
+                        del early[oldest]
+                return None
+        return comm_msg(stream, ident, msg)
+
+    def on_comm_open(stream: Any, ident: Any, msg: dict) -> Any:
+        with lock:
+            result = comm_open(stream, ident, msg)
+            for kept in early.pop(msg["content"]["comm_id"], []):
+                comm_msg(*kept)
+        return result
+
+    on_comm_msg.keeps_early = True  # type: ignore[attr-defined]
+    handlers["comm_msg"], handlers["comm_open"] = on_comm_msg, on_comm_open
+
+
+def _bokeh_message(data: Any) -> bool:
+    """Whether a comm message's ``data`` is a Bokeh protocol message (Panel's front end
+    sends its document's changes as these)."""
+    header = data.get("header") if isinstance(data, dict) else None
+    return isinstance(header, dict) and "msgtype" in header
 
 
 def _dist_file(url: Any) -> Path | None:

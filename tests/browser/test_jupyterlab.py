@@ -155,26 +155,19 @@ def test_the_tuner_notebook_in_jupyterlab(browser, jupyterlab) -> None:
         page.wait_for_timeout(1000)  # layout settles after the last run
         assert overflow(page) == []
 
-        # A drag redraws the plots.
-        # One known fault is tolerated once, and reported: a first drag whose value never
-        # reaches the kernel (the entry stays at 2 while the slider moved; seen in about
-        # half the runs since this session, also on older code, not yet understood).
-        # A second drag must redraw.
+        # One drag redraws the plots.  (About every other run lost it while the first
+        # message of the tuner's comm could overtake the comm's opening in the kernel:
+        # neuntune.ui.notebook.early_comm_messages.)
         before = trace(page, "v:a")["y"]
-        for attempt, dx in enumerate((40, -20)):
-            drag_slider(page, "gj.g", dx)
-            try:
-                page.wait_for_function(CHANGED_JS, arg=["v:a", before], timeout=RUN / 2 * 1000)
-                break
-            except PlaywrightTimeout:
-                shown = entry(page, "gj.g").input_value()
-                message = (
-                    f"no redraw after a drag; entry {shown}, slider "
-                    f"{slider_value(page, 'gj.g')}, console {errors}"
-                )
-                if attempt:
-                    pytest.fail(message)
-                print(f"\nJupyterLab: {message}; dragging again")
+        drag_slider(page, "gj.g", 40)
+        try:
+            page.wait_for_function(CHANGED_JS, arg=["v:a", before], timeout=RUN * 1000)
+        except PlaywrightTimeout:
+            shown = entry(page, "gj.g").input_value()
+            pytest.fail(
+                f"no redraw after a drag; entry {shown}, slider "
+                f"{slider_value(page, 'gj.g')}, console {errors}"
+            )
 
         # (a) A value typed into an entry is applied by Enter (JupyterLab cancelled the
         # browser's change event: neuntune.ui.notebook.ENTER_GUARD), without a blur.
