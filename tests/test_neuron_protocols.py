@@ -10,6 +10,8 @@ benchmarks/bmtool_reference.py), run on BMTool's mod files in NEURON 8.2.4.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import json
 import math
 from pathlib import Path
@@ -21,6 +23,7 @@ from neuntune import presets
 from neuntune.analysis.bmtool import bmtool_amplitudes, bmtool_cc, bmtool_train_metrics
 from neuntune.neuron import CellSpec, NeuronSession, PointProcessSpec, RunSpec, SpecError, protocols
 from neuntune.protocols.train import SynapseEvaluator
+from neuntune.result import CancelledError
 
 DATA = Path(__file__).parent.parent / "examples" / "neuron"
 TEMPLATES = DATA / "templates" / "passive_cells.hoc"
@@ -128,6 +131,28 @@ def test_a_gap_junction_pair_couples_as_its_conductances_divide() -> None:
             assert cc == pytest.approx(next(r["cc"] for r in recorded if r["g_uS"] == g), rel=1e-9)
         # the injected current is the step's, in uA
         assert result.current["iclamp"].min() == pytest.approx(-1e-5, rel=1e-12)
+
+
+def test_the_steps_keywords_have_one_home_and_a_fit_of_g_stops_when_asked() -> None:
+    """current_step and coupling take StepSettings' keywords (shown as their own), refuse
+    another; fit_gap_conductance stops when on_step says so."""
+    defaults = dataclasses.asdict(protocols.StepSettings())
+    for function in (protocols.current_step, protocols.coupling):
+        params = dict(inspect.signature(function).parameters)
+        params.pop("session")
+        assert list(params) == list(defaults)
+        assert {n: p.default for n, p in params.items()} == defaults
+        assert all(p.kind is p.KEYWORD_ONLY for p in params.values())
+    cell = CellSpec("PassiveGapCell", TEMPLATES, MODS, PointProcessSpec("Gap"), "PassiveGapCell")
+    with NeuronSession(cell) as session:
+        with pytest.raises(TypeError, match="ampl"):
+            protocols.coupling(session, ampl=-0.01)
+        seen = []
+        with pytest.raises(CancelledError):
+            protocols.fit_gap_conductance(
+                session, 0.5, on_step=lambda g, cc: seen.append(g) or True
+            )
+        assert len(seen) == 1
 
 
 def test_the_inputs_a_pair_and_a_train_refuse() -> None:

@@ -20,9 +20,10 @@ Result contents (``t`` in ms from 0, one sample per ``dt``):
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
 STREAMS = ("single", "fresh")
 #: nA → µA
 _UA = 1e-3
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -205,29 +208,61 @@ def single_event(
     return _result(session.run(run), run, np.array([arrival]))
 
 
-def current_step(
-    session: NeuronSession,
-    *,
-    amp: float = -0.01,
-    start: float = 500.0,
-    duration: float = 500.0,
-    after: float = 100.0,
-    dt: float = 0.025,
-    celsius: float = 20.0,
-    v_init: float = -70.0,
-) -> Result:
-    """A current step of ``amp`` (nA) into the first cell's first section from
-    ``start`` for ``duration`` ms, run ``after`` ms past its end (BMTool's gap-junction
-    protocol); records both cells when the session's cell has a partner."""
+@dataclass(frozen=True)
+class StepSettings:
+    """BMTool's gap-junction protocol, the one home of its keywords and defaults: a
+    current step of ``amp`` (nA) into the first cell's first section from ``start``
+    (ms) for ``duration`` (ms), run ``after`` ms past its end with step ``dt`` (ms), at
+    ``celsius`` (°C), from ``v_init`` (mV)."""
+
+    amp: float = -0.01
+    start: float = 500.0
+    duration: float = 500.0
+    after: float = 100.0
+    dt: float = 0.025
+    celsius: float = 20.0
+    v_init: float = -70.0
+
+    @property
+    def end(self) -> float:
+        """When the step ends (ms)."""
+        return self.start + self.duration
+
+
+def _step_keywords(function: Callable[..., T]) -> Callable[..., T]:
+    """Show StepSettings' fields as ``function``'s keyword-only parameters (for help()
+    and editors): it takes them as ``**step`` and builds StepSettings from them."""
+    signature = inspect.signature(function)
+    fixed = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    keywords = [
+        inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=float
+        )
+        for f in fields(StepSettings)
+    ]
+    function.__signature__ = signature.replace(parameters=[*fixed, *keywords])
+    return function
+
+
+def _run_step(session: NeuronSession, step: StepSettings) -> Result:
     run = RunSpec(
-        tstop=start + duration + after,
-        dt=dt,
-        v_init=v_init,
-        celsius=celsius,
-        iclamp=IClampSpec(amp, start, duration),
+        tstop=step.end + step.after,
+        dt=step.dt,
+        v_init=step.v_init,
+        celsius=step.celsius,
+        iclamp=IClampSpec(step.amp, step.start, step.duration),
         record=("v", "v2", "iclamp.i") if session.spec.partner else ("v", "iclamp.i"),
     )
     return _result(session.run(run), run, np.array([]))
+
+
+@_step_keywords
+def current_step(session: NeuronSession, **step: float) -> Result:
+    """A current step into the first cell's first section, BMTool's gap-junction
+    protocol (``step``: :class:`StepSettings`' keywords: ``amp`` nA; ``start``,
+    ``duration``, ``after``, ``dt`` ms; ``celsius`` °C; ``v_init`` mV); records both
+    cells when the session's cell has a partner.  An unknown keyword raises TypeError."""
+    return _run_step(session, StepSettings(**step))
 
 
 @dataclass(frozen=True)
@@ -241,33 +276,24 @@ class Coupling:
     cc_bmtool: float
 
 
-def coupling(
-    session: NeuronSession,
-    *,
-    amp: float = -0.01,
-    start: float = 500.0,
-    duration: float = 500.0,
-    dt: float = 0.025,
-    celsius: float = 20.0,
-    v_init: float = -70.0,
-) -> Coupling:
+@_step_keywords
+def coupling(session: NeuronSession, **step: float) -> Coupling:
     """The CC from the first cell to its partner for the session's gap junction as set
-    (``current_step``'s arguments: nA, ms, °C, mV)."""
+    (``step``: :func:`current_step`'s keywords: nA, ms, °C, mV)."""
     from neuntune.analysis.bmtool import bmtool_cc
     from neuntune.analysis.coupling import cc_from_traces
     from neuntune.protocols.coupling import windows
 
     if not session.spec.partner:
         raise SpecError("partner", None, "a coupling coefficient needs a gap-junction pair")
-    result = current_step(
-        session, amp=amp, start=start, duration=duration, dt=dt, celsius=celsius, v_init=v_init
-    )
+    settings = StepSettings(**step)
+    result = _run_step(session, settings)
     t, v1, v2 = result.t, result.v["post"], result.v["partner"]
-    baseline, steady = windows(start, start + duration)
+    baseline, steady = windows(settings.start, settings.end)
     return Coupling(
         result,
         cc_from_traces(t, v1, v2, baseline, steady),
-        bmtool_cc(t, v1, v2, start, start + duration),
+        bmtool_cc(t, v1, v2, settings.start, settings.end),
     )
 
 
@@ -277,17 +303,20 @@ def fit_gap_conductance(
     bounds: tuple[float, float] = (1e-4, 1e-2),
     parameter: str = "g",
     bmtool: bool = False,
-    on_step: Callable[[float, float], None] | None = None,
+    on_step: Callable[[float, float], bool | None] | None = None,
     **step: float,
 ) -> float:
     """The gap junction's ``parameter`` (its unit, µS for BMTool's Gap) within
     ``bounds`` whose CC is ``target_cc``: the root of CC(g) − target in log g (brentq,
     relative tolerance 1e-10).  ``bmtool`` measures BMTool's CC instead of neuntune's;
-    ``on_step(g, cc)`` sees every evaluation; ``step``: :func:`coupling`'s keywords.
-    Raises ValueError when the target is out of reach within the bounds."""
+    ``on_step(g, cc)`` sees every evaluation and may return True to stop (CancelledError);
+    ``step``: :class:`StepSettings`' keywords.  Raises ValueError when the target is out
+    of reach within the bounds."""
     import math
 
     from scipy.optimize import brentq
+
+    from neuntune.result import CancelledError
 
     if not 0 < target_cc < 1:
         raise ValueError(f"target_cc = {target_cc!r}: a coupling coefficient must be in (0, 1)")
@@ -296,8 +325,8 @@ def fit_gap_conductance(
         session.set(**{parameter: math.exp(log_g)})
         measured = coupling(session, **step)
         cc = measured.cc_bmtool if bmtool else measured.cc
-        if on_step is not None:
-            on_step(math.exp(log_g), cc)
+        if on_step is not None and on_step(math.exp(log_g), cc):
+            raise CancelledError(f"fit of {parameter} cancelled")
         return cc - target_cc
 
     low, high = (math.log(b) for b in bounds)
