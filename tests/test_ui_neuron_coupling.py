@@ -1,16 +1,20 @@
 """The live gap-junction tuner on two NEURON cells (ui/neuron_coupling.py): the CC both
 ways of measuring it against Ohm's law, the fit of g to a target CC, the slider that
-grows to show a fit beyond its range, and the coupling preset and BMTool entry points."""
+grows to show a fit beyond its range, the coupling preset and BMTool entry points, and
+the spectrum as a job whose Cancel stops the NEURON run in flight."""
 
 from __future__ import annotations
 
+import time
 import warnings
 from pathlib import Path
 
+import panel as pn
 import pytest
+from test_ui_neuron_tuner import bar_widgets, spy_on_runs, wait_for
 
 from neuntune.compat.bmtool import BMToolWarning, GapJunctionTuner
-from neuntune.neuron import load_preset
+from neuntune.neuron import RunCancelled, load_preset
 from neuntune.ui.neuron_app import view_of
 from neuntune.ui.neuron_coupling import NeuronCouplingTuner
 
@@ -44,19 +48,24 @@ def test_the_cc_follows_ohms_law_both_ways_of_measuring(view) -> None:
 def test_fitting_g_reaches_the_target_and_grows_the_slider(view) -> None:
     view.target.value = 0.6  # g = 0.6/0.4 · g_leak = 3e-3 µS, beyond the slider's 2e-3
     view.fit_button.clicks += 1
-    assert view._runner.wait(120)
+    assert view.fit_job.wait(120)
     assert view._runner.wait(60)  # the run the fitted value starts
     assert view.slider.value == pytest.approx(0.6 / 0.4 * G_LEAK, rel=1e-8)
     assert view.slider.end >= view.slider.value
     assert view.latest.cc == pytest.approx(0.6, rel=1e-8)
-    assert "fitted g = " in view.status.object
+    _cancel, progress, status, error = bar_widgets(view.fit_bar)
+    assert "Fitted g = " in status and not error and not progress.visible
 
 
 def test_a_target_out_of_reach_is_said(view) -> None:
     view.target.value = 0.999
     view.fit()
-    assert view._runner.wait(120)
-    assert "out of reach" in view.status.object and "#a00" in view.status.object
+    assert view.fit_job.wait(120)
+    assert "out of reach" in view.fit_job.error
+    (alert,) = view.fit_bar.select(pn.pane.Alert)  # the bar's error: shown, in red
+    assert alert.visible and alert.alert_type == "danger" and "out of reach" in alert.object
+    # the fit's trials leave the slider's g in the session, not the last one tried
+    assert view.session.params["g"] == view.slider.value
 
 
 def test_bmtools_gap_junction_tuner_opens_it() -> None:
@@ -96,6 +105,29 @@ def test_the_coupling_spectrum_is_the_low_pass_of_the_membrane(view) -> None:
     assert abs(found.phase[2] - np.degrees(np.angle(h[2]))) < 0.4
     # the view's button runs the default 16 frequencies and plots them
     view.spectrum_button.clicks += 1
-    assert view._runner.wait(120)
+    assert view.spectrum_job.wait(120)
     assert len(view.spectrum.sources["ratio"].data["x"]) == 16
-    assert not view.progress.visible
+    _cancel, progress, status, error = bar_widgets(view.spectrum_bar)
+    assert "CC at 16 frequencies" in status and not error and not progress.visible
+
+
+def test_cancel_stops_the_spectrums_neuron_run_at_once(view, monkeypatch) -> None:
+    """The spectrum's first sine is 0.1 Hz (whole cycles of 10 s): Cancel stops that run
+    in flight, nothing is plotted, the bar says Cancelled, and the live view goes on."""
+    view.spectrum.clear()
+    runs = spy_on_runs(view.session, monkeypatch)
+    view.spectrum_button.clicks += 1
+    wait_for(lambda: runs)
+    time.sleep(0.1)  # the run's request has reached the worker
+    began = time.monotonic()
+    bar_widgets(view.spectrum_bar)[0].clicks += 1
+    assert view.spectrum_job.wait(10)
+    assert time.monotonic() - began < 5
+    assert isinstance(runs[-1][1], RunCancelled), runs  # stopped in flight
+    assert view.spectrum_job.status == "Cancelled."
+    cancel, progress, status, error = bar_widgets(view.spectrum_bar)
+    assert "Cancelled." in status and not error and cancel.disabled and not progress.visible
+    assert len(view.spectrum.sources["ratio"].data["x"]) == 0
+    view.slider.value = 2e-4
+    assert view._runner.wait(60)
+    assert view.latest.cc == pytest.approx(2e-4 / (G_LEAK + 2e-4), rel=1e-9)

@@ -1,25 +1,65 @@
 """The live tuner for a synapse on a NEURON cell (ui/neuron_tuner.py): BMTool's train and
 metrics as BMTool reports them, sliders that set the synapse, a preview before the
-exact run, and errors shown instead of raised."""
+exact run, errors shown instead of raised, and the sweeps and fit as jobs whose Cancel
+stops the NEURON run in flight."""
 
 from __future__ import annotations
 
 import copy
 import json
+import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+import panel as pn
 import pytest
 
 from neuntune.compat.bmtool import BMToolWarning, SynapseTuner
-from neuntune.neuron import WorkerError
+from neuntune.neuron import RunCancelled, WorkerError
 from neuntune.neuron.introspect import Parameter
 from neuntune.ui.neuron_tuner import NeuronTrainTuner, slider_range
 
 DATA = Path(__file__).parent.parent / "examples" / "neuron"
 REFERENCE = json.loads((Path(__file__).parent / "data" / "bmtool_0.8.7.json").read_text())
 GABA = REFERENCE["synapse"]["bmtool_gaba_a_stp"]
+
+
+def bar_widgets(bar: pn.Column) -> tuple[pn.widgets.Button, pn.indicators.Progress, str, str]:
+    """A job bar's Cancel button, progress bar, status text and error text (the error
+    alert's, "" while it is hidden)."""
+    (cancel,) = [b for b in bar.select(pn.widgets.Button) if b.name == "Cancel"]
+    (progress,) = bar.select(pn.indicators.Progress)
+    (status,) = [p for p in bar.select(pn.pane.HTML) if "nt-status" in str(p.object)]
+    (error,) = bar.select(pn.pane.Alert)
+    return cancel, progress, status.object, error.object if error.visible else ""
+
+
+def spy_on_runs(session, monkeypatch) -> list[tuple[str, BaseException | None]]:
+    """Each NEURON run from now on, as it starts ("started", None) and as it ends
+    ("ended", the exception it raised or None)."""
+    runs: list[tuple[str, BaseException | None]] = []
+    original = session.run
+
+    def run(spec):
+        runs.append(("started", None))
+        try:
+            out = original(spec)
+        except BaseException as error:
+            runs.append(("ended", error))
+            raise
+        runs.append(("ended", None))
+        return out
+
+    monkeypatch.setattr(session, "run", run)
+    return runs
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +157,7 @@ def test_the_frequency_response_gives_bmtools_and_the_single_stream(bmtool) -> N
         assert view._runner.wait(60)
         sweeps = view.sweeps
         sweeps.response_button.clicks += 1
-        assert sweeps._runner.wait(120)
+        assert sweeps.job.wait(120)
         want = GABA["frequency_response"]
         for key in ("ppr", "induction", "recovery"):
             got = sweeps.response.sources[key].data["y"]
@@ -125,7 +165,9 @@ def test_the_frequency_response_gives_bmtools_and_the_single_stream(bmtool) -> N
         single = sweeps.response.sources["single_recovery"].data["y"]
         # one stream: the train's depression shows in pulses 9-12, more at high rates
         assert single[-1] < single[0] < 0.01
-        assert not sweeps.progress.visible
+        _cancel, progress, status, error = bar_widgets(sweeps.bar)
+        assert not progress.visible and not error
+        assert "Frequency response: 16 points" in status
     finally:
         view.close()
 
@@ -145,7 +187,7 @@ def test_the_fit_finds_the_parameters_that_gave_the_targets(bmtool) -> None:
         fitting.targets["induction"].value = made.induction
         fitting.params.value = ["Use", "Dep"]
         fitting.fit_button.clicks += 1
-        assert fitting._runner.wait(120)
+        assert fitting.job.wait(120)
         found = fitting.found
         assert found.params["Use"] == pytest.approx(0.35, rel=1e-6)
         assert found.params["Dep"] == pytest.approx(250.0, rel=1e-6)
@@ -164,7 +206,7 @@ def test_a_fit_without_targets_says_so(bmtool) -> None:
     view = bmtool.tuner_view()
     try:
         view.fitting.fit()
-        assert "give at least one target" in view.fitting.result.object
+        assert "Give at least one target" in bar_widgets(view.fitting.bar)[3]
     finally:
         view.close()
 
@@ -178,12 +220,63 @@ def test_a_scan_of_dep_deepens_the_single_stream_depression(bmtool) -> None:
         sweeps.scanned.value = "Dep"
         sweeps.low.value, sweeps.high.value, sweeps.points.value = 50.0, 500.0, 4
         sweeps.scan_button.clicks += 1
-        assert sweeps._runner.wait(120)
+        assert sweeps.job.wait(120)
         x = sweeps.scan.sources["single_recovery"].data["x"]
         single = sweeps.scan.sources["single_recovery"].data["y"]
         np.testing.assert_allclose(x, [50.0, 200.0, 350.0, 500.0])
         assert np.all(np.diff(single) < 0)
         assert np.max(np.abs(sweeps.scan.sources["recovery"].data["y"])) < 1e-9
         assert bmtool.syn.Dep == view.sliders["Dep"].value  # the sliders' values again
+    finally:
+        view.close()
+
+
+def test_cancel_stops_a_sweeps_neuron_run_at_once_and_the_bar_says_so(bmtool, monkeypatch):
+    """The frequency response starts at 1 Hz (a train of ~12 s, ~0.5 s of NEURON's
+    time per stream): Cancel stops that run in flight, not at its end, nothing is
+    plotted, the bar says Cancelled, and the sliders' values are back in the session."""
+    view = bmtool.tuner_view()
+    try:
+        assert view._runner.wait(60)
+        sweeps = view.sweeps
+        runs = spy_on_runs(view.session, monkeypatch)
+        sweeps.response_button.clicks += 1
+        wait_for(lambda: runs)
+        time.sleep(0.1)  # the run's request has reached the worker
+        cancel, *_ = bar_widgets(sweeps.bar)
+        assert not cancel.disabled
+        cancel.clicks += 1
+        assert sweeps.job.wait(10)
+        assert isinstance(runs[-1][1], RunCancelled), runs  # stopped in flight
+        assert not sweeps.job.running and sweeps.job.status == "Cancelled."
+        cancel, progress, status, error = bar_widgets(sweeps.bar)
+        assert "Cancelled." in status and not error
+        assert cancel.disabled and not progress.visible
+        assert len(sweeps.response.sources["ppr"].data["x"]) == 0
+        assert bmtool.syn.Dep == view.sliders["Dep"].value
+        # the session goes on: the next sweep runs whole
+        sweeps.response_button.clicks += 1
+        assert sweeps.job.wait(120)
+        assert len(sweeps.response.sources["ppr"].data["x"]) == 16
+    finally:
+        view.close()
+
+
+def test_cancel_stops_a_fit_and_leaves_nothing_to_apply(bmtool, monkeypatch) -> None:
+    view = bmtool.tuner_view()
+    try:
+        assert view._runner.wait(60)
+        fitting = view.fitting
+        fitting.targets["ppr"].value = 0.5
+        fitting.params.value = ["Use", "Dep"]
+        runs = spy_on_runs(view.session, monkeypatch)
+        fitting.fit_button.clicks += 1
+        wait_for(lambda: len(runs) > 6)  # a few trains into the fit
+        bar_widgets(fitting.bar)[0].clicks += 1
+        assert fitting.job.wait(10)
+        assert fitting.job.status == "Cancelled." and not fitting.job.error
+        assert "Cancelled." in bar_widgets(fitting.bar)[2]
+        assert fitting.found is None and fitting.apply_button.disabled
+        assert fitting.result.object == ""
     finally:
         view.close()

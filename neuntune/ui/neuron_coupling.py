@@ -4,13 +4,17 @@ redrawn while the conductance moves, and a fit of g to a target coupling coeffic
 ``NeuronCouplingTuner(session, settings)`` needs a session whose cell has a partner (a
 ``coupling`` NEURON preset, or ``compat.bmtool.GapJunctionTuner``).  It shows both
 cells' voltages, the CC by neuntune's window rule and by BMTool's single samples, and
-fits g (the junction's PARAMETER, µS for BMTool's Gap) by a root search in log g.
+fits g (the junction's PARAMETER, µS for BMTool's Gap) by a root search in log g.  The
+fit and the coupling spectrum are jobs with a progress bar and Cancel
+(:class:`~neuntune.ui.neuron_runs.NeuronJob`); each holds the session while it runs, so
+the live view redraws once it has finished.
 """
 
 from __future__ import annotations
 
-import html
-from typing import Any
+from functools import partial
+from itertools import count
+from typing import TYPE_CHECKING
 
 import panel as pn
 from bokeh.models import ColumnDataSource
@@ -20,10 +24,15 @@ from ..neuron import protocols
 from ..neuron.preset import NeuronPreset
 from ..neuron.session import NeuronSession
 from .dispatch import Dispatcher
+from .jobs import Progress
+from .neuron_runs import NeuronJob, holding, open_preset, page, unless_superseded
 from .neuron_tuner import slider_range
 from .plots import TOOLS, XYPlot
 from .runner import Runner, Ticket
-from .widgets import css_class, format_number, hint, html_pane, status_html, table
+from .widgets import css_class, format_number, html_pane, job_bar, status_html, table
+
+if TYPE_CHECKING:
+    from ..protocols.spectrum import CouplingSpectrum
 
 
 class NeuronCouplingTuner(pn.viewable.Viewer):
@@ -66,7 +75,7 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
         )  # fmt: skip
         self.slider.param.watch(lambda _e: self._request(), "value")
         self.target = pn.widgets.FloatInput(label="Target CC", value=0.05, step=0.01, width=120)
-        self.fit_button = pn.widgets.Button(label=f"Fit {parameter}", width=120, align="end")
+        self.fit_button = pn.widgets.Button(label=f"Fit {parameter}", width=120)
         self.fit_button.on_click(lambda _e: self.fit())
         self.sources = {
             cell: ColumnDataSource({"x": [], "y": []}, name=f"neuron:{cell}")
@@ -92,8 +101,12 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
         )  # fmt: skip
         self.spectrum_button = pn.widgets.Button(label="Coupling spectrum", width=160)
         self.spectrum_button.on_click(lambda _e: self.run_spectrum())
-        self.progress = pn.indicators.Progress(value=0, max=100, width=200, visible=False)
         self.status = html_pane(css_classes=["nt-neuron-status"])
+        jobs = {"session": session, "dispatch": self._dispatch}
+        self.fit_job = NeuronJob(name="neuron_gap_fit", **jobs)
+        self.spectrum_job = NeuronJob(name="neuron_spectrum", **jobs)
+        self.fit_bar = job_bar(self.fit_job, self.fit_button)
+        self.spectrum_bar = job_bar(self.spectrum_job, self.spectrum_button)
         self.latest: protocols.Coupling | None = None
         self._shown = 0
         self._layout: pn.viewable.Viewable | None = None
@@ -102,22 +115,19 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
     @classmethod
     def from_preset(cls, preset: NeuronPreset) -> NeuronCouplingTuner:
         """The tuner of a ``coupling`` NEURON preset, in a NEURON worker of its own."""
-        if preset.kind != "coupling":
-            raise ValueError(
-                f"{preset.name}: a {preset.kind} preset; this tuner runs coupling presets"
-            )
-        session = NeuronSession(preset.cell)
-        try:
-            preset.check_units(session.parameters())
-            parameter = (preset.sliders or ("g",))[0]
-            return cls(session, preset.protocol, parameter, preset.name, owns_session=True)
-        except BaseException:
-            session.close()
-            raise
+        parameter = (preset.sliders or ("g",))[0]
+        return open_preset(
+            preset, "coupling",
+            lambda session: cls(
+                session, preset.protocol, parameter, preset.name, owns_session=True
+            ),
+        )  # fmt: skip
 
     def close(self) -> None:
         """Stop this view's runs, and its NEURON worker if it started it."""
         self._runner.close()
+        self.fit_job.close()
+        self.spectrum_job.close()
         if self._owns_session:
             self.session.close()
 
@@ -128,64 +138,68 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
 
     def _work(self, ticket: Ticket, value: float) -> None:
         try:
-            self.session.set(**{self.parameter: value})
-            measured = protocols.coupling(self.session, **self.settings)
+            with holding(self.session):  # a job's set cannot come between ours and the run
+                self.session.set(**{self.parameter: value})
+                measured = unless_superseded(
+                    ticket, partial(protocols.coupling, self.session, **self.settings)
+                )
         except Exception as error:  # a hoc error or a stopped worker: say so, keep serving
             self._failed(f"{type(error).__name__}: {error}")
             return
-        self._dispatch(lambda: self._show(measured, ticket.generation))
+        if measured is not None:
+            self._dispatch(lambda: self._show(measured, ticket.generation))
 
     def fit(self) -> None:
-        """Find the conductance whose CC (neuntune's rule) is the target, then show it."""
-        target = float(self.target.value)
-        self.status.object = status_html(f"fitting {self.parameter} to CC {target:g}…")
+        """Find the conductance whose CC (neuntune's rule) is the target, then put it on
+        the slider (which runs and shows it)."""
+        target = self.target.value
+        if target is None:
+            self.fit_job.refuse("Give a target CC between 0 and 1.")
+            return
+        target, value = float(target), float(self.slider.value)
+        evaluations = count(1)
 
-        def work(ticket: Ticket) -> None:
-            try:
-                g = protocols.fit_gap_conductance(
-                    self.session, target, parameter=self.parameter, **self.settings
-                )
-            except Exception as error:  # out of reach, a stopped worker: say so
-                self._failed(str(error))
-                return
-            if ticket.current:
-                self._dispatch(lambda: self._fitted(g))
+        def work(progress: Progress) -> float:
+            with holding(self.session):  # the live view waits: the fit moves g
+                try:
+                    # brentq's evaluations are not known ahead: ~20 for the bar
+                    return protocols.fit_gap_conductance(
+                        self.session, target, parameter=self.parameter,
+                        on_step=lambda _g, _cc: progress(min(0.95, next(evaluations) / 20)),
+                        **self.settings,
+                    )  # fmt: skip
+                except BaseException:
+                    self.session.set(**{self.parameter: value})  # not a trial's g: the slider's
+                    raise
 
-        self._runner.start(work)
+        def done(g: float) -> str:
+            if g > self.slider.end:  # the slider's range grows to show the fit, never clamps
+                self.slider.end = 2 * g
+            self.slider.value = g  # runs and shows it
+            return f"Fitted {self.parameter} = {format_number(g, 6)} for CC {target:g}"
+
+        self.fit_job.start(f"Fitting {self.parameter} to CC {target:g}", work, done)
 
     def run_spectrum(self) -> None:
         """The CC against frequency (neuntune's spectrum protocol, a sine of the step's
-        amplitude), with a progress bar."""
+        amplitude) at the slider's conductance."""
         self.spectrum.clear()
-        self.progress.value, self.progress.visible = 0, True
-        step = {k: self.settings[k] for k in ("dt", "celsius", "v_init") if k in self.settings}
-        amp = abs(self.settings.get("amp", -0.01))
+        step = protocols.StepSettings(**self.settings)
+        value = float(self.slider.value)
 
-        def work(ticket: Ticket) -> None:
-            def progress(done: float) -> bool:
-                self._dispatch(lambda: setattr(self.progress, "value", int(100 * done)))
-                return not ticket.current
+        def work(progress: Progress) -> CouplingSpectrum:
+            with holding(self.session):  # the live view waits: g stays the slider's
+                self.session.set(**{self.parameter: value})
+                return protocols.coupling_spectrum(
+                    self.session, amp=abs(step.amp), dt=step.dt, celsius=step.celsius,
+                    v_init=step.v_init, progress=progress,
+                )  # fmt: skip
 
-            try:
-                found = protocols.coupling_spectrum(
-                    self.session, amp=amp, progress=progress, **step
-                )
-            except Exception as error:  # cancelled, a stopped worker: say so
-                self._failed(f"coupling spectrum: {error}")
-                return
-            self._dispatch(lambda: self._show_spectrum(found))
+        def done(found: CouplingSpectrum) -> str:
+            self.spectrum.show("ratio", found.frequency, found.ratio)
+            return f"CC at {found.frequency.size} frequencies"
 
-        self._runner.start(work)
-
-    def _show_spectrum(self, found: Any) -> None:
-        self.spectrum.show("ratio", found.frequency, found.ratio)
-        self.progress.visible = False
-
-    def _fitted(self, g: float) -> None:
-        if g > self.slider.end:  # the slider's range grows to show the fit, never clamps it
-            self.slider.end = 2 * g
-        self.slider.value = g  # runs and shows it
-        self.status.object = status_html(f"fitted {self.parameter} = {format_number(g, 6)}")
+        self.spectrum_job.start("Coupling spectrum", work, done)
 
     def _failed(self, message: str) -> None:
         self._dispatch(lambda: setattr(self.status, "object", status_html(message, error=True)))
@@ -206,25 +220,20 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
     # ----------------------------------------------------------------- layout
     def __panel__(self) -> pn.viewable.Viewable:
         if self._layout is None:
-            sidebar = pn.Column(
-                pn.pane.HTML(f"<b>{html.escape(self.title)}</b>"),
-                self.slider,
-                pn.Row(self.target, self.fit_button),
-                width=380,
-            )
-            main = pn.Column(
-                hint(
-                    "BMTool's GapJunctionTuner protocol in NEURON: a current step into cell "
-                    "1, the junction's conductance on the slider."
-                ),
-                pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
-                self.readout,
-                self.status,
-                pn.Row(self.spectrum_button, self.progress),
-                pn.pane.Bokeh(self.spectrum.figure, sizing_mode="stretch_width"),
-                sizing_mode="stretch_width",
-            )
-            self._layout = self._dispatch.layout = pn.Row(
-                sidebar, main, sizing_mode="stretch_width"
+            self._layout = page(
+                self._dispatch,
+                self.title,
+                [self.slider],
+                "BMTool's GapJunctionTuner protocol in NEURON: a current step into cell 1, "
+                "the junction's conductance on the slider.",
+                [
+                    pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
+                    self.readout,
+                    self.status,
+                    self.target,
+                    self.fit_bar,
+                    self.spectrum_bar,
+                    pn.pane.Bokeh(self.spectrum.figure, sizing_mode="stretch_width"),
+                ],
             )
         return self._layout

@@ -1,7 +1,8 @@
 """The NEURON tuner's Fit section: target train metrics (BMTool's), the PARAMETERs to
-move within their sliders' ranges, a fit in the session's NEURON worker with a running
-count, and Apply to put the values found on the sliders
-(:func:`neuntune.neuron.fit.fit_train`)."""
+move within their sliders' ranges, a fit in the session's NEURON worker
+(:func:`neuntune.neuron.fit.fit_train`) as a job with a progress bar and Cancel
+(:class:`~neuntune.ui.neuron_runs.NeuronJob`), and Apply to put the values found on
+the sliders."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import TYPE_CHECKING
 import panel as pn
 
 from ..neuron.fit import METRICS, TrainFit, fit_train
-from .runner import Runner, Ticket
-from .widgets import format_number, html_pane, status_html, table
+from .jobs import Progress
+from .neuron_runs import NeuronJob, holding
+from .widgets import format_number, html_pane, job_bar, table
 
 if TYPE_CHECKING:
     from .neuron_tuner import NeuronTrainTuner
@@ -44,7 +46,8 @@ class TrainFitPanel:
         self.apply_button.on_click(lambda _e: self.apply())
         self.result = html_pane(sizing_mode="stretch_width", css_classes=["nt-neuron-fit"])
         self.found: TrainFit | None = None
-        self._runner = Runner("neuron-fit")
+        self.job = NeuronJob(tuner.session, dispatch=tuner._dispatch, name="neuron_fit")
+        self.bar = job_bar(self.job, self.fit_button, self.apply_button)
 
     def bounds(self) -> dict[str, tuple[float, float]]:
         """Each chosen PARAMETER's slider range; a positive one (a time constant, a
@@ -59,36 +62,36 @@ class TrainFitPanel:
         return out
 
     def fit(self) -> None:
-        """Start a fit to the targets given (blank ones are left out)."""
+        """Start a fit to the targets given (blank ones are left out); the previous
+        result is cleared, so a fit that fails or is cancelled leaves nothing to apply."""
         targets = {k: float(w.value) for k, w in self.targets.items() if w.value is not None}
         tuner = self.tuner
         if not targets or not self.params.value:
-            self.result.object = status_html("give at least one target and one parameter", True)
+            self.job.refuse("Give at least one target and one parameter to fit.")
             return
         bounds = self.bounds()
         frequency, delay = float(tuner.frequency.value), float(tuner.delay.value)
         self.apply_button.disabled = True
         self.found = None
-        self.result.object = status_html("fitting…")
+        self.result.object = ""
+        # least_squares' trains are not known ahead: a rough budget for the bar (one
+        # train per parameter and one more per step, ~20 steps), as the native fits do
+        budget = 20 * (len(bounds) + 1)
 
-        def work(ticket: Ticket) -> None:
-            def step(n: int, _params: dict, _metrics: dict) -> bool:
-                text = f"fitting: {n} trains"
-                tuner._dispatch(lambda: setattr(self.result, "object", status_html(text)))
-                return not ticket.current
-
-            try:
-                found = fit_train(
+        def work(progress: Progress) -> TrainFit:
+            # the live view waits: a slider's set between a trial's set and its train
+            # would fit the wrong values (fit_train sets and runs in separate calls)
+            with holding(tuner.session):
+                return fit_train(
                     tuner.session, targets, bounds, tuner.settings, frequency, delay,
-                    on_step=step,
+                    on_step=lambda n, _params, _metrics: progress(min(0.95, n / budget)),
                 )  # fmt: skip
-            except Exception as error:  # shown, not raised: the page keeps working
-                message = f"fit: {type(error).__name__}: {error}"
-                tuner._dispatch(lambda: setattr(self.result, "object", status_html(message, True)))
-                return
-            tuner._dispatch(lambda: self._show(found))
 
-        self._runner.start(work)
+        def done(found: TrainFit) -> str:
+            self._show(found)
+            return f"Fitted {', '.join(found.params)}: {len(found.path)} trains"
+
+        self.job.start("Fitting", work, done)
 
     def _show(self, found: TrainFit) -> None:
         self.found = found
@@ -113,12 +116,13 @@ class TrainFitPanel:
             slider.value = value
 
     def close(self) -> None:
-        self._runner.close()
+        self.job.close()
 
     def panel(self) -> pn.viewable.Viewable:
         return pn.Card(
             pn.Row(*self.targets.values()),
-            pn.Row(self.params, self.fit_button, self.apply_button),
+            self.params,
+            self.bar,
             self.result,
             title="Fit to target metrics (BMTool's)",
             collapsed=True,

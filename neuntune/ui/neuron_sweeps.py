@@ -1,7 +1,8 @@
 """The NEURON tuner's sweeps: BMTool's metrics against the train's frequency (its
 ``stp_frequency_response``) or against one PARAMETER's value (a scan), each train run
-in the session's NEURON worker, with a progress bar; the single-stream recovery is
-plotted beside BMTool's."""
+in the session's NEURON worker, as one job with a progress bar and Cancel
+(:class:`~neuntune.ui.neuron_runs.NeuronJob`); the single-stream recovery is plotted
+beside BMTool's."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import panel as pn
 
-from .neuron_runs import TrainView, measure_train
+from ..result import CancelledError
+from .jobs import Progress
+from .neuron_runs import NeuronJob, TrainView, holding, measure_train
 from .plots import XYPlot
-from .runner import Runner, Ticket
-from .widgets import status_html
+from .widgets import job_bar
 
 if TYPE_CHECKING:
     from .neuron_tuner import NeuronTrainTuner
@@ -49,15 +51,15 @@ class SweepPanel:
         self.points = pn.widgets.IntInput(label="points", value=11, start=2, end=101, width=80)
         self.scan_button = pn.widgets.Button(label="Run scan", width=110, align="end")
         self.scan_button.on_click(lambda _e: self.run_scan())
-        self.progress = pn.indicators.Progress(value=0, max=100, width=200, visible=False)
-        self.message = pn.pane.HTML("")
-        self._runner = Runner("neuron-sweep")
+        self.job = NeuronJob(tuner.session, dispatch=tuner._dispatch, name="neuron_sweep")
+        self.bar = job_bar(self.job, self.response_button, self.scan_button)
 
     def run_frequency_response(self) -> None:
         """BMTool's metrics at each of RESPONSE_FREQUENCIES (Hz)."""
         delay = float(self.tuner.delay.value)
         points = [({}, float(f), delay) for f in RESPONSE_FREQUENCIES]
-        self._sweep(points, np.asarray(RESPONSE_FREQUENCIES, float), self.response)
+        x = np.asarray(RESPONSE_FREQUENCIES, float)
+        self._sweep("Frequency response", points, x, self.response)
 
     def run_scan(self) -> None:
         """BMTool's metrics with the chosen PARAMETER at ``points`` values from ``from``
@@ -69,47 +71,45 @@ class SweepPanel:
         values = np.linspace(low, high, int(self.points.value))
         frequency, delay = float(self.tuner.frequency.value), float(self.tuner.delay.value)
         self.scan.figure.xaxis.axis_label = f"{slider.label}"
-        self._sweep([({name: float(v)}, frequency, delay) for v in values], values, self.scan)
+        points = [({name: float(v)}, frequency, delay) for v in values]
+        self._sweep(f"Scanning {name}", points, values, self.scan)
 
-    def _sweep(self, points: list[tuple[dict, float, float]], x: np.ndarray, plot: XYPlot) -> None:
+    def _sweep(
+        self, label: str, points: list[tuple[dict, float, float]], x: np.ndarray, plot: XYPlot
+    ) -> None:
         tuner = self.tuner
-        base = {name: float(s.value) for name, s in tuner.sliders.items()}
+        base = tuner.slider_values()
         plot.clear()
-        self.progress.value, self.progress.visible = 0, True
-        self.message.object = ""
 
-        def work(ticket: Ticket) -> None:
+        def work(progress: Progress) -> list[TrainView]:
             rows = []
             try:
                 for i, (params, frequency, delay) in enumerate(points):
-                    if not ticket.current:
-                        return
-                    tuner.session.set(**{**base, **params})
-                    rows.append(measure_train(tuner.session, tuner.settings, frequency, delay))
-                    done = 100 * (i + 1) // len(points)
-                    tuner._dispatch(lambda done=done: setattr(self.progress, "value", done))
-                tuner.session.set(**base)  # the sliders' values again
-            except Exception as error:  # shown, not raised: the page keeps working
-                text = status_html(f"{type(error).__name__}: {error}", error=True)
-                tuner._dispatch(lambda: setattr(self.message, "object", text))
-                return
-            tuner._dispatch(lambda: self._show(plot, x, rows))
+                    with holding(tuner.session):  # no live run's set between set and train
+                        tuner.session.set(**{**base, **params})
+                        rows.append(measure_train(tuner.session, tuner.settings, frequency, delay))
+                    if progress((i + 1) / len(points)):
+                        raise CancelledError(f"{label} cancelled")
+            finally:
+                # the sliders' values again, as they are now (they may have moved meanwhile)
+                tuner.session.set(**tuner.slider_values())
+            return rows
 
-        self._runner.start(work)
+        def done(rows: list[TrainView]) -> str:
+            for key in SERIES:
+                plot.show(key, x, [getattr(r, key) for r in rows])
+            return f"{label}: {len(rows)} points"
 
-    def _show(self, plot: XYPlot, x: np.ndarray, rows: list[TrainView]) -> None:
-        for key in ("ppr", "induction", "recovery", "single_recovery"):
-            plot.show(key, x, [getattr(r, key) for r in rows])
-        self.progress.visible = False
+        self.job.start(label, work, done)
 
     def close(self) -> None:
-        self._runner.close()
+        self.job.close()
 
     def panel(self) -> pn.viewable.Viewable:
         return pn.Column(
-            pn.Row(self.response_button, self.progress, self.message),
+            pn.Row(self.scanned, self.low, self.high, self.points),
+            self.bar,
             pn.pane.Bokeh(self.response.figure, sizing_mode="stretch_width"),
-            pn.Row(self.scanned, self.low, self.high, self.points, self.scan_button),
             pn.pane.Bokeh(self.scan.figure, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )

@@ -13,9 +13,9 @@ the protocol's), then the exact run; a newer change supersedes both.
 
 from __future__ import annotations
 
-import html
 import json
 import threading
+from functools import partial
 from io import StringIO
 from typing import Any
 
@@ -26,15 +26,22 @@ from bokeh.plotting import figure
 from ..neuron import protocols
 from ..neuron.introspect import Parameter
 from ..neuron.preset import NeuronPreset
-from ..neuron.session import NeuronSession, RunCancelled
+from ..neuron.session import NeuronSession
 from .dispatch import Dispatcher
 from .neuron_fit import TrainFitPanel
-from .neuron_runs import TrainView, measure_train
+from .neuron_runs import (
+    TrainView,
+    holding,
+    measure_train,
+    open_preset,
+    page,
+    unless_superseded,
+)
 from .neuron_sweeps import SweepPanel
 from .plots import TOOLS
 from .protocol_runs import recovery_note
 from .runner import Runner, Ticket
-from .widgets import css_class, format_number, hint, html_pane, status_html, table
+from .widgets import css_class, format_number, html_pane, status_html, table
 
 #: BMTool's train frequencies (Hz).
 FREQUENCIES = (1, 2, 5, 10, 20, 50, 100, 200)
@@ -154,23 +161,16 @@ class NeuronTrainTuner(pn.viewable.Viewer):
 
     @classmethod
     def from_preset(cls, preset: NeuronPreset) -> NeuronTrainTuner:
-        """The tuner of a NEURON preset, in a NEURON worker of its own (closed with the
-        view); raises PresetError where a PARAMETER's unit is not its mod file's."""
-        if preset.kind != "train":
-            raise ValueError(
-                f"{preset.name}: a {preset.kind} preset; this tuner runs train presets"
-            )
-        session = NeuronSession(preset.cell)
-        try:
-            preset.check_units(session.parameters())
-            return cls(
+        """The tuner of a train NEURON preset, in a NEURON worker of its own (closed with
+        the view); raises PresetError where a PARAMETER's unit is not its mod file's."""
+        return open_preset(
+            preset, "train",
+            lambda session: cls(
                 session, preset.train_settings(), preset.sliders, preset.name,
                 frequency=preset.protocol["frequency"],
                 delay=preset.protocol["recovery_delay"], preset=preset, owns_session=True,
-            )  # fmt: skip
-        except BaseException:
-            session.close()
-            raise
+            ),
+        )  # fmt: skip
 
     def preset_text(self) -> str:
         """The preset with the values on the sliders (JSON; paths absolute, so the
@@ -193,8 +193,12 @@ class NeuronTrainTuner(pn.viewable.Viewer):
     def _changed(self, _event: Any) -> None:
         self._request()
 
+    def slider_values(self) -> dict[str, float]:
+        """The PARAMETERs' values on the sliders, by name (their units)."""
+        return {name: float(s.value) for name, s in self.sliders.items()}
+
     def _request(self) -> None:
-        params = {name: float(s.value) for name, s in self.sliders.items()}
+        params = self.slider_values()
         frequency, delay = float(self.frequency.value), float(self.delay.value)
         self._runner.start(lambda ticket: self._work(ticket, params, frequency, delay))
         # the run in flight is stale now: stop it rather than wait for it (a fit's or a
@@ -204,26 +208,25 @@ class NeuronTrainTuner(pn.viewable.Viewer):
 
     def _work(self, ticket: Ticket, params: dict, frequency: float, delay: float) -> None:
         self._live_thread = threading.get_ident()
+        exact = dict(self.settings)
+        preview = {
+            **exact,
+            "dt": max(exact["dt"], PREVIEW_DT),
+            "start": min(exact["start"], PREVIEW_START),
+        }
         try:
-            self.session.set(**params)
-            exact = dict(self.settings)
-            preview = {
-                **exact,
-                "dt": max(exact["dt"], PREVIEW_DT),
-                "start": min(exact["start"], PREVIEW_START),
-            }
-            for settings, is_preview in ((preview, True), (exact, False)):
-                view = None
-                while view is None:
-                    if not ticket.current:
+            with holding(self.session):  # a sweep's set cannot come between ours and the runs
+                self.session.set(**params)
+                for settings, is_preview in ((preview, True), (exact, False)):
+                    view = unless_superseded(
+                        ticket,
+                        partial(
+                            measure_train, self.session, settings, frequency, delay, is_preview
+                        ),
+                    )
+                    if view is None:
                         return  # superseded: the newer request draws
-                    try:
-                        view = measure_train(self.session, settings, frequency, delay, is_preview)
-                    except RunCancelled:
-                        # a cancel meant for an older request's run can reach this one (it
-                        # races with the run's start): run it again while it is wanted
-                        continue
-                self._dispatch(lambda view=view: self._show(view, ticket.generation))
+                    self._dispatch(lambda view=view: self._show(view, ticket.generation))
         except Exception as error:  # a hoc error or a stopped worker: say so, keep serving
             self._failed(f"{type(error).__name__}: {error}")
 
@@ -273,26 +276,18 @@ class NeuronTrainTuner(pn.viewable.Viewer):
                         width=150,
                     )
                 )
-            sidebar = pn.Column(
-                pn.pane.HTML(f"<b>{html.escape(self.title)}</b>"),
-                *self.sliders.values(),
-                pn.Row(self.frequency, self.delay),
-                *extra,
-                width=380,
-            )
-            main = pn.Column(
-                hint(
-                    "BMTool's SynapseTuner protocol in NEURON: 8 pulses, 4 more after the "
-                    "recovery delay, the soma voltage-clamped."
-                ),
-                pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
-                self.metrics,
-                self.status,
-                self.fitting.panel(),
-                self.sweeps.panel(),
-                sizing_mode="stretch_width",
-            )
-            self._layout = self._dispatch.layout = pn.Row(
-                sidebar, main, sizing_mode="stretch_width"
+            self._layout = page(
+                self._dispatch,
+                self.title,
+                [*self.sliders.values(), pn.Row(self.frequency, self.delay), *extra],
+                "BMTool's SynapseTuner protocol in NEURON: 8 pulses, 4 more after the recovery "
+                "delay, the soma voltage-clamped.",
+                [
+                    pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
+                    self.metrics,
+                    self.status,
+                    self.fitting.panel(),
+                    self.sweeps.panel(),
+                ],
             )
         return self._layout

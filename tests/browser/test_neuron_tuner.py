@@ -1,7 +1,8 @@
 """The live tuner on a NEURON cell in Chromium, opened as a user does (``neuntune serve``
 on the example NEURON preset): BMTool's train appears, dragging a slider redraws it
-(through the session's NEURON worker process), nothing is fetched from another host
-and the console stays clean."""
+(through the session's NEURON worker process), the frequency response's job bar
+cancels and runs it, nothing is fetched from another host and the console stays
+clean."""
 
 from __future__ import annotations
 
@@ -34,6 +35,13 @@ def test_dragging_a_slider_redraws_the_neuron_train(browser) -> None:
             # Playwright's text locators look into Panel's shadow roots; innerText does not
             page.get_by_text("exact: both trains in").wait_for(timeout=30_000)
             assert page.get_by_text("through a fresh NetCon").count() == 1
+            # a sweep's job bar, served: Cancel stops it and says so, a new start runs whole
+            sweep = page.locator(".nt-job-neuron_sweep")
+            sweep.get_by_role("button", name="Frequency response").click()
+            sweep.get_by_role("button", name="Cancel").click()
+            sweep.get_by_text("Cancelled.").wait_for(timeout=30_000)
+            sweep.get_by_role("button", name="Frequency response").click()
+            sweep.get_by_text("Frequency response: 16 points").wait_for(timeout=60_000)
             errors = [text for kind, text in log["console"] if kind == "error"]
             assert not errors and not log["errors"], (errors, log["errors"])
             assert not log["foreign"], log["foreign"]
