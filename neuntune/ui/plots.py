@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from bokeh.models import (
@@ -30,7 +31,9 @@ from bokeh.models import (
     HoverTool,
     Legend,
     LegendItem,
+    Line,
     Range1d,
+    Scatter,
     Span,
     TapTool,
 )
@@ -124,38 +127,19 @@ class TracePlots:
                 source = ColumnDataSource(_empty(), name=spec.key)
                 self.sources[spec.key] = source
                 if spec.key.startswith("spikes:"):
-                    marker = fig.scatter(
-                        "x",
-                        "y",
-                        source=source,
-                        marker="inverted_triangle",
-                        size=8,
-                        color=color,
-                        name=f"{spec.label} spikes",
-                    )
+                    marker = _render(
+                        fig, source, f"{spec.label} spikes",
+                        Scatter(x="x", y="y", marker="inverted_triangle", size=8,
+                                fill_color=color, line_color=color),
+                    )  # fmt: skip
                     items.setdefault(spec.label, []).append(marker)
                     continue
                 ghost = ColumnDataSource(_empty(), name=f"ghost:{spec.key}")
                 self.ghosts[spec.key] = ghost
                 ghosts.append(
-                    fig.line(
-                        "x",
-                        "y",
-                        source=ghost,
-                        color=color,
-                        alpha=GHOST_ALPHA,
-                        line_width=1,
-                        name=f"{spec.label} (previous)",
-                    )
+                    _line(fig, ghost, f"{spec.label} (previous)", color, GHOST_ALPHA, line_width=1)
                 )
-                line = fig.line(
-                    "x",
-                    "y",
-                    source=source,
-                    color=color,
-                    line_width=1.5,
-                    name=spec.label,
-                )
+                line = _line(fig, source, spec.label, color, line_width=1.5)
                 lines.append(line)
                 items.setdefault(spec.label, []).append(line)
             unit = self.current_unit[0] if group == "I" else members[0].unit
@@ -165,19 +149,17 @@ class TracePlots:
             legend_items = [LegendItem(label=k, renderers=v) for k, v in items.items()]
             # BokehJS draws a legend swatch only for a renderer holding data: the ghosts
             # (empty until a change) get a stand-in that always shows one.
-            swatch = _swatch(fig, color=SWATCH_GHOST, alpha=GHOST_ALPHA * 2, line_width=1)
+            swatch = _swatch(fig, SWATCH_GHOST, GHOST_ALPHA * 2, line_width=1)
             legend_items.append(LegendItem(label="previous", renderers=[*ghosts, swatch]))
             if group in ("v", "I"):
                 # A recorded voltage or current is drawn over the traces of its kind.
                 recording = ColumnDataSource(_empty(), name=f"recording:{group}")
                 self.recordings[group] = recording
-                line = fig.line(
-                    "x", "y", source=recording, color=RECORDING_COLOR, alpha=0.7,
-                    line_width=1.2, line_dash="dashed", name="recording",
+                line = _line(
+                    fig, recording, "recording", RECORDING_COLOR, 0.7, line_width=1.2,
+                    line_dash="dashed",
                 )  # fmt: skip
-                swatch = _swatch(
-                    fig, color=RECORDING_COLOR, alpha=0.7, line_width=1.2, line_dash="dashed"
-                )
+                swatch = _swatch(fig, RECORDING_COLOR, 0.7, line_width=1.2, line_dash="dashed")
                 item = LegendItem(label="recording", renderers=[line, swatch], visible=False)
                 self._recording_items[group] = item
                 legend_items.append(item)
@@ -291,10 +273,34 @@ class TracePlots:
         self._fitted[fig.name] = fitted
 
 
-def _swatch(fig: figure, **style) -> GlyphRenderer:
+def _line(
+    fig: figure,
+    source: ColumnDataSource,
+    name: str | None,
+    color: str,
+    alpha: float = 1.0,
+    **line,
+) -> GlyphRenderer:
+    """A line of ``source``'s x and y on ``fig`` (see :func:`_render`)."""
+    return _render(
+        fig, source, name, Line(x="x", y="y", line_color=color, line_alpha=alpha, **line)
+    )
+
+
+def _render(fig: figure, source: ColumnDataSource, name: str | None, glyph: Any) -> GlyphRenderer:
+    """``glyph`` of ``source`` on ``fig``: what ``figure.line``/``scatter`` make, without
+    the nonselection and muted copies of the glyph they add to every renderer (two more
+    models each, in every page and preset switch; BokehJS derives them when needed, and
+    these plots select nothing and hide rather than mute)."""
+    renderer = GlyphRenderer(data_source=source, glyph=glyph, name=name)
+    fig.renderers.append(renderer)
+    return renderer
+
+
+def _swatch(fig: figure, color: str, alpha: float, **line) -> GlyphRenderer:
     """A line that draws nothing in the plot (one NaN point) but a legend swatch."""
     source = ColumnDataSource({"x": [np.nan], "y": [np.nan]})
-    return fig.line("x", "y", source=source, **style)
+    return _line(fig, source, None, color, alpha, **line)
 
 
 def _tooltips(unit: str) -> list[tuple[str, str]]:
