@@ -420,6 +420,30 @@ def test_a_tuned_synapse_written_back_gives_the_tuned_psc_in_bionet(pristine, tm
     assert np.abs(after - before).max() > 0.01
 
 
+def test_the_network_tuner_tunes_a_gap_junction_and_writes_its_g_back(pristine, tmp_path) -> None:
+    """A gap junction picked in the network tuner: its two cells joined by bionet's Gap
+    at the edge's syn_weight, BMTool's step, the CC live; its g written back."""
+    from neuntune.ui.neuron_app import NetworkTuner
+    from neuntune.ui.neuron_coupling import NeuronCouplingTuner
+
+    config = copied(pristine, tmp_path)
+    view = NetworkTuner(BMTKNetwork(config), "FS2FS_gj_type_101")
+    try:
+        tuner = view.tuner
+        assert isinstance(tuner, NeuronCouplingTuner)
+        assert tuner.slider.value == 0.001  # µS: the edges' syn_weight
+        assert tuner._runner.wait(60) and tuner.latest is not None
+        assert tuner.latest.cc == pytest.approx(0.001 / (G_LEAK + 0.001), rel=1e-6)
+        tuner.slider.value = 0.003
+        assert tuner._runner.wait(60)
+        assert tuner.latest.cc == pytest.approx(0.003 / (G_LEAK + 0.003), rel=1e-6)
+        view.write_back()
+        assert "written to" in view.saved.object
+    finally:
+        view.close()
+    assert BMTKNetwork(config).connection("FS2FS_gj_type_101").syn_weight == 0.003
+
+
 def test_bad_networks_and_writes_are_named(config, tmp_path, monkeypatch) -> None:
     with pytest.raises(NetworkError, match="no such file"):
         BMTKNetwork(tmp_path / "missing.json")
@@ -455,7 +479,7 @@ def test_the_network_tuner_tunes_a_connection_in_context_and_writes_it_back(conf
     assert not is_bmtk_config(Path(__file__).parent.parent / "examples/neuron/gap_pair.json")
     view = NetworkTuner(BMTKNetwork(config), "PN2FS")
     try:
-        assert view.picker.options == ["PN2FS", "Input2PN"]
+        assert view.picker.options == ["PN2FS", "Input2PN", "FS2FS_gj_type_101"]
         tuner = view.tuner
         assert tuner._runner.wait(60) and tuner.latest is not None
         # bionet's semantics: the edge's weight and delay, Exp2Syn's e from erev

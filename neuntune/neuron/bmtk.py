@@ -297,9 +297,12 @@ class BMTKNetwork:
 
     def cell_spec(self, name: str) -> CellSpec:
         """The connection's target cell with its synapse, parameters as bionet sets them
-        (the NetCon weight is ``syn_weight``: pass it to the run)."""
+        (the NetCon weight is ``syn_weight``: pass it to the run); for a gap junction
+        both cells, joined by the Gap whose ``g`` is ``syn_weight`` (µS)."""
         conn = self.connection(name)
         params = {conn.parameter_name(k): v for k, v in conn.params.items()}
+        if conn.gap:
+            params["g"] = conn.syn_weight
         return CellSpec(
             conn.post_template,
             self.templates,
@@ -311,6 +314,10 @@ class BMTKNetwork:
     def synapses(self) -> list[str]:
         """The chemical connections' names (gap junctions left out)."""
         return [name for name, conn in self.connections.items() if not conn.gap]
+
+    def gap_junctions(self) -> list[str]:
+        """The gap-junction connections' names."""
+        return [name for name, conn in self.connections.items() if conn.gap]
 
     def bmtool_settings(self, name: str) -> dict[str, Any]:
         """BMTool's ``conn_type_settings`` entry for a synapse: the JSON as

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import panel as pn
 
 from ..neuron.bmtk import BMTKNetwork
 from ..neuron.preset import NeuronPreset, load_preset
+from ..neuron.protocols import StepSettings
 from ..neuron.session import NeuronSession
 from .neuron_coupling import NeuronCouplingTuner
 from .neuron_tuner import NeuronTrainTuner
@@ -20,16 +22,19 @@ from .widgets import html_pane, status_html
 
 class NetworkTuner(pn.viewable.Viewer):
     """A connection of a BMTK network tuned in context: its target cell and synapse as
-    bionet builds them (NetCon weight ``syn_weight``, the edge's delay), BMTool's train
-    under clamp, and a button that writes the tuned values back into the connection's
-    ``dynamics_params`` JSON (:meth:`~neuntune.neuron.bmtk.BMTKNetwork.write_back`)."""
+    bionet builds them (NetCon weight ``syn_weight``, the edge's delay) under BMTool's
+    train and clamp, or a gap junction's two cells (``Gap.g`` = ``syn_weight``) under
+    BMTool's current step; a button writes the tuned values back: a synapse's into its
+    ``dynamics_params`` JSON (:meth:`~neuntune.neuron.bmtk.BMTKNetwork.write_back`), a
+    gap junction's g where the network keeps it
+    (:meth:`~neuntune.neuron.bmtk.BMTKNetwork.write_gap_conductance`)."""
 
     def __init__(self, network: BMTKNetwork, connection: str | None = None) -> None:
         super().__init__()
         self.network = network
-        names = network.synapses()
+        names = network.synapses() + network.gap_junctions()
         if not names:
-            raise ValueError(f"{network.path}: the network has no synaptic connections")
+            raise ValueError(f"{network.path}: the network has no connections to tune")
         self.picker = pn.widgets.Select(
             label="Connection", options=names, value=connection or names[0], width=250
         )
@@ -38,7 +43,7 @@ class NetworkTuner(pn.viewable.Viewer):
         self.save_button.on_click(lambda _e: self.write_back())
         self.saved = html_pane(css_classes=["nt-network-saved"])
         self.box = pn.Column(sizing_mode="stretch_width")
-        self.tuner: NeuronTrainTuner | None = None
+        self.tuner: NeuronTrainTuner | NeuronCouplingTuner | None = None
         self._open()
 
     def _open(self) -> None:
@@ -47,12 +52,18 @@ class NetworkTuner(pn.viewable.Viewer):
         name = self.picker.value
         conn = self.network.connection(name)
         session = NeuronSession(self.network.cell_spec(name))
-        settings = {"start": 500.0, "clamp": -70.0, "netcon_delay": conn.delay,
-                    "weight": conn.syn_weight, "dt": 0.025, "celsius": 20.0}  # fmt: skip
         try:
-            self.tuner = NeuronTrainTuner(
-                session, settings, title=f"{name} (bionet's weights)", owns_session=True
-            )
+            if conn.gap:
+                self.tuner = NeuronCouplingTuner(
+                    session, asdict(StepSettings()), "g", f"{name} (bionet's Gap)",
+                    owns_session=True,
+                )  # fmt: skip
+            else:
+                settings = {"start": 500.0, "clamp": -70.0, "netcon_delay": conn.delay,
+                            "weight": conn.syn_weight, "dt": 0.025, "celsius": 20.0}  # fmt: skip
+                self.tuner = NeuronTrainTuner(
+                    session, settings, title=f"{name} (bionet's weights)", owns_session=True
+                )
         except BaseException:
             session.close()
             raise
@@ -73,8 +84,12 @@ class NetworkTuner(pn.viewable.Viewer):
         """Write the tuned values into the connection's JSON; say where, or why not."""
         if self.tuner is None:
             return
+        name, params = self.picker.value, self.tuner.session.params
         try:
-            path = self.network.write_back(self.picker.value, self.tuner.session.params)
+            if self.network.connection(name).gap:
+                path = self.network.write_gap_conductance(name, params["g"])
+            else:
+                path = self.network.write_back(name, params)
         except (ValueError, OSError) as error:
             self.saved.object = status_html(str(error), error=True)
             return
@@ -119,7 +134,7 @@ def serve_network(config: str, **where: Any) -> None:
     per browser session and connection).  ``where``: :func:`neuntune.ui.server.serve`'s
     port, address, show, allow_origin and token."""
     network = BMTKNetwork(config)  # a bad config stops here, before anything listens
-    label = f"neuntune network tuner ({len(network.synapses())} connections)"
+    label = f"neuntune network tuner ({len(network.connections)} connections)"
     _serve(lambda: _opened(lambda: NetworkTuner(BMTKNetwork(config))), label, **where)
 
 
