@@ -156,32 +156,28 @@ def run(cfg: Config) -> Section:
     for key, t in timings.items():
         model, precision = key.rsplit("_", 1)
         sec.timing(key, f"{labels[model]}, {precision}, {BATCH} pairs, 1 worker", t)
-    for precision in ("float64", "float32"):
-        a, b = results[f"builtin_{precision}"], results[f"textbook_{precision}"]
-        dv = max(
-            float(np.max(np.abs(x.v[c] - y.v[c]))) for x, y in zip(a, b, strict=True) for c in "ab"
-        )
-        sec.value(f"dv_{precision}", f"{precision}: max |Δv| textbook vs built-in", dv, "mV")
-        sec.goal(
-            f"{precision}: textbook HH time / built-in HH time (same run)",
-            1.1,
-            "<=",
-            *paired_ratio(timings[f"textbook_{precision}"], timings[f"builtin_{precision}"]),
-            "×",
-        )
-    for precision in ("float64", "float32"):
-        a, b = results[f"rtm_{precision}"], results[f"rtm_hand_{precision}"]
-        dv = max(
-            float(np.max(np.abs(x.v[c] - y.v[c]))) for x, y in zip(a, b, strict=True) for c in "ab"
-        )
-        sec.value(f"dv_rtm_{precision}", f"{precision}: max |Δv| RTM vs hand-derived", dv, "mV")
-        sec.goal(
-            f"{precision}: built-in RTM time / hand-derived RTM time (same run)",
-            1.01,
-            "<=",
-            *paired_ratio(timings[f"rtm_{precision}"], timings[f"rtm_hand_{precision}"]),
-            "×",
-        )
+    comparisons = (
+        ("textbook", "builtin", "", "textbook HH", "built-in HH", 1.1),
+        ("rtm", "rtm_hand", "rtm_", "built-in RTM", "hand-derived RTM", 1.01),
+    )
+    for key, yardstick, prefix, name, against, goal in comparisons:
+        for precision in ("float64", "float32"):
+            a, b = results[f"{yardstick}_{precision}"], results[f"{key}_{precision}"]
+            dv = max(
+                float(np.max(np.abs(x.v[c] - y.v[c])))
+                for x, y in zip(a, b, strict=True)
+                for c in "ab"
+            )
+            sec.value(
+                f"dv_{prefix}{precision}", f"{precision}: max |Δv| {name} vs {against}", dv, "mV"
+            )
+            sec.goal(
+                f"{precision}: {name} time / {against} time (same run)",
+                goal,
+                "<=",
+                *paired_ratio(timings[f"{key}_{precision}"], timings[f"{yardstick}_{precision}"]),
+                "×",
+            )
     sec.note(
         f"{BATCH} Neun HH pairs, {t_stop:g} ms at dt {DT} ms (RK4), v every 100 steps, "
         "interleaved rounds; the built-in declares the same equations, so the two kernels "
