@@ -280,3 +280,137 @@ def test_cancel_stops_a_fit_and_leaves_nothing_to_apply(bmtool, monkeypatch) -> 
         assert fitting.result.object == ""
     finally:
         view.close()
+
+
+def button(view: NeuronTrainTuner, label: str) -> pn.widgets.Button:
+    """The page's button labelled ``label``."""
+    (found,) = [b for b in view.__panel__().select(pn.widgets.Button) if b.name == label]
+    return found
+
+
+def test_undo_steps_the_sliders_back_and_runs_them(bmtool) -> None:
+    view = bmtool.tuner_view()
+    try:
+        assert view._runner.wait(60)
+        # the module's session may hold another test's values: start from those
+        opened, a1 = view.slider_values(), view.latest.amplitudes[0]
+        undo = button(view, "Undo")
+        assert not view.can_undo and undo.disabled
+        view.sliders["Dep"].value = opened["Dep"] + 200.0  # one drag: two values, a release
+        view.sliders["Dep"].value = opened["Dep"] + 300.0
+        view.checkpoint()
+        view.sliders["Use"].value = 0.5 * opened["Use"]
+        assert view._runner.wait(60)
+        assert view.latest.amplitudes[0] == pytest.approx(0.5 * a1, rel=1e-3)  # A1 ∝ Use
+        assert view.can_undo and not undo.disabled
+        undo.clicks += 1
+        assert view._runner.wait(60)
+        assert view.slider_values() == {**opened, "Dep": opened["Dep"] + 300.0}
+        assert bmtool.syn.Use == opened["Use"]  # set in the session and run again
+        assert view.latest.amplitudes[0] == pytest.approx(a1, rel=1e-9)
+        assert not view.latest.preview
+        undo.clicks += 1  # the whole drag at once
+        assert view._runner.wait(60)
+        assert view.slider_values() == opened and bmtool.syn.Dep == opened["Dep"]
+        assert not view.can_undo and undo.disabled
+        assert view.undo() is False
+    finally:
+        view.reset()
+        view._runner.wait(60)
+        view.close()
+
+
+def test_reset_all_returns_to_the_values_the_page_opened_with(bmtool) -> None:
+    view = bmtool.tuner_view()
+    try:
+        assert view._runner.wait(60)
+        opened = view.slider_values()
+        view.sliders["Use"].value = 0.4 if opened["Use"] != 0.4 else 0.6
+        view.sliders["Fac"].value = opened["Fac"] + 40.0
+        changed = view.slider_values()
+        assert view._runner.wait(60)
+        button(view, "Reset all").clicks += 1
+        assert view._runner.wait(60)
+        assert view.slider_values() == opened
+        assert bmtool.syn.Use == opened["Use"] and bmtool.syn.Fac == opened["Fac"]
+        view.undo()  # the reset is a step of its own
+        assert view._runner.wait(60)
+        assert view.slider_values() == changed != opened
+        assert bmtool.syn.Fac == changed["Fac"]
+    finally:
+        view.reset()
+        view._runner.wait(60)
+        view.close()
+
+
+def upload(view: NeuronTrainTuner, path: Path) -> None:
+    """Upload ``path`` as the page's file input does, and wait until it is read."""
+    view.upload.filename = path.name
+    view.upload.value = path.read_bytes()
+    assert view.data.wait(30)
+
+
+def test_a_recorded_clamp_current_is_drawn_over_the_train(bmtool, tmp_path) -> None:
+    """A clamp current written from the simulated train (nA, time in s, a 140 pA holding
+    current) comes back on the plot as the synaptic current it balances: pA, time from
+    the first pulse, the holding current taken off."""
+    view = bmtool.tuner_view()
+    try:
+        assert view._runner.wait(60)
+        shown = view.latest
+        start = view.settings["start"]
+        clamp = 0.14 - 1e-3 * shown.fresh  # nA
+        path = tmp_path / "train.csv"
+        np.savetxt(path, np.column_stack([1e-3 * (shown.t + start), clamp]), delimiter=",",
+                   header="t (s),I (nA)", comments="")  # fmt: skip
+        upload(view, path)
+        assert not view.data.error and "train.csv" in view.data.status
+        data = view.sources["recording"].data
+        x, y = np.asarray(data["x"]), np.asarray(data["y"])
+        assert x[0] == pytest.approx(shown.t[0]) and x[-1] == pytest.approx(shown.t[-1])
+        np.testing.assert_allclose(y, np.interp(x, shown.t, shown.fresh), atol=1e-6)  # pA
+        assert y.min() == pytest.approx(shown.fresh.min(), rel=1e-9)  # the peaks are kept
+        assert view._recording_item.visible
+        assert view._recording_item.label.value == "recording: train.csv, I (nA)"
+        # a CSV without units is in the unit chosen (pA here first), re-read on a change
+        bare = tmp_path / "bare.csv"
+        np.savetxt(bare, np.column_stack([shown.t + start, 1e3 * clamp]), delimiter=",",
+                   header="t,I", comments="")  # fmt: skip
+        upload(view, bare)
+        data = view.sources["recording"].data
+        pa = np.asarray(data["y"])
+        np.testing.assert_allclose(pa, np.interp(data["x"], shown.t, shown.fresh), atol=1e-6)
+        view.data.value_unit = "nA"
+        assert view.data.wait(30)
+        np.testing.assert_allclose(view.sources["recording"].data["y"], 1e3 * pa, atol=1e-6)
+        view.data.clear()
+        assert len(view.sources["recording"].data["x"]) == 0
+        assert not view._recording_item.visible
+    finally:
+        view.close()
+
+
+def test_a_bad_recording_says_why_and_changes_nothing(bmtool, tmp_path) -> None:
+    view = bmtool.tuner_view()
+    try:
+        good = tmp_path / "good.csv"
+        good.write_text("t (ms),I (pA)\n0,0\n1,-10\n2,-5\n")
+        upload(view, good)
+        before = dict(view.sources["recording"].data)
+        recording = view.data.recording
+        (bar,) = [
+            c for c in view.__panel__().select(pn.Column)
+            if "nt-job-neuron_recording" in c.css_classes
+        ]  # fmt: skip
+        for name, text, why in [
+            ("short.csv", "t (ms),I (pA)\n0,1\n", "needs at least two samples"),
+            ("voltage.csv", "t (ms),v (mV)\n0,-70\n1,-69\n", "is a voltage (mV)"),
+        ]:
+            (tmp_path / name).write_text(text)
+            upload(view, tmp_path / name)
+            assert why in view.data.error and name in view.data.error
+            assert why in bar_widgets(bar)[3]
+            assert view.data.recording is recording
+            assert view.sources["recording"].data == before
+    finally:
+        view.close()

@@ -8,26 +8,37 @@ the recovery the same synapse shows when pulses 9–12 come on the train's own s
 ``compat.bmtool.SynapseTuner.InteractiveTuner()`` opens it on a BMTool setup.
 
 A change first draws a preview (dt 0.1 ms, a 50 ms settle under the clamp instead of
-the protocol's), then the exact run; a newer change supersedes both.
+the protocol's), then the exact run; a newer change supersedes both.  Undo steps the
+sliders back (a whole drag is one step) and Reset all returns them to the values the
+page opened with, through the native tuner's history (:mod:`neuntune.ui.history`).  A
+recorded clamp current (CSV, ABF, NWB: :class:`~neuntune.ui.recording.DataModel`) is
+drawn over the simulated current.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 from functools import partial
 from io import StringIO
 from typing import Any
 
+import numpy as np
 import panel as pn
+import param
+from bokeh.core.properties import value as bokeh_value
 from bokeh.models import ColumnDataSource, Range1d
 from bokeh.plotting import figure
 
+from ..io import EXTRA_HINT
 from ..neuron import protocols
 from ..neuron.introspect import Parameter
 from ..neuron.preset import NeuronPreset
 from ..neuron.session import NeuronSession
+from .decimate import minmax_decimate
 from .dispatch import Dispatcher
+from .history import History, Snapshot
 from .neuron_fit import TrainFitPanel
 from .neuron_runs import (
     TrainView,
@@ -40,8 +51,18 @@ from .neuron_runs import (
 from .neuron_sweeps import SweepPanel
 from .plots import TOOLS
 from .protocol_runs import recovery_note
+from .recording import DataModel, Recording
 from .runner import Runner, Ticket
-from .widgets import css_class, format_number, html_pane, status_html, table
+from .widgets import (
+    controls_row,
+    css_class,
+    format_number,
+    hint,
+    html_pane,
+    job_bar,
+    status_html,
+    table,
+)
 
 #: BMTool's train frequencies (Hz).
 FREQUENCIES = (1, 2, 5, 10, 20, 50, 100, 200)
@@ -52,6 +73,22 @@ PREVIEW_START = 50.0
 SHOWN_BEFORE = 20.0
 #: µA → pA
 _PA = 1e6
+#: Points of a recording sent to the browser (min/max decimated, as the native plots).
+RECORDING_POINTS = 4000
+
+
+def recording_overlay(recording: Recording, start: float) -> tuple[np.ndarray, np.ndarray]:
+    """A recorded clamp current as the plot draws it: time from the first pulse (ms),
+    the recording's first sample taken as the protocol's t = 0 (first pulse at
+    ``start``, ms), and the synaptic current into the cell that the clamp balances
+    (pA): the clamp current's negative, less its median over the settle shown before
+    the first pulse (a holding current; none is taken off a recording that begins
+    later)."""
+    x = recording.t - start
+    settle = recording.y[(x >= -SHOWN_BEFORE) & (x < 0.0)]
+    baseline = float(np.median(settle)) if settle.size else 0.0
+    x, y = minmax_decimate(x, -_PA * (recording.y - baseline), RECORDING_POINTS)
+    return x, y
 
 
 def slider_range(p: Parameter) -> tuple[float, float, float]:
@@ -74,7 +111,13 @@ class NeuronTrainTuner(pn.viewable.Viewer):
     metrics, live.  ``settings``: ``protocols.train``'s keywords (start, clamp,
     netcon_delay, weight, dt, celsius); ``parameters``: the names to put on sliders
     (default: every PARAMETER).  The session is the caller's: closing the view stops
-    its runs, not the session."""
+    its runs, not the session.
+
+    :meth:`undo` and :meth:`reset` act on the sliders; a slider's changes are one
+    step until its handle is released (or :meth:`checkpoint`).  ``data`` holds the
+    recorded trace drawn over the plot."""
+
+    can_undo = param.Boolean(default=False, doc="there is a change of the sliders to undo")
 
     def __init__(
         self,
@@ -106,8 +149,13 @@ class NeuronTrainTuner(pn.viewable.Viewer):
                 label=f"{name}{unit}", start=low, end=high, step=step, value=values[name],
                 sizing_mode="stretch_width", css_classes=[css_class(f"syn.{name}")],
             )  # fmt: skip
-            slider.param.watch(self._changed, "value")
+            slider.param.watch(partial(self._slid, name), "value")
+            # Releasing the handle (or entering a value) ends one undo step.
+            slider.param.watch(lambda _event: self.checkpoint(), "value_throttled")
             self.sliders[name] = slider
+        self._history = History()
+        self._opened = self._snapshot()  # what Reset all returns to
+        self._restoring = False  # True while undo or reset moves the sliders
         self.frequency = pn.widgets.Select(
             label="Frequency (Hz)",
             options=sorted({*FREQUENCIES, frequency}),
@@ -142,12 +190,31 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         )
         self.plot.line("x", "y", source=self.sources["fresh"], color="#1f77b4", line_width=1.5,
                        legend_label="BMTool: pulses 9–12 on a fresh NetCon")  # fmt: skip
+        # a recorded clamp current, as the synaptic current it balances; listed once loaded
+        self.sources["recording"] = ColumnDataSource({"x": [], "y": []}, name="neuron:recording")
+        recorded = self.plot.line("x", "y", source=self.sources["recording"], color="#222222",
+                                  line_dash="dashed", legend_label="recording")  # fmt: skip
+        self._recording_item = next(
+            item for item in self.plot.legend.items if recorded in item.renderers
+        )
+        self._recording_item.visible = False
         self.plot.legend.click_policy = "hide"
         self.plot.legend.location = "center"  # the quiet middle of a train's plot
         self.metrics = html_pane(sizing_mode="stretch_width", css_classes=["nt-neuron-metrics"])
         self.status = html_pane(css_classes=["nt-neuron-status"])
         self.sweeps = SweepPanel(self)
         self.fitting = TrainFitPanel(self)
+        #: The recorded trace: a clamp current, in pA unless its file says otherwise.
+        self.data = DataModel(
+            name="neuron_recording", dispatch=self._dispatch, value_unit="pA", quantity="current"
+        )
+        self.data.param.watch(self._show_recording, "recording")
+        #: The file input "Upload recording…" opens (hidden: the button stands for it).
+        self.upload = pn.widgets.FileInput(
+            accept=".csv,.txt,.abf,.nwb", multiple=False, visible=False,
+            css_classes=["nt-recording-upload"],
+        )  # fmt: skip
+        self.upload.param.watch(self._uploaded, "value")
         self.latest: TrainView | None = None
         #: The preset this view came from (its Download writes it with the slider values).
         self.preset = preset
@@ -186,8 +253,117 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         self._runner.close()
         self.sweeps.close()
         self.fitting.close()
+        self.data.close()
         if self._owns_session:
             self.session.close()
+
+    # ---------------------------------------------------------- undo / reset
+    def _snapshot(self) -> Snapshot:
+        return Snapshot(self.slider_values(), {})
+
+    def _slid(self, name: str, event: param.parameterized.Event) -> None:
+        if self._restoring:
+            return  # undo or reset moves the sliders, then runs once
+        # the values before this change: the slider's old one, the others as they are
+        before = partial(Snapshot, {**self.slider_values(), name: float(event.old)}, {})
+        if self._history.begin(name, before):
+            self.can_undo = True
+        self._request()
+
+    def checkpoint(self) -> None:
+        """End the change being made: the next change is a new undo step (a slider
+        drag is one step from press to release)."""
+        self._history.close()
+
+    def undo(self) -> bool:
+        """Put the sliders back as they were before the last change and run them;
+        False if there is nothing to undo."""
+        snapshot = self._history.pop()
+        if snapshot is None:
+            return False
+        self.can_undo = bool(self._history)
+        self._restore(snapshot)
+        return True
+
+    def reset(self) -> None:
+        """Every slider back to the value the page opened with, and run; undoable."""
+        if self._snapshot().same(self._opened):
+            return
+        self._history.close()  # never merged into a drag that is still open
+        self._history.begin("reset", self._snapshot)
+        self.can_undo = True
+        self._restore(self._opened)
+
+    def _restore(self, snapshot: Snapshot) -> None:
+        self._restoring = True
+        try:
+            for name, value in snapshot.values.items():
+                self.sliders[name].value = value
+        finally:
+            self._restoring = False
+        self._history.close()
+        self._request()
+
+    # ---------------------------------------------------------------- recording
+    def _uploaded(self, event: param.parameterized.Event) -> None:
+        if event.new:
+            self.data.load(event.new, self.upload.filename or "recording")
+
+    def _show_recording(self, _event: Any = None) -> None:
+        recording = self.data.recording
+        if recording is None:
+            self.sources["recording"].data = {"x": [], "y": []}
+            self._recording_item.visible = False
+            return
+        x, y = recording_overlay(recording, float(self.settings["start"]))
+        self.sources["recording"].data = {"x": x, "y": y}
+        # bokeh_value(): a bare string would name a column of the source
+        self._recording_item.label = bokeh_value(
+            f"recording: {recording.source}, {recording.label}"
+        )
+        self._recording_item.visible = True
+
+    def _recording_panel(self) -> pn.viewable.Viewable:
+        """Upload recording… (a button opening a hidden file input, as the native
+        page's Upload preset…), the column and the units a CSV without them is in."""
+        data = self.data
+        choose = pn.widgets.Button(
+            label="Upload recording…", width=150, align="end",
+            description="A recorded clamp current (CSV, ABF, NWB) to draw over the simulation",
+        )  # fmt: skip
+        choose.js_on_click(
+            args={"upload": self.upload}, code="Bokeh.index.find_one(upload)?.input_el.click()"
+        )
+        clear = pn.widgets.Button(label="Clear", width=80, align="end")
+        clear.on_click(lambda _event: data.clear())
+        start = float(self.settings["start"])
+        return pn.Card(
+            hint(
+                "A voltage-clamp recording of this synapse's train: its clamp current, "
+                "negative for an EPSC (as amplifiers and NEURON's SEClamp report it), drawn "
+                "as the synaptic current it balances, less the holding current before the "
+                f"first pulse; its first sample is t = 0, the first pulse at {start:g} ms. "
+                "CSV: time in the first column, units from the header (<code>t (s)</code>, "
+                "<code>I (nA)</code>) or chosen here. ABF and NWB need their readers: "
+                f"<code>{html.escape(EXTRA_HINT)}</code>."
+            ),
+            controls_row(
+                choose,
+                pn.widgets.Select.from_param(data.param.channel, label="Column / sweep", width=150),
+                pn.widgets.Select.from_param(data.param.time_unit, width=110),
+                pn.widgets.Select.from_param(
+                    data.param.value_unit,
+                    label="Current unit (CSV)",
+                    options=["pA", "nA"],
+                    width=130,
+                ),
+                clear,
+                self.upload,
+            ),
+            job_bar(data),
+            title="Recorded trace",
+            sizing_mode="stretch_width",
+        )
 
     # ------------------------------------------------------------------- runs
     def _changed(self, _event: Any) -> None:
@@ -276,16 +452,28 @@ class NeuronTrainTuner(pn.viewable.Viewer):
                         width=150,
                     )
                 )
+            undo = pn.widgets.Button(
+                label="Undo", disabled=self.param.can_undo.rx.not_(), width=80,
+                description="Step back one change of the sliders (a whole drag is one step)",
+            )  # fmt: skip
+            undo.on_click(lambda _event: self.undo())
+            reset_all = pn.widgets.Button(
+                label="Reset all", width=90,
+                description="Every slider back to the value the page opened with",
+            )  # fmt: skip
+            reset_all.on_click(lambda _event: self.reset())
+            edits = pn.Row(undo, reset_all, sizing_mode="stretch_width", margin=0)
             self._layout = page(
                 self._dispatch,
                 self.title,
-                [*self.sliders.values(), pn.Row(self.frequency, self.delay), *extra],
+                [edits, *self.sliders.values(), pn.Row(self.frequency, self.delay), *extra],
                 "BMTool's SynapseTuner protocol in NEURON: 8 pulses, 4 more after the recovery "
                 "delay, the soma voltage-clamped.",
                 [
                     pn.pane.Bokeh(self.plot, sizing_mode="stretch_width"),
                     self.metrics,
                     self.status,
+                    self._recording_panel(),
                     self.fitting.panel(),
                     self.sweeps.panel(),
                 ],

@@ -23,6 +23,12 @@ class DataModel(Job):
         default="mV", objects=list(VALUE_UNITS), label="Value unit (CSV without units)"
     )
     overlay = param.Boolean(default=True, label="Show over the simulation")
+    quantity = param.Selector(
+        default=None,
+        objects=[None, "voltage", "current"],
+        allow_None=True,
+        doc="what a recording must hold (None: either); another is refused as a bad file",
+    )
 
     def __init__(self, **params) -> None:
         super().__init__(**params)
@@ -48,10 +54,17 @@ class DataModel(Job):
     def _read(self, file: tuple[bytes, str], channel: str | None) -> None:
         data, source = file
         options = {"time_unit": self.time_unit, "value_unit": self.value_unit}
+        wanted = self.quantity
 
         def work(progress: Progress) -> Recording:
             progress(0.0)
-            return read_recording(data, source, channel, **options)
+            recording = read_recording(data, source, channel, **options)
+            if wanted is not None and recording.quantity != wanted:
+                raise RecordingError(
+                    f"{source}: {recording.label} is a {recording.quantity} "
+                    f"({recording.unit}), but a {wanted} is needed here"
+                )
+            return recording
 
         def done(recording: Recording) -> str:
             self._file = file  # the file shown: channel and unit changes re-read it
