@@ -103,6 +103,31 @@ def test_parameters_are_set_checked_and_kept(session):
     session.set(tau_decay=TAU_DECAY)
 
 
+def test_a_held_session_keeps_other_threads_out_until_the_block_ends(session):
+    """``held``: a set and the run that measures it are not split by another thread."""
+    import threading
+
+    tau = TAU_DECAY
+    entered = threading.Event()
+    seen: list[float] = []
+
+    def other() -> None:
+        entered.set()
+        session.set(tau_decay=tau + 2.0)  # waits for the block below
+
+    with session.held():
+        session.set(tau_decay=tau + 1.0)
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert entered.wait(10)
+        thread.join(0.5)  # it would have set by now if nothing held it
+        assert thread.is_alive()
+        seen.append(session.params["tau_decay"])
+    thread.join(30)
+    assert seen == [tau + 1.0] and session.params["tau_decay"] == tau + 2.0
+    session.set(tau_decay=tau)
+
+
 def test_a_worker_killed_mid_run_gives_a_clear_error_and_the_next_call_works():
     with NeuronSession(spec(sec_id=0, params={"tau_decay": 6.0})) as s:
         first = s.pid

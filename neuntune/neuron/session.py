@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,14 @@ class NeuronSession:
         except BaseException:
             self.close()
             raise
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """This session to the calling thread alone for the block: other threads' calls
+        wait, so a ``set`` and the runs that measure it are not split by another
+        thread's ``set`` (each call takes the same re-entrant lock on its own)."""
+        with self._lock:
+            yield
 
     @property
     def pid(self) -> int | None:

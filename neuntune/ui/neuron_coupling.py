@@ -25,7 +25,7 @@ from ..neuron.preset import NeuronPreset
 from ..neuron.session import NeuronSession
 from .dispatch import Dispatcher
 from .jobs import Progress
-from .neuron_runs import NeuronJob, holding, open_preset, page, unless_superseded
+from .neuron_runs import NeuronJob, open_preset, page, unless_superseded
 from .neuron_tuner import slider_range
 from .plots import TOOLS, XYPlot
 from .runner import Runner, Ticket
@@ -138,7 +138,7 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
 
     def _work(self, ticket: Ticket, value: float) -> None:
         try:
-            with holding(self.session):  # a job's set cannot come between ours and the run
+            with self.session.held():  # a job's set cannot come between ours and the run
                 self.session.set(**{self.parameter: value})
                 measured = unless_superseded(
                     ticket, partial(protocols.coupling, self.session, **self.settings)
@@ -160,7 +160,7 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
         evaluations = count(1)
 
         def work(progress: Progress) -> float:
-            with holding(self.session):  # the live view waits: the fit moves g
+            with self.session.held():  # the live view waits: the fit moves g
                 try:
                     # brentq's evaluations are not known ahead: ~20 for the bar
                     return protocols.fit_gap_conductance(
@@ -188,7 +188,7 @@ class NeuronCouplingTuner(pn.viewable.Viewer):
         value = float(self.slider.value)
 
         def work(progress: Progress) -> CouplingSpectrum:
-            with holding(self.session):  # the live view waits: g stays the slider's
+            with self.session.held():  # the live view waits: g stays the slider's
                 self.session.set(**{self.parameter: value})
                 return protocols.coupling_spectrum(
                     self.session, amp=abs(step.amp), dt=step.dt, celsius=step.celsius,

@@ -12,7 +12,7 @@ import panel as pn
 
 from ..neuron.fit import METRICS, TrainFit, fit_train
 from .jobs import Progress
-from .neuron_runs import NeuronJob, holding
+from .neuron_runs import NeuronJob
 from .widgets import format_number, html_pane, job_bar, table
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class TrainFitPanel:
         def work(progress: Progress) -> TrainFit:
             # the live view waits: a slider's set between a trial's set and its train
             # would fit the wrong values (fit_train sets and runs in separate calls)
-            with holding(tuner.session):
+            with tuner.session.held():
                 return fit_train(
                     tuner.session, targets, bounds, tuner.settings, frequency, delay,
                     on_step=lambda n, _params, _metrics: progress(min(0.95, n / budget)),

@@ -1,18 +1,17 @@
 """What the NEURON pages share: their long work as a :class:`~neuntune.ui.jobs.Job`
 whose Cancel also stops the NEURON run in flight (:class:`NeuronJob`), a live run that
-a stray cancel stopped run again (:func:`unless_superseded`), the session to one thread
-for a block of calls (:func:`holding`), a preset's session (:func:`open_preset`), the
-pages' layout (:func:`page`), and what the train tuner shows of one train: BMTool's
-train on both streams, measured as BMTool does, in the units the plots use
-(:func:`measure_train`)."""
+a stray cancel stopped run again (:func:`unless_superseded`), a preset's session
+(:func:`open_preset`), the pages' layout (:func:`page`), and what the train tuner
+shows of one train: BMTool's train on both streams, measured as BMTool does, in the
+units the plots use (:func:`measure_train`).  A job and a live run hold the session
+(``NeuronSession.held``) across a set and the runs that measure it."""
 
 from __future__ import annotations
 
 import html
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -92,16 +91,6 @@ def unless_superseded(ticket: Ticket, run: Callable[[], T]) -> T | None:
         except RunCancelled:
             continue
     return None
-
-
-@contextmanager
-def holding(session: NeuronSession) -> Iterator[None]:
-    """``session`` to this thread alone for the block: other threads' calls wait, so a
-    ``set`` and the runs that measure it are not split by another thread's ``set``.  The
-    session's calls take this re-entrant lock one by one; it has no public way to hold
-    it across several."""
-    with session._lock:
-        yield
 
 
 def open_preset(preset: NeuronPreset, kind: str, make: Callable[[NeuronSession], T]) -> T:

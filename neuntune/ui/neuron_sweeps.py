@@ -13,7 +13,7 @@ import panel as pn
 
 from ..result import CancelledError
 from .jobs import Progress
-from .neuron_runs import NeuronJob, TrainView, holding, measure_train
+from .neuron_runs import NeuronJob, TrainView, measure_train
 from .plots import XYPlot
 from .widgets import job_bar
 
@@ -85,7 +85,7 @@ class SweepPanel:
             rows = []
             try:
                 for i, (params, frequency, delay) in enumerate(points):
-                    with holding(tuner.session):  # no live run's set between set and train
+                    with tuner.session.held():  # no live run's set between set and train
                         tuner.session.set(**{**base, **params})
                         rows.append(measure_train(tuner.session, tuner.settings, frequency, delay))
                     if progress((i + 1) / len(points)):

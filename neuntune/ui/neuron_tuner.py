@@ -42,7 +42,6 @@ from .history import History, Snapshot
 from .neuron_fit import TrainFitPanel
 from .neuron_runs import (
     TrainView,
-    holding,
     measure_train,
     open_preset,
     page,
@@ -391,7 +390,7 @@ class NeuronTrainTuner(pn.viewable.Viewer):
             "start": min(exact["start"], PREVIEW_START),
         }
         try:
-            with holding(self.session):  # a sweep's set cannot come between ours and the runs
+            with self.session.held():  # a sweep's set cannot come between ours and the runs
                 self.session.set(**params)
                 for settings, is_preview in ((preview, True), (exact, False)):
                     view = unless_superseded(
