@@ -4,7 +4,6 @@ worker per browser session."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -154,12 +153,7 @@ def _serve(
     allow_origin: tuple[str, ...] = (),
     token: bool | str | None = None,
 ) -> None:
-    from .server import access, build
+    from .server import access, build, run
 
     where = access(address, port, allow_origin, token)
-    server = build(session, where, show)
-    if where.warning:
-        print(where.warning, file=sys.stderr, flush=True)
-    print(f"{label}: {where.url}  (Ctrl+C to stop)", flush=True)
-    server.start()
-    server.io_loop.start()
+    run(build(session, where, show), where, label)

@@ -350,9 +350,15 @@ def serve(
 
     warm.live_kernels(template.circuit, method)
     server = build(lambda: app(circuit, warm=compiled), where, show)
+    run(server, where, "neuntune tuner")
+
+
+def run(server: Any, where: Access, label: str) -> None:
+    """Say where ``server`` listens (and the exposure, if any), then serve until
+    interrupted."""
     if where.warning:
         print(where.warning, file=sys.stderr, flush=True)
-    print(f"neuntune tuner: {where.url}  (Ctrl+C to stop)", flush=True)
+    print(f"{label}: {where.url}  (Ctrl+C to stop)", flush=True)
     server.start()
     server.io_loop.start()
 
