@@ -94,3 +94,32 @@ def test_a_kernel_compiling_in_one_process_is_loaded_not_compiled_by_another(tmp
     counts = sorted(tuple(map(int, p.communicate()[0].split())) for p in procs)
     assert counts == [(0, 1), (1, 0)]  # one compiled, the other loaded
     assert len(list(tmp_path.glob("k_*.lock"))) == 1
+
+
+def test_vectorising_stays_on_until_the_last_thread_inside_leaves() -> None:
+    """Two compilations overlapping in two threads: the first to finish must not
+    switch the vectoriser off under the other, and the last restores numba's value."""
+    import threading
+
+    import numba
+
+    from neuntune.engine.compiler import vectorising
+
+    before = numba.config.SLP_VECTORIZE
+    inside, release, seen = threading.Event(), threading.Event(), []
+
+    def other() -> None:
+        with vectorising():
+            inside.set()
+            release.wait(10)
+            seen.append(numba.config.SLP_VECTORIZE)
+
+    thread = threading.Thread(target=other)
+    with vectorising():
+        thread.start()
+        assert inside.wait(10)
+    # this thread has left; the other is still compiling
+    release.set()
+    thread.join(10)
+    assert seen == [True]
+    assert numba.config.SLP_VECTORIZE == before

@@ -16,6 +16,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -134,20 +135,47 @@ def exclusive(module_file: str | None) -> Iterator[None]:
         yield
 
 
+class _Vectorising:
+    """The settings of :func:`vectorising`, on while any thread is inside it: a count
+    under a lock, so one thread's exit cannot switch them off under another's
+    compilation (nor restore a value another thread set)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.inside = 0
+        self.previous = False
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.inside == 0:
+                self.previous = numba.config.SLP_VECTORIZE
+                numba.config.SLP_VECTORIZE = True
+                _llvm_options(0)
+            self.inside += 1
+
+    def exit(self) -> None:
+        with self.lock:
+            self.inside -= 1
+            if self.inside == 0:
+                numba.config.SLP_VECTORIZE = self.previous
+                _llvm_options(1)
+
+
+_VECTORISING = _Vectorising()
+
+
 @contextlib.contextmanager
 def vectorising() -> Iterator[None]:
     """Let LLVM vectorise our kernels while they compile: pack independent scalar work
     into SIMD lanes (numba leaves its SLP vectoriser off), and vectorise loops over
     cells behind runtime checks that their arrays do not overlap (:data:`_LLVM_OPTIONS`).
 
-    These settings are read when a module is optimised, so setting them around our
-    own compilations affects nothing else.
+    These settings are read when a module is optimised; they are on while any thread
+    is inside this block (a numba compilation elsewhere in the process meanwhile gets
+    them too, which changes its speed, not its results).
     """
-    previous = numba.config.SLP_VECTORIZE
-    numba.config.SLP_VECTORIZE = True
-    _llvm_options(0)
+    _VECTORISING.enter()
     try:
         yield
     finally:
-        numba.config.SLP_VECTORIZE = previous
-        _llvm_options(1)
+        _VECTORISING.exit()
