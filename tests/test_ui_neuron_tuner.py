@@ -196,6 +196,9 @@ def test_the_fit_finds_the_parameters_that_gave_the_targets(bmtool) -> None:
         assert view._runner.wait(60)
         assert view.sliders["Dep"].value == found.params["Dep"]
         assert view.latest.ppr == pytest.approx(made.ppr, abs=1e-8)
+        # the applied fit is one step: one Undo puts both values back
+        assert view.undo() and view._runner.wait(60)
+        assert (view.sliders["Use"].value, view.sliders["Dep"].value) == (1.0, 100.0)
     finally:
         view.sliders["Use"].value, view.sliders["Dep"].value = 1.0, 100.0
         view._runner.wait(60)

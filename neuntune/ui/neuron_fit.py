@@ -106,14 +106,10 @@ class TrainFitPanel:
         self.apply_button.disabled = False
 
     def apply(self) -> None:
-        """Put the values found on the sliders (which runs them); a slider's range grows
-        to hold a value beyond it."""
-        if self.found is None:
-            return
-        for name, value in self.found.params.items():
-            slider = self.tuner.sliders[name]
-            slider.end = max(slider.end, value)
-            slider.value = value
+        """Put the values found on the sliders, one Undo step, and run them; a slider's
+        range grows to hold a value beyond it."""
+        if self.found is not None:
+            self.tuner.set_values(self.found.params)
 
     def close(self) -> None:
         self.job.close()

@@ -284,6 +284,17 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         self._restore(snapshot)
         return True
 
+    def set_values(self, values: dict[str, float]) -> None:
+        """Put ``values`` (PARAMETER → value, in its units) on the sliders as one
+        undoable change and run them once; a slider's range grows to hold a value
+        beyond its end (a fit's result)."""
+        self._history.close()
+        self._history.begin("set", self._snapshot)
+        self.can_undo = True
+        for name, value in values.items():
+            self.sliders[name].end = max(self.sliders[name].end, value)
+        self._restore(Snapshot(dict(values), {}))
+
     def reset(self) -> None:
         """Every slider back to the value the page opened with, and run; undoable."""
         if self._snapshot().same(self._opened):
