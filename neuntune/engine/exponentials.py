@@ -35,6 +35,11 @@ NEAR = {"float64": 0.07, "float32": 0.5}
 #: at |y| = 0.2 the direct form's error is about twice that at 0.5 (RTM's αm: 553
 #: float32 ulp, not 276).  float64's windows are where the two errors meet: not narrowed.
 NARROWEST = {"float64": 0.07, "float32": 0.2}
+#: Two windows count as disjoint when their centres are this many times their
+#: half-widths' sum apart (far more than rounding moves them); narrowed ones are made
+#: :data:`APART_NARROWED` apart, a margin over that.
+APART = Fraction(101, 100)
+APART_NARROWED = Fraction(102, 100)
 #: B(y) = y/(e^y − 1) ≈ 1 − y/2 + y²(a + b·y²) for |y| < NEAR: B + y/2 − 1 is even, and
 #: (a, b) fit it with the least largest relative error on the window (a linear
 #: programme on 1001 points, exact B in 40 digits), not the Taylor coefficients 1/12
@@ -176,8 +181,8 @@ class ExponentialRewriter:
         floor = Fraction(NARROWEST[self.precision]) / Fraction(near)
         for i, (_, c1, w1) in enumerate(windows):
             for j, (_, c2, w2) in enumerate(windows[:i]):
-                needed = abs(c1 - c2) / (Fraction(102, 100) * (w1 + w2))
-                if abs(c1 - c2) <= Fraction(101, 100) * (w1 + w2) and needed >= floor:
+                needed = abs(c1 - c2) / (APART_NARROWED * (w1 + w2))
+                if abs(c1 - c2) <= APART * (w1 + w2) and needed >= floor:
                     scale[i], scale[j] = min(scale[i], needed), min(scale[j], needed)
         out = []
         for (form, c, w), s in zip(windows, scale, strict=True):
@@ -194,7 +199,7 @@ class ExponentialRewriter:
         groups: list[list[tuple[Affine, Fraction, Fraction]]] = []
         for form, *window in self._windows(forms):
             for group in groups:
-                if all(abs(window[0] - c) > 1.01 * (window[1] + w) for _, c, w in group):
+                if all(abs(window[0] - c) > APART * (window[1] + w) for _, c, w in group):
                     group.append((form, *window))
                     break
             else:
