@@ -61,6 +61,7 @@ from .widgets import (
     job_bar,
     status_html,
     table,
+    upload_button,
 )
 
 #: BMTool's train frequencies (Hz).
@@ -214,6 +215,7 @@ class NeuronTrainTuner(pn.viewable.Viewer):
             css_classes=["nt-recording-upload"],
         )  # fmt: skip
         self.upload.param.watch(self._uploaded, "value")
+        self._upload_link: Any = None  # made with the recording card
         self.latest: TrainView | None = None
         #: The preset this view came from (its Download writes it with the slider values).
         self.preset = preset
@@ -253,6 +255,8 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         self.sweeps.close()
         self.fitting.close()
         self.data.close()
+        if self._upload_link is not None:
+            self._upload_link.unwatch()  # see widgets.upload_button
         if self._owns_session:
             self.session.close()
 
@@ -337,13 +341,11 @@ class NeuronTrainTuner(pn.viewable.Viewer):
         """Upload recording… (a button opening a hidden file input, as the native
         page's Upload preset…), the column and the units a CSV without them is in."""
         data = self.data
-        choose = pn.widgets.Button(
-            label="Upload recording…", width=150, align="end",
-            description="A recorded clamp current (CSV, ABF, NWB) to draw over the simulation",
+        choose, self._upload_link = upload_button(
+            self.upload, "Upload recording…",
+            "A recorded clamp current (CSV, ABF, NWB) to draw over the simulation",
+            width=150, align="end",
         )  # fmt: skip
-        choose.js_on_click(
-            args={"upload": self.upload}, code="Bokeh.index.find_one(upload)?.input_el.click()"
-        )
         clear = pn.widgets.Button(label="Clear", width=80, align="end")
         clear.on_click(lambda _event: data.clear())
         start = float(self.settings["start"])

@@ -34,7 +34,7 @@ from .panels import DataPanel, ProtocolsPanel, ScanPanel
 from .session import Session
 from .state import TunerModel
 from .view import TunePanel
-from .widgets import message_alert
+from .widgets import message_alert, upload_button
 
 __all__ = ["Tuner"]
 
@@ -176,14 +176,11 @@ class Tuner(pn.viewable.Viewer):
             accept=".json", multiple=False, visible=False, css_classes=["nt-upload"]
         )
         upload.param.watch(self._uploaded, "value")
-        choose = pn.widgets.Button(
-            label="Upload preset…", width=140, align="center",
-            description="Open a preset saved as JSON (from Download preset or the CLI)",
-            css_classes=["nt-upload-button"],
+        choose, self._upload_link = upload_button(
+            upload, "Upload preset…",
+            "Open a preset saved as JSON (from Download preset or the CLI)",
+            width=140, align="center", css_classes=["nt-upload-button"],
         )  # fmt: skip
-        self._upload_link = choose.js_on_click(
-            args={"upload": upload}, code="Bokeh.index.find_one(upload)?.input_el.click()"
-        )
         self._download_button = pn.widgets.FileDownload(
             callback=self._download,
             filename="preset.json",

@@ -83,6 +83,20 @@ def table(header: list[str], rows: list[list[str]], caption: str = "", css: str 
     return f'<table class="nt-metrics {css}">{title}<tr>{head}</tr>{body}</table>'
 
 
+def upload_button(
+    upload: pn.widgets.FileInput, label: str, description: str, **properties: Any
+) -> tuple[pn.widgets.Button, Any]:
+    """A button that opens ``upload``'s (hidden) file dialog, one button instead of the
+    browser's "Choose File / No file chosen"; and its JavaScript link.  Unwatch the
+    link when the page closes: Panel keeps links in a class-wide registry whose entry
+    leads through ``upload`` to whatever watches it, and would keep that alive."""
+    button = pn.widgets.Button(label=label, description=description, **properties)
+    link = button.js_on_click(
+        args={"upload": upload}, code="Bokeh.index.find_one(upload)?.input_el.click()"
+    )
+    return button, link
+
+
 def message_alert(text: param.String, alert_type: str, css: str = "") -> pn.pane.Alert:
     """An alert showing the string parameter ``text`` (escaped), hidden while empty."""
     return pn.pane.Alert(
