@@ -69,9 +69,9 @@ class NeuronJob(Job):
         try:
             return work(progress)
         except RunCancelled:
-            # progress() says whether this work is still wanted; if it is, the cancel was
-            # meant for another thread's run and reached this one (it races with the
-            # run's start): say so rather than end without a word
+            # progress() is True once this job was cancelled or started again: the cancel
+            # was ours.  Otherwise it was meant for another thread's run and reached this
+            # one (it races with the run's start): say so rather than end without a word
             if progress(self.progress):
                 raise CancelledError("cancelled") from None
             raise SimulationError(
